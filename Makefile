@@ -1,0 +1,54 @@
+# Suanwang developer entry points. Every node/npm command runs on Node 24 provided by scripts/setup-node.sh.
+#   make lab        start the default federation (examples/lab/default.yaml) in .lab/ and keep it running
+#   make lab-down   stop it and remove .lab/
+#   make test       the whole suite: unit tests, then lab-backed tests
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+NODE_DIR := $(shell scripts/setup-node.sh)
+export PATH := $(NODE_DIR):$(PATH)
+LAB_DIR ?= .lab
+TOPOLOGY ?= examples/lab/default.yaml
+
+.PHONY: help setup binaries typecheck crds crds-check lab lab-down lab-status test test-unit test-lab bench
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+setup: node_modules/.installed ## install Node 24 and the npm dependencies
+
+binaries: ## build (or find) kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok and helm
+	tools/build-binaries.sh
+
+typecheck: setup ## strict TypeScript check of src/, test/ and bench/
+	npx tsc -p tsconfig.json
+
+crds: setup ## regenerate crds/ and src/api/generated/ from the schema source
+	node src/api/generate.ts
+
+lab: setup binaries ## start the default lab federation in $(LAB_DIR) and print how to use it
+	bin/suanwang.mjs lab up --topology $(TOPOLOGY) --dir $(LAB_DIR)
+
+lab-down: setup ## stop the lab in $(LAB_DIR) and remove its state
+	bin/suanwang.mjs lab down --dir $(LAB_DIR)
+
+lab-status: setup ## list the lab's clusters, endpoints and node pools
+	bin/suanwang.mjs lab status --dir $(LAB_DIR)
+
+test-unit: setup ## unit tests (no Kubernetes)
+	npx vitest run --project unit
+
+test-lab: setup binaries ## lab-backed tests against real control planes
+	SUANWANG_BIN_DIR=$${SUANWANG_BIN_DIR:-$$(tools/build-binaries.sh --print-dir)} npx vitest run --project lab
+
+test: setup binaries typecheck ## the whole suite: typecheck, unit, then lab-backed tests
+	npx vitest run --project unit
+	SUANWANG_BIN_DIR=$${SUANWANG_BIN_DIR:-$$(tools/build-binaries.sh --print-dir)} npx vitest run --project lab
+
+bench: setup ## benchmarks under bench/ (print figures)
+	@for f in bench/*.bench.ts; do echo "== $$f"; node $$f; done
