@@ -1,0 +1,44 @@
+/**
+ * The `suanwang` command: dispatches to one module per subcommand. Each subcommand parses its own flags and
+ * returns an exit code; errors that users can fix are printed without a stack trace.
+ */
+import { labCommand } from './commands/lab.ts';
+
+interface Command {
+  readonly summary: string;
+  readonly run: (argv: string[]) => Promise<number>;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  lab: { summary: 'start, inspect and stop a local federation (hub + sites) of real control planes', run: labCommand },
+};
+
+/** usage is the top-level help text. */
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    'suanwang — federate Kubernetes clusters at many compute centres into one pool of compute',
+    '',
+    'Usage: suanwang <command> [flags]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'suanwang <command> --help' for a command's flags.",
+  ].join('\n');
+}
+
+/** main runs the CLI with argv (without node and script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`suanwang: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return cmd.run(rest);
+}

@@ -1,0 +1,255 @@
+/**
+ * The lab supervisor: one detached process per lab that starts every component, records it in <dir>/lab.json,
+ * and stops them all when told to (SIGTERM/SIGINT), when its owner process dies (a test run that crashed), or
+ * when start-up fails. It leads its own process group, so the components share a group `lab down` can end.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { findBinary, findKwokStages, type BinaryEnv } from './binaries.ts';
+import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs, schedulerArgs } from './components.ts';
+import { kubeconfigYaml, newToken, writeServiceAccountKey, writeTokenFile } from './credentials.ts';
+import { writeLabStages } from './kwok-stages.ts';
+import { countReadyNodes, registerNodes } from './nodes.ts';
+import { freePorts } from './ports.ts';
+import { Component, isAlive } from './processes.ts';
+import { probe, waitFor } from './readiness.ts';
+import { writeState, type ClusterState, type LabState } from './state.ts';
+import { loadTopology, type LabSite, type Topology } from './topology.ts';
+
+export interface SupervisorOptions {
+  readonly dir: string;
+  readonly topologyFile: string;
+  readonly ownerPid: number | undefined;
+  readonly env: NodeJS.ProcessEnv & BinaryEnv;
+  /** podCompleteDelayMs is how long kwok keeps Job pods Running before they succeed. */
+  readonly podCompleteDelayMs: number;
+  readonly startTimeoutMs: number;
+}
+
+class StartError extends Error {}
+
+interface ClusterRuntime {
+  readonly name: string;
+  readonly role: 'hub' | 'site';
+  readonly site: LabSite | undefined;
+  readonly dir: string;
+  readonly port: number;
+  readonly token: string;
+  readonly saKey: string;
+  readonly kubeconfig: string;
+}
+
+/** Supervisor owns one lab's processes from start to stop. */
+export class Supervisor {
+  readonly #o: SupervisorOptions;
+  readonly #components: Component[] = [];
+  #state: LabState;
+  #stopping = false;
+
+  constructor(o: SupervisorOptions) {
+    this.#o = o;
+    this.#state = {
+      dir: o.dir,
+      topology: o.topologyFile,
+      supervisorPid: process.pid,
+      ownerPid: o.ownerPid,
+      phase: 'Starting',
+      error: undefined,
+      startedAt: new Date().toISOString(),
+      readyAt: undefined,
+      progress: [],
+      etcd: undefined,
+      clusters: [],
+      components: [],
+    };
+  }
+
+  /** run starts the lab, then waits until it is told to stop; resolves with the process exit code. */
+  async run(): Promise<number> {
+    const stopped = new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+      const owner = this.#o.ownerPid;
+      if (owner !== undefined) {
+        const timer = setInterval(() => !isAlive(owner) && resolve(`owner process ${owner} ended`), 1000);
+        timer.unref();
+      }
+    });
+    const started = this.#start().then(
+      () => undefined,
+      (err: unknown) => (err instanceof StartError ? err.message : `unexpected error: ${err instanceof Error ? err.stack : String(err)}`),
+    );
+    const first = await Promise.race([started.then((e) => ({ kind: 'started' as const, error: e })), stopped.then((why) => ({ kind: 'stop' as const, why }))]);
+    if (first.kind === 'started' && first.error !== undefined) {
+      this.#update({ phase: 'Failed', error: first.error });
+      await this.#stopAll();
+      return 1;
+    }
+    if (first.kind === 'started') {
+      this.#watchUnexpectedExits();
+      const why = await stopped;
+      this.#progress(`stopping: ${why}`);
+      // An owner that died cannot clean up after us, so its lab removes its own state too.
+      await this.#shutdown(why.startsWith('owner'));
+      return 0;
+    }
+    this.#progress(`stopping during start-up: ${first.why}`);
+    await this.#shutdown(first.why.startsWith('owner'));
+    return 0;
+  }
+
+  async #shutdown(removeDir: boolean): Promise<void> {
+    this.#update({ phase: 'Stopping' });
+    await this.#stopAll();
+    this.#update({ phase: 'Stopped' });
+    if (removeDir) rmSync(this.#o.dir, { recursive: true, force: true });
+  }
+
+  // #start is the start-up pipeline; each step fails with a StartError naming the component and its log.
+  async #start(): Promise<void> {
+    const o = this.#o;
+    // 1. Topology and binaries: fail before anything runs.
+    const topo = loadTopology(o.topologyFile);
+    const bins = {
+      etcd: findBinary('etcd', o.env),
+      apiserver: findBinary('kube-apiserver', o.env),
+      kcm: findBinary('kube-controller-manager', o.env),
+      scheduler: findBinary('kube-scheduler', o.env),
+      kwok: findBinary('kwok', o.env),
+    };
+    const stages = join(o.dir, 'kwok-stages.yaml');
+    writeLabStages(findKwokStages(o.env), stages, o.podCompleteDelayMs);
+    mkdirSync(join(o.dir, 'logs'), { recursive: true });
+
+    // 2. Ports and credentials for every cluster.
+    const names = [topo.hub.name, ...topo.sites.map((s) => s.name)];
+    const ports = await freePorts(2 + names.length * 3);
+    const [etcdClient, etcdPeer] = [ports[0] as number, ports[1] as number];
+    const clusters = names.map((name, i) => this.#prepareCluster(topo, name, ports[2 + i * 3] as number));
+
+    // 3. etcd, shared by every cluster under its own prefix.
+    const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+    const etcd = this.#spawn('etcd', 'lab', bins.etcd, etcdArgs({ dataDir: join(o.dir, 'etcd'), clientPort: etcdClient, peerPort: etcdPeer }));
+    this.#update({ etcd: etcdUrl });
+    await this.#await(etcd, 'etcd', () => probe({ url: `${etcdUrl}/health` }));
+    this.#progress(`etcd ready at ${etcdUrl}`);
+
+    // 4. One kube-apiserver per cluster, started together.
+    await Promise.all(
+      clusters.map(async (c) => {
+        const proc = this.#spawn('kube-apiserver', c.name, bins.apiserver, apiserverArgs({ cluster: c.name, etcdUrl, port: c.port, dir: c.dir, saKey: c.saKey, tokenFile: join(c.dir, 'tokens.csv') }));
+        const caFile = join(c.dir, 'pki', 'apiserver.crt');
+        await this.#await(proc, `kube-apiserver (${c.name})`, async () => existsSync(caFile) && probe({ url: `https://127.0.0.1:${c.port}/readyz`, ca: readFileSync(caFile, 'utf8'), token: c.token }), 120_000);
+        writeFileSync(c.kubeconfig, kubeconfigYaml({ cluster: c.name, server: `https://127.0.0.1:${c.port}`, caPem: readFileSync(caFile, 'utf8'), token: c.token }), { mode: 0o600 });
+        this.#progress(`kube-apiserver ${c.name} ready at https://127.0.0.1:${c.port}`);
+      }),
+    );
+    this.#update({ clusters: clusters.map(clusterState) });
+
+    // 5. Controllers: a controller manager everywhere; scheduler and kwok on sites.
+    const schedulerPorts = await freePorts(clusters.length * 2);
+    const waits: Array<Promise<void>> = [];
+    clusters.forEach((c, i) => {
+      const rootCa = join(c.dir, 'pki', 'apiserver.crt');
+      const kcm = this.#spawn('kube-controller-manager', c.name, bins.kcm, controllerManagerArgs({ role: c.role, kubeconfig: c.kubeconfig, saKey: c.saKey, rootCa }));
+      if (c.role === 'hub') return;
+      const sp = schedulerPorts[i * 2] as number;
+      const sched = this.#spawn('kube-scheduler', c.name, bins.scheduler, schedulerArgs({ kubeconfig: c.kubeconfig, port: sp }));
+      const kwok = this.#spawn('kwok', c.name, bins.kwok, kwokArgs({ kubeconfig: c.kubeconfig, stages, serverPort: schedulerPorts[i * 2 + 1] as number }));
+      waits.push(this.#readySite(c, kcm, sched, kwok, sp));
+    });
+    await Promise.all(waits);
+    this.#update({ phase: 'Ready', readyAt: new Date().toISOString() });
+    this.#progress('lab ready');
+  }
+
+  #prepareCluster(topo: Topology, name: string, port: number): ClusterRuntime {
+    const dir = join(this.#o.dir, 'clusters', name);
+    mkdirSync(join(dir, 'pki'), { recursive: true });
+    const token = newToken();
+    const saKey = join(dir, 'sa.key');
+    writeServiceAccountKey(saKey);
+    writeTokenFile(join(dir, 'tokens.csv'), token);
+    const site = topo.sites.find((s) => s.name === name);
+    return { name, role: site ? 'site' : 'hub', site, dir, port, token, saKey, kubeconfig: join(this.#o.dir, `${name}.kubeconfig`) };
+  }
+
+  async #readySite(c: ClusterRuntime, kcm: Component, sched: Component, kwok: Component, schedPort: number): Promise<void> {
+    const site = c.site as LabSite;
+    const kc = new KubeConfig();
+    kc.loadFromFile(c.kubeconfig);
+    const n = await registerNodes(kc, site).catch((err: unknown) => {
+      throw new StartError(`registering nodes of ${c.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    const core = kc.makeApiClient(CoreV1Api);
+    const failing = () => [kcm, sched, kwok].find((p) => p.exitInfo)?.describeFailure();
+    const steps: Array<[string, () => Promise<boolean>]> = [
+      [`kube-scheduler (${c.name})`, () => probe({ url: `https://127.0.0.1:${schedPort}/readyz`, insecure: true })],
+      [`kwok (${c.name}): ${n} nodes Ready`, async () => (await countReadyNodes(kc).catch(() => 0)) >= n],
+      // kube-controller-manager creates the default ServiceAccount; pods are refused until it exists.
+      [`kube-controller-manager (${c.name})`, () => core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' }).then(() => true, () => false)],
+    ];
+    for (const [what, check] of steps) {
+      const err = await waitFor(what, check, { timeoutMs: this.#o.startTimeoutMs, failing });
+      if (err) throw new StartError(err.includes('log:') ? err : `${err}; logs: ${[kcm, sched, kwok].map((p) => p.log).join(', ')}`);
+    }
+    this.#progress(`site ${c.name}: ${n} nodes Ready, scheduler and controllers running`);
+  }
+
+  #spawn(name: string, cluster: string, bin: string, args: string[]): Component {
+    const log = join(this.#o.dir, 'logs', `${cluster}-${name}.log`);
+    const c = new Component(name, cluster, bin, args, log, this.#o.env);
+    this.#components.push(c);
+    this.#update({ components: this.#components.map((p) => ({ name: p.name, cluster: p.cluster, pid: p.pid, log: p.log, args: p.args })) });
+    return c;
+  }
+
+  async #await(proc: Component, what: string, check: () => Promise<boolean>, timeoutMs = this.#o.startTimeoutMs): Promise<void> {
+    const err = await waitFor(what, check, { timeoutMs, intervalMs: 200, failing: () => (proc.exitInfo ? proc.describeFailure() : undefined) });
+    if (err) throw new StartError(err.includes('log:') ? err : `${err}; log: ${proc.log}`);
+  }
+
+  #watchUnexpectedExits(): void {
+    for (const c of this.#components) {
+      void c.exited.then((e) => {
+        if (!this.#stopping) this.#progress(`WARNING: ${c.name} (${c.cluster}) exited unexpectedly (code ${e.code}, signal ${e.signal}); log: ${c.log}`);
+      });
+    }
+  }
+
+  async #stopAll(): Promise<void> {
+    this.#stopping = true;
+    // Reverse start order: agents of the control plane first, etcd last.
+    const order = ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'];
+    for (const name of order) {
+      await Promise.all(this.#components.filter((c) => c.name === name).map((c) => c.stop(10_000)));
+    }
+    await Promise.all(this.#components.filter((c) => !order.includes(c.name)).map((c) => c.stop(10_000)));
+  }
+
+  #progress(line: string): void {
+    this.#update({ progress: [...this.#state.progress, `${new Date().toISOString()} ${line}`] });
+  }
+
+  #update(patch: Partial<LabState>): void {
+    this.#state = { ...this.#state, ...patch };
+    if (existsSync(this.#o.dir)) writeState(this.#state);
+  }
+}
+
+function clusterState(c: ClusterRuntime): ClusterState {
+  const base = { name: c.name, role: c.role, server: `https://127.0.0.1:${c.port}`, kubeconfig: c.kubeconfig };
+  if (!c.site) return base;
+  return {
+    ...base,
+    region: c.site.region,
+    pools: c.site.pools.map((p) => ({
+      name: p.name,
+      nodes: p.nodes,
+      cpu: p.cpu,
+      memory: p.memory,
+      ...(p.accelerator ? { accelerator: `${p.accelerator.count}x ${p.accelerator.model} (${p.accelerator.resourceName})` } : {}),
+    })),
+  };
+}
