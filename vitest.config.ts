@@ -17,6 +17,7 @@ export default defineConfig({
         test: {
           name: 'lab',
           include: ['test/lab/**/*.test.ts'],
+          globalSetup: ['test/lab/support/global-setup.ts'],
           environment: 'node',
           fileParallelism: false,
           testTimeout: 180_000,

@@ -57,14 +57,14 @@ export class YamlSource {
   /** parse reads YAML text; syntax errors (with their lines) throw a ConfigError. */
   static parse(file: string, text: string): YamlSource {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
     if (doc.errors.length > 0) {
       throw new ConfigError(
         doc.errors.map((e) => ({
           file,
           line: e.linePos?.[0]?.line,
           path: '',
-          message: `invalid YAML: ${e.message.split('\n')[0] ?? e.code}`,
+          message: `invalid YAML: ${(e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '')}`,
         })),
       );
     }
