@@ -26,7 +26,7 @@ binaries: ## build (or find) kube-apiserver, kube-controller-manager, kube-sched
 	tools/build-binaries.sh
 
 typecheck: setup ## strict TypeScript check of src/, test/ and bench/
-	npx tsc -p tsconfig.json
+	node_modules/.bin/tsc -p tsconfig.json
 
 crds: setup ## regenerate crds/ and src/api/generated/ from the schema source
 	node src/api/generate.ts
@@ -41,14 +41,14 @@ lab-status: setup ## list the lab's clusters, endpoints and node pools
 	bin/suanwang.mjs lab status --dir $(LAB_DIR)
 
 test-unit: setup ## unit tests (no Kubernetes)
-	npx vitest run --project unit
+	node_modules/.bin/vitest run --project unit
 
 test-lab: setup binaries ## lab-backed tests against real control planes
-	SUANWANG_BIN_DIR=$${SUANWANG_BIN_DIR:-$$(tools/build-binaries.sh --print-dir)} npx vitest run --project lab
+	node_modules/.bin/vitest run --project lab
 
 test: setup binaries typecheck ## the whole suite: typecheck, unit, then lab-backed tests
-	npx vitest run --project unit
-	SUANWANG_BIN_DIR=$${SUANWANG_BIN_DIR:-$$(tools/build-binaries.sh --print-dir)} npx vitest run --project lab
+	node_modules/.bin/vitest run --project unit
+	node_modules/.bin/vitest run --project lab
 
-bench: setup ## benchmarks under bench/ (print figures)
+bench: setup binaries ## benchmarks under bench/ (print figures)
 	@for f in bench/*.bench.ts; do echo "== $$f"; node $$f; done
