@@ -36,7 +36,9 @@ want() {
   for dir in "${SUANWANG_BIN_DIR:-}" "${KUBEBUILDER_ASSETS:-}"; do
     if [ -n "$dir" ] && [ -x "$dir/$name" ]; then log "$name: using $dir/$name"; return 1; fi
   done
-  if [ "$force" = 0 ] && [ -x "$out/$name" ] && "$out/$name" --version 2>/dev/null | grep -q -- "$expect"; then
+  # helm prints its version with a subcommand; the others take --version.
+  local vflag=--version; [ "$name" = helm ] && vflag=version
+  if [ "$force" = 0 ] && [ -x "$out/$name" ] && "$out/$name" $vflag 2>/dev/null | grep -q -- "$expect"; then
     log "$name: cached ($out/$name)"; return 1
   fi
   return 0

@@ -3,17 +3,25 @@
  * during start-up is reported with its log and everything already started is stopped, and two labs run side by side.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cacheBinDir, COMPONENT_BINARIES, findBinary, REPO_ROOT } from '../../src/lab/binaries.ts';
 import { LabStartError, startLab, stopLab } from '../../src/lab/lab.ts';
 import { isAlive } from '../../src/lab/processes.ts';
 import { eventually, kubectl, processesMentioning, sharedLab } from './support/shared-lab.ts';
 
 const ONE_SITE = join(REPO_ROOT, 'test/lab/fixtures/one-site.yaml');
-const tmp = (p: string) => mkdtempSync(join(tmpdir(), `suanwang-${p}-`));
+const made: string[] = [];
+const tmp = (p: string) => {
+  const d = mkdtempSync(join(tmpdir(), `suanwang-${p}-`));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 describe('lab life cycle', () => {
   it('runs beside the shared lab and lab down leaves no process of it running', async () => {
