@@ -9,6 +9,8 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { findBinary, findKwokStages, type BinaryEnv } from './binaries.ts';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs, schedulerArgs } from './components.ts';
 import { kubeconfigYaml, newToken, writeServiceAccountKey, writeTokenFile } from './credentials.ts';
+import { toApiError } from '../clusters/errors.ts';
+import { installCrds, registerSites } from './hub-objects.ts';
 import { writeLabStages } from './kwok-stages.ts';
 import { countReadyNodes, registerNodes } from './nodes.ts';
 import { freePorts } from './ports.ts';
@@ -160,6 +162,19 @@ export class Supervisor {
       waits.push(this.#readySite(c, kcm, sched, kwok, sp));
     });
     await Promise.all(waits);
+
+    // 6. The hub: Suanwang's CRDs, and every site registered the way a real one is (kubeconfig Secret + Site).
+    const hub = clusters.find((c) => c.role === 'hub') as ClusterRuntime;
+    const hubKc = new KubeConfig();
+    hubKc.loadFromFile(hub.kubeconfig);
+    const sites = clusters.flatMap((c) => (c.site ? [{ site: c.site, kubeconfig: c.kubeconfig }] : []));
+    try {
+      const crds = await installCrds(hubKc);
+      await registerSites(hubKc, sites);
+      this.#progress(`hub: ${crds.length} CRDs installed, ${sites.length} sites registered`);
+    } catch (err) {
+      throw new StartError(`setting up the hub failed: ${toApiError(err).message}; log: ${join(hub.dir, '..', '..', 'logs', 'hub-kube-apiserver.log')}`);
+    }
     this.#update({ phase: 'Ready', readyAt: new Date().toISOString() });
     this.#progress('lab ready');
   }

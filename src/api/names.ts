@@ -1,0 +1,208 @@
+/**
+ * Names of the Suanwang API that code compares against: group, version, kinds, plurals, condition types and reasons,
+ * phases, label keys, the finalizer. The schema under ./schema/ takes its enums from here, so a value the apiserver
+ * accepts is always one the controllers know. Objects of constants stand in for enums (erasableSyntaxOnly).
+ */
+
+/** GROUP is the API group of every Suanwang kind. */
+export const GROUP = 'suanwang.io';
+/** VERSION is the only served (and stored) version. */
+export const VERSION = 'v1alpha1';
+/** API_VERSION is the `apiVersion` field of every Suanwang object. */
+export const API_VERSION = 'suanwang.io/v1alpha1';
+/** CATEGORY puts every kind in `kubectl get suanwang`. */
+export const CATEGORY = 'suanwang';
+
+/** Kind names the four kinds. */
+export const Kind = {
+  Site: 'Site',
+  TrainingJob: 'TrainingJob',
+  InferenceService: 'InferenceService',
+  Queue: 'Queue',
+} as const;
+export type KindName = (typeof Kind)[keyof typeof Kind];
+
+/** Plural is each kind's resource name, as in URLs and RBAC rules. */
+export const Plural = {
+  Site: 'sites',
+  TrainingJob: 'trainingjobs',
+  InferenceService: 'inferenceservices',
+  Queue: 'queues',
+} as const satisfies Record<KindName, string>;
+
+/** crdName returns the CustomResourceDefinition name of a kind, e.g. `trainingjobs.suanwang.io`. */
+export function crdName(kind: KindName): string {
+  return `${Plural[kind]}.${GROUP}`;
+}
+
+/** ConditionStatus is metav1.ConditionStatus. */
+export const ConditionStatus = { True: 'True', False: 'False', Unknown: 'Unknown' } as const;
+export type ConditionStatusValue = (typeof ConditionStatus)[keyof typeof ConditionStatus];
+
+/** ConditionType holds every condition type of every kind; the per-kind lists below say which kind uses which. */
+export const ConditionType = {
+  /** Site: the site can take new work. InferenceService: at least replicas.min replicas serve. */
+  Ready: 'Ready',
+  /** Site: the site's agent holds an authenticated session with the operator. */
+  AgentConnected: 'AgentConnected',
+  /** TrainingJob: its queue admitted it (quota reserved). */
+  Admitted: 'Admitted',
+  /** TrainingJob: a site and a variant were chosen and the member objects exist there. */
+  Placed: 'Placed',
+  /** TrainingJob: every worker runs. */
+  Running: 'Running',
+  /** TrainingJob: finished successfully (terminal). */
+  Succeeded: 'Succeeded',
+  /** TrainingJob: finished unsuccessfully (terminal). */
+  Failed: 'Failed',
+  /** InferenceService: serving, but with fewer replicas or sites than asked for. */
+  Degraded: 'Degraded',
+} as const;
+export type ConditionTypeName = (typeof ConditionType)[keyof typeof ConditionType];
+
+/** SITE_CONDITIONS are the condition types a Site carries. */
+export const SITE_CONDITIONS = [ConditionType.Ready, ConditionType.AgentConnected] as const;
+/** TRAINING_JOB_CONDITIONS are the condition types a TrainingJob carries. */
+export const TRAINING_JOB_CONDITIONS = [
+  ConditionType.Admitted,
+  ConditionType.Placed,
+  ConditionType.Running,
+  ConditionType.Succeeded,
+  ConditionType.Failed,
+] as const;
+/** INFERENCE_SERVICE_CONDITIONS are the condition types an InferenceService carries. */
+export const INFERENCE_SERVICE_CONDITIONS = [ConditionType.Ready, ConditionType.Degraded] as const;
+
+/**
+ * Reason holds the condition reasons (PascalCase, as metav1.Condition requires). Controllers pick from here so that
+ * users, alerts and tests can match on them; add new ones here rather than writing strings inline.
+ */
+export const Reason = {
+  // Site
+  AgentReporting: 'AgentReporting',
+  AgentNeverConnected: 'AgentNeverConnected',
+  AgentDisconnected: 'AgentDisconnected',
+  LeaseExpired: 'LeaseExpired',
+  SiteLost: 'SiteLost',
+  Cordoned: 'Cordoned',
+  KubeconfigMissing: 'KubeconfigMissing',
+  KubeconfigInvalid: 'KubeconfigInvalid',
+  ApiServerUnreachable: 'ApiServerUnreachable',
+  // TrainingJob admission
+  QuotaReserved: 'QuotaReserved',
+  QuotaExceeded: 'QuotaExceeded',
+  QueueNotFound: 'QueueNotFound',
+  NamespaceNotAllowed: 'NamespaceNotAllowed',
+  Suspended: 'Suspended',
+  Preempted: 'Preempted',
+  // Placement
+  SiteSelected: 'SiteSelected',
+  SitesSelected: 'SitesSelected',
+  Unschedulable: 'Unschedulable',
+  NoSiteReady: 'NoSiteReady',
+  MemberCreateFailed: 'MemberCreateFailed',
+  SiteUnreachable: 'SiteUnreachable',
+  // Running and finishing
+  WorkersStarting: 'WorkersStarting',
+  WorkersRunning: 'WorkersRunning',
+  Restarting: 'Restarting',
+  FailingOver: 'FailingOver',
+  Completed: 'Completed',
+  BackoffLimitExceeded: 'BackoffLimitExceeded',
+  FailoverLimitExceeded: 'FailoverLimitExceeded',
+  DeviceUnhealthy: 'DeviceUnhealthy',
+  // InferenceService
+  MinReplicasReady: 'MinReplicasReady',
+  ReplicasNotReady: 'ReplicasNotReady',
+  FewerSitesThanRequested: 'FewerSitesThanRequested',
+  ReplicasBelowDesired: 'ReplicasBelowDesired',
+  AllReplicasReady: 'AllReplicasReady',
+} as const;
+export type ReasonName = (typeof Reason)[keyof typeof Reason];
+
+/** TrainingJobPhase is the one-word summary of a TrainingJob in `kubectl get`. */
+export const TrainingJobPhase = {
+  /** Waiting for its queue to admit it or for a site to fit it. */
+  Pending: 'Pending',
+  /** Suspended by the user (spec.suspend) or by preemption; nothing runs. */
+  Suspended: 'Suspended',
+  /** Placed on a site; member objects exist; workers are starting. */
+  Placed: 'Placed',
+  /** Every worker runs. */
+  Running: 'Running',
+  /** The current attempt ended (worker failure or lost site); the job is being restarted or moved. */
+  Restarting: 'Restarting',
+  /** Finished successfully. */
+  Succeeded: 'Succeeded',
+  /** Finished unsuccessfully; see the Failed condition. */
+  Failed: 'Failed',
+} as const;
+export type TrainingJobPhaseName = (typeof TrainingJobPhase)[keyof typeof TrainingJobPhase];
+
+/** AttemptOutcome says how one attempt of a TrainingJob (one run at one site) ended. */
+export const AttemptOutcome = {
+  Running: 'Running',
+  Succeeded: 'Succeeded',
+  Failed: 'Failed',
+  SiteLost: 'SiteLost',
+  DeviceUnhealthy: 'DeviceUnhealthy',
+  Evicted: 'Evicted',
+  Preempted: 'Preempted',
+  Suspended: 'Suspended',
+} as const;
+export type AttemptOutcomeName = (typeof AttemptOutcome)[keyof typeof AttemptOutcome];
+
+/** CandidateVerdict says what placement made of one candidate site. */
+export const CandidateVerdict = {
+  /** Chosen (for an InferenceService, one of the chosen sites). */
+  Selected: 'Selected',
+  /** Passed every filter but scored lower than the chosen one(s). */
+  Feasible: 'Feasible',
+  /** Failed at least one filter; reasons says which. */
+  Rejected: 'Rejected',
+} as const;
+export type CandidateVerdictName = (typeof CandidateVerdict)[keyof typeof CandidateVerdict];
+
+/** PreemptionPolicy is what a Queue may do to admit a waiting workload. */
+export const PreemptionPolicy = {
+  Never: 'Never',
+  LowerPriority: 'LowerPriority',
+  FairShare: 'FairShare',
+} as const;
+export type PreemptionPolicyName = (typeof PreemptionPolicy)[keyof typeof PreemptionPolicy];
+
+/** ConnectionMode is how the operator reaches a site. Pull (over the agent's session) is planned. */
+export const ConnectionMode = { Push: 'Push' } as const;
+export type ConnectionModeName = (typeof ConnectionMode)[keyof typeof ConnectionMode];
+
+/** ARCHITECTURES are the CPU architectures of node pools (Kubernetes `kubernetes.io/arch` values). */
+export const ARCHITECTURES = ['amd64', 'arm64'] as const;
+/** PRECISIONS are the numeric formats an accelerator pool computes in and a variant may require. */
+export const PRECISIONS = ['fp64', 'fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'int8', 'int4'] as const;
+
+/** LABEL_WORKLOAD marks member objects with the name of the hub workload they belong to. */
+export const LABEL_WORKLOAD = 'suanwang.io/workload';
+/** LABEL_NAMESPACE marks member objects with the hub namespace of their workload. */
+export const LABEL_NAMESPACE = 'suanwang.io/namespace';
+/** LABEL_SITE marks member objects with the site they were placed on. */
+export const LABEL_SITE = 'suanwang.io/site';
+/** LABEL_EPOCH marks member objects with their placement epoch, so older copies can be fenced off. */
+export const LABEL_EPOCH = 'suanwang.io/epoch';
+/** FINALIZER_CLEANUP holds a hub workload until its member objects are deleted at every site. */
+export const FINALIZER_CLEANUP = 'suanwang.io/cleanup';
+
+/** SYSTEM_NAMESPACE is where the operator and the site kubeconfig Secrets live on the hub. */
+export const SYSTEM_NAMESPACE = 'suanwang-system';
+/** KUBECONFIG_SECRET_KEY is the Secret key holding a site's kubeconfig. */
+export const KUBECONFIG_SECRET_KEY = 'kubeconfig';
+/** siteKubeconfigSecretName is the conventional name of the Secret holding a site's kubeconfig. */
+export function siteKubeconfigSecretName(site: string): string {
+  return `site-${site}-kubeconfig`;
+}
+
+/** DEFAULT_QUEUE is the Queue a TrainingJob is charged to when it names none. */
+export const DEFAULT_QUEUE = 'default';
+/** DEFAULT_RESUME_ENV is the variable that tells a worker which checkpoint to resume from. */
+export const DEFAULT_RESUME_ENV = 'SUANWANG_RESUME_FROM';
+/** DEFAULT_CURRENCY is the currency of prices that name none. */
+export const DEFAULT_CURRENCY = 'CNY';

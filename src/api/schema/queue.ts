@@ -1,0 +1,67 @@
+/**
+ * Queue (cluster-scoped): a federation-wide quota that TrainingJobs are charged to, with a weight for fair sharing
+ * between queues and a policy on preemption.
+ */
+import { Kind, Plural, PreemptionPolicy } from '../names.ts';
+import { celList, dns1123Label, int, obj, oneOf, rule, setList } from './builders.ts';
+import { AGE_COLUMN, type KindDefinition } from './kind-definition.ts';
+import { QUOTA_RESOURCES, resourceList } from './resources.ts';
+
+const SPEC = obj('QueueSpec', 'Quota, fair-share weight, preemption policy and who may use the queue.', {
+  quota: resourceList(
+    'Most of each resource that workloads admitted through this queue may hold at once, summed over every site. A resource not listed is not limited.',
+    [
+      rule(
+        `self.all(k, k in ${celList(QUOTA_RESOURCES)})`,
+        `quota keys must be one of ${QUOTA_RESOURCES.join(', ')}`,
+      ),
+    ],
+  ),
+  weight: int(
+    'Share of contended capacity relative to other queues: a queue with weight 2 gets twice the share of one with weight 1 when both have work waiting.',
+    { minimum: 1, maximum: 1000, default: 1 },
+  ),
+  preemptionPolicy: oneOf(
+    'What the queue may do to admit a waiting workload. Never: wait. LowerPriority: stop lower-priority workloads of this queue. FairShare: also reclaim capacity from queues using more than their fair share.',
+    Object.values(PreemptionPolicy),
+    { default: PreemptionPolicy.Never },
+  ),
+  namespaces: setList(
+    'Namespaces whose workloads may use the queue; empty means every namespace.',
+    dns1123Label('A namespace.'),
+    { maxItems: 256 },
+  ),
+});
+
+const STATUS = obj('QueueStatus', 'What the queue holds now. Written only by the operator.', {
+  observedGeneration: int('The metadata.generation this status was computed from.', { minimum: 0, format: 'int64' }),
+  usage: resourceList('Resources held by admitted workloads, summed over every site.'),
+  admitted: int('Workloads admitted and not finished.', { minimum: 0 }),
+  pending: int('Workloads waiting for admission.', { minimum: 0 }),
+});
+
+/** QUEUE is the Queue kind. */
+export const QUEUE: KindDefinition = {
+  kind: Kind.Queue,
+  plural: Plural.Queue,
+  singular: 'queue',
+  scope: 'Cluster',
+  shortNames: ['sq'],
+  description:
+    'Queue is a federation-wide quota that TrainingJobs are charged to, with a weight for fair sharing and a preemption policy.',
+  spec: SPEC,
+  status: STATUS,
+  printerColumns: [
+    { name: 'Weight', type: 'integer', jsonPath: '.spec.weight', description: 'Fair-share weight.' },
+    {
+      name: 'Preemption',
+      type: 'string',
+      jsonPath: '.spec.preemptionPolicy',
+      description: 'Preemption policy.',
+      priority: 1,
+    },
+    { name: 'Admitted', type: 'integer', jsonPath: '.status.admitted', description: 'Workloads admitted.' },
+    { name: 'Pending', type: 'integer', jsonPath: '.status.pending', description: 'Workloads waiting.' },
+    AGE_COLUMN,
+  ],
+};
