@@ -2,6 +2,7 @@
  * The `suanwang` command: dispatches to one module per subcommand. Each subcommand parses its own flags and
  * returns an exit code; errors that users can fix are printed without a stack trace.
  */
+import { certsCommand } from './commands/certs.ts';
 import { labCommand } from './commands/lab.ts';
 
 interface Command {
@@ -11,6 +12,7 @@ interface Command {
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   lab: { summary: 'start, inspect and stop a local federation (hub + sites) of real control planes', run: labCommand },
+  certs: { summary: 'mint a CA, the operator server certificate and one client certificate per site (for labs)', run: (argv) => certsCommand(argv) },
 };
 
 /** usage is the top-level help text. */

@@ -1,0 +1,70 @@
+/**
+ * What the agent's end of the wire (client.ts) is configured with: where the operator is, who the agent is, where
+ * its state comes from, and the injected logger, clock, timers and randomness.
+ */
+import type { Interceptor } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { BackoffPolicy } from './backoff.ts';
+import type { Clock, Timers } from './clock.ts';
+import type { AgentKeepalive } from './keepalive.ts';
+import type { Heartbeat, SiteDelta, SiteSnapshot } from './messages.ts';
+import type { TlsFiles } from './tls.ts';
+
+/** SnapshotContent is a full snapshot without the fields the client fills in (site, generation). */
+export type SnapshotContent = Omit<SiteSnapshot, 'site' | 'generation'>;
+
+/** DeltaContent is a delta without the generations the client fills in. */
+export type DeltaContent = Omit<SiteDelta, 'baseGeneration' | 'generation'>;
+
+/** HeartbeatContent is a heartbeat without the snapshot generation the client fills in. */
+export type HeartbeatContent = Omit<Heartbeat, 'snapshotGeneration'>;
+
+/** AgentClientObserver hears about the connection's life; for metrics, logs beyond the client's own, and tests. */
+export interface AgentClientObserver {
+  /** onConnected: Register succeeded and the session's hello went out. */
+  onConnected?(sessionId: string): void;
+  /** onAck: the operator acknowledged everything up to seq. */
+  onAck?(seq: number): void;
+  /** onResyncRequest: the operator asked for a full snapshot. */
+  onResyncRequest?(reason: string, fromSeq: number): void;
+  /** onDisconnected: the attempt or session ended; code is the gRPC status code when there is one. */
+  onDisconnected?(code: number | undefined, details: string): void;
+  /** onRetryScheduled: the next attempt starts after delayMs; attempt counts failures since the last ack. */
+  onRetryScheduled?(delayMs: number, attempt: number): void;
+}
+
+/** AgentClientOptions configures an AgentClient. */
+export interface AgentClientOptions {
+  /** target is the operator's host:port. */
+  readonly target: string;
+  /** site is the site this agent speaks for; it must match its certificate or the operator refuses it. */
+  readonly site: string;
+  /** tls holds the CA that signs the operator's certificate and this site's certificate and key. */
+  readonly tls: TlsFiles;
+  /** serverNameOverride checks the operator's certificate against this name instead of the target's host. */
+  readonly serverNameOverride?: string;
+  readonly agentVersion: string;
+  /** agentInstanceId is random per process start; a new one starts a new sequence space on the operator. */
+  readonly agentInstanceId: string;
+  readonly capabilities?: readonly string[];
+  /** snapshot produces the site's full state; called on connect, on resync and every snapshot interval. */
+  readonly snapshot: () => SnapshotContent | Promise<SnapshotContent>;
+  /** heartbeat adds cheap counters to each heartbeat; it must not wait on telemetry collection. */
+  readonly heartbeat?: () => HeartbeatContent;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  /** random returns a uniform number in [0, 1); it jitters the reconnect backoff. */
+  readonly random: () => number;
+  readonly backoff?: BackoffPolicy;
+  readonly keepalive?: AgentKeepalive;
+  /** outboxLimit is the most unacked messages kept (default 10 000); older ones are dropped, then resynced. */
+  readonly outboxLimit?: number;
+  /** registerTimeoutMs is the Register call's deadline (default 10 s). */
+  readonly registerTimeoutMs?: number;
+  /** ackTimeoutHeartbeats: with messages unacked this many heartbeat intervals, the stream is presumed dead. */
+  readonly ackTimeoutHeartbeats?: number;
+  readonly observer?: AgentClientObserver;
+  /** interceptors are passed to the gRPC client (tracing, metrics). */
+  readonly interceptors?: Interceptor[];
+}

@@ -1,0 +1,318 @@
+/**
+ * The agent's end of the site agent protocol. It dials the operator (outbound only) with the site's client
+ * certificate, registers, and keeps one Session stream: a hello, then everything unacked from earlier connections,
+ * then a full snapshot, heartbeats on the operator's cadence, periodic snapshots, and deltas and health events as the
+ * caller sends them. Every message stays in the outbox until acked. A resync request is answered with a snapshot.
+ * A broken attempt is retried with capped exponential backoff and jitter on a fresh channel, which also picks up
+ * rotated certificate files and leaves grpc-js's own (slower, 120 s cap) channel backoff out of the picture.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { DEFAULT_BACKOFF, backoffDelay, validateBackoffPolicy } from './backoff.ts';
+import type { TimerHandle } from './clock.ts';
+import type { AgentClientOptions, DeltaContent } from './client-options.ts';
+import { DEFAULT_AGENT_KEEPALIVE, agentChannelOptions } from './keepalive.ts';
+import { loadAgentProtocol } from './load.ts';
+import type { AgentMessage, HealthEvent, OperatorMessageOut, RegisterResponseOut, SiteAgentClient } from './messages.ts';
+import { Outbox, type SequencedPayload } from './outbox.ts';
+
+export type * from './client-options.ts';
+
+/** AGENT_PROTOCOL_VERSION is the highest protocol version this client speaks. */
+export const AGENT_PROTOCOL_VERSION = 1;
+
+/** MIN_INTERVAL_MS keeps a misconfigured operator from making the agent spin. */
+const MIN_INTERVAL_MS = 10;
+
+type SessionStreamCall = grpc.ClientDuplexStream<AgentMessage, OperatorMessageOut>;
+
+/** Attempt is the state of one connection attempt, from Register to the stream's end. */
+interface Attempt {
+  readonly client: SiteAgentClient;
+  stream?: SessionStreamCall;
+  sessionId: string;
+  /** written is the highest seq written on this stream. */
+  written: number;
+  /** paused is true while the stream's buffer is full; 'drain' resumes writing. */
+  paused: boolean;
+  heartbeatMs: number;
+  snapshotMs: number;
+  /** waitingSince is when the oldest unanswered write went out; undefined while nothing is unacked. */
+  waitingSince: number | undefined;
+  heartbeatTimer?: TimerHandle;
+  snapshotTimer?: TimerHandle;
+  closed: boolean;
+}
+
+/** AgentClient keeps a site's session with the operator alive. */
+export class AgentClient {
+  readonly #opts: AgentClientOptions;
+  readonly #log: Logger;
+  readonly #outbox: Outbox;
+  #attempt: Attempt | undefined;
+  #retryTimer: TimerHandle | undefined;
+  #failures = 0;
+  #generation = 0;
+  #sessions = 0;
+  #started = false;
+  #stopped = false;
+  #snapshotInFlight: Promise<number | undefined> | undefined;
+
+  constructor(opts: AgentClientOptions) {
+    const problems = validateBackoffPolicy(opts.backoff ?? DEFAULT_BACKOFF);
+    if (problems.length > 0) throw new RangeError(`invalid backoff policy: ${problems.join('; ')}`);
+    this.#opts = opts;
+    this.#log = opts.logger.child({ component: 'agent-client', site: opts.site });
+    this.#outbox = new Outbox(opts.outboxLimit ?? 10_000);
+  }
+
+  /** lastAckedSeq is the highest seq the operator acknowledged. */
+  get lastAckedSeq(): number {
+    return this.#outbox.lastAcked;
+  }
+
+  /** pending is the number of messages not yet acked. */
+  get pending(): number {
+    return this.#outbox.size;
+  }
+
+  /** sessions counts the sessions opened so far (1 + reconnects). */
+  get sessions(): number {
+    return this.#sessions;
+  }
+
+  /** connected is true while a session stream is open. */
+  get connected(): boolean {
+    return this.#attempt?.stream !== undefined && !this.#attempt.closed;
+  }
+
+  /** start begins connecting; the client keeps reconnecting until stop. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#connect();
+  }
+
+  /** stop half-closes the session, waits briefly for the operator to finish it, and stops reconnecting. */
+  async stop(graceMs = 500): Promise<void> {
+    this.#stopped = true;
+    if (this.#retryTimer !== undefined) this.#opts.timers.clearTimeout(this.#retryTimer);
+    const attempt = this.#attempt;
+    if (!attempt) return;
+    const stream = attempt.stream;
+    if (stream && !attempt.closed) {
+      await new Promise<void>((resolve) => {
+        const timer = this.#opts.timers.setTimeout(resolve, graceMs);
+        stream.once('status', () => {
+          this.#opts.timers.clearTimeout(timer);
+          resolve();
+        });
+        stream.end();
+      });
+    }
+    this.#close(attempt, undefined, 'agent stopped');
+  }
+
+  /** sendDelta queues a delta against the current snapshot generation and returns its seq. */
+  sendDelta(content: DeltaContent): number {
+    const baseGeneration = this.#generation;
+    this.#generation += 1;
+    return this.#send({ delta: { ...content, baseGeneration, generation: this.#generation } });
+  }
+
+  /** sendHealthEvent queues a health event and returns its seq. */
+  sendHealthEvent(event: HealthEvent): number {
+    return this.#send({ healthEvent: event });
+  }
+
+  /**
+   * sendSnapshot takes a full snapshot from the snapshot source and queues it; resolves to its seq, or undefined when
+   * the source failed (logged). Concurrent calls share one snapshot.
+   */
+  sendSnapshot(): Promise<number | undefined> {
+    this.#snapshotInFlight ??= this.#takeSnapshot().finally(() => {
+      this.#snapshotInFlight = undefined;
+    });
+    return this.#snapshotInFlight;
+  }
+
+  async #takeSnapshot(): Promise<number | undefined> {
+    try {
+      const content = await this.#opts.snapshot();
+      this.#generation += 1;
+      return this.#send({ snapshot: { ...content, site: this.#opts.site, generation: this.#generation } });
+    } catch (err: unknown) {
+      this.#log.error({ err }, 'snapshot source failed');
+      return undefined;
+    }
+  }
+
+  #send(payload: SequencedPayload): number {
+    const entry = this.#outbox.push(payload);
+    if (this.#attempt) this.#flush(this.#attempt);
+    return entry.seq;
+  }
+
+  /** flush writes the unacked messages this stream has not carried yet, pausing when the stream asks to. */
+  #flush(a: Attempt): void {
+    if (!a.stream || a.closed || a.paused) return;
+    for (const e of this.#outbox.after(a.written)) {
+      a.written = e.seq;
+      a.waitingSince ??= this.#opts.clock.now();
+      // write() returning false means "buffered, but stop": unacked messages wait in the outbox, not in gRPC's buffer.
+      if (!a.stream.write(e.message)) {
+        a.paused = true;
+        return;
+      }
+    }
+  }
+
+  #connect(): void {
+    if (this.#stopped) return;
+    const { tls, keepalive, serverNameOverride, interceptors } = this.#opts;
+    const credentials = grpc.credentials.createSsl(Buffer.from(tls.caPem), Buffer.from(tls.keyPem), Buffer.from(tls.certPem));
+    const channelOptions: grpc.ClientOptions = { ...agentChannelOptions(keepalive ?? DEFAULT_AGENT_KEEPALIVE) };
+    if (serverNameOverride !== undefined) channelOptions['grpc.ssl_target_name_override'] = serverNameOverride;
+    if (interceptors) channelOptions.interceptors = interceptors;
+    const SiteAgent = loadAgentProtocol().SiteAgent;
+    const a: Attempt = {
+      client: new SiteAgent(this.#opts.target, credentials, channelOptions),
+      sessionId: '',
+      written: 0,
+      paused: false,
+      heartbeatMs: 0,
+      snapshotMs: 0,
+      waitingSince: undefined,
+      closed: false,
+    };
+    this.#attempt = a;
+    const deadline = this.#opts.clock.now() + (this.#opts.registerTimeoutMs ?? 10_000);
+    a.client.Register(
+      {
+        site: this.#opts.site,
+        agentVersion: this.#opts.agentVersion,
+        agentInstanceId: this.#opts.agentInstanceId,
+        protocolVersion: AGENT_PROTOCOL_VERSION,
+        capabilities: [...(this.#opts.capabilities ?? ['deltas', 'health-events'])],
+      },
+      { deadline },
+      (err, res) => {
+        if (a.closed) return;
+        if (err || !res) this.#close(a, err ?? undefined, 'register failed');
+        else this.#openSession(a, res);
+      },
+    );
+  }
+
+  #openSession(a: Attempt, res: RegisterResponseOut): void {
+    a.sessionId = res.sessionId ?? '';
+    a.heartbeatMs = Math.max(MIN_INTERVAL_MS, res.heartbeatIntervalMs ?? 10_000);
+    a.snapshotMs = Math.max(MIN_INTERVAL_MS, res.snapshotIntervalMs ?? 300_000);
+    const stream = a.client.Session();
+    a.stream = stream;
+    stream.on('data', (m: OperatorMessageOut) => this.#onOperatorMessage(a, m));
+    stream.on('error', (err: grpc.ServiceError) => this.#close(a, err, 'session failed'));
+    stream.on('end', () => this.#close(a, undefined, 'operator ended the session'));
+    stream.on('drain', () => {
+      a.paused = false;
+      this.#flush(a);
+    });
+    a.paused = !stream.write({ seq: 0, hello: { sessionId: a.sessionId, site: this.#opts.site, lastAckedSeq: this.#outbox.lastAcked } });
+    this.#sessions += 1;
+    this.#log.info({ sessionId: a.sessionId, unacked: this.#outbox.size, lastAckedSeq: this.#outbox.lastAcked }, 'session opened');
+    this.#opts.observer?.onConnected?.(a.sessionId);
+    this.#flush(a);
+    void this.sendSnapshot();
+    this.#armHeartbeat(a);
+    this.#armSnapshot(a);
+  }
+
+  #onOperatorMessage(a: Attempt, m: OperatorMessageOut): void {
+    if (a.closed) return;
+    switch (m.payload) {
+      case 'ack': {
+        const seq = m.ack?.seq ?? 0;
+        if (this.#outbox.ack(seq) < 0) {
+          this.#log.warn({ seq, lastSeq: this.#outbox.lastSeq }, 'operator acked a seq never sent; ignored');
+          return;
+        }
+        // The operator accepted something: the connection works, so the next failure starts from the first delay.
+        this.#failures = 0;
+        a.waitingSince = this.#outbox.after(this.#outbox.lastAcked).some((e) => e.seq <= a.written) ? this.#opts.clock.now() : undefined;
+        this.#opts.observer?.onAck?.(seq);
+        return;
+      }
+      case 'resyncRequest': {
+        const reason = m.resyncRequest?.reason ?? '';
+        const fromSeq = m.resyncRequest?.fromSeq ?? 0;
+        this.#opts.observer?.onResyncRequest?.(reason, fromSeq);
+        // A snapshot already queued at or after the gap will close it; a second one would only cost bandwidth.
+        if (this.#outbox.hasSnapshotFrom(fromSeq)) {
+          this.#log.debug({ reason, fromSeq }, 'resync request already answered by a queued snapshot');
+          return;
+        }
+        this.#log.info({ reason, fromSeq }, 'operator asked for a resync; sending a full snapshot');
+        void this.sendSnapshot();
+        return;
+      }
+      case 'configUpdate': {
+        const u = m.configUpdate ?? {};
+        if (u.heartbeatIntervalMs !== undefined) a.heartbeatMs = Math.max(MIN_INTERVAL_MS, u.heartbeatIntervalMs);
+        if (u.snapshotIntervalMs !== undefined) a.snapshotMs = Math.max(MIN_INTERVAL_MS, u.snapshotIntervalMs);
+        this.#log.info({ heartbeatMs: a.heartbeatMs, snapshotMs: a.snapshotMs }, 'operator changed the cadence');
+        this.#armHeartbeat(a);
+        this.#armSnapshot(a);
+        return;
+      }
+      case undefined:
+        return;
+    }
+  }
+
+  #armHeartbeat(a: Attempt): void {
+    if (a.heartbeatTimer !== undefined) this.#opts.timers.clearTimeout(a.heartbeatTimer);
+    a.heartbeatTimer = this.#opts.timers.setTimeout(() => {
+      if (a.closed) return;
+      // A stream can look open while the path is dead (a half-open TCP connection behind a NAT): no ack for a few
+      // heartbeats means start over rather than queue forever.
+      const limit = a.heartbeatMs * (this.#opts.ackTimeoutHeartbeats ?? 3);
+      if (a.waitingSince !== undefined && this.#opts.clock.now() - a.waitingSince > limit) {
+        this.#close(a, undefined, `no ack for ${limit} ms`);
+        return;
+      }
+      this.#send({ heartbeat: { ...this.#opts.heartbeat?.(), snapshotGeneration: this.#generation } });
+      this.#armHeartbeat(a);
+    }, a.heartbeatMs);
+  }
+
+  #armSnapshot(a: Attempt): void {
+    if (a.snapshotTimer !== undefined) this.#opts.timers.clearTimeout(a.snapshotTimer);
+    a.snapshotTimer = this.#opts.timers.setTimeout(() => {
+      if (a.closed) return;
+      void this.sendSnapshot();
+      this.#armSnapshot(a);
+    }, a.snapshotMs);
+  }
+
+  /** close ends an attempt once: timers, stream, channel; then schedules the next attempt unless stopped. */
+  #close(a: Attempt, err: Partial<grpc.ServiceError> | undefined, what: string): void {
+    if (a.closed) return;
+    a.closed = true;
+    if (a.heartbeatTimer !== undefined) this.#opts.timers.clearTimeout(a.heartbeatTimer);
+    if (a.snapshotTimer !== undefined) this.#opts.timers.clearTimeout(a.snapshotTimer);
+    a.stream?.cancel();
+    a.client.close();
+    if (this.#attempt === a) this.#attempt = undefined;
+    const details = err?.details ?? err?.message ?? what;
+    this.#opts.observer?.onDisconnected?.(err?.code, details);
+    if (this.#stopped) return;
+    const delay = backoffDelay(this.#opts.backoff ?? DEFAULT_BACKOFF, this.#failures, this.#opts.random());
+    this.#failures += 1;
+    this.#log.warn({ what, code: err?.code, details, retryInMs: Math.round(delay), failures: this.#failures }, 'operator connection lost');
+    this.#opts.observer?.onRetryScheduled?.(delay, this.#failures);
+    this.#retryTimer = this.#opts.timers.setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#connect();
+    }, delay);
+  }
+}

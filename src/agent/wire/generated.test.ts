@@ -1,0 +1,48 @@
+// The committed TypeScript types must be what scripts/gen-proto.sh makes from the proto today: regenerate into a
+// temporary folder and compare file by file.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadAgentProtocol } from './load.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '../../..');
+const committed = join(here, 'generated');
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+describe('generated wire types', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'suanwang-gen-proto-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('are up to date with proto/suanwang/agent/v1/agent.proto (run scripts/gen-proto.sh)', () => {
+    const out = join(tmp, 'generated');
+    // PATH starts with this Node so the script's own setup finds it without installing anything.
+    execFileSync('bash', [join(repo, 'scripts/gen-proto.sh'), out], {
+      cwd: repo,
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}` },
+      stdio: 'pipe',
+    });
+    expect(files(out)).toEqual(files(committed));
+    for (const f of files(committed)) expect({ file: f, text: readFileSync(join(out, f), 'utf8') }).toEqual({ file: f, text: readFileSync(join(committed, f), 'utf8') });
+  }, 60_000);
+
+  it('describe the package the loader reads at run time', () => {
+    const proto = loadAgentProtocol();
+    expect(Object.keys(proto.SiteAgent.service).sort()).toEqual(['Register', 'Session']);
+    expect(proto.SiteAgent.service.Session.requestStream && proto.SiteAgent.service.Session.responseStream).toBe(true);
+    // A message round trip keeps an optional 0 and leaves an unset optional absent.
+    const enc = proto.SiteAgent.service.Session.requestSerialize({ seq: 3, heartbeat: { snapshotGeneration: 2, nodesReady: 0 } });
+    const dec = proto.SiteAgent.service.Session.requestDeserialize(enc);
+    expect(dec).toMatchObject({ seq: 3, payload: 'heartbeat', heartbeat: { snapshotGeneration: 2, nodesReady: 0 } });
+    expect(dec.heartbeat).not.toHaveProperty('nodesTotal');
+  });
+});

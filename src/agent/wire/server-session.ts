@@ -1,0 +1,177 @@
+/**
+ * One Session stream on the operator side: checks the caller's certificate, expects a hello naming a session that
+ * Register gave to the same site, then sequences, acks and delivers each message (see sequence.ts for the rules).
+ * Any message that claims another site ends the stream with PERMISSION_DENIED and a warning in the log.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { Clock } from './clock.ts';
+import { siteOfCaller, type SiteName } from './identity.ts';
+import type { AgentMessageOut, OperatorMessage } from './messages.ts';
+import type { PayloadKind, SequenceTracker } from './sequence.ts';
+import type { MessageMeta, SiteAgentHandler } from './site-agent-handler.ts';
+
+/** SessionRecord is a session Register handed out. */
+export interface SessionRecord {
+  readonly sessionId: string;
+  readonly site: SiteName;
+  readonly agentInstanceId: string;
+  /** attached is true once a stream said hello with this session. */
+  attached: boolean;
+}
+
+/** SessionHost is what a SessionStream needs from the server that owns it. */
+export interface SessionHost {
+  readonly handler: SiteAgentHandler;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  session(sessionId: string): SessionRecord | undefined;
+  tracker(site: SiteName, agentInstanceId: string, lastAckedSeq: number): SequenceTracker;
+  /** streamOf returns the site's open stream, if any. */
+  streamOf(site: SiteName): SessionStream | undefined;
+  attach(site: SiteName, stream: SessionStream): void;
+  detach(site: SiteName, stream: SessionStream, sessionId: string): void;
+  safely(site: SiteName, what: string, fn: () => void): void;
+}
+
+/** SessionCall is the server side of the Session bidi stream. */
+export type SessionCall = grpc.ServerDuplexStream<AgentMessageOut, OperatorMessage>;
+
+/** SessionStream handles one Session call from hello to close. */
+export class SessionStream {
+  readonly #host: SessionHost;
+  readonly #call: SessionCall;
+  readonly #peer: string;
+  #log: Logger;
+  #site: SiteName | undefined;
+  #record: SessionRecord | undefined;
+  #tracker: SequenceTracker | undefined;
+  #closed = false;
+
+  constructor(host: SessionHost, call: SessionCall) {
+    this.#host = host;
+    this.#call = call;
+    this.#peer = call.getPeer();
+    this.#log = host.logger.child({ peer: this.#peer });
+  }
+
+  /** start checks the caller's identity and begins reading. */
+  start(): void {
+    const identity = siteOfCaller(this.#call);
+    if (!identity.ok) {
+      this.#log.warn({ reason: identity.reason }, 'session refused: no site identity in the client certificate');
+      this.close(grpc.status.UNAUTHENTICATED, identity.reason);
+      return;
+    }
+    this.#site = identity.site;
+    this.#log = this.#log.child({ site: identity.site });
+    this.#call.on('data', (m: AgentMessageOut) => this.#onMessage(m));
+    this.#call.on('end', () => this.#finish('agent closed the stream', true));
+    this.#call.on('cancelled', () => this.#finish('stream cancelled or connection lost', false));
+    this.#call.on('error', (err: Error) => this.#finish(`stream error: ${err.message}`, false));
+  }
+
+  /** send writes one operator message; false when the stream is already closed. */
+  send(message: OperatorMessage): boolean {
+    if (this.#closed || this.#call.cancelled || this.#call.writableEnded) return false;
+    this.#call.write(message);
+    return true;
+  }
+
+  /** requestResync asks the agent for a full snapshot. */
+  requestResync(reason: string): boolean {
+    if (!this.#tracker) return false;
+    this.#log.info({ reason }, 'asking the agent for a full snapshot');
+    return this.send({ resyncRequest: { reason, fromSeq: this.#tracker.contiguous + 1 } });
+  }
+
+  /** close ends the stream with a status; the agent sees it as the call's error. */
+  close(code: grpc.status, details: string): void {
+    if (this.#closed) return;
+    this.#finish(details, false);
+    const status: Partial<grpc.StatusObject> = { code, details };
+    this.#call.emit('error', status);
+  }
+
+  #refuseClaim(kind: string, claimed: string): void {
+    // An authentic certificate whose payload speaks for another site: misconfiguration or an attempt to spoof.
+    this.#log.warn({ claimedSite: claimed, message: kind }, 'refused: claimed site differs from the client certificate');
+    this.close(grpc.status.PERMISSION_DENIED, `certificate is for site ${this.#site}, ${kind} claims ${JSON.stringify(claimed)}`);
+  }
+
+  #onMessage(m: AgentMessageOut): void {
+    if (this.#closed) return;
+    if (!this.#record) {
+      this.#onHello(m);
+      return;
+    }
+    const kind = m.payload;
+    if (kind === undefined) return this.close(grpc.status.INVALID_ARGUMENT, 'message without payload');
+    if (kind === 'hello') return this.close(grpc.status.FAILED_PRECONDITION, 'hello sent twice');
+    const seq = m.seq ?? 0;
+    if (!Number.isSafeInteger(seq) || seq < 1) return this.close(grpc.status.INVALID_ARGUMENT, `invalid seq ${seq}`);
+    if (kind === 'snapshot' && (m.snapshot?.site ?? '') !== this.#site) return this.#refuseClaim('snapshot', m.snapshot?.site ?? '');
+    const tracker = this.#tracker as SequenceTracker;
+    const decision = tracker.receive(seq, kind);
+    if (decision.duplicate) this.#log.debug({ seq, kind }, 'duplicate message dropped');
+    if (decision.deliver) this.#deliver(m, kind, seq);
+    if (decision.ack !== undefined) this.send({ ack: { seq: decision.ack } });
+    if (decision.resyncFrom !== undefined) {
+      this.#log.info({ seq, kind, missingFrom: decision.resyncFrom }, 'sequence gap: asking the agent for a full snapshot');
+      this.send({ resyncRequest: { reason: 'gap', fromSeq: decision.resyncFrom } });
+    }
+  }
+
+  #onHello(m: AgentMessageOut): void {
+    const site = this.#site as SiteName;
+    const hello = m.hello;
+    if (m.payload !== 'hello' || !hello) return this.close(grpc.status.FAILED_PRECONDITION, 'the first message must be hello');
+    const claimed = hello.site ?? '';
+    if (claimed !== site) return this.#refuseClaim('hello', claimed);
+    const record = this.#host.session(hello.sessionId ?? '');
+    if (!record) return this.close(grpc.status.NOT_FOUND, 'unknown session; register again');
+    if (record.site !== site) return this.#refuseClaim('hello session', record.site);
+    if (record.attached) return this.close(grpc.status.FAILED_PRECONDITION, 'session already has a stream');
+    // One stream per site: a reconnecting agent's new stream wins over a half-open old one.
+    this.#host.streamOf(site)?.close(grpc.status.ABORTED, 'superseded by a newer session of the same site');
+    record.attached = true;
+    this.#record = record;
+    this.#tracker = this.#host.tracker(site, record.agentInstanceId, hello.lastAckedSeq ?? 0);
+    this.#host.attach(site, this);
+    this.#log = this.#log.child({ sessionId: record.sessionId });
+    this.#log.info({ lastAckedSeq: hello.lastAckedSeq ?? 0, resumeAt: this.#tracker.contiguous }, 'session opened');
+  }
+
+  #deliver(m: AgentMessageOut, kind: PayloadKind, seq: number): void {
+    const site = this.#site as SiteName;
+    const record = this.#record as SessionRecord;
+    const meta: MessageMeta = { sessionId: record.sessionId, agentInstanceId: record.agentInstanceId, seq, receivedAt: this.#host.clock.now() };
+    const h = this.#host.handler;
+    this.#host.safely(site, kind, () => {
+      switch (kind) {
+        case 'heartbeat':
+          return h.onHeartbeat(site, m.heartbeat ?? {}, meta);
+        case 'snapshot':
+          return h.onSnapshot(site, m.snapshot ?? {}, meta);
+        case 'delta':
+          return h.onDelta(site, m.delta ?? {}, meta);
+        case 'healthEvent':
+          return h.onHealthEvent(site, m.healthEvent ?? {}, meta);
+      }
+    });
+  }
+
+  #finish(reason: string, endOurSide: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (endOurSide && !this.#call.writableEnded) this.#call.end();
+    const record = this.#record;
+    const site = this.#site;
+    if (!record || !site) return;
+    this.#host.detach(site, this, record.sessionId);
+    this.#log.info({ reason }, 'session closed');
+    this.#host.safely(site, 'onDisconnect', () =>
+      this.#host.handler.onDisconnect(site, { sessionId: record.sessionId, agentInstanceId: record.agentInstanceId, reason }),
+    );
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * The operator's end of the site agent protocol: a gRPC server that requires client certificates, names each caller
+ * by the site in its certificate (identity.ts), refuses messages that claim another site, keeps per-agent sequence
+ * numbers (sequence.ts), acks and asks for resyncs, and hands typed payloads to a SiteAgentHandler keyed by the
+ * certificate's site. What the operator does with them (site status, placement) is the site controller's business.
+ */
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { Clock, Timers } from './clock.ts';
+import { siteOfCaller, type SiteName } from './identity.ts';
+import { DEFAULT_OPERATOR_PING_POLICY, operatorServerOptions, type OperatorPingPolicy } from './keepalive.ts';
+import { loadAgentProtocol } from './load.ts';
+import type { ConfigUpdate, RegisterRequestOut, RegisterResponse, SiteAgentHandlers } from './messages.ts';
+import { SequenceTracker } from './sequence.ts';
+import { SessionStream, type SessionHost, type SessionRecord } from './server-session.ts';
+import type { Registration, SiteAgentHandler } from './site-agent-handler.ts';
+import type { TlsFiles } from './tls.ts';
+
+export type { DisconnectInfo, MessageMeta, Registration, SiteAgentHandler } from './site-agent-handler.ts';
+
+/** PROTOCOL_VERSION is the version of suanwang.agent.v1 this server speaks. */
+export const PROTOCOL_VERSION = 1;
+
+/** Cadence is what Register tells agents. */
+export interface Cadence {
+  readonly heartbeatIntervalMs: number;
+  readonly snapshotIntervalMs: number;
+  readonly leaseDurationMs: number;
+}
+
+/** DEFAULT_CADENCE: heartbeat 10 s, lease 40 s (kubelet and Karmada use the same pair), full snapshot every 5 min. */
+export const DEFAULT_CADENCE: Cadence = { heartbeatIntervalMs: 10_000, snapshotIntervalMs: 300_000, leaseDurationMs: 40_000 };
+
+/** SUPPORTED_CAPABILITIES are the agent capabilities this server accepts. */
+export const SUPPORTED_CAPABILITIES: readonly string[] = ['deltas', 'health-events'];
+
+/** OperatorServerOptions configures an OperatorServer. */
+export interface OperatorServerOptions {
+  /** address is host:port to bind; port 0 picks a free one. */
+  readonly address: string;
+  /** tls holds the CA that signs agent certificates and the server's own certificate and key (PEM). */
+  readonly tls: TlsFiles;
+  readonly handler: SiteAgentHandler;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly cadence?: Cadence;
+  readonly pingPolicy?: OperatorPingPolicy;
+  /** newSessionId makes session ids; random UUIDs unless a test wants predictable ones. */
+  readonly newSessionId?: () => string;
+  /** maxMessageBytes bounds one received message; snapshots of large sites need more than grpc-js's 4 MiB. */
+  readonly maxMessageBytes?: number;
+}
+
+/** OperatorServer serves suanwang.agent.v1.SiteAgent over mTLS. */
+export class OperatorServer {
+  readonly #opts: OperatorServerOptions;
+  readonly #log: Logger;
+  readonly #cadence: Cadence;
+  readonly #newSessionId: () => string;
+  readonly #host: SessionHost;
+  #server: grpc.Server | undefined;
+  #port = 0;
+  /** Registered sessions by id; a record lives from Register until its stream ends. */
+  readonly #sessions = new Map<string, SessionRecord>();
+  /** The open stream of each site; a newer one replaces an older one. */
+  readonly #streams = new Map<SiteName, SessionStream>();
+  /** The sequence state of each site's current agent instance; it outlives streams so retransmits are recognised. */
+  readonly #trackers = new Map<SiteName, { readonly agentInstanceId: string; readonly tracker: SequenceTracker }>();
+
+  constructor(opts: OperatorServerOptions) {
+    this.#opts = opts;
+    this.#log = opts.logger.child({ component: 'agent-server' });
+    this.#cadence = opts.cadence ?? DEFAULT_CADENCE;
+    this.#newSessionId = opts.newSessionId ?? randomUUID;
+    this.#host = {
+      handler: opts.handler,
+      logger: this.#log,
+      clock: opts.clock,
+      session: (id) => this.#sessions.get(id),
+      tracker: (site, agentInstanceId, lastAckedSeq) => this.#trackerFor(site, agentInstanceId, lastAckedSeq),
+      streamOf: (site) => this.#streams.get(site),
+      attach: (site, stream) => void this.#streams.set(site, stream),
+      detach: (site, stream, sessionId) => {
+        if (this.#streams.get(site) === stream) this.#streams.delete(site);
+        this.#sessions.delete(sessionId);
+      },
+      safely: (site, what, fn) => this.#safely(site, what, fn),
+    };
+  }
+
+  /** port is the bound port, once started. */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** start binds the address and serves; resolves to the bound port. */
+  async start(): Promise<number> {
+    if (this.#server) throw new Error('operator server already started');
+    const server = new grpc.Server({
+      ...operatorServerOptions(this.#opts.pingPolicy ?? DEFAULT_OPERATOR_PING_POLICY),
+      'grpc.max_receive_message_length': this.#opts.maxMessageBytes ?? 16 * 1024 * 1024,
+    });
+    const handlers: SiteAgentHandlers = {
+      Register: (call, cb) => this.#register(call, cb),
+      Session: (call) => new SessionStream(this.#host, call).start(),
+    };
+    server.addService(loadAgentProtocol().SiteAgent.service, handlers);
+    const { caPem, certPem, keyPem } = this.#opts.tls;
+    // checkClientCertificate = true: the TLS handshake itself rejects a caller without a certificate from our CA.
+    const credentials = grpc.ServerCredentials.createSsl(
+      Buffer.from(caPem),
+      [{ cert_chain: Buffer.from(certPem), private_key: Buffer.from(keyPem) }],
+      true,
+    );
+    this.#port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(this.#opts.address, credentials, (err, port) => (err ? reject(err) : resolve(port))),
+    );
+    this.#server = server;
+    this.#log.info({ address: this.#opts.address, port: this.#port }, 'operator agent server listening');
+    return this.#port;
+  }
+
+  /**
+   * stop ends every session with UNAVAILABLE (agents reconnect to the next operator), waits up to graceMs for
+   * in-flight calls and then closes connections by force.
+   */
+  async stop(graceMs = 1000): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    for (const s of [...this.#streams.values()]) s.close(grpc.status.UNAVAILABLE, 'operator shutting down');
+    await new Promise<void>((resolve) => {
+      const timer = this.#opts.timers.setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, graceMs);
+      server.tryShutdown(() => {
+        this.#opts.timers.clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.#log.info({ port: this.#port }, 'operator agent server stopped');
+  }
+
+  /** connectedSites lists the sites with an open session stream. */
+  connectedSites(): SiteName[] {
+    return [...this.#streams.keys()];
+  }
+
+  /** pushConfig sends new cadences to a connected site; false when the site has no open stream. */
+  pushConfig(site: SiteName, update: ConfigUpdate): boolean {
+    return this.#streams.get(site)?.send({ configUpdate: update }) ?? false;
+  }
+
+  /** requestResync asks a connected site for a full snapshot now; false when the site has no open stream. */
+  requestResync(site: SiteName, reason: string): boolean {
+    return this.#streams.get(site)?.requestResync(reason) ?? false;
+  }
+
+  #trackerFor(site: SiteName, agentInstanceId: string, lastAckedSeq: number): SequenceTracker {
+    const known = this.#trackers.get(site);
+    if (known && known.agentInstanceId === agentInstanceId) {
+      known.tracker.resume(lastAckedSeq);
+      return known.tracker;
+    }
+    // A new agent instance (a restart) starts a new sequence space; the old one's state is of no use any more.
+    const tracker = new SequenceTracker(lastAckedSeq);
+    this.#trackers.set(site, { agentInstanceId, tracker });
+    return tracker;
+  }
+
+  #register(call: grpc.ServerUnaryCall<RegisterRequestOut, RegisterResponse>, cb: grpc.sendUnaryData<RegisterResponse>): void {
+    const req = call.request;
+    const peer = call.getPeer();
+    const identity = siteOfCaller(call);
+    if (!identity.ok) {
+      this.#log.warn({ peer, reason: identity.reason }, 'register refused: no site identity in the client certificate');
+      cb({ code: grpc.status.UNAUTHENTICATED, details: identity.reason });
+      return;
+    }
+    const site = identity.site;
+    const claimed = req.site ?? '';
+    if (claimed !== site) {
+      // The certificate is authentic but the payload speaks for another site: a misconfigured or hostile agent.
+      this.#log.warn({ peer, site, claimedSite: claimed }, 'register refused: claimed site differs from the client certificate');
+      cb({ code: grpc.status.PERMISSION_DENIED, details: `certificate is for site ${site}, request claims ${JSON.stringify(claimed)}` });
+      return;
+    }
+    const agentInstanceId = req.agentInstanceId ?? '';
+    if (agentInstanceId === '') {
+      cb({ code: grpc.status.INVALID_ARGUMENT, details: 'agentInstanceId is required' });
+      return;
+    }
+    // A site registers again on every reconnect; sessions it registered but never opened a stream for are stale.
+    for (const [id, s] of this.#sessions) if (s.site === site && !s.attached) this.#sessions.delete(id);
+    const sessionId = this.#newSessionId();
+    const capabilities = (req.capabilities ?? []).filter((c) => SUPPORTED_CAPABILITIES.includes(c));
+    this.#sessions.set(sessionId, { sessionId, site, agentInstanceId, attached: false });
+    this.#log.info({ site, sessionId, agentInstanceId, agentVersion: req.agentVersion, peer }, 'site agent registered');
+    const registration: Registration = {
+      sessionId,
+      agentInstanceId,
+      agentVersion: req.agentVersion ?? '',
+      protocolVersion: req.protocolVersion ?? 0,
+      capabilities,
+      peer,
+    };
+    this.#safely(site, 'onRegister', () => this.#opts.handler.onRegister(site, registration));
+    cb(null, {
+      sessionId,
+      heartbeatIntervalMs: this.#cadence.heartbeatIntervalMs,
+      snapshotIntervalMs: this.#cadence.snapshotIntervalMs,
+      leaseDurationMs: this.#cadence.leaseDurationMs,
+      protocolVersion: Math.min(PROTOCOL_VERSION, req.protocolVersion || PROTOCOL_VERSION),
+      capabilities,
+    });
+  }
+
+  #safely(site: SiteName, what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err: unknown) {
+      // A throwing handler is an operator bug, not the agent's: log it and keep the session.
+      this.#log.error({ site, err, callback: what }, 'site agent handler threw');
+    }
+  }
+}

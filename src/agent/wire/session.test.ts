@@ -1,0 +1,185 @@
+// End-to-end over loopback: a real OperatorServer and real AgentClients speaking gRPC with mTLS on 127.0.0.1, with
+// certificates minted by src/agent/certs.ts. No Kubernetes.
+import * as grpc from '@grpc/grpc-js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentClient } from './client.ts';
+import type { AgentMessage } from './messages.ts';
+import type { OperatorServer } from './server.ts';
+import { eventually, mintPki, newAgent, site, sleep, startServer, type LabPki } from './test-helpers.ts';
+
+let pki: LabPki;
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  pki = await mintPki(['alpha', 'beta']);
+});
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function track(x: AgentClient | OperatorServer): void {
+  cleanups.push(() => x.stop(0));
+}
+
+const testPingPolicy = { minPingIntervalMs: 100, permitWithoutCalls: true, timeMs: 60_000, timeoutMs: 20_000 };
+
+describe('agent session over mTLS', () => {
+  it('registers, streams heartbeats and a snapshot under the certificate site, and receives acks', async () => {
+    const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
+    track(server);
+    const acks: number[] = [];
+    const agent = newAgent(pki, port, 'alpha', { observer: { onAck: (seq) => acks.push(seq) } });
+    track(agent);
+    agent.start();
+
+    await eventually(() => handler.of('heartbeat').length >= 3, 5000, 'three heartbeats');
+    const [reg] = handler.of('register');
+    expect(reg?.site).toBe('alpha');
+    expect(reg?.registration).toMatchObject({ agentInstanceId: 'instance-alpha', agentVersion: 'test', capabilities: ['deltas', 'health-events'] });
+
+    const [snap] = handler.of('snapshot');
+    expect(snap?.site).toBe('alpha');
+    expect(snap?.snapshot.site).toBe('alpha');
+    const pool = snap?.snapshot.nodePools?.[0];
+    expect(pool?.resources?.allocatable).toEqual({ 'nvidia.com/gpu': '7' });
+    // An optional measurement that is 0 arrives as 0; one never set stays absent (an [N/A] is not a 0).
+    expect(pool?.devices?.[0]?.telemetry?.utilizationPct).toBe(0);
+    expect(pool?.devices?.[0]?.telemetry).not.toHaveProperty('temperatureC');
+    expect(pool?.deviceHealth?.healthy).toBe(7);
+    expect(pool?.deviceHealth).not.toHaveProperty('degraded');
+    expect(pool?.devices?.[0]?.health?.status).toBe('HEALTH_STATUS_HEALTHY');
+
+    // Every delivered message is under the certificate's site, with strictly increasing seqs starting at 1.
+    const seqs = handler.events.flatMap((e) => ('meta' in e ? [e.meta.seq] : []));
+    expect(seqs[0]).toBe(1);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(handler.events.every((e) => e.site === 'alpha')).toBe(true);
+
+    await eventually(() => agent.lastAckedSeq >= 3, 2000, 'acks');
+    expect(acks.length).toBeGreaterThan(0);
+    expect(acks).toEqual([...acks].sort((a, b) => a - b));
+    await eventually(() => agent.pending === 0 || agent.pending <= 1, 2000, 'outbox drained');
+    expect(server.connectedSites()).toEqual([site('alpha')]);
+  });
+
+  it('delivers deltas and health events in order and reports a clean disconnect on stop', async () => {
+    const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
+    track(server);
+    const agent = newAgent(pki, port, 'beta');
+    agent.start();
+    await eventually(() => handler.of('snapshot').length === 1, 5000, 'first snapshot');
+
+    agent.sendDelta({ removedPoolNames: ['old'] });
+    agent.sendHealthEvent({ eventId: 'e1', nodeName: 'n1', deviceId: 'GPU-1', code: 'nvidia.xid.79', severity: 'SEVERITY_FATAL' });
+    await eventually(() => handler.of('healthEvent').length === 1, 2000, 'health event');
+    const [delta] = handler.of('delta');
+    expect(delta?.delta).toMatchObject({ removedPoolNames: ['old'], baseGeneration: 1, generation: 2 });
+    expect(handler.of('healthEvent')[0]?.event).toMatchObject({ eventId: 'e1', code: 'nvidia.xid.79', severity: 'SEVERITY_FATAL' });
+    expect((delta?.meta.seq ?? 0) < (handler.of('healthEvent')[0]?.meta.seq ?? 0)).toBe(true);
+
+    await agent.stop();
+    const disconnect = await eventually(() => handler.of('disconnect')[0], 2000, 'disconnect');
+    expect(disconnect.site).toBe('beta');
+    expect(server.connectedSites()).toEqual([]);
+  });
+
+  it('keeps refusing an agent whose certificate is for another site than it claims', async () => {
+    const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
+    track(server);
+    const codes: (number | undefined)[] = [];
+    // Certificate for alpha, configured as beta.
+    const agent = newAgent(pki, port, 'alpha', { site: 'beta', observer: { onDisconnected: (code) => codes.push(code) } });
+    track(agent);
+    agent.start();
+    await eventually(() => codes.length >= 2, 3000, 'two refused attempts');
+    expect(codes.every((c) => c === grpc.status.PERMISSION_DENIED)).toBe(true);
+    expect(agent.sessions).toBe(0);
+    expect(handler.events).toEqual([]);
+  });
+
+  it('follows a cadence the operator pushes mid-session', async () => {
+    const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
+    track(server);
+    const agent = newAgent(pki, port, 'alpha');
+    track(agent);
+    agent.start();
+    await eventually(() => handler.of('heartbeat').length >= 2, 5000, 'heartbeats at 50 ms');
+    expect(server.pushConfig(site('alpha'), { heartbeatIntervalMs: 60_000 })).toBe(true);
+    await sleep(150); // the update lands; a heartbeat already due may still go out
+    const before = handler.of('heartbeat').length;
+    await sleep(500); // ten old intervals
+    expect(handler.of('heartbeat').length).toBe(before);
+  });
+
+  it('answers a sequence gap with a full snapshot, and the operator skips what built on the gap', async () => {
+    const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
+    track(server);
+    // Simulate a message lost between the agent and the operator: the interceptor turns the first delta into a
+    // retransmit of seq 1 (already accepted, so dropped as a duplicate), leaving a hole at the delta's seq.
+    let lostSeq = 0;
+    const loseFirstDelta: grpc.Interceptor = (options, next) =>
+      new grpc.InterceptingCall(next(options), {
+        sendMessage: (message: AgentMessage, send: (m: AgentMessage) => void) => {
+          if (lostSeq === 0 && message.delta) {
+            lostSeq = Number(message.seq);
+            send({ seq: 1, heartbeat: {} });
+          } else send(message);
+        },
+      });
+    const resyncs: { reason: string; fromSeq: number }[] = [];
+    const agent = newAgent(pki, port, 'alpha', {
+      interceptors: [loseFirstDelta],
+      observer: { onResyncRequest: (reason, fromSeq) => resyncs.push({ reason, fromSeq }) },
+    });
+    track(agent);
+    agent.start();
+    await eventually(() => handler.of('snapshot').length === 1, 5000, 'first snapshot');
+    await eventually(() => agent.pending === 0, 2000, 'all acked');
+
+    agent.sendDelta({ removedPoolNames: ['lost'] });
+    agent.sendHealthEvent({ eventId: 'after-gap', code: 'nvidia.xid.48' });
+
+    const second = await eventually(() => handler.of('snapshot')[1], 3000, 'resync snapshot');
+    expect(resyncs).toEqual([{ reason: 'gap', fromSeq: lostSeq }]);
+    expect(second.meta.seq).toBeGreaterThan(lostSeq);
+    expect(second.snapshot.generation).toBeGreaterThan(handler.of('snapshot')[0]?.snapshot.generation ?? 0);
+    // The lost delta never arrived, and the health event behind the gap was not delivered out of order.
+    expect(handler.of('delta')).toEqual([]);
+    expect(handler.of('healthEvent')).toEqual([]);
+    // The snapshot closed the gap: acks cover it and the agent forgets everything before.
+    await eventually(() => agent.lastAckedSeq >= second.meta.seq, 2000, 'ack of the resync snapshot');
+  });
+
+  it('reconnects with backoff after an operator restart and resends what was never acked', async () => {
+    const first = await startServer(pki, { pingPolicy: testPingPolicy });
+    const port = first.port;
+    const delays: number[] = [];
+    const agent = newAgent(pki, port, 'alpha', { observer: { onRetryScheduled: (ms) => delays.push(ms) } });
+    track(agent);
+    agent.start();
+    await eventually(() => first.handler.of('snapshot').length === 1 && agent.pending === 0, 5000, 'first session settled');
+    const ackedBefore = agent.lastAckedSeq;
+
+    await first.server.stop(0);
+    await eventually(() => !agent.connected, 2000, 'agent notices the operator is gone');
+    // Queued while the operator is away: these must survive in the outbox and arrive after the restart.
+    const lostEventSeq = agent.sendHealthEvent({ eventId: 'while-down', code: 'nvidia.xid.79', severity: 'SEVERITY_FATAL' });
+    await eventually(() => delays.length >= 4, 3000, 'several failed attempts');
+
+    const second = await startServer(pki, { port, pingPolicy: testPingPolicy });
+    track(second.server);
+    const ev = await eventually(() => second.handler.of('healthEvent')[0], 5000, 'resent health event');
+    expect(ev.event.eventId).toBe('while-down');
+    expect(ev.meta.seq).toBe(lostEventSeq);
+    expect(ev.meta.seq).toBeGreaterThan(ackedBefore);
+    expect(agent.sessions).toBe(2);
+    await eventually(() => agent.lastAckedSeq >= lostEventSeq, 2000, 'ack after restart');
+
+    // Capped exponential backoff with ±20 % jitter and random fixed at 0.5, i.e. the middle of each window:
+    // 50, 100, 200, then the cap: the window [320, 480] is cut at 400, so its middle is 360.
+    expect(delays.slice(0, 4)).toEqual([50, 100, 200, 360]);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(400);
+  });
+});

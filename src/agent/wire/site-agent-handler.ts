@@ -1,0 +1,48 @@
+/**
+ * SiteAgentHandler is what the operator server hands received payloads to. Every callback is keyed by the site named
+ * in the caller's client certificate — never by a name from the payload — and receives each accepted message once:
+ * duplicates from retransmits are already dropped. Callbacks run on the gRPC event loop turn that received the
+ * message, in order; they must return quickly (queue work, do not await network calls). A throwing callback is logged
+ * and the message still counts as accepted, so one operator bug cannot make an agent resend forever.
+ */
+import type { SiteName } from './identity.ts';
+import type { HealthEventOut, HeartbeatOut, SiteDeltaOut, SiteSnapshotOut } from './messages.ts';
+
+/** Registration describes an accepted Register call. */
+export interface Registration {
+  readonly sessionId: string;
+  readonly agentInstanceId: string;
+  readonly agentVersion: string;
+  readonly protocolVersion: number;
+  /** capabilities are the agent's capabilities the server accepted. */
+  readonly capabilities: readonly string[];
+  /** peer is the remote address, for logs. */
+  readonly peer: string;
+}
+
+/** MessageMeta accompanies every delivered payload. */
+export interface MessageMeta {
+  readonly sessionId: string;
+  readonly agentInstanceId: string;
+  readonly seq: number;
+  /** receivedAt is the operator's clock when the message arrived: liveness uses this, not agent timestamps. */
+  readonly receivedAt: number;
+}
+
+/** DisconnectInfo describes a session stream that ended. */
+export interface DisconnectInfo {
+  readonly sessionId: string;
+  readonly agentInstanceId: string;
+  readonly reason: string;
+}
+
+/** SiteAgentHandler receives the protocol's events, keyed by the certificate's site name. */
+export interface SiteAgentHandler {
+  onRegister(site: SiteName, registration: Registration): void;
+  onHeartbeat(site: SiteName, heartbeat: HeartbeatOut, meta: MessageMeta): void;
+  onSnapshot(site: SiteName, snapshot: SiteSnapshotOut, meta: MessageMeta): void;
+  onDelta(site: SiteName, delta: SiteDeltaOut, meta: MessageMeta): void;
+  onHealthEvent(site: SiteName, event: HealthEventOut, meta: MessageMeta): void;
+  /** onDisconnect is called once per session stream that had passed its hello. */
+  onDisconnect(site: SiteName, info: DisconnectInfo): void;
+}
