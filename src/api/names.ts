@@ -206,3 +206,17 @@ export const DEFAULT_QUEUE = 'default';
 export const DEFAULT_RESUME_ENV = 'SUANWANG_RESUME_FROM';
 /** DEFAULT_CURRENCY is the currency of prices that name none. */
 export const DEFAULT_CURRENCY = 'CNY';
+
+/** LABEL_POOL names the node pool a Node belongs to; the agent groups Nodes by it (the lab sets it on every Node). */
+export const LABEL_POOL = 'suanwang.io/pool';
+/**
+ * LABEL_PRECISIONS lists the numeric formats a Node's accelerators compute in, joined by "." (label values allow no
+ * commas), e.g. `fp8.bf16.fp16.fp32`. Site operators set it where the vendor's labels do not say.
+ */
+export const LABEL_PRECISIONS = 'suanwang.io/precisions';
+/**
+ * ANNOTATION_DEVICES is where `suanwang node-reporter` publishes a Node's device inventory and health as compact JSON;
+ * the agent reads it. NODE_CONDITION_ACCELERATORS is the Node condition the reporter keeps beside it.
+ */
+export const ANNOTATION_DEVICES = 'suanwang.io/devices';
+export const NODE_CONDITION_ACCELERATORS = 'AcceleratorHealthy';

@@ -4,6 +4,7 @@
  */
 import { acceleratorNodeLabels, isVendor, VENDOR_INFO, VENDORS, type Vendor } from '../api/vendors.ts';
 import { DNS1123_LABEL, FieldReader } from '../api/field-reader.ts';
+import { LABEL_POOL, LABEL_PRECISIONS } from '../api/names.ts';
 import { YamlSource } from '../api/yaml-source.ts';
 
 export const ARCHITECTURES = ['amd64', 'arm64'] as const;
@@ -167,9 +168,10 @@ export function nodeLabels(site: LabSite, pool: LabPool, index: number): Record<
     'kubernetes.io/arch': pool.architecture,
     'topology.kubernetes.io/region': site.region,
     ...(site.zone ? { 'topology.kubernetes.io/zone': site.zone } : {}),
-    'suanwang.io/pool': pool.name,
+    [LABEL_POOL]: pool.name,
     type: 'kwok',
     ...(pool.accelerator ? acceleratorNodeLabels(pool.accelerator) : {}),
+    ...(pool.accelerator && pool.accelerator.precisions.length > 0 ? { [LABEL_PRECISIONS]: pool.accelerator.precisions.join('.') } : {}),
     ...pool.labels,
   };
 }
