@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isAlive, killGroup, tailOf } from './processes.ts';
+import { callControl } from './control-server.ts';
+import type { FederationTiming } from './federation.ts';
 import { readState, type LabState } from './state.ts';
 import { loadTopology } from './topology.ts';
 
@@ -19,6 +21,10 @@ export interface StartLabOptions {
   readonly onProgress?: (line: string) => void;
   readonly timeoutMs?: number;
   readonly podCompleteDelayMs?: number;
+  /** federation: run the operator, agents and node reporters too (default true). */
+  readonly federation?: boolean;
+  /** timing overrides heartbeat interval, lease and reporter interval (tests shorten them). */
+  readonly timing?: Partial<FederationTiming>;
 }
 
 /** LabStartError: the lab could not start; everything it had started is already stopped. */
@@ -45,6 +51,10 @@ export async function startLab(o: StartLabOptions): Promise<LabState> {
   const args = [SUPERVISOR, '--dir', dir, '--topology', topologyFile, '--start-timeout-ms', String(Math.min(timeoutMs, 120_000))];
   if (o.ownerPid !== undefined) args.push('--owner-pid', String(o.ownerPid));
   if (o.podCompleteDelayMs !== undefined) args.push('--pod-complete-delay-ms', String(o.podCompleteDelayMs));
+  if (o.federation === false || process.env['SUANWANG_LAB_FEDERATION'] !== '1') args.push('--no-federation'); // TEMP until the operator and agent commands land
+  if (o.timing?.heartbeatIntervalMs !== undefined) args.push('--heartbeat-interval-ms', String(o.timing.heartbeatIntervalMs));
+  if (o.timing?.leaseMs !== undefined) args.push('--lease-ms', String(o.timing.leaseMs));
+  if (o.timing?.reporterIntervalMs !== undefined) args.push('--reporter-interval-ms', String(o.timing.reporterIntervalMs));
   // detached: the supervisor leads a new process group (its pid is the group id) and outlives `lab up`.
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: o.env ?? process.env });
   closeSync(fd);
@@ -122,4 +132,11 @@ export function labStatus(dir: string): LabStatus | undefined {
   if (!state) return undefined;
   const components = state.components.map((c) => ({ name: c.name, cluster: c.cluster, pid: c.pid, alive: isAlive(c.pid) }));
   return { state, running: isAlive(state.supervisorPid), components };
+}
+
+/** controlComponent stops or starts one component of a running lab (e.g. the agent of a site); returns its pid. */
+export async function controlComponent(dir: string, action: 'stop' | 'start', name: string, cluster: string): Promise<number> {
+  const st = readState(resolve(dir));
+  if (!st?.control || !isAlive(st.supervisorPid)) throw new LabStartError(`no running lab in ${dir}`);
+  return callControl(Number(new URL(st.control).port), action, name, cluster);
 }

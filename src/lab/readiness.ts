@@ -5,6 +5,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
 
 export interface ProbeTarget {
   readonly url: string;
@@ -50,4 +51,20 @@ export async function waitFor(
     if (performance.now() > deadline) return `${what}: not ready after ${Math.round(opts.timeoutMs / 1000)}s`;
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
   }
+}
+
+/** tcpOpen resolves true when something accepts TCP connections on 127.0.0.1:port. */
+export function tcpOpen(port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: '127.0.0.1', port, timeout: timeoutMs });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.once('error', () => resolve(false));
+  });
 }

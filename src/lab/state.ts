@@ -37,6 +37,10 @@ export interface LabState {
   readonly readyAt: string | undefined;
   readonly progress: readonly string[];
   readonly etcd: string | undefined;
+  /** control is the supervisor's control endpoint (stop/start one component). */
+  readonly control: string | undefined;
+  /** operator is the host:port agents dial, when the lab runs the federation. */
+  readonly operator: string | undefined;
   readonly clusters: readonly ClusterState[];
   readonly components: readonly ComponentState[];
 }

@@ -3,6 +3,7 @@
  *   --dir <dir> --topology <file> [--owner-pid <pid>] [--pod-complete-delay-ms <ms>] [--start-timeout-ms <ms>]
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_TIMING } from './federation.ts';
 import { Supervisor } from './supervisor.ts';
 
 const { values } = parseArgs({
@@ -12,6 +13,10 @@ const { values } = parseArgs({
     'owner-pid': { type: 'string' },
     'pod-complete-delay-ms': { type: 'string', default: '5000' },
     'start-timeout-ms': { type: 'string', default: '90000' },
+    'no-federation': { type: 'boolean', default: false },
+    'heartbeat-interval-ms': { type: 'string', default: String(DEFAULT_TIMING.heartbeatIntervalMs) },
+    'lease-ms': { type: 'string', default: String(DEFAULT_TIMING.leaseMs) },
+    'reporter-interval-ms': { type: 'string', default: String(DEFAULT_TIMING.reporterIntervalMs) },
   },
 });
 if (!values.dir || !values.topology) {
@@ -25,5 +30,11 @@ const supervisor = new Supervisor({
   env: process.env,
   podCompleteDelayMs: Number(values['pod-complete-delay-ms']),
   startTimeoutMs: Number(values['start-timeout-ms']),
+  federation: !values['no-federation'],
+  timing: {
+    heartbeatIntervalMs: Number(values['heartbeat-interval-ms']),
+    leaseMs: Number(values['lease-ms']),
+    reporterIntervalMs: Number(values['reporter-interval-ms']),
+  },
 });
 process.exit(await supervisor.run());

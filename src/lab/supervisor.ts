@@ -5,17 +5,23 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { writeLabCertificates } from '../agent/certs.ts';
+import type { SiteName } from '../agent/wire/identity.ts';
+import type { Site } from '../api/generated/types.ts';
+import { GROUP, Plural, VERSION } from '../api/names.ts';
 import { findBinary, findKwokStages, type BinaryEnv } from './binaries.ts';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs, schedulerArgs } from './components.ts';
 import { kubeconfigYaml, newToken, writeServiceAccountKey, writeTokenFile } from './credentials.ts';
 import { toApiError } from '../clusters/errors.ts';
 import { installCrds, registerSites } from './hub-objects.ts';
+import { startControlServer } from './control-server.ts';
+import { agentArgs, faultsFile, nodeReporterArgs, operatorArgs, type FederationTiming } from './federation.ts';
 import { writeLabStages } from './kwok-stages.ts';
 import { countReadyNodes, registerNodes } from './nodes.ts';
 import { freePorts } from './ports.ts';
 import { Component, isAlive } from './processes.ts';
-import { probe, waitFor } from './readiness.ts';
+import { probe, tcpOpen, waitFor } from './readiness.ts';
 import { writeState, type ClusterState, type LabState } from './state.ts';
 import { loadTopology, type LabSite, type Topology } from './topology.ts';
 
@@ -27,6 +33,9 @@ export interface SupervisorOptions {
   /** podCompleteDelayMs is how long kwok keeps Job pods Running before they succeed. */
   readonly podCompleteDelayMs: number;
   readonly startTimeoutMs: number;
+  /** federation: also run the operator, one agent and one node reporter per site (default in `lab up`). */
+  readonly federation: boolean;
+  readonly timing: FederationTiming;
 }
 
 class StartError extends Error {}
@@ -46,8 +55,11 @@ interface ClusterRuntime {
 export class Supervisor {
   readonly #o: SupervisorOptions;
   readonly #components: Component[] = [];
+  /** #specs remembers how each component was started, so the control endpoint can start it again. */
+  readonly #specs = new Map<string, { bin: string; args: string[] }>();
   #state: LabState;
   #stopping = false;
+  readonly #expectedExits = new Set<Component>();
 
   constructor(o: SupervisorOptions) {
     this.#o = o;
@@ -62,6 +74,8 @@ export class Supervisor {
       readyAt: undefined,
       progress: [],
       etcd: undefined,
+      control: undefined,
+      operator: undefined,
       clusters: [],
       components: [],
     };
@@ -123,6 +137,9 @@ export class Supervisor {
     const stages = join(o.dir, 'kwok-stages.yaml');
     writeLabStages(findKwokStages(o.env), stages, o.podCompleteDelayMs);
     mkdirSync(join(o.dir, 'logs'), { recursive: true });
+    const control = await startControlServer({ stop: (n, c) => this.#stopOne(n, c), start: (n, c) => this.#startOne(n, c) });
+    control.server.unref();
+    this.#update({ control: `http://127.0.0.1:${control.port}` });
 
     // 2. Ports and credentials for every cluster.
     const names = [topo.hub.name, ...topo.sites.map((s) => s.name)];
@@ -175,8 +192,64 @@ export class Supervisor {
     } catch (err) {
       throw new StartError(`setting up the hub failed: ${toApiError(err).message}; log: ${join(hub.dir, '..', '..', 'logs', 'hub-kube-apiserver.log')}`);
     }
+    // 7. Suanwang itself: the operator on the hub, an agent and a node reporter per site, over mTLS.
+    if (o.federation) await this.#startFederation(topo, hub, clusters, stages);
     this.#update({ phase: 'Ready', readyAt: new Date().toISOString() });
     this.#progress('lab ready');
+  }
+
+  async #startFederation(topo: Topology, hub: ClusterRuntime, clusters: readonly ClusterRuntime[], _stages: string): Promise<void> {
+    const o = this.#o;
+    const tlsDir = join(o.dir, 'certs');
+    const siteNames = topo.sites.map((s) => s.name);
+    await writeLabCertificates(tlsDir, { sites: siteNames as SiteName[], serverNames: ['localhost', '127.0.0.1'], now: new Date() });
+    mkdirSync(join(o.dir, 'faults'), { recursive: true });
+    const [port] = await freePorts(1);
+    const operatorPort = port as number;
+    const op = this.#spawn('operator', hub.name, process.execPath, operatorArgs({ kubeconfig: hub.kubeconfig, port: operatorPort, tlsDir, timing: o.timing }));
+    this.#update({ operator: `127.0.0.1:${operatorPort}` });
+    await this.#await(op, 'operator', () => tcpOpen(operatorPort));
+    this.#progress(`operator ready, agents dial 127.0.0.1:${operatorPort} (mTLS, certificates in ${tlsDir})`);
+    for (const c of clusters) {
+      if (!c.site) continue;
+      this.#spawn('agent', c.name, process.execPath, agentArgs({ site: c.name, kubeconfig: c.kubeconfig, operatorPort, tlsDir }));
+      this.#spawn('node-reporter', c.name, process.execPath, nodeReporterArgs({ site: c.name, kubeconfig: c.kubeconfig, topology: o.topologyFile, faults: faultsFile(o.dir, c.name), timing: o.timing }));
+    }
+    const hubKc = new KubeConfig();
+    hubKc.loadFromFile(hub.kubeconfig);
+    const api = hubKc.makeApiClient(CustomObjectsApi);
+    const ours = this.#components.filter((p) => ['operator', 'agent', 'node-reporter'].includes(p.name));
+    const err = await waitFor(
+      `every Site Ready on the hub (${siteNames.join(', ')})`,
+      async () => {
+        const list = (await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: Plural.Site }).catch(() => ({ items: [] }))) as { items: Site[] };
+        const ready = list.items.filter((s) => s.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        return siteNames.every((n) => ready.some((s) => s.metadata.name === n));
+      },
+      { timeoutMs: o.startTimeoutMs, intervalMs: 500, failing: () => ours.find((p) => p.exitInfo)?.describeFailure() },
+    );
+    if (err) throw new StartError(err.includes('log:') ? err : `${err}; logs: ${ours.map((p) => p.log).join(', ')}`);
+    this.#progress(`federation ready: ${siteNames.length} sites Ready on the hub`);
+  }
+
+  async #stopOne(name: string, cluster: string): Promise<number> {
+    const c = this.#components.find((p) => p.name === name && p.cluster === cluster && !p.exitInfo);
+    if (!c) throw new Error(`no running component ${name} for ${cluster}`);
+    this.#expectedExits.add(c);
+    await c.stop(10_000);
+    this.#progress(`stopped ${name} (${cluster}) on request`);
+    return c.pid;
+  }
+
+  async #startOne(name: string, cluster: string): Promise<number> {
+    const running = this.#components.find((p) => p.name === name && p.cluster === cluster && !p.exitInfo);
+    if (running) throw new Error(`${name} for ${cluster} is already running (pid ${running.pid})`);
+    const spec = this.#specs.get(`${cluster}/${name}`);
+    if (!spec) throw new Error(`unknown component ${name} for ${cluster}`);
+    const c = this.#spawn(name, cluster, spec.bin, spec.args);
+    this.#watchExit(c);
+    this.#progress(`started ${name} (${cluster}) on request, pid ${c.pid}`);
+    return c.pid;
   }
 
   #prepareCluster(topo: Topology, name: string, port: number): ClusterRuntime {
@@ -215,7 +288,11 @@ export class Supervisor {
   #spawn(name: string, cluster: string, bin: string, args: string[]): Component {
     const log = join(this.#o.dir, 'logs', `${cluster}-${name}.log`);
     const c = new Component(name, cluster, bin, args, log, this.#o.env);
-    this.#components.push(c);
+    this.#specs.set(`${cluster}/${name}`, { bin, args });
+    // A restarted component replaces its stopped predecessor in the list of processes.
+    const i = this.#components.findIndex((p) => p.name === name && p.cluster === cluster);
+    if (i >= 0) this.#components.splice(i, 1, c);
+    else this.#components.push(c);
     this.#update({ components: this.#components.map((p) => ({ name: p.name, cluster: p.cluster, pid: p.pid, log: p.log, args: p.args })) });
     return c;
   }
@@ -226,17 +303,19 @@ export class Supervisor {
   }
 
   #watchUnexpectedExits(): void {
-    for (const c of this.#components) {
-      void c.exited.then((e) => {
-        if (!this.#stopping) this.#progress(`WARNING: ${c.name} (${c.cluster}) exited unexpectedly (code ${e.code}, signal ${e.signal}); log: ${c.log}`);
-      });
-    }
+    for (const c of this.#components) this.#watchExit(c);
+  }
+
+  #watchExit(c: Component): void {
+    void c.exited.then((e) => {
+      if (!this.#stopping && !this.#expectedExits.has(c)) this.#progress(`WARNING: ${c.name} (${c.cluster}) exited unexpectedly (code ${e.code}, signal ${e.signal}); log: ${c.log}`);
+    });
   }
 
   async #stopAll(): Promise<void> {
     this.#stopping = true;
     // Reverse start order: agents of the control plane first, etcd last.
-    const order = ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'];
+    const order = ['node-reporter', 'agent', 'operator', 'kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'];
     for (const name of order) {
       await Promise.all(this.#components.filter((c) => c.name === name).map((c) => c.stop(10_000)));
     }
