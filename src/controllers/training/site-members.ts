@@ -1,0 +1,80 @@
+/**
+ * Reads and writes of a TrainingJob's member objects at one site, through the site's rate-limited client. Reads
+ * map NotFound to undefined and nothing else (a site that does not answer is not a site without the Job); writes
+ * are server-side apply with the operator's field manager, so a repeat after a crash is harmless.
+ */
+import type { V1Job, V1Service } from '@kubernetes/client-node';
+import { applyObject } from '../../clusters/apply.ts';
+import { ignoreNotFound, isAlreadyExists } from '../../clusters/errors.ts';
+import type { SiteClient } from '../../clusters/site-clients.ts';
+import type { MemberObjects } from './member-objects.ts';
+
+/** FIELD_MANAGER owns every field the operator writes, at the sites and on the hub. */
+export const FIELD_MANAGER = 'suanwang-operator';
+
+/** ObservedMembers are the member objects found at a site; undefined where there is none. */
+export interface ObservedMembers {
+  readonly job: V1Job | undefined;
+  readonly service: V1Service | undefined;
+}
+
+/** readMembers reads the member Job and Service named `name`; throws (as ApiError) when the site cannot say. */
+export async function readMembers(client: SiteClient, namespace: string, name: string): Promise<ObservedMembers> {
+  const [job, service] = await Promise.all([
+    client.call('read member Job', (apis) => ignoreNotFound(apis.batch.readNamespacedJob({ namespace, name }))),
+    client.call('read member Service', (apis) => ignoreNotFound(apis.core.readNamespacedService({ namespace, name }))),
+  ]);
+  return { job, service };
+}
+
+/**
+ * ensureNamespace creates the member namespace when it is missing. Read first: on a site where the operator may
+ * not create namespaces (they are prepared by the site operator) an existing one must not cost a Forbidden.
+ */
+export async function ensureNamespace(client: SiteClient, members: MemberObjects): Promise<void> {
+  const name = members.namespace.metadata?.name ?? '';
+  const existing = await client.call('read member namespace', (apis) => ignoreNotFound(apis.core.readNamespace({ name })));
+  if (existing !== undefined) return;
+  await client.call('create member namespace', async (apis) => {
+    try {
+      await apis.core.createNamespace({ body: members.namespace });
+    } catch (err: unknown) {
+      if (!isAlreadyExists(err)) throw err; // created meanwhile: what we wanted
+    }
+  });
+}
+
+/** applyService server-side-applies the rendezvous Service. */
+export async function applyService(client: SiteClient, members: MemberObjects): Promise<V1Service> {
+  return client.call('apply member Service', (apis) => applyObject(apis.kubeConfig, members.service, FIELD_MANAGER));
+}
+
+/** applyJob server-side-applies the worker Job and returns it as the site stored it. */
+export async function applyJob(client: SiteClient, members: MemberObjects): Promise<V1Job> {
+  return client.call('apply member Job', (apis) => applyObject(apis.kubeConfig, members.job, FIELD_MANAGER));
+}
+
+/** createMembers brings all three member objects into being, namespace first, Job last; returns the Job. */
+export async function createMembers(client: SiteClient, members: MemberObjects): Promise<V1Job> {
+  await ensureNamespace(client, members);
+  await applyService(client, members);
+  return applyJob(client, members);
+}
+
+/** deleteJob deletes the member Job; its pods go in the background (the garbage collector deletes them). */
+export async function deleteJob(client: SiteClient, namespace: string, name: string): Promise<void> {
+  await client.call('delete member Job', (apis) =>
+    ignoreNotFound(apis.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' })),
+  );
+}
+
+/**
+ * deleteMembers deletes the member Job and Service and says whether both are gone. A Job held by a finalizer
+ * outlives its delete call, so the answer comes from reading again, not from the delete.
+ */
+export async function deleteMembers(client: SiteClient, namespace: string, name: string): Promise<boolean> {
+  await deleteJob(client, namespace, name);
+  await client.call('delete member Service', (apis) => ignoreNotFound(apis.core.deleteNamespacedService({ namespace, name })));
+  const after = await readMembers(client, namespace, name);
+  return after.job === undefined && after.service === undefined;
+}

@@ -1,0 +1,234 @@
+/**
+ * The next status of a TrainingJob, as a pure function of its current status, one thing that happened (a placement,
+ * an observation of the member Job, a suspension...) and the time. Status is the user interface and the durable
+ * record of the placement (DESIGN.md), so it is computed here, deterministically, and written only when
+ * `statusChanged` says so.
+ */
+import type { V1Job } from '@kubernetes/client-node';
+import type { Condition, PlacementRecord, TrainingAttempt, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
+import {
+  AttemptOutcome,
+  ConditionStatus,
+  ConditionType,
+  Reason,
+  TrainingJobPhase,
+  type TrainingJobPhaseName,
+} from '../../api/names.ts';
+import { findCondition, formatTime, setCondition, type ConditionUpdate } from './conditions.ts';
+import type { MemberDecision } from './member-objects.ts';
+import { deepEqual } from './merge-patch.ts';
+
+/** MAX_ATTEMPTS is how many attempts status keeps (the API documents "the most recent 128"). */
+export const MAX_ATTEMPTS = 128;
+
+/** StatusUpdate is what happened since the status was last computed. */
+export type StatusUpdate =
+  /** Placement chose a site: a new epoch and a new attempt. Written before any member object is created. */
+  | { readonly kind: 'Placed'; readonly decision: MemberDecision; readonly record: PlacementRecord }
+  /** Placement found no site; `reason` defaults to Unschedulable. */
+  | { readonly kind: 'Unschedulable'; readonly record: PlacementRecord; readonly reason?: string }
+  /** The member Job of the current epoch as read at the site; undefined while it does not exist yet. */
+  | { readonly kind: 'Observed'; readonly job: V1Job | undefined }
+  /** Creating member objects at the chosen site failed; the placement stands and creation is retried. */
+  | { readonly kind: 'MemberCreateFailed'; readonly message: string }
+  /** The job is suspended and its member objects are gone. */
+  | { readonly kind: 'Suspended' }
+  /** The current attempt ended without finishing (its members vanished, its site is gone); it will be re-placed. */
+  | { readonly kind: 'Unplaced'; readonly outcome: 'SiteLost' | 'Evicted'; readonly message: string };
+
+/** isTerminal says whether a phase is final: nothing changes a finished job any more. */
+export function isTerminal(phase: string | undefined): boolean {
+  return phase === TrainingJobPhase.Succeeded || phase === TrainingJobPhase.Failed;
+}
+
+/** statusChanged says whether writing `next` over `current` would change anything (deep equality, nothing ignored). */
+export function statusChanged(current: TrainingJobStatus | undefined, next: TrainingJobStatus): boolean {
+  return !deepEqual(current ?? {}, next);
+}
+
+/** placedMessage is the Placed condition's message once the member objects exist. */
+export function placedMessage(site: string, variant: string): string {
+  return `placed on ${site} (variant ${variant})`;
+}
+
+/** nextStatus computes the status after `update`, at `now`. The input object is not modified. */
+export function nextStatus(tj: TrainingJob, update: StatusUpdate, now: Date): TrainingJobStatus {
+  const current = tj.status ?? {};
+  const b = new StatusBuilder(current, tj.metadata.generation, formatTime(now));
+  if (isTerminal(current.phase)) return b.done();
+  switch (update.kind) {
+    case 'Placed':
+      return placed(b, update.decision, update.record);
+    case 'Unschedulable':
+      return unschedulable(b, update.record, update.reason ?? Reason.Unschedulable);
+    case 'Observed':
+      return observed(b, tj.spec.workers ?? 1, update.job);
+    case 'MemberCreateFailed':
+      if (b.s.site === undefined) return b.done();
+      b.conditions(ConditionStatus.False, Reason.MemberCreateFailed, update.message, waitingForMembers(b.s.site));
+      return b.done();
+    case 'Suspended':
+      b.closeAttempt(AttemptOutcome.Suspended, 'suspended');
+      b.unplace();
+      b.s.phase = TrainingJobPhase.Suspended;
+      b.conditions(ConditionStatus.False, Reason.Suspended, 'suspended: member objects deleted', 'suspended');
+      return b.done();
+    case 'Unplaced': {
+      b.closeAttempt(update.outcome, update.message);
+      b.unplace();
+      b.s.phase = TrainingJobPhase.Restarting;
+      const reason = update.outcome === AttemptOutcome.SiteLost ? Reason.SiteLost : Reason.Restarting;
+      b.conditions(ConditionStatus.False, reason, update.message, update.message);
+      return b.done();
+    }
+  }
+}
+
+function placed(b: StatusBuilder, decision: MemberDecision, record: PlacementRecord): TrainingJobStatus {
+  const last = b.s.attempts?.at(-1);
+  b.closeAttempt(AttemptOutcome.Evicted, `replaced by placement epoch ${decision.epoch}`);
+  // A move forced by the site (lost, devices failed) counts as a failover; a re-placement after suspension does not.
+  const forced = last?.outcome === AttemptOutcome.SiteLost || last?.outcome === AttemptOutcome.DeviceUnhealthy;
+  if (forced && last.site !== decision.site) b.s.failovers = (b.s.failovers ?? 0) + 1;
+  b.s.site = decision.site;
+  b.s.variant = decision.variant;
+  b.s.placement = { ...withoutBookkeeping(record), epoch: decision.epoch, decisionTime: b.now };
+  const attempt: TrainingAttempt = {
+    site: decision.site,
+    variant: decision.variant,
+    epoch: decision.epoch,
+    startTime: b.now,
+    outcome: AttemptOutcome.Running,
+  };
+  b.s.attempts = [...(b.s.attempts ?? []), attempt].slice(-MAX_ATTEMPTS);
+  b.s.phase = TrainingJobPhase.Placed;
+  b.conditions(ConditionStatus.False, Reason.SiteSelected, waitingForMembers(decision.site), waitingForMembers(decision.site));
+  return b.done();
+}
+
+function unschedulable(b: StatusBuilder, record: PlacementRecord, reason: string): TrainingJobStatus {
+  const previous = b.s.placement;
+  const fresh = withoutBookkeeping(record);
+  // The same verdict re-evaluated is not a new decision: keeping its time keeps the status, and the write, unchanged.
+  const same = previous !== undefined && deepEqual(withoutBookkeeping(previous), fresh);
+  b.s.placement = {
+    ...fresh,
+    ...(previous?.epoch !== undefined && { epoch: previous.epoch }),
+    decisionTime: same && previous.decisionTime !== undefined ? previous.decisionTime : b.now,
+  };
+  b.unplace();
+  b.s.phase = TrainingJobPhase.Pending;
+  const message = record.message ?? 'no site fits';
+  b.conditions(ConditionStatus.False, reason, message, message);
+  return b.done();
+}
+
+function observed(b: StatusBuilder, workers: number, job: V1Job | undefined): TrainingJobStatus {
+  const site = b.s.site;
+  const variant = b.s.variant ?? '';
+  if (site === undefined) return b.done();
+  if (job === undefined) {
+    b.s.phase = TrainingJobPhase.Placed;
+    b.conditions(ConditionStatus.False, Reason.SiteSelected, waitingForMembers(site), waitingForMembers(site));
+    return b.done();
+  }
+  b.s.startTime ??= b.now;
+  b.set({ type: ConditionType.Placed, status: ConditionStatus.True, reason: Reason.SiteSelected, message: placedMessage(site, variant) });
+  const complete = jobCondition(job, 'Complete');
+  const failed = jobCondition(job, 'Failed');
+  if (complete !== undefined) {
+    b.finish(TrainingJobPhase.Succeeded, AttemptOutcome.Succeeded, Reason.Completed, `all ${workers} workers completed`);
+  } else if (failed !== undefined) {
+    const detail = [failed.reason, failed.message].filter((s) => s !== undefined && s !== '').join(': ');
+    b.finish(TrainingJobPhase.Failed, AttemptOutcome.Failed, Reason.BackoffLimitExceeded, `member Job failed${detail ? `: ${detail}` : ''}`);
+  } else {
+    // status.ready counts ready pods (GA since Kubernetes 1.29); older sites only report active ones.
+    const ready = job.status?.ready ?? job.status?.active ?? 0;
+    const running = ready >= workers;
+    b.s.phase = running ? TrainingJobPhase.Running : TrainingJobPhase.Placed;
+    b.set(
+      running
+        ? { type: ConditionType.Running, status: ConditionStatus.True, reason: Reason.WorkersRunning, message: `all ${workers} workers running` }
+        : { type: ConditionType.Running, status: ConditionStatus.False, reason: Reason.WorkersStarting, message: `${ready}/${workers} workers ready` },
+    );
+  }
+  return b.done();
+}
+
+function waitingForMembers(site: string): string {
+  return `creating member objects on ${site}`;
+}
+
+function jobCondition(job: V1Job, type: string): { reason?: string; message?: string } | undefined {
+  const c = job.status?.conditions?.find((x) => x.type === type && x.status === 'True');
+  if (c === undefined) return undefined;
+  return { ...(c.reason !== undefined && { reason: c.reason }), ...(c.message !== undefined && { message: c.message }) };
+}
+
+/** withoutBookkeeping is a record's decision content: what placement said, without when and in which epoch. */
+function withoutBookkeeping(record: PlacementRecord): PlacementRecord {
+  const { epoch: _epoch, decisionTime: _time, ...rest } = record;
+  return rest;
+}
+
+/** StatusBuilder edits a copy of a status; its helpers keep the invariants (conditions, attempts, generation). */
+class StatusBuilder {
+  readonly s: TrainingJobStatus;
+  readonly now: string;
+  readonly #generation: number | undefined;
+
+  constructor(current: TrainingJobStatus, generation: number | undefined, now: string) {
+    this.s = { ...current };
+    this.now = now;
+    this.#generation = generation;
+  }
+
+  set(update: ConditionUpdate): void {
+    this.s.conditions = setCondition(this.s.conditions ?? [], update, this.now, this.#generation);
+  }
+
+  /** conditions sets Placed and Running to `status` with one reason; Running gets its own message. */
+  conditions(status: Condition['status'], reason: string, placedMessage: string, runningMessage: string): void {
+    this.set({ type: ConditionType.Placed, status, reason, message: placedMessage });
+    this.set({ type: ConditionType.Running, status: ConditionStatus.False, reason, message: runningMessage });
+  }
+
+  /** closeAttempt ends the running attempt, if any, with `outcome`. */
+  closeAttempt(outcome: TrainingAttempt['outcome'], message: string): void {
+    const attempts = this.s.attempts ?? [];
+    const i = attempts.findLastIndex((a) => a.outcome === AttemptOutcome.Running);
+    if (i < 0) return;
+    const closed: TrainingAttempt = { ...(attempts[i] as TrainingAttempt), outcome, endTime: this.now, message };
+    this.s.attempts = attempts.map((a, j) => (j === i ? closed : a));
+  }
+
+  /** unplace forgets the site and variant: nothing of this job runs anywhere now. */
+  unplace(): void {
+    delete this.s.site;
+    delete this.s.variant;
+  }
+
+  finish(phase: TrainingJobPhaseName, outcome: TrainingAttempt['outcome'], reason: string, message: string): void {
+    this.s.phase = phase;
+    this.s.completionTime ??= this.now;
+    this.closeAttempt(outcome, message);
+    this.set({ type: ConditionType.Running, status: ConditionStatus.False, reason, message });
+    const type = phase === TrainingJobPhase.Succeeded ? ConditionType.Succeeded : ConditionType.Failed;
+    this.set({ type, status: ConditionStatus.True, reason, message });
+  }
+
+  done(): TrainingJobStatus {
+    if (this.#generation !== undefined) this.s.observedGeneration = this.#generation;
+    return this.s;
+  }
+}
+
+/** currentEpoch is the epoch of the last placement decision (0 before the first). */
+export function currentEpoch(tj: TrainingJob): number {
+  return tj.status?.placement?.epoch ?? 0;
+}
+
+/** membersSeen says whether the member objects of the current placement were observed (Placed is True). */
+export function membersSeen(tj: TrainingJob): boolean {
+  return findCondition(tj.status?.conditions, ConditionType.Placed)?.status === ConditionStatus.True;
+}
