@@ -2,8 +2,10 @@
  * The `suanwang` command: dispatches to one module per subcommand. Each subcommand parses its own flags and
  * returns an exit code; errors that users can fix are printed without a stack trace.
  */
+import { agentCommand } from './commands/agent.ts';
 import { certsCommand } from './commands/certs.ts';
 import { labCommand } from './commands/lab.ts';
+import { nodeReporterCommand } from './commands/node-reporter.ts';
 
 interface Command {
   readonly summary: string;
@@ -12,6 +14,8 @@ interface Command {
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   lab: { summary: 'start, inspect and stop a local federation (hub + sites) of real control planes', run: labCommand },
+  agent: { summary: 'run the site agent: report node pools, capacity and device health to the operator over mTLS', run: agentCommand },
+  'node-reporter': { summary: 'run the node reporter: publish a node\'s device inventory and health on its Node', run: nodeReporterCommand },
   certs: { summary: 'mint a CA, the operator server certificate and one client certificate per site (for labs)', run: (argv) => certsCommand(argv) },
 };
 

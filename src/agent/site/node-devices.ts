@@ -1,0 +1,124 @@
+/**
+ * One Node's devices as the agent reports them, read from the `suanwang.io/devices` annotation the node reporter
+ * keeps (device-annotation.ts), and what they do to the Node's allocatable.
+ *
+ * | annotation                         | devices reported | health counts                         | unusable devices |
+ * |------------------------------------|------------------|---------------------------------------|------------------|
+ * | absent (no reporter on the node)   | none             | none: the pool makes no claim         | 0 (kubelet's view stands) |
+ * | not decodable (garbage, new version) | none           | all of the node's devices Unknown     | all              |
+ * | status Unknown (provider blind)    | none             | all of the node's devices Unknown     | all              |
+ * | status Ok                          | each listed one  | Healthy (no reasons) / Degraded (Healthy with warnings) / Unhealthy / Unknown | Unhealthy + Unknown |
+ *
+ * "All of the node's devices" is the Node's capacity of its vendor's extended resource. A blind or broken reporter
+ * counts as Unknown, never Healthy (research §(b): no visibility → no new placements on the node's accelerators).
+ *
+ * Allocatable rule. On a real node the device plugin marks a bad device unhealthy and kubelet drops it from
+ * allocatable (capacity keeps it). The reporter stands in for that signal — in the lab there is no device plugin,
+ * and a real plugin may not see what the vendor tool sees — so the agent lowers the vendor resource's allocatable:
+ *
+ *   allocatable' = max(0, min(allocatable, capacity − unusable))
+ *
+ * Taking the minimum with kubelet's allocatable means a device the plugin already removed is not removed twice: when
+ * kubelet's allocatable is already at least `unusable` below capacity, it stands as it is. One schedulable unit per
+ * device is assumed (no time-slicing replicas, no MIG under the same resource name).
+ */
+import type { V1Node } from '@kubernetes/client-node';
+import { ANNOTATION_DEVICES } from '../../api/names.ts';
+import { VENDOR_INFO, type Vendor } from '../../api/vendors.ts';
+import type { AnnotatedDevice } from './device-annotation.ts';
+import { decodeDeviceAnnotation } from './device-annotation.ts';
+import type { Device } from '../wire/messages.ts';
+import type { HealthStatus } from '../wire/generated/suanwang/agent/v1/HealthStatus.ts';
+import { addList, type Units } from './resource-units.ts';
+
+const MIB = 2 ** 20;
+
+/** HealthTally counts devices by wire status (Lost is never observed from the annotation). */
+export interface HealthTally {
+  healthy: number;
+  degraded: number;
+  unhealthy: number;
+  unknown: number;
+}
+
+/** NodeDevices is one Node's contribution to its pool's devices. */
+export interface NodeDevices {
+  readonly devices: Device[];
+  /** counts is undefined when the Node carries no annotation at all. */
+  readonly counts: HealthTally | undefined;
+  /** unusable is how many devices must not receive work. */
+  readonly unusable: number;
+  /** allocatable is the Node's reported allocatable after the allocatable rule. */
+  readonly allocatable: Units;
+}
+
+/** DATA_SOURCE_PREFIX starts every Device.data_source the agent sets; the provider name follows. */
+export const DATA_SOURCE_PREFIX = 'node-reporter/';
+
+/** wireStatus maps a device's annotation health to the wire status. */
+export function wireStatus(d: AnnotatedDevice): HealthStatus {
+  switch (d.health) {
+    case 'Healthy':
+      return d.reasons !== undefined && d.reasons.length > 0 ? 'HEALTH_STATUS_DEGRADED' : 'HEALTH_STATUS_HEALTHY';
+    case 'Unhealthy':
+      return 'HEALTH_STATUS_UNHEALTHY';
+    case 'Unknown':
+      return 'HEALTH_STATUS_UNKNOWN';
+  }
+}
+
+function nodeMemoryMiB(node: V1Node, vendor: Vendor | undefined): number | undefined {
+  if (vendor !== 'nvidia') return undefined;
+  const raw = node.metadata?.labels?.['nvidia.com/gpu.memory'];
+  const v = raw === undefined ? NaN : Number(raw);
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
+/** nodeDevices reads one Node's annotation and applies the rules in the module comment. */
+export function nodeDevices(node: V1Node, vendor: Vendor | undefined): NodeDevices {
+  const name = node.metadata?.name ?? '';
+  const capacity: Units = new Map();
+  const allocatable: Units = new Map();
+  addList(capacity, node.status?.capacity);
+  addList(allocatable, node.status?.allocatable);
+  const resource = vendor === undefined ? undefined : VENDOR_INFO[vendor].resourceName;
+  const deviceCapacity = resource === undefined ? 0 : (capacity.get(resource) ?? 0);
+
+  const raw = node.metadata?.annotations?.[ANNOTATION_DEVICES];
+  if (raw === undefined) return { devices: [], counts: undefined, unusable: 0, allocatable };
+
+  const a = decodeDeviceAnnotation(raw);
+  let devices: Device[] = [];
+  const counts: HealthTally = { healthy: 0, degraded: 0, unhealthy: 0, unknown: 0 };
+  if (a === undefined || a.status !== 'Ok' || a.devices.length === 0) {
+    counts.unknown = deviceCapacity;
+  } else {
+    const labelMiB = nodeMemoryMiB(node, vendor);
+    devices = [...a.devices]
+      .sort((x, y) => x.i - y.i)
+      .map((d): Device => {
+        const status = wireStatus(d);
+        if (status === 'HEALTH_STATUS_HEALTHY') counts.healthy++;
+        else if (status === 'HEALTH_STATUS_DEGRADED') counts.degraded++;
+        else if (status === 'HEALTH_STATUS_UNHEALTHY') counts.unhealthy++;
+        else counts.unknown++;
+        const memMiB = d.memMiB ?? labelMiB;
+        return {
+          id: d.id ?? `${name}/${d.i}`,
+          nodeName: name,
+          model: d.model,
+          index: d.i,
+          health: { status, reasons: [...(d.reasons ?? [])] },
+          ...(memMiB === undefined ? {} : { telemetry: { memoryTotalBytes: Math.round(memMiB * MIB) } }),
+          dataSource: `${DATA_SOURCE_PREFIX}${a.provider}`,
+        };
+      });
+  }
+  const unusable = counts.unhealthy + counts.unknown;
+  if (resource !== undefined && unusable > 0) {
+    const alloc = allocatable.get(resource);
+    const cap = capacity.get(resource) ?? alloc;
+    if (alloc !== undefined && cap !== undefined) allocatable.set(resource, Math.max(0, Math.min(alloc, cap - unusable)));
+  }
+  return { devices, counts, unusable, allocatable };
+}

@@ -1,0 +1,226 @@
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { buildPools, sanitizePoolName } from './pool-builder.ts';
+import { H100, makeNode, makePod, simReport } from './testing.ts';
+
+const gpuNode = (name: string) => makeNode(name).pool('h100').resources({ cpu: '96', memory: '1Ti' }).accelerators(H100);
+
+describe('buildPools', () => {
+  interface Case {
+    name: string;
+    nodes: V1Node[];
+    pods?: V1Pod[];
+    /** wantPools lists pool name → node names, in the expected order. */
+    wantPools?: Record<string, string[]>;
+    /** pool is the pool the want* fields below check (default: the first). */
+    pool?: string;
+    wantVendor?: string;
+    wantModel?: string | undefined;
+    wantCapacity?: Record<string, string>;
+    wantAllocatable?: Record<string, string>;
+    wantAllocated?: Record<string, string>;
+    wantHealth?: Record<string, number> | undefined;
+  }
+
+  const cases: Case[] = [
+    {
+      name: 'groups by the pool label, then by arch and product; pools and nodes in name order',
+      nodes: [
+        makeNode('c-2').pool('cpu').obj(),
+        gpuNode('g-1').obj(),
+        makeNode('c-1').pool('cpu').obj(),
+        makeNode('x-1').arch('arm64').label('huawei.com/npu.product', 'Ascend910B3').obj(),
+        makeNode('y-1').obj(),
+        makeNode('z-1').label('kubernetes.io/arch', '').obj(),
+      ],
+      wantPools: { 'amd64-cpu': ['y-1'], 'arm64-ascend910b3': ['x-1'], cpu: ['c-1', 'c-2'], h100: ['g-1'], 'unknown-cpu': ['z-1'] },
+      pool: 'arm64-ascend910b3',
+      wantVendor: 'huawei',
+      wantModel: 'Ascend910B3',
+    },
+    {
+      name: 'sums capacity and allocatable exactly, cpu in cores or millicores, memory in bytes',
+      nodes: [
+        makeNode('a').pool('p').resources({ cpu: '8', memory: '32Gi', pods: '110' }, { cpu: '7500m', memory: '30Gi' }).obj(),
+        makeNode('b').pool('p').resources({ cpu: '0.5', memory: '1000' }).obj(),
+      ],
+      wantVendor: 'cpu',
+      wantModel: undefined,
+      wantCapacity: { cpu: '8500m', memory: '34359739368' },
+      wantAllocatable: { cpu: '8', memory: '32212255720' },
+      wantAllocated: { cpu: '0', memory: '0' },
+      wantHealth: undefined,
+    },
+    {
+      name: 'allocated counts bound, unfinished pods of the pool only',
+      nodes: [makeNode('a').pool('p').obj(), makeNode('b').pool('q').obj()],
+      pods: [
+        makePod('running').on('a').requests({ cpu: '1', memory: '1Gi' }).obj(),
+        makePod('pending-bound').on('a').phase('Pending').requests({ cpu: '250m' }).obj(),
+        makePod('done').on('a').phase('Succeeded').requests({ cpu: '4' }).obj(),
+        makePod('failed').on('a').phase('Failed').requests({ cpu: '4' }).obj(),
+        makePod('unbound').phase('Pending').requests({ cpu: '4' }).obj(),
+        makePod('elsewhere').on('b').requests({ cpu: '4' }).obj(),
+        makePod('ghost-node').on('gone').requests({ cpu: '4' }).obj(),
+      ],
+      pool: 'p',
+      wantAllocated: { cpu: '1250m', memory: '1Gi' },
+    },
+    {
+      name: 'allocated uses the effective request: init peak, sidecars, extended resources from limits',
+      nodes: [gpuNode('g').obj()],
+      pods: [
+        makePod('train').on('g').requests({ cpu: '2' }).limits({ 'nvidia.com/gpu': '4' }).container({ cpu: '1' }).init({ cpu: '10' }).obj(),
+        makePod('side').on('g').requests({ cpu: '1' }).init({ cpu: '1' }, true).init({ cpu: '2' }).obj(),
+      ],
+      // train: max(2 + 1, 10) = 10; side: max(1 + 1, 1 + 2) = 3.
+      wantAllocated: { cpu: '13', memory: '0', 'nvidia.com/gpu': '4' },
+    },
+    {
+      name: 'healthy devices leave allocatable alone and are counted',
+      nodes: [gpuNode('g-0').devices(simReport('g-0', H100)).obj(), gpuNode('g-1').devices(simReport('g-1', H100)).obj()],
+      wantVendor: 'nvidia',
+      wantModel: 'NVIDIA-H100-80GB-HBM3',
+      wantCapacity: { cpu: '192', memory: '2Ti', 'nvidia.com/gpu': '16' },
+      wantAllocatable: { cpu: '192', memory: '2Ti', 'nvidia.com/gpu': '16' },
+      wantHealth: { healthy: 16, degraded: 0, unhealthy: 0, unknown: 0 },
+    },
+    {
+      name: 'an unhealthy device lowers allocatable and raises the unhealthy count',
+      nodes: [gpuNode('g-0').devices(simReport('g-0', H100, { xids: [{ device: 3, xid: 79 }] })).obj(), gpuNode('g-1').devices(simReport('g-1', H100)).obj()],
+      wantCapacity: { cpu: '192', memory: '2Ti', 'nvidia.com/gpu': '16' },
+      wantAllocatable: { cpu: '192', memory: '2Ti', 'nvidia.com/gpu': '15' },
+      wantHealth: { healthy: 15, degraded: 0, unhealthy: 1, unknown: 0 },
+    },
+    {
+      name: 'no double subtraction when kubelet already dropped the device',
+      nodes: [gpuNode('g').allocatable('nvidia.com/gpu', '7').devices(simReport('g', H100, { xids: [{ device: 3, xid: 79 }] })).obj()],
+      wantAllocatable: { cpu: '96', memory: '1Ti', 'nvidia.com/gpu': '7' },
+      wantHealth: { healthy: 7, degraded: 0, unhealthy: 1, unknown: 0 },
+    },
+    {
+      name: 'kubelet lower still than the reporter: kubelet wins',
+      nodes: [gpuNode('g').allocatable('nvidia.com/gpu', '5').devices(simReport('g', H100, { eccUncorrectable: [{ device: 0, count: 1 }] })).obj()],
+      wantAllocatable: { cpu: '96', memory: '1Ti', 'nvidia.com/gpu': '5' },
+    },
+    {
+      name: 'a blind provider makes every device Unknown and none allocatable',
+      nodes: [gpuNode('g').devices(simReport('g', H100, { unavailable: 'nvidia-smi: NVML mismatch' })).obj()],
+      wantAllocatable: { cpu: '96', memory: '1Ti', 'nvidia.com/gpu': '0' },
+      wantHealth: { healthy: 0, degraded: 0, unhealthy: 0, unknown: 8 },
+    },
+    {
+      name: 'a garbage annotation is never healthy',
+      nodes: [gpuNode('g').annotation('{"v":1,"devices":"lots"}').obj(), gpuNode('h').devices(simReport('h', H100)).obj()],
+      wantAllocatable: { cpu: '192', memory: '2Ti', 'nvidia.com/gpu': '8' },
+      wantHealth: { healthy: 8, degraded: 0, unhealthy: 0, unknown: 8 },
+    },
+    {
+      name: 'no annotation: no health claim, kubelet allocatable stands',
+      nodes: [gpuNode('g').obj()],
+      wantAllocatable: { cpu: '96', memory: '1Ti', 'nvidia.com/gpu': '8' },
+      wantHealth: undefined,
+    },
+  ];
+
+  it.each(cases)('$name', (c) => {
+    const pools = buildPools(c.nodes, c.pods ?? []);
+    if (c.wantPools) {
+      expect(Object.fromEntries(pools.map((p) => [p.name, (p.nodes ?? []).map((n) => n.name)]))).toEqual(c.wantPools);
+      expect(pools.map((p) => p.name)).toEqual(Object.keys(c.wantPools).sort());
+    }
+    const pool = c.pool === undefined ? pools[0] : pools.find((p) => p.name === c.pool);
+    expect(pool).toBeDefined();
+    if ('wantVendor' in c) expect(pool?.vendor).toBe(c.wantVendor);
+    if ('wantModel' in c) expect(pool?.acceleratorModel).toBe(c.wantModel);
+    if (c.wantCapacity) expect(pool?.resources?.capacity).toEqual(c.wantCapacity);
+    if (c.wantAllocatable) expect(pool?.resources?.allocatable).toEqual(c.wantAllocatable);
+    if (c.wantAllocated) expect(pool?.resources?.allocated).toEqual(c.wantAllocated);
+    if ('wantHealth' in c) expect(pool?.deviceHealth).toEqual(c.wantHealth);
+  });
+
+  it('is deterministic: input order does not change the output', () => {
+    const nodes = [gpuNode('g-1').devices(simReport('g-1', H100)).obj(), gpuNode('g-0').obj(), makeNode('c').pool('cpu').obj()];
+    const pods = [makePod('a').on('g-0').requests({ cpu: '1' }).obj(), makePod('b').on('c').requests({ memory: '1Gi', cpu: '1' }).obj()];
+    const a = JSON.stringify(buildPools(nodes, pods));
+    const b = JSON.stringify(buildPools([...nodes].reverse(), [...pods].reverse()));
+    expect(b).toBe(a);
+  });
+
+  it('reports nodes with readiness, cordon, per-node resources and the placement labels only', () => {
+    const node = gpuNode('g-0').label('example.com/noise', 'x').cordoned().notReady().devices(simReport('g-0', H100, { xids: [{ device: 0, xid: 79 }] }));
+    const [pool] = buildPools([node.obj()], [makePod('p').on('g-0').limits({ 'nvidia.com/gpu': '2' }).obj()]);
+    expect(pool?.nodes).toEqual([
+      {
+        name: 'g-0',
+        ready: false,
+        unschedulable: true,
+        resources: {
+          capacity: { cpu: '96', memory: '1Ti', 'nvidia.com/gpu': '8' },
+          allocatable: { cpu: '96', memory: '1Ti', 'nvidia.com/gpu': '7' },
+          allocated: { cpu: '0', memory: '0', 'nvidia.com/gpu': '2' },
+        },
+        labels: {
+          'kubernetes.io/arch': 'amd64',
+          'nvidia.com/gpu.count': '8',
+          'nvidia.com/gpu.memory': '81920',
+          'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3',
+          'suanwang.io/pool': 'h100',
+          'suanwang.io/precisions': 'fp8.bf16',
+        },
+      },
+    ]);
+  });
+
+  it('reports each device with its id, index, health, memory and source', () => {
+    const [pool] = buildPools([gpuNode('g-0').devices(simReport('g-0', { ...H100, count: 2 }, { xids: [{ device: 1, xid: 79 }] })).obj()], []);
+    expect(pool?.devices).toEqual([
+      {
+        id: 'sim-g-0-nvidia-0',
+        nodeName: 'g-0',
+        model: 'NVIDIA H100 80GB HBM3',
+        index: 0,
+        health: { status: 'HEALTH_STATUS_HEALTHY', reasons: [] },
+        telemetry: { memoryTotalBytes: 80 * 2 ** 30 },
+        dataSource: 'node-reporter/simulated',
+      },
+      {
+        id: 'sim-g-0-nvidia-1',
+        nodeName: 'g-0',
+        model: 'NVIDIA H100 80GB HBM3',
+        index: 1,
+        health: { status: 'HEALTH_STATUS_UNHEALTHY', reasons: [expect.stringContaining('XID 79') as string] },
+        telemetry: { memoryTotalBytes: 80 * 2 ** 30 },
+        dataSource: 'node-reporter/simulated',
+      },
+    ]);
+  });
+
+  it('takes device memory from the GPU feature discovery label when the tool gives none, and counts warnings as degraded', () => {
+    const annotation = JSON.stringify({
+      v: 1,
+      provider: 'nvidia-smi',
+      tool: 'nvidia-smi',
+      at: 'x',
+      status: 'Ok',
+      devices: [{ i: 0, id: 'GPU-a', model: 'H100', health: 'Healthy', reasons: ['row remap pending'] }],
+    });
+    const [pool] = buildPools([gpuNode('g').annotation(annotation).obj()], []);
+    expect(pool?.devices?.[0]?.telemetry).toEqual({ memoryTotalBytes: 81920 * 2 ** 20 });
+    expect(pool?.devices?.[0]?.health?.status).toBe('HEALTH_STATUS_DEGRADED');
+    expect(pool?.deviceHealth).toEqual({ healthy: 0, degraded: 1, unhealthy: 0, unknown: 0 });
+  });
+});
+
+describe('sanitizePoolName', () => {
+  it.each([
+    ['amd64-NVIDIA-H100-80GB-HBM3', 'amd64-nvidia-h100-80gb-hbm3'],
+    ['arm64-Ascend910B3', 'arm64-ascend910b3'],
+    ['amd64-NVIDIA_A100.SXM4', 'amd64-nvidia-a100-sxm4'],
+    ['--x--', 'x'],
+    ['', 'pool'],
+    [`a${'-b'.repeat(40)}`, `a${'-b'.repeat(31)}`],
+  ])('%s → %s', (input, want) => {
+    expect(sanitizePoolName(input)).toBe(want);
+  });
+});

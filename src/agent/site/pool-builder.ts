@@ -1,0 +1,185 @@
+/**
+ * buildPools: the site's Nodes and Pods → the node pools the agent reports (wire NodePool), pure and deterministic.
+ *
+ * 1. Group: a Node belongs to the pool its LABEL_POOL label names (used verbatim: the operator selects pools by that
+ *    label). A Node without it goes to `<arch>-<accelerator product or "cpu">`, made a DNS-1123 label.
+ * 2. Describe: vendor and accelerator model from the vendor product labels (VENDOR_INFO), else from which vendor's
+ *    extended resource the Node has; "cpu" when neither.
+ * 3. Resources: capacity and allocatable summed from Node status; allocated summed from the effective requests of
+ *    pods bound to the pool's Nodes and not finished (pod-requests.ts). cpu, memory and accelerator resources only
+ *    (resource-units.ts).
+ * 4. Devices and health from each Node's ANNOTATION_DEVICES (device-annotation.ts) — see node-devices.ts for the
+ *    rules, including how unhealthy devices lower allocatable.
+ *
+ * Everything comes out in a fixed order (pools, nodes, devices, map keys), so equal inputs give equal JSON and the
+ * site agent can compare pools by their JSON.
+ *
+ * Proto gaps (the wire NodePool has no field for them): the pool's architecture, precisions and per-device memory
+ * are carried on each Node's `labels` (kubernetes.io/arch, suanwang.io/precisions, nvidia.com/gpu.memory) and on
+ * each Device's telemetry.memoryTotalBytes.
+ */
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { LABEL_POOL, LABEL_PRECISIONS } from '../../api/names.ts';
+import { VENDOR_INFO, VENDORS, type Vendor } from '../../api/vendors.ts';
+import type { Device, NodePool } from '../wire/messages.ts';
+import type { Node as WireNode } from '../wire/generated/suanwang/agent/v1/Node.ts';
+import type { DeviceHealthCounts } from '../wire/generated/suanwang/agent/v1/DeviceHealthCounts.ts';
+import { nodeDevices, type NodeDevices } from './node-devices.ts';
+import { holdsResources, podRequests } from './pod-requests.ts';
+import { addList, addUnits, toQuantityMap, toUnits, type Units } from './resource-units.ts';
+
+/** LABEL_ARCH is the well-known node label of the CPU architecture. */
+export const LABEL_ARCH = 'kubernetes.io/arch';
+/** LABEL_NVIDIA_GPU_MEMORY is GPU feature discovery's per-GPU memory label, in MiB. */
+export const LABEL_NVIDIA_GPU_MEMORY = 'nvidia.com/gpu.memory';
+
+/** REPORTED_NODE_LABELS are the Node labels copied into each wire Node: what placement reads, nothing else. */
+export const REPORTED_NODE_LABELS: readonly string[] = [
+  LABEL_ARCH,
+  'kubernetes.io/os',
+  'node.kubernetes.io/instance-type',
+  'topology.kubernetes.io/region',
+  'topology.kubernetes.io/zone',
+  LABEL_POOL,
+  LABEL_PRECISIONS,
+  ...VENDORS.map((v) => VENDOR_INFO[v].productLabel),
+  LABEL_NVIDIA_GPU_MEMORY,
+  'nvidia.com/gpu.count',
+  'nvidia.com/gpu.replicas',
+  'nvidia.com/mig.strategy',
+  'amd.com/gpu.vram',
+];
+
+/** NodeShape is how one Node is classified. */
+interface NodeShape {
+  readonly node: V1Node;
+  readonly name: string;
+  readonly pool: string;
+  readonly vendor: Vendor | undefined;
+  readonly model: string | undefined;
+}
+
+/** sanitizePoolName turns any text into a DNS-1123 label (lower case, [a-z0-9-], at most 63 characters). */
+export function sanitizePoolName(s: string): string {
+  const label = s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return label === '' ? 'pool' : label;
+}
+
+/** nodeVendor names the vendor of a Node's accelerators: by product label first, then by extended resource. */
+export function nodeVendor(node: V1Node): Vendor | undefined {
+  const labels = node.metadata?.labels ?? {};
+  const byLabel = VENDORS.find((v) => (labels[VENDOR_INFO[v].productLabel] ?? '') !== '');
+  if (byLabel !== undefined) return byLabel;
+  const capacity = node.status?.capacity ?? {};
+  return VENDORS.find((v) => {
+    const q = capacity[VENDOR_INFO[v].resourceName];
+    return q !== undefined && (toUnits(VENDOR_INFO[v].resourceName, q) ?? 0) > 0;
+  });
+}
+
+function classify(node: V1Node): NodeShape {
+  const labels = node.metadata?.labels ?? {};
+  const vendor = nodeVendor(node);
+  const product = vendor === undefined ? undefined : labels[VENDOR_INFO[vendor].productLabel];
+  const model = product === undefined || product === '' ? undefined : product;
+  const explicit = labels[LABEL_POOL];
+  const arch = labels[LABEL_ARCH] ?? '';
+  const pool = explicit !== undefined && explicit !== '' ? explicit : sanitizePoolName(`${arch === '' ? 'unknown' : arch}-${model ?? 'cpu'}`);
+  return { node, name: node.metadata?.name ?? '', pool, vendor, model };
+}
+
+function readyOf(node: V1Node): boolean | undefined {
+  const c = node.status?.conditions?.find((x) => x.type === 'Ready');
+  return c === undefined ? undefined : c.status === 'True';
+}
+
+function reportedLabels(node: V1Node): Record<string, string> {
+  const labels = node.metadata?.labels ?? {};
+  const out: Record<string, string> = {};
+  for (const key of [...REPORTED_NODE_LABELS].sort()) {
+    const v = labels[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+function byName<T>(key: (x: T) => string): (a: T, b: T) => number {
+  return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+}
+
+/** buildPools computes the site's node pools in name order (steps in the module comment). */
+export function buildPools(nodes: readonly V1Node[], pods: readonly V1Pod[]): NodePool[] {
+  // 1. Group.
+  const groups = new Map<string, NodeShape[]>();
+  for (const shape of nodes.map(classify).sort(byName((s) => s.name))) {
+    const list = groups.get(shape.pool) ?? [];
+    list.push(shape);
+    groups.set(shape.pool, list);
+  }
+  // 3 (input). What each node's pods hold.
+  const allocatedByNode = new Map<string, Units>();
+  for (const pod of pods) {
+    if (!holdsResources(pod)) continue;
+    const node = pod.spec?.nodeName ?? '';
+    const units = allocatedByNode.get(node) ?? new Map<string, number>();
+    addUnits(units, podRequests(pod));
+    allocatedByNode.set(node, units);
+  }
+  return [...groups.keys()].sort().map((name) => buildPool(name, groups.get(name) ?? [], allocatedByNode));
+}
+
+function buildPool(name: string, shapes: readonly NodeShape[], allocatedByNode: ReadonlyMap<string, Units>): NodePool {
+  // 2. Describe: nodes of one pool should agree; when they do not, the first node (by name) with a vendor decides.
+  const lead = shapes.find((s) => s.vendor !== undefined);
+  const capacity: Units = new Map();
+  const allocatable: Units = new Map();
+  const allocated: Units = new Map();
+  const wireNodes: WireNode[] = [];
+  const devices: Device[] = [];
+  const counts = { healthy: 0, degraded: 0, unhealthy: 0, unknown: 0 };
+  let reported = false;
+  for (const s of shapes) {
+    // 4. Devices; 3. resources, with allocatable lowered for unusable devices.
+    const d: NodeDevices = nodeDevices(s.node, s.vendor);
+    const nodeCapacity: Units = new Map();
+    addList(nodeCapacity, s.node.status?.capacity);
+    // Every resource the node has is reported as allocated, 0 included: on the wire a missing key means "not reported".
+    const nodeAllocated: Units = new Map([...nodeCapacity.keys()].map((r) => [r, 0]));
+    addUnits(nodeAllocated, allocatedByNode.get(s.name) ?? new Map<string, number>());
+    addUnits(capacity, nodeCapacity);
+    addUnits(allocatable, d.allocatable);
+    addUnits(allocated, nodeAllocated);
+    devices.push(...d.devices);
+    if (d.counts !== undefined) {
+      reported = true;
+      counts.healthy += d.counts.healthy;
+      counts.degraded += d.counts.degraded;
+      counts.unhealthy += d.counts.unhealthy;
+      counts.unknown += d.counts.unknown;
+    }
+    const ready = readyOf(s.node);
+    wireNodes.push({
+      name: s.name,
+      ...(ready === undefined ? {} : { ready }),
+      unschedulable: s.node.spec?.unschedulable === true,
+      resources: { capacity: toQuantityMap(nodeCapacity), allocatable: toQuantityMap(d.allocatable), allocated: toQuantityMap(nodeAllocated) },
+      labels: reportedLabels(s.node),
+    });
+  }
+  const deviceHealth: DeviceHealthCounts | undefined = reported ? counts : undefined;
+  return {
+    name,
+    vendor: lead?.vendor ?? 'cpu',
+    ...(lead?.model === undefined ? {} : { acceleratorModel: lead.model }),
+    resources: { capacity: toQuantityMap(capacity), allocatable: toQuantityMap(allocatable), allocated: toQuantityMap(allocated) },
+    nodes: wireNodes,
+    devices,
+    ...(deviceHealth === undefined ? {} : { deviceHealth }),
+  };
+}

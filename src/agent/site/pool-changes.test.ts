@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { InjectedFaults } from '../devices/simulated.ts';
+import { buildPools } from './pool-builder.ts';
+import { deviceBaseline, diffPools, healthChanges } from './pool-changes.ts';
+import { H100, makeNode, simReport } from './testing.ts';
+
+const TWO_GPUS = { ...H100, count: 2 };
+
+/** site builds the pools of a site with GPU nodes g-0.. carrying the given faults (null: no annotation). */
+function site(...faults: (InjectedFaults | null)[]) {
+  const nodes = faults.map((f, i) => {
+    const b = makeNode(`g-${i}`).pool('h100').accelerators(TWO_GPUS);
+    return (f === null ? b : b.devices(simReport(`g-${i}`, TWO_GPUS, f))).obj();
+  });
+  return buildPools([...nodes, makeNode('c-0').pool('cpu').obj()], []);
+}
+
+describe('diffPools', () => {
+  it('is undefined when nothing changed', () => {
+    expect(diffPools(site({}), site({}))).toBeUndefined();
+  });
+
+  it('upserts the changed pools only, and removes the gone ones', () => {
+    const before = site({});
+    const after = site({ xids: [{ device: 0, xid: 79 }] });
+    expect(diffPools(before, after)?.upsertedPools.map((p) => p.name)).toEqual(['h100']);
+    expect(diffPools(before, after)?.removedPoolNames).toEqual([]);
+    const cpuOnly = after.filter((p) => p.name === 'cpu');
+    expect(diffPools(after, cpuOnly)).toEqual({ upsertedPools: [], removedPoolNames: ['h100'] });
+  });
+});
+
+describe('healthChanges', () => {
+  const cases: { name: string; before: (InjectedFaults | null)[]; after: (InjectedFaults | null)[]; want: string[] }[] = [
+    { name: 'nothing changed', before: [{}], after: [{}], want: [] },
+    {
+      name: 'a device turns unhealthy',
+      before: [{}],
+      after: [{ xids: [{ device: 1, xid: 79 }] }],
+      want: ['DeviceUnhealthy g-0/sim-g-0-nvidia-1 SEVERITY_CRITICAL'],
+    },
+    {
+      name: 'it recovers',
+      before: [{ xids: [{ device: 1, xid: 79 }] }],
+      after: [{}],
+      want: ['DeviceRecovered g-0/sim-g-0-nvidia-1 SEVERITY_INFO resolved'],
+    },
+    {
+      name: 'a warning alone changes nothing',
+      before: [{}],
+      after: [{ xids: [{ device: 1, xid: 94 }] }],
+      want: [],
+    },
+    {
+      name: 'the provider goes blind: every listed device becomes unknown',
+      before: [{}, {}],
+      after: [{}, { unavailable: 'nvidia-smi hung' }],
+      want: ['DeviceUnknown g-1/sim-g-1-nvidia-0 SEVERITY_WARNING', 'DeviceUnknown g-1/sim-g-1-nvidia-1 SEVERITY_WARNING'],
+    },
+    {
+      name: 'a node leaving the site raises nothing',
+      before: [{}, { xids: [{ device: 0, xid: 79 }] }],
+      after: [{}],
+      want: [],
+    },
+    {
+      name: 'a new node arriving unhealthy raises its event',
+      before: [{}],
+      after: [{}, { eccUncorrectable: [{ device: 1, count: 1 }] }],
+      want: ['DeviceUnhealthy g-1/sim-g-1-nvidia-1 SEVERITY_CRITICAL'],
+    },
+  ];
+  it.each(cases)('$name', (c) => {
+    const { events } = healthChanges(deviceBaseline(site(...c.before)), site(...c.after));
+    expect(events.map((e) => `${e.code} ${e.nodeName}/${e.deviceId} ${e.severity}${e.resolved ? ' resolved' : ''}`)).toEqual(c.want);
+    for (const e of events) expect(e.pool).toBe('h100');
+  });
+
+  it('remembers a device that went unlisted, so it recovers once', () => {
+    let baseline = deviceBaseline(site({}));
+    const blind = healthChanges(baseline, site({ unavailable: 'hung' }));
+    expect(blind.events.map((e) => e.code)).toEqual(['DeviceUnknown', 'DeviceUnknown']);
+    baseline = blind.baseline;
+    const still = healthChanges(baseline, site({ unavailable: 'hung' }));
+    expect(still.events).toEqual([]);
+    const back = healthChanges(still.baseline, site({}));
+    expect(back.events.map((e) => e.code)).toEqual(['DeviceRecovered', 'DeviceRecovered']);
+    expect(healthChanges(back.baseline, site({})).events).toEqual([]);
+  });
+
+  it('names the device and the reasons in the message', () => {
+    const { events } = healthChanges(deviceBaseline(site({})), site({ xids: [{ device: 1, xid: 79 }] }));
+    expect(events[0]?.message).toMatch(/^device 1 \(sim-g-0-nvidia-1\) on g-0 is unhealthy: XID 79/);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * What the site agent sends when its pools change (pure): a delta of the pools that differ from the last sent, and a
+ * health event per device whose usability changed.
+ *
+ * Pools are compared by their JSON: buildPools emits everything in a fixed order, so equal pools give equal JSON.
+ *
+ * Device health events track three states, Usable (Healthy or Degraded), Unhealthy and Unknown:
+ *
+ * | before → after                               | code            | severity | resolved |
+ * |----------------------------------------------|-----------------|----------|----------|
+ * | Usable or Unknown → Unhealthy                | DeviceUnhealthy | CRITICAL | false    |
+ * | Usable or Unhealthy → Unknown                | DeviceUnknown   | WARNING  | false    |
+ * | Unhealthy or Unknown → Usable                | DeviceRecovered | INFO     | true     |
+ * | listed → no longer listed, node still there  | DeviceUnknown   | WARNING  | false    |
+ * | not listed → listed and not Usable           | as its state    |          |          |
+ *
+ * "No longer listed" is what a node whose reporter went blind looks like (its annotation's status is Unknown and lists
+ * no devices); such a device is remembered as Unknown, so it raises DeviceRecovered when it is listed healthy again.
+ * A device on a node that left the site raises nothing and is forgotten — the pool delta says the node is gone.
+ * The first build after start raises nothing either: the snapshot carries the state.
+ */
+import type { Device, HealthEvent, NodePool } from '../wire/messages.ts';
+
+/** PoolDelta is the pool part of a SiteDelta. */
+export interface PoolDelta {
+  readonly upsertedPools: NodePool[];
+  readonly removedPoolNames: string[];
+}
+
+/** diffPools returns the pools to upsert and remove to turn `before` into `after`; undefined when nothing changed. */
+export function diffPools(before: readonly NodePool[], after: readonly NodePool[]): PoolDelta | undefined {
+  const old = new Map(before.map((p) => [p.name ?? '', JSON.stringify(p)]));
+  const names = new Set(after.map((p) => p.name ?? ''));
+  const upsertedPools = after.filter((p) => old.get(p.name ?? '') !== JSON.stringify(p));
+  const removedPoolNames = [...old.keys()].filter((n) => !names.has(n)).sort();
+  if (upsertedPools.length === 0 && removedPoolNames.length === 0) return undefined;
+  return { upsertedPools, removedPoolNames };
+}
+
+/** HealthEventCode holds the codes of device health events. */
+export const HealthEventCode = {
+  DeviceUnhealthy: 'DeviceUnhealthy',
+  DeviceUnknown: 'DeviceUnknown',
+  DeviceRecovered: 'DeviceRecovered',
+} as const;
+
+/** Usability is the health a device event tracks. */
+export type Usability = 'Usable' | 'Unhealthy' | 'Unknown';
+
+/** DeviceState is one device in a baseline: its pool, its last record and its usability. */
+export interface DeviceState {
+  readonly pool: string;
+  readonly device: Device;
+  readonly state: Usability;
+}
+
+function usability(d: Device): Usability {
+  switch (d.health?.status) {
+    case 'HEALTH_STATUS_HEALTHY':
+    case 'HEALTH_STATUS_DEGRADED':
+      return 'Usable';
+    case 'HEALTH_STATUS_UNHEALTHY':
+    case 'HEALTH_STATUS_LOST':
+      return 'Unhealthy';
+    default:
+      return 'Unknown';
+  }
+}
+
+/** DeviceBaseline is the device states events are computed against; keep the one healthChanges returns. */
+export type DeviceBaseline = ReadonlyMap<string, DeviceState>;
+
+/** deviceBaseline indexes a build's devices by node and id: the baseline of the first build, which raises no events. */
+export function deviceBaseline(pools: readonly NodePool[]): DeviceBaseline {
+  const out = new Map<string, DeviceState>();
+  for (const p of pools) {
+    for (const d of p.devices ?? []) out.set(`${d.nodeName ?? ''}/${d.id ?? ''}`, { pool: p.name ?? '', device: d, state: usability(d) });
+  }
+  return out;
+}
+
+function nodesOf(pools: readonly NodePool[]): Set<string> {
+  return new Set(pools.flatMap((p) => (p.nodes ?? []).map((n) => n.name ?? '')));
+}
+
+/** HealthChange is a health event without its id, which the caller assigns. */
+export type HealthChange = Omit<HealthEvent, 'eventId'>;
+
+function change(seen: DeviceState, to: Usability, why: string): HealthChange {
+  const d = seen.device;
+  const where = `device ${d.index ?? '?'} (${d.id ?? ''}) on ${d.nodeName ?? ''}`;
+  const base = { pool: seen.pool, nodeName: d.nodeName ?? '', deviceId: d.id ?? '' };
+  switch (to) {
+    case 'Unhealthy':
+      return { ...base, code: HealthEventCode.DeviceUnhealthy, severity: 'SEVERITY_CRITICAL', message: `${where} is unhealthy: ${why}`, resolved: false };
+    case 'Unknown':
+      return { ...base, code: HealthEventCode.DeviceUnknown, severity: 'SEVERITY_WARNING', message: `${where} health is unknown: ${why}`, resolved: false };
+    case 'Usable':
+      return { ...base, code: HealthEventCode.DeviceRecovered, severity: 'SEVERITY_INFO', message: `${where} is healthy again`, resolved: true };
+  }
+}
+
+function reasonsOf(d: Device): string {
+  const r = d.health?.reasons ?? [];
+  return r.length === 0 ? 'no reason given' : r.join(', ');
+}
+
+/** HealthChanges is the outcome of healthChanges: the events, and the baseline for the next comparison. */
+export interface HealthChanges {
+  readonly events: HealthChange[];
+  readonly baseline: DeviceBaseline;
+}
+
+/**
+ * healthChanges lists the device health events between the baseline and a new build, ordered by node and device
+ * (table above). A device no longer listed on a live node stays in the returned baseline as Unknown, so that it
+ * raises DeviceRecovered when it is listed healthy again.
+ */
+export function healthChanges(baseline: DeviceBaseline, after: readonly NodePool[]): HealthChanges {
+  const next = new Map(deviceBaseline(after));
+  const liveNodes = nodesOf(after);
+  const events: HealthChange[] = [];
+  for (const key of [...new Set([...baseline.keys(), ...next.keys()])].sort()) {
+    const was = baseline.get(key);
+    const now = next.get(key);
+    if (now === undefined) {
+      if (was === undefined || !liveNodes.has(was.device.nodeName ?? '')) continue;
+      if (was.state !== 'Unknown') events.push(change(was, 'Unknown', "the node's reporter no longer lists it"));
+      next.set(key, { ...was, state: 'Unknown' });
+      continue;
+    }
+    const from = was?.state ?? 'Usable';
+    if (from !== now.state) events.push(change(now, now.state, reasonsOf(now.device)));
+  }
+  return { events, baseline: next };
+}

@@ -1,0 +1,221 @@
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../controllers/runtime/clock.ts';
+import { deferred, flush } from '../../controllers/runtime/testing.ts';
+import type { DeltaContent } from '../wire/client-options.ts';
+import type { HealthEvent } from '../wire/messages.ts';
+import { SiteAgent, type AgentSession, type ObjectCache, type SessionSources } from './site-agent.ts';
+import { H100, makeNode, makePod, simReport } from './testing.ts';
+
+/** FakeCache is an ObjectCache the test fills by hand; set() and remove() notify listeners like an informer. */
+class FakeCache<T extends { metadata?: { name?: string } }> implements ObjectCache<T> {
+  readonly #objects = new Map<string, T>();
+  readonly #listeners = new Set<(obj: T, previous: T | undefined) => void>();
+  readonly synced = deferred();
+  started = false;
+  stopped = false;
+
+  start(): void {
+    this.started = true;
+  }
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      signal?.addEventListener('abort', () => reject(signal.reason));
+      this.synced.promise.then(resolve, reject);
+    });
+  }
+  list(): T[] {
+    return [...this.#objects.values()];
+  }
+  onChange(listener: (obj: T, previous: T | undefined) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+  set(obj: T): void {
+    const name = obj.metadata?.name ?? '';
+    const previous = this.#objects.get(name);
+    this.#objects.set(name, obj);
+    for (const l of this.#listeners) l(obj, previous);
+  }
+  remove(name: string): void {
+    const obj = this.#objects.get(name);
+    if (obj === undefined) return;
+    this.#objects.delete(name);
+    for (const l of this.#listeners) l(obj, obj);
+  }
+}
+
+/** FakeSession records what the agent sends. */
+class FakeSession implements AgentSession {
+  readonly deltas: DeltaContent[] = [];
+  readonly events: HealthEvent[] = [];
+  readonly sources: SessionSources;
+  started = false;
+  stopped = false;
+
+  constructor(sources: SessionSources) {
+    this.sources = sources;
+  }
+  start(): void {
+    this.started = true;
+  }
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+  sendDelta(content: DeltaContent): number {
+    this.deltas.push(content);
+    return this.deltas.length;
+  }
+  sendHealthEvent(event: HealthEvent): number {
+    this.events.push(event);
+    return this.events.length;
+  }
+}
+
+const gpu = (name: string, faults = {}) => makeNode(name).pool('h100').accelerators(H100).devices(simReport(name, H100, faults)).obj();
+
+async function setup() {
+  const clock = new FakeClock(0);
+  const nodes = new FakeCache<V1Node>();
+  const pods = new FakeCache<V1Pod>();
+  const sessions: FakeSession[] = [];
+  const agent = new SiteAgent({
+    site: 'shanghai',
+    nodes,
+    pods,
+    clock,
+    logger: pino({ level: 'silent' }),
+    eventIdPrefix: 'inst',
+    openSession: (sources) => {
+      const s = new FakeSession(sources);
+      sessions.push(s);
+      return s;
+    },
+  });
+  nodes.set(gpu('g-0'));
+  nodes.set(makeNode('c-0').pool('cpu').obj());
+  const started = agent.start();
+  return { clock, nodes, pods, sessions, agent, started };
+}
+
+/** settle lets the debounce fire. */
+async function settle(clock: FakeClock, ms = 500): Promise<void> {
+  clock.advance(ms);
+  await flush();
+}
+
+describe('SiteAgent', () => {
+  it('opens the session only after both caches synced, with a snapshot of the pools', async () => {
+    const { nodes, pods, sessions, agent, started } = await setup();
+    expect(nodes.started && pods.started).toBe(true);
+    nodes.synced.resolve();
+    await flush();
+    expect(sessions).toHaveLength(0);
+    pods.synced.resolve();
+    await started;
+    expect(agent.ready).toBe(true);
+    expect(sessions[0]?.started).toBe(true);
+    const snap = sessions[0]?.sources.snapshot();
+    expect(snap?.nodePools?.map((p) => p.name)).toEqual(['cpu', 'h100']);
+    expect(sessions[0]?.sources.heartbeat()).toEqual({ nodesTotal: 2, nodesReady: 2 });
+  });
+
+  it('gathers a burst of changes into one delta of the changed pools, after the debounce', async () => {
+    const { clock, nodes, pods, sessions, started } = await setup();
+    nodes.synced.resolve();
+    pods.synced.resolve();
+    await started;
+    const session = sessions[0]!;
+    pods.set(makePod('a').on('g-0').limits({ 'nvidia.com/gpu': '2' }).obj());
+    clock.advance(300);
+    pods.set(makePod('b').on('g-0').limits({ 'nvidia.com/gpu': '2' }).obj());
+    await settle(clock, 199);
+    expect(session.deltas).toHaveLength(0);
+    await settle(clock, 1);
+    expect(session.deltas).toHaveLength(1);
+    const delta = session.deltas[0];
+    expect(delta?.removedPoolNames).toEqual([]);
+    expect(delta?.upsertedPools?.map((p) => [p.name, p.resources?.allocated?.['nvidia.com/gpu']])).toEqual([['h100', '4']]);
+    expect(session.events).toEqual([]);
+  });
+
+  it('sends nothing when a change leaves the pools as they were', async () => {
+    const { clock, nodes, pods, sessions, started } = await setup();
+    nodes.synced.resolve();
+    pods.synced.resolve();
+    await started;
+    pods.set(makePod('done').on('g-0').phase('Succeeded').limits({ 'nvidia.com/gpu': '2' }).obj());
+    await settle(clock);
+    expect(sessions[0]?.deltas).toEqual([]);
+  });
+
+  it('sends a delta and a health event when a device turns unhealthy, and a recovery later', async () => {
+    const { clock, nodes, pods, sessions, started } = await setup();
+    nodes.synced.resolve();
+    pods.synced.resolve();
+    await started;
+    const session = sessions[0]!;
+    nodes.set(gpu('g-0', { xids: [{ device: 6, xid: 79 }] }));
+    await settle(clock);
+    expect(session.deltas.map((d) => d.upsertedPools?.map((p) => [p.name, p.resources?.allocatable?.['nvidia.com/gpu'], p.deviceHealth?.unhealthy]))).toEqual([
+      [['h100', '7', 1]],
+    ]);
+    expect(session.events.map((e) => [e.eventId, e.code, e.nodeName, e.deviceId, e.resolved])).toEqual([
+      ['inst-1', 'DeviceUnhealthy', 'g-0', 'sim-g-0-nvidia-6', false],
+    ]);
+    nodes.set(gpu('g-0'));
+    await settle(clock);
+    expect(session.events.map((e) => [e.eventId, e.code])).toEqual([
+      ['inst-1', 'DeviceUnhealthy'],
+      ['inst-2', 'DeviceRecovered'],
+    ]);
+  });
+
+  it('removes a pool whose last node left', async () => {
+    const { clock, nodes, pods, sessions, started } = await setup();
+    nodes.synced.resolve();
+    pods.synced.resolve();
+    await started;
+    nodes.remove('c-0');
+    await settle(clock);
+    expect(sessions[0]?.deltas).toEqual([{ upsertedPools: [], removedPoolNames: ['cpu'] }]);
+  });
+
+  it('computes deltas against the last snapshot sent', async () => {
+    const { clock, nodes, pods, sessions, started } = await setup();
+    nodes.synced.resolve();
+    pods.synced.resolve();
+    await started;
+    const session = sessions[0]!;
+    nodes.set(gpu('g-1'));
+    session.sources.snapshot(); // a reconnect snapshot went out before the debounce fired: it carries g-1
+    await settle(clock);
+    expect(session.deltas).toEqual([]);
+  });
+
+  it('stops cleanly, also before the caches synced', async () => {
+    const { clock, nodes, pods, sessions, agent, started } = await setup();
+    await agent.stop();
+    await started;
+    expect(sessions).toHaveLength(0);
+    expect(nodes.stopped && pods.stopped).toBe(true);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('stops the session and drops a pending rebuild', async () => {
+    const { clock, nodes, pods, sessions, agent, started } = await setup();
+    nodes.synced.resolve();
+    pods.synced.resolve();
+    await started;
+    nodes.set(gpu('g-1'));
+    await agent.stop();
+    await settle(clock);
+    expect(sessions[0]?.stopped).toBe(true);
+    expect(sessions[0]?.deltas).toEqual([]);
+    expect(clock.pending()).toBe(0);
+  });
+});

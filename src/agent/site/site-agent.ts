@@ -1,0 +1,174 @@
+/**
+ * SiteAgent: watches the site's Nodes and Pods and keeps the operator told about the site's node pools.
+ *
+ * 1. Start both caches (InformerSupervisor over list+watch) and wait until each has listed once: before that the
+ *    agent does not know the site, and an empty snapshot would tell the operator the site has no capacity.
+ * 2. Open the session (AgentClient). Its snapshot callback builds the pools from the caches on every (re)connect,
+ *    resync and snapshot interval.
+ * 3. On every cache change, wait a short while (DEFAULT_DEBOUNCE_MS) so a burst — a 64-pod job binding, a node
+ *    flapping — becomes one rebuild, then rebuild the pools and send (pool-changes.ts):
+ *    - a delta of the pools that differ from the last pools sent (in a snapshot or a delta), when any do;
+ *    - a health event per device whose usability changed since the last rebuild.
+ *    The wait starts at the first change and is not extended by later ones: under constant pod churn a sliding
+ *    debounce would never fire.
+ */
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Cancel, Clock } from '../../controllers/runtime/clock.ts';
+import type { DeltaContent, HeartbeatContent, SnapshotContent } from '../wire/client-options.ts';
+import type { HealthEvent, NodePool } from '../wire/messages.ts';
+import { deviceBaseline, diffPools, healthChanges, type DeviceBaseline } from './pool-changes.ts';
+import { buildPools } from './pool-builder.ts';
+
+/** DEFAULT_DEBOUNCE_MS is how long the agent gathers changes before rebuilding. */
+export const DEFAULT_DEBOUNCE_MS = 500;
+
+/** ObjectCache is the part of InformerSupervisor the agent uses (a seam for tests). */
+export interface ObjectCache<T> {
+  start(): void;
+  stop(): Promise<void>;
+  waitForSync(signal?: AbortSignal): Promise<void>;
+  list(): T[];
+  onChange(listener: (obj: T, previous: T | undefined) => void): () => void;
+}
+
+/** AgentSession is the part of AgentClient the agent uses (a seam for tests). */
+export interface AgentSession {
+  start(): void;
+  stop(): Promise<void>;
+  sendDelta(content: DeltaContent): number;
+  sendHealthEvent(event: HealthEvent): number;
+}
+
+/** SessionSources are the callbacks the session reads the site's state through. */
+export interface SessionSources {
+  snapshot(): SnapshotContent;
+  heartbeat(): HeartbeatContent;
+}
+
+/** SiteAgentOptions configures a SiteAgent. */
+export interface SiteAgentOptions {
+  readonly site: string;
+  readonly nodes: ObjectCache<V1Node>;
+  readonly pods: ObjectCache<V1Pod>;
+  /** openSession builds the (not yet started) session to the operator; the composition root builds an AgentClient. */
+  readonly openSession: (sources: SessionSources) => AgentSession;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** eventIdPrefix makes health event ids unique across agent processes (pass the agent instance id). */
+  readonly eventIdPrefix: string;
+  readonly debounceMs?: number;
+}
+
+/** SiteAgent runs steps 1–3 of the module comment between start() and stop(). */
+export class SiteAgent {
+  readonly #opts: SiteAgentOptions;
+  readonly #log: Logger;
+  readonly #debounceMs: number;
+  readonly #abort = new AbortController();
+  readonly #unsubscribe: (() => void)[] = [];
+  #session: AgentSession | undefined;
+  #timer: Cancel | undefined;
+  #lastSent: NodePool[] = [];
+  #baseline: DeviceBaseline = new Map();
+  #events = 0;
+  #ready = false;
+  #started = false;
+  #stopped = false;
+
+  constructor(opts: SiteAgentOptions) {
+    this.#opts = opts;
+    this.#log = opts.logger;
+    this.#debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+  }
+
+  /** ready is true once the caches synced and the session was opened. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** start runs steps 1 and 2; it resolves once the session is open, or when stop() is called before that. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const { nodes, pods } = this.#opts;
+    this.#unsubscribe.push(nodes.onChange(() => this.#changed()), pods.onChange(() => this.#changed()));
+    nodes.start();
+    pods.start();
+    this.#log.info('waiting for the node and pod caches to sync');
+    try {
+      await Promise.all([nodes.waitForSync(this.#abort.signal), pods.waitForSync(this.#abort.signal)]);
+    } catch (err: unknown) {
+      if (this.#stopped) return;
+      throw err;
+    }
+    if (this.#stopped) return;
+    this.#ready = true;
+    const pools = this.#build();
+    this.#lastSent = pools;
+    this.#baseline = deviceBaseline(pools);
+    this.#session = this.#opts.openSession({ snapshot: () => this.#snapshot(), heartbeat: () => this.#heartbeat() });
+    this.#session.start();
+    this.#log.info({ pools: pools.length, nodes: nodes.list().length }, 'caches synced; connecting to the operator');
+  }
+
+  /** stop ends the session and the watches; a pending rebuild is dropped (the next agent sends a snapshot). */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#abort.abort(new Error('site agent stopped'));
+    this.#timer?.();
+    this.#timer = undefined;
+    for (const u of this.#unsubscribe.splice(0)) u();
+    await this.#session?.stop();
+    await Promise.all([this.#opts.nodes.stop(), this.#opts.pods.stop()]);
+  }
+
+  #changed(): void {
+    if (!this.#ready || this.#stopped || this.#timer !== undefined) return;
+    this.#timer = this.#opts.clock.after(this.#debounceMs, () => {
+      this.#timer = undefined;
+      if (!this.#stopped) this.#publish();
+    });
+  }
+
+  #build(): NodePool[] {
+    return buildPools(this.#opts.nodes.list(), this.#opts.pods.list());
+  }
+
+  #snapshot(): SnapshotContent {
+    const pools = this.#build();
+    // The snapshot replaces what the operator knew, so later deltas are computed against it.
+    this.#lastSent = pools;
+    return { nodePools: pools };
+  }
+
+  #heartbeat(): HeartbeatContent {
+    const nodes = this.#opts.nodes.list();
+    const ready = nodes.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    return { nodesTotal: nodes.length, nodesReady: ready };
+  }
+
+  /** publish is step 3. */
+  #publish(): void {
+    const session = this.#session;
+    if (session === undefined) return;
+    const pools = this.#build();
+    const delta = diffPools(this.#lastSent, pools);
+    if (delta !== undefined) {
+      session.sendDelta(delta);
+      this.#lastSent = pools;
+      this.#log.info(
+        { upserted: delta.upsertedPools.map((p) => p.name), removed: delta.removedPoolNames },
+        'node pools changed; delta sent',
+      );
+    }
+    const { events, baseline } = healthChanges(this.#baseline, pools);
+    this.#baseline = baseline;
+    for (const e of events) {
+      this.#events += 1;
+      session.sendHealthEvent({ eventId: `${this.#opts.eventIdPrefix}-${this.#events}`, ...e });
+      this.#log.info({ code: e.code, pool: e.pool, node: e.nodeName, device: e.deviceId, message: e.message }, 'device health changed');
+    }
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * `suanwang agent`: the site agent (src/agent/site/site-agent.ts). The composition root of the agent process: it
+ * reads flags, files and the environment, builds the real clock, logger, Kubernetes client and operator connection,
+ * and runs until SIGTERM or SIGINT.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino, type Logger } from 'pino';
+import { siteCaches } from '../../agent/site/site-caches.ts';
+import { SiteAgent } from '../../agent/site/site-agent.ts';
+import { AgentClient } from '../../agent/wire/client.ts';
+import { systemClock as wireClock, systemTimers } from '../../agent/wire/clock.ts';
+import { parseSiteName } from '../../agent/wire/identity.ts';
+import type { TlsFiles } from '../../agent/wire/tls.ts';
+import { systemClock } from '../../controllers/runtime/clock.ts';
+
+const HELP = `Usage: suanwang agent --site NAME --operator HOST:PORT --tls-dir DIR [flags]
+
+Runs a site's agent: watches the site's Nodes and Pods, groups the Nodes into node pools, and keeps the operator
+told about them over one long-lived gRPC session (mTLS, outbound only: the site needs no inbound access).
+
+It sends a full snapshot of the pools on every (re)connect and every few minutes, a delta when pools change
+(gathered for 0.5 s), a health event when a device becomes unhealthy, unknown or healthy again, and a small
+heartbeat every ~10 s. Device health comes from the suanwang.io/devices annotation that 'suanwang node-reporter'
+keeps on each accelerator Node; a device the annotation calls Unhealthy or Unknown is taken off the pool's
+allocatable.
+
+Pools: a Node belongs to the pool named by its label suanwang.io/pool; a Node without it goes to a pool named
+<kubernetes.io/arch>-<accelerator product label, or "cpu">.
+
+Flags:
+  --site NAME            the site this agent speaks for (a DNS-1123 label); must match its client certificate
+  --operator HOST:PORT   the operator's agent endpoint
+  --tls-dir DIR          folder holding DIR/ca.crt (the CA that signs the operator's certificate) and
+                         DIR/<site>.crt, DIR/<site>.key (this site's client certificate, URI SAN
+                         spiffe://suanwang.io/site/<site>). Files are re-read on every reconnect.
+                         'suanwang certs --dir DIR --site NAME' mints lab ones.
+  --server-name NAME     check the operator's certificate against NAME instead of HOST
+  --kubeconfig FILE      the site cluster's kubeconfig (default: the in-cluster service account when running in
+                         a Pod, else $KUBECONFIG, else ~/.kube/config)
+  --log-level LEVEL      trace, debug, info (default), warn, error, fatal or silent
+  -h, --help             show this help
+
+Logs are JSON lines on stdout. Stops cleanly on SIGTERM or SIGINT (exit 0).
+Exit codes: 0 stopped by a signal, 1 a file could not be used or the agent failed, 2 bad flags.
+
+Kubernetes permissions: nodes and pods, list and watch, cluster-wide.`;
+
+/** LOG_LEVELS are the levels --log-level accepts. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** CliError is a problem the user can fix; exitCode is 2 for flags, 1 for files. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/** untilSignal resolves with the name of the first SIGTERM or SIGINT the process receives. */
+export function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string): void => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
+
+/** loadKubeConfig loads --kubeconfig, else the in-cluster config, else the default chain ($KUBECONFIG, ~/.kube/config). */
+export function loadKubeConfig(file: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (file !== undefined) kc.loadFromFile(file);
+    else if (process.env['KUBERNETES_SERVICE_HOST'] !== undefined) kc.loadFromCluster();
+    else kc.loadFromDefault();
+  } catch (err: unknown) {
+    const what = file === undefined ? 'the kubeconfig' : `--kubeconfig ${file}`;
+    throw new CliError(`cannot load ${what}: ${err instanceof Error ? err.message : String(err)}`, 1);
+  }
+  if (kc.getCurrentCluster() === null) {
+    throw new CliError('no Kubernetes cluster configured: pass --kubeconfig FILE or set $KUBECONFIG', 1);
+  }
+  return kc;
+}
+
+/** makeLogger builds the process logger: pino JSON lines on stdout. */
+export function makeLogger(level: string | undefined): Logger {
+  const l = level ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(l)) throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${l}"`, 2);
+  return pino({ level: l });
+}
+
+function readTls(dir: string, site: string): TlsFiles {
+  const read = (name: string): string => {
+    const path = join(dir, name);
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err: unknown) {
+      const code = (err as { code?: unknown }).code;
+      const why = code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err);
+      throw new CliError(`--tls-dir: cannot read ${path}: ${why}`, 1);
+    }
+  };
+  const files = { caPem: read('ca.crt'), certPem: read(`${site}.crt`), keyPem: read(`${site}.key`) };
+  try {
+    // What grpc-js does on every connect; doing it now turns a bad file into one clear line at start.
+    createSecureContext({ ca: files.caPem, cert: files.certPem, key: files.keyPem });
+  } catch (err: unknown) {
+    throw new CliError(
+      `--tls-dir: ${join(dir, 'ca.crt')}, ${join(dir, `${site}.crt`)} and ${join(dir, `${site}.key`)} are not a usable CA, certificate and matching key: ${err instanceof Error ? err.message : String(err)}`,
+      1,
+    );
+  }
+  return files;
+}
+
+const OPERATOR = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+interface AgentFlags {
+  readonly site: string;
+  readonly operator: string;
+  readonly tlsDir: string;
+  readonly serverName: string | undefined;
+  readonly kubeconfig: string | undefined;
+  readonly logLevel: string | undefined;
+}
+
+function parseFlags(argv: string[]): AgentFlags | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        site: { type: 'string' },
+        operator: { type: 'string' },
+        'tls-dir': { type: 'string' },
+        'server-name': { type: 'string' },
+        kubeconfig: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err: unknown) {
+    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+  }
+  if (values.help === true) return 'help';
+  if (values.site === undefined) throw new CliError('--site is required', 2);
+  if (parseSiteName(values.site) === undefined) throw new CliError(`--site ${JSON.stringify(values.site)} is not a DNS-1123 label (lower-case letters, digits, '-')`, 2);
+  if (values.operator === undefined) throw new CliError('--operator HOST:PORT is required', 2);
+  const m = OPERATOR.exec(values.operator);
+  const port = Number(m?.[2]);
+  if (m === null || !(port >= 1 && port <= 65535)) throw new CliError(`--operator must be HOST:PORT, got ${JSON.stringify(values.operator)}`, 2);
+  if (values['tls-dir'] === undefined) throw new CliError('--tls-dir DIR is required', 2);
+  return {
+    site: values.site,
+    operator: values.operator,
+    tlsDir: values['tls-dir'],
+    serverName: values['server-name'],
+    kubeconfig: values.kubeconfig,
+    logLevel: values['log-level'],
+  };
+}
+
+/** agentCommand runs `suanwang agent`; resolves to the exit code once stopped. */
+export async function agentCommand(argv: string[]): Promise<number> {
+  let flags: AgentFlags | 'help';
+  let root: Logger;
+  let tls: TlsFiles;
+  let kc: KubeConfig;
+  try {
+    flags = parseFlags(argv);
+    if (flags === 'help') {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    root = makeLogger(flags.logLevel);
+    tls = readTls(flags.tlsDir, flags.site);
+    kc = loadKubeConfig(flags.kubeconfig);
+  } catch (err: unknown) {
+    if (!(err instanceof CliError)) throw err;
+    process.stderr.write(`agent: ${err.message}\n`);
+    if (err.exitCode === 2) process.stderr.write('Run `suanwang agent --help` for usage.\n');
+    return err.exitCode;
+  }
+
+  const { site, operator, serverName } = flags;
+  const log = root.child({ component: 'site-agent', site });
+  const instanceId = randomUUID();
+  const caches = siteCaches(kc, systemClock, log, site);
+  const agent = new SiteAgent({
+    site,
+    nodes: caches.nodes,
+    pods: caches.pods,
+    clock: systemClock,
+    logger: log,
+    eventIdPrefix: instanceId,
+    openSession: (sources) =>
+      new AgentClient({
+        target: operator,
+        site,
+        tls,
+        ...(serverName === undefined ? {} : { serverNameOverride: serverName }),
+        agentVersion: packageVersion(),
+        agentInstanceId: instanceId,
+        snapshot: sources.snapshot,
+        heartbeat: sources.heartbeat,
+        // AgentClient adds its own {component, site}.
+        logger: root,
+        clock: wireClock,
+        timers: systemTimers,
+        random: Math.random,
+      }),
+  });
+  log.info({ operator, cluster: kc.getCurrentCluster()?.server, instanceId }, 'site agent starting');
+  const started = agent.start().then(
+    () => undefined,
+    (err: unknown) => {
+      log.fatal({ err }, 'site agent failed to start');
+      return 'start-failed';
+    },
+  );
+  const why = await Promise.race([untilSignal(), started.then((r) => r ?? new Promise<never>(() => {}))]);
+  log.info({ why }, 'stopping');
+  await agent.stop();
+  log.info('stopped');
+  return why === 'start-failed' ? 1 : 0;
+}
