@@ -11,7 +11,7 @@ export PATH := $(NODE_DIR):$(PATH)
 LAB_DIR ?= .lab
 TOPOLOGY ?= examples/lab/default.yaml
 
-.PHONY: help setup binaries typecheck crds crds-check lab lab-down lab-status test test-unit test-lab bench
+.PHONY: help setup binaries typecheck crds chart-crds chart-crds-check charts-lint lab lab-down lab-status test test-unit test-lab bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,8 +28,21 @@ binaries: ## build (or find) kube-apiserver, kube-controller-manager, kube-sched
 typecheck: setup ## strict TypeScript check of src/, test/ and bench/
 	node_modules/.bin/tsc -p tsconfig.json
 
-crds: setup ## regenerate crds/ and src/api/generated/ from the schema source
+crds: setup ## regenerate crds/, src/api/generated/ and the hub chart's CRD templates from the schema source
 	node src/api/generate.ts
+	node src/api/chart-crds.ts
+
+chart-crds: setup ## copy crds/ into the hub chart as templates (charts/suanwang/templates/crds/)
+	node src/api/chart-crds.ts
+
+chart-crds-check: setup ## fail when the hub chart's CRD templates differ from crds/
+	node src/api/chart-crds.ts --check
+
+charts-lint: binaries ## helm lint both charts with their example values
+	@helm=$$(tools/build-binaries.sh --print-dir)/helm; kv=$$(grep KUBERNETES_VERSION tools/versions.env | cut -d= -f2); \
+	$$helm lint --strict --kube-version $$kv charts/suanwang; \
+	for f in charts/suanwang/values-examples/*.yaml; do $$helm lint --strict --kube-version $$kv charts/suanwang -f $$f; done; \
+	for f in charts/suanwang-agent/values-examples/*.yaml; do $$helm lint --strict --kube-version $$kv charts/suanwang-agent -f $$f; done
 
 lab: setup binaries ## start the default lab federation in $(LAB_DIR) and print how to use it
 	bin/suanwang.mjs lab up --topology $(TOPOLOGY) --dir $(LAB_DIR)

@@ -6,6 +6,7 @@ import { agentCommand } from './commands/agent.ts';
 import { certsCommand } from './commands/certs.ts';
 import { labCommand } from './commands/lab.ts';
 import { nodeReporterCommand } from './commands/node-reporter.ts';
+import { operatorCommand } from './commands/operator.ts';
 
 interface Command {
   readonly summary: string;
@@ -14,6 +15,7 @@ interface Command {
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   lab: { summary: 'start, inspect and stop a local federation (hub + sites) of real control planes', run: labCommand },
+  operator: { summary: 'run the operator on the hub: the agents\' gRPC endpoint, Site status, placement and workloads', run: operatorCommand },
   agent: { summary: 'run the site agent: report node pools, capacity and device health to the operator over mTLS', run: agentCommand },
   'node-reporter': { summary: 'run the node reporter: publish a node\'s device inventory and health on its Node', run: nodeReporterCommand },
   certs: { summary: 'mint a CA, the operator server certificate and one client certificate per site (for labs)', run: (argv) => certsCommand(argv) },

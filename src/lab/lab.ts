@@ -51,7 +51,7 @@ export async function startLab(o: StartLabOptions): Promise<LabState> {
   const args = [SUPERVISOR, '--dir', dir, '--topology', topologyFile, '--start-timeout-ms', String(Math.min(timeoutMs, 120_000))];
   if (o.ownerPid !== undefined) args.push('--owner-pid', String(o.ownerPid));
   if (o.podCompleteDelayMs !== undefined) args.push('--pod-complete-delay-ms', String(o.podCompleteDelayMs));
-  if (o.federation === false || process.env['SUANWANG_LAB_FEDERATION'] !== '1') args.push('--no-federation'); // TEMP until the operator and agent commands land
+  if (o.federation === false) args.push('--no-federation');
   if (o.timing?.heartbeatIntervalMs !== undefined) args.push('--heartbeat-interval-ms', String(o.timing.heartbeatIntervalMs));
   if (o.timing?.leaseMs !== undefined) args.push('--lease-ms', String(o.timing.leaseMs));
   if (o.timing?.reporterIntervalMs !== undefined) args.push('--reporter-interval-ms', String(o.timing.reporterIntervalMs));

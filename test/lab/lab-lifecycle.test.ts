@@ -27,7 +27,7 @@ describe('lab life cycle', () => {
   it('runs beside the shared lab and lab down leaves no process of it running', async () => {
     const shared = await sharedLab();
     const dir = tmp('down');
-    const state = await startLab({ topologyFile: ONE_SITE, dir, ownerPid: process.pid });
+    const state = await startLab({ topologyFile: ONE_SITE, dir, ownerPid: process.pid, federation: false });
     const pids = [state.supervisorPid, ...state.components.map((c) => c.pid)];
     expect(state.components.map((c) => c.name).sort()).toEqual(
       ['etcd', 'kube-apiserver', 'kube-apiserver', 'kube-controller-manager', 'kube-controller-manager', 'kube-scheduler', 'kwok'].sort(),
@@ -48,7 +48,7 @@ describe('lab life cycle', () => {
     const dir = tmp('owner');
     // A separate Node process starts a lab owned by itself, reports ready, then is SIGKILLed.
     const script = `import { startLab } from ${JSON.stringify(join(REPO_ROOT, 'src/lab/lab.ts'))};
-      await startLab({ topologyFile: ${JSON.stringify(ONE_SITE)}, dir: ${JSON.stringify(dir)}, ownerPid: process.pid });
+      await startLab({ topologyFile: ${JSON.stringify(ONE_SITE)}, dir: ${JSON.stringify(dir)}, ownerPid: process.pid, federation: false });
       console.log('READY'); setInterval(() => {}, 1000);`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
@@ -70,7 +70,7 @@ describe('lab life cycle', () => {
     writeFileSync(join(bin, 'kube-scheduler'), '#!/bin/sh\necho "scheduler: cannot start (simulated)" >&2\nexit 3\n');
     chmodSync(join(bin, 'kube-scheduler'), 0o755);
     const dir = tmp('fail');
-    const err = await startLab({ topologyFile: ONE_SITE, dir, env }).then(() => undefined, (e: unknown) => e);
+    const err = await startLab({ topologyFile: ONE_SITE, dir, env, federation: false }).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(LabStartError);
     const msg = (err as Error).message;
     expect(msg).toMatch(/kube-scheduler \(solo\) exited with code 3/);
@@ -84,7 +84,7 @@ describe('lab life cycle', () => {
   it('names the missing binary and how to build it', async () => {
     const dir = tmp('missing');
     const env = { ...process.env, SUANWANG_BIN_DIR: '', KUBEBUILDER_ASSETS: '', SUANWANG_CACHE: tmp('empty-cache') };
-    const err = await startLab({ topologyFile: ONE_SITE, dir, env }).then(() => undefined, (e: unknown) => e);
+    const err = await startLab({ topologyFile: ONE_SITE, dir, env, federation: false }).then(() => undefined, (e: unknown) => e);
     expect((err as Error).message).toMatch(/etcd not found \(looked in .*\); run 'make binaries'/);
     expect(processesMentioning(dir)).toEqual([]);
     await stopLab(dir);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startLab, stopLab } from '../../../src/lab/lab.ts';
 import { REPO_ROOT } from '../../../src/lab/binaries.ts';
+import { TEST_POD_COMPLETE_DELAY_MS, TEST_TIMING } from './timing.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,6 +23,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     topologyFile: join(REPO_ROOT, 'examples/lab/default.yaml'),
     dir,
     ownerPid: process.pid,
+    federation: true,
+    timing: TEST_TIMING,
+    podCompleteDelayMs: TEST_POD_COMPLETE_DELAY_MS,
     onProgress: (l) => process.stderr.write(`[lab] ${l}\n`),
   });
   process.stderr.write(`[lab] shared lab ready in ${((performance.now() - t0) / 1000).toFixed(1)}s (${dir})\n`);

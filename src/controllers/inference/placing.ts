@@ -1,0 +1,141 @@
+/**
+ * The one module of the InferenceService controller that calls the placement engine: from the service, the Sites
+ * and what was read at each site, it computes the assignment to record, its epoch and its explanation. Pure.
+ *
+ * Pipeline: 1. rebalance (what may stay: rebalance.ts); 2. fence (which sites may not take new replicas now:
+ * fencing.ts); 3. distribute over the other sites, keeping what stays; 4. compare with the recorded decision: the
+ * epoch moves only when the assignment changed, so a pass that changes nothing writes nothing.
+ */
+import type { InferenceService, PlacementCandidate, PlacementRecord, Site } from '../../api/generated/types.ts';
+import { CandidateVerdict } from '../../api/names.ts';
+import type { PlacementConfig } from '../../placement/config.ts';
+import { distribute, type Assignment, type PlacedAssignment } from '../../placement/distribute.ts';
+import { compareStrings } from '../../placement/order.ts';
+import { promisedForDistribution } from '../../placement/promised.ts';
+import { buildSnapshot, type PromisedCapacity, type Snapshot } from '../../placement/snapshot.ts';
+import type { Workload } from '../../placement/workload.ts';
+import { formatTime } from '../training/conditions.ts';
+import { deepEqual } from '../training/merge-patch.ts';
+import { joinBlocks, runningPool, type SiteRead } from './fencing.ts';
+import { inferenceMemberName, type MemberAssignment } from './member-objects.ts';
+import { planRebalance, type Move } from './rebalance.ts';
+
+/** PlacingInput is everything a decision is made from. */
+export interface PlacingInput {
+  readonly svc: InferenceService;
+  readonly workload: Workload;
+  readonly sites: readonly Site[];
+  /** What was read at each site this pass (sites not read are absent). */
+  readonly reads: ReadonlyMap<string, SiteRead>;
+  /** Capacity promised to other workloads' in-flight placements. */
+  readonly promised: PromisedCapacity;
+  readonly config: PlacementConfig;
+  readonly graceMs: number;
+  readonly now: Date;
+}
+
+/** InferencePlacement is the decision of one pass. */
+export interface InferencePlacement {
+  /** Per site, in site order: replicas, variant, and the pool to pin (the running one when the variant stays). */
+  readonly assignments: readonly MemberAssignment[];
+  /** The record to write, with epoch and decisionTime; the recorded one when nothing changed. */
+  readonly placement: PlacementRecord;
+  readonly epoch: number;
+  /** True when the assignment differs from the recorded one (a new epoch). */
+  readonly changed: boolean;
+  /** desired − placed replicas, and minSites − sites used (0 when met). */
+  readonly short: number;
+  readonly sitesShort: number;
+  /** Replicas that left their site in this decision (for events). */
+  readonly moves: readonly Move[];
+  /** What the new replicas take from their pools, to hold until the sites report them. */
+  readonly promised: PromisedCapacity;
+  /** When a site within its grace runs out of it (ms from now). */
+  readonly recheckInMs: number | undefined;
+}
+
+/** placeInferenceService decides where the service's replicas run. */
+export function placeInferenceService(input: PlacingInput): InferencePlacement {
+  const { svc, workload, reads } = input;
+  const name = inferenceMemberName(svc);
+  const running = new Map<string, { variant: string; pool: string }>();
+  for (const [site, read] of reads) {
+    const r = read.ok ? runningPool(read.members, name) : undefined;
+    if (r !== undefined) running.set(site, r);
+  }
+  const recorded = svc.status?.sites;
+  const pools = new Map<string, string>();
+  for (const s of recorded ?? []) {
+    const r = running.get(s.site);
+    if (r !== undefined && r.variant === s.variant) pools.set(s.site, r.pool);
+  }
+
+  // 1. What may stay.
+  const rebalance = planRebalance({ recorded, sites: input.sites, workload, pools, graceMs: input.graceMs, nowMs: input.now.getTime() });
+  // 2. Which sites may not take new replicas in this pass.
+  const previous = svc.status?.placement;
+  const blocks = joinBlocks(reads, rebalance.current, previous?.epoch ?? 0, svc.metadata.uid);
+  // 3. Distribute over the rest.
+  const snapshot = buildSnapshot(
+    input.sites.filter((s) => !blocks.has(s.metadata.name ?? '')),
+    input.promised,
+  );
+  const decision = distribute(workload, snapshot, input.config, rebalance.current);
+  const blocked: PlacementCandidate[] = [...blocks].map(([site, reason]) => ({ site, verdict: CandidateVerdict.Rejected, reasons: [reason] }));
+  const record: PlacementRecord = {
+    ...decision.record,
+    candidates: [...(decision.record.candidates ?? []), ...blocked].sort((a, b) => compareStrings(a.site, b.site)),
+  };
+
+  // 4. Compare with what is recorded.
+  const changed = previous?.epoch === undefined || !sameAssignments(recorded ?? [], decision.assignments);
+  const epoch = changed ? (previous?.epoch ?? 0) + 1 : (previous?.epoch ?? 0);
+  // The same assignment re-evaluated is not a new decision: the record is replaced only when what it says changed
+  // (a verdict, a reason, the summary). Scores move with free capacity and are not worth a write each pass.
+  const keep = !changed && previous !== undefined && deepEqual(recordContent(previous), recordContent(record));
+  const placement: PlacementRecord = keep ? previous : { ...record, epoch, decisionTime: formatTime(input.now) };
+
+  return {
+    assignments: decision.assignments.map((a) => withPool(a, running.get(a.site), snapshot)),
+    placement,
+    epoch,
+    changed,
+    short: decision.short,
+    sitesShort: decision.sitesShort,
+    moves: rebalance.moves,
+    promised: promisedForDistribution(decision, rebalance.current),
+    recheckInMs: rebalance.recheckInMs,
+  };
+}
+
+/** sameAssignments compares assignments by site, variant and replicas, ignoring order and empty entries. */
+export function sameAssignments(a: readonly Partial<Assignment>[], b: readonly Assignment[]): boolean {
+  const key = (list: readonly Partial<Assignment>[]): string =>
+    list
+      .filter((x) => (x.replicas ?? 0) > 0)
+      .map((x) => `${x.site ?? ''}/${x.variant ?? ''}/${x.replicas ?? 0}`)
+      .sort()
+      .join(',');
+  return key(a) === key(b);
+}
+
+/** recordContent is what a record says, leaving out when, in which epoch, and the scores. */
+function recordContent(record: PlacementRecord): unknown {
+  return {
+    message: record.message,
+    candidates: (record.candidates ?? []).map((c) => [c.site, c.verdict, c.variant, c.replicas, c.reasons]),
+  };
+}
+
+/**
+ * withPool turns a placed assignment into what is rendered. A site that keeps its variant keeps the pool its
+ * replicas run in, as long as the site still has it (distribute scores every matching pool afresh, and a new pool
+ * in the template would roll replicas that could stay).
+ */
+function withPool(a: PlacedAssignment, running: { variant: string; pool: string } | undefined, snapshot: Snapshot): MemberAssignment {
+  const pools = snapshot.sites.find((s) => s.name === a.site)?.pools ?? [];
+  const keepPool = running?.variant === a.variant ? running.pool : undefined;
+  const pool = keepPool !== undefined && pools.some((p) => p.name === keepPool) ? keepPool : a.pool;
+  const resource = pools.find((p) => p.name === pool)?.accelerator?.resourceName;
+  return { site: a.site, variant: a.variant, replicas: a.replicas, pool, ...(resource !== undefined && { acceleratorResource: resource }) };
+}

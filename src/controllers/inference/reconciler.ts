@@ -1,0 +1,277 @@
+/**
+ * The InferenceService reconciler: spreads a service's replicas over sites, keeps a Deployment and a Service at each
+ * chosen site, mirrors their readiness and addresses into status, moves a lost site's share elsewhere, and cleans
+ * up on delete. Level-triggered, in the numbered steps of STYLE.md "Read group → decide → act":
+ * 1. read the hub object (informer cache); 2. read the member objects at every Ready site and every site in
+ * status.sites (a failed read is never "none there"); 3. decide (placing.ts, fencing.ts: pure); 4. act: write the
+ * decision to status first, then apply and delete at the sites, then write what was observed.
+ *
+ * Crash safety rests on the same ordering as the TrainingJob's: the assignment and its epoch are in status (written
+ * with a resourceVersion precondition) before any site is touched for them, so a restarted operator converges on the
+ * recorded decision instead of making a second one, and a pass that read a stale cache cannot record one.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { InferenceService, InferenceServiceStatus, Site } from '../../api/generated/types.ts';
+import { API_VERSION, ConditionStatus, ConditionType, FINALIZER_CLEANUP, Kind } from '../../api/names.ts';
+import { isNotFound } from '../../clusters/errors.ts';
+import type { SiteClients } from '../../clusters/site-clients.ts';
+import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from '../../placement/config.ts';
+import { inferenceWorkload } from '../../placement/workload.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { parseKey } from '../runtime/key.ts';
+import { TerminalError, type Reconciler, type Result } from '../runtime/reconciler.ts';
+import { findCondition } from '../training/conditions.ts';
+import { noopEventRecorder, type EventRecorder, type EventType } from '../training/events.ts';
+import { PromisedCapacityTracker } from '../training/promised-capacity.ts';
+import { InferenceEventReason } from './event-reasons.ts';
+import { planSites, type SitePlan } from './fencing.ts';
+import { HubInferenceServiceWriter, type InferenceServicePatcher } from './hub-writer.ts';
+import { inferenceMemberName, renderInferenceMembers, type InferenceMembers } from './member-objects.ts';
+import { placeInferenceService, type InferencePlacement } from './placing.ts';
+import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from './rebalance.ts';
+import { actAt, cleanUpAt, errorText, observationsOf, readSites, type SiteFailure } from './site-actions.ts';
+import { invalidSpecStatus, nextInferenceStatus, type SiteObservation } from './status.ts';
+
+/** InferenceServiceReconcilerOptions configures an InferenceServiceReconciler. */
+export interface InferenceServiceReconcilerOptions {
+  /** The hub's kubeconfig, for writes to InferenceServices (or a patcher standing in for CustomObjectsApi). */
+  readonly hub: KubeConfig | InferenceServicePatcher;
+  /** inferenceServices reads an InferenceService from the informer cache. */
+  readonly inferenceServices: (namespace: string, name: string) => InferenceService | undefined;
+  /** sites lists the Sites from the informer cache. */
+  readonly sites: () => readonly Site[];
+  readonly siteClients: Pick<SiteClients, 'forSite'>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly events?: EventRecorder;
+  readonly placementConfig?: PlacementConfig;
+  /** Shared with the other controllers that place on the same sites (default: a tracker of its own). */
+  readonly promised?: PromisedCapacityTracker;
+  /** How long a site may be not Ready before its replicas move (default 60 s; rebalance.ts). */
+  readonly siteLostGraceMs?: number;
+  /** How often a service is looked at to mirror its replicas' readiness (default 10 s). */
+  readonly pollIntervalMs?: number;
+}
+
+/** Wait for the hub cache to catch up with a site, or for deletions at a site to finish. */
+const SHORT_WAIT_MS = 1000;
+
+interface Pass {
+  readonly key: string;
+  readonly log: Logger;
+}
+
+/** InferenceServiceReconciler reconciles keys `InferenceService/<namespace>/<name>`. */
+export class InferenceServiceReconciler implements Reconciler {
+  readonly #o: InferenceServiceReconcilerOptions;
+  readonly #writer: HubInferenceServiceWriter;
+  readonly #events: EventRecorder;
+  readonly #promised: PromisedCapacityTracker;
+  readonly #config: PlacementConfig;
+  readonly #log: Logger;
+  readonly #graceMs: number;
+  readonly #pollMs: number;
+
+  constructor(options: InferenceServiceReconcilerOptions) {
+    this.#o = options;
+    this.#writer = new HubInferenceServiceWriter(options.hub);
+    this.#events = options.events ?? noopEventRecorder;
+    this.#promised = options.promised ?? new PromisedCapacityTracker();
+    this.#config = options.placementConfig ?? DEFAULT_PLACEMENT_CONFIG;
+    this.#log = options.logger.child({ controller: 'inferenceservice' });
+    this.#graceMs = options.siteLostGraceMs ?? DEFAULT_SITE_LOST_GRACE_MS;
+    this.#pollMs = options.pollIntervalMs ?? 10_000;
+  }
+
+  async reconcile(key: string): Promise<Result> {
+    const ref = parseKey(key);
+    if (ref === undefined || ref.kind !== Kind.InferenceService) throw new TerminalError(`not an InferenceService key: ${key}`);
+    const pass: Pass = { key, log: this.#log.child({ namespace: ref.namespace, name: ref.name }) };
+
+    // 1. Read the hub object.
+    const cached = this.#o.inferenceServices(ref.namespace, ref.name);
+    if (cached === undefined) {
+      this.#promised.release(key);
+      this.#events.forget(ref.namespace, ref.name);
+      return {};
+    }
+    if (cached.metadata.deletionTimestamp !== undefined) return this.#finalize(pass, cached);
+    let svc = cached;
+    if (!(svc.metadata.finalizers ?? []).includes(FINALIZER_CLEANUP)) {
+      svc = await this.#writer.addFinalizer(svc);
+      pass.log.debug('added finalizer');
+    }
+    const workload = inferenceWorkload(svc);
+    if (!workload.ok) {
+      // Deterministic: the same spec fails the same way; a spec change enqueues the key again. What runs stays.
+      const message = `invalid spec: ${workload.errors.join('; ')}`;
+      await this.#writer.writeStatus(svc, invalidSpecStatus(svc, message, this.#now()));
+      this.#event(svc, 'Warning', InferenceEventReason.InvalidSpec, message);
+      return {};
+    }
+
+    // 2. Read the member objects at every Ready site and at every site the status names.
+    const sites = this.#o.sites();
+    const recorded = new Set((svc.status?.sites ?? []).map((s) => s.site));
+    const toRead = sites.filter((s) => isReady(s) || recorded.has(s.metadata.name ?? ''));
+    const reads = await readSites(this.#o.siteClients, svc, toRead);
+    for (const [site, read] of reads) if (!read.ok) pass.log.warn({ site, err: read.error }, 'reading member objects failed');
+
+    // 3. Decide.
+    const decision = placeInferenceService({
+      svc,
+      workload: workload.value,
+      sites,
+      reads,
+      promised: this.#promised.total(key),
+      config: this.#config,
+      graceMs: this.#graceMs,
+      now: this.#now(),
+    });
+    const fence = planSites(inferenceMemberName(svc), decision.assignments, decision.epoch, reads, svc.metadata.uid);
+    if (fence.kind === 'Wait') {
+      pass.log.debug({ reason: fence.reason }, 'waiting for the hub cache to catch up');
+      return { requeueAfter: SHORT_WAIT_MS };
+    }
+
+    // 4. Act: the decision goes to status before any site is touched for it.
+    const observed = observationsOf(svc, reads);
+    const before = svc.status;
+    if (decision.changed) {
+      svc = await this.#writer.writeStatus(svc, nextInferenceStatus(svc, decision, observed, this.#now()));
+      this.#promised.hold(key, decision.promised);
+      this.#announceDecision(pass, svc, decision);
+    }
+    const failures = await this.#act(pass, svc, fence.sites, decision.epoch, observed);
+    const written = await this.#writer.writeStatus(svc, nextInferenceStatus(svc, decision, observed, this.#now()));
+    if (allReady(written.status)) this.#promised.release(key);
+    this.#announceReadiness(written, before, written.status);
+
+    const first = failures[0];
+    if (first !== undefined) {
+      const message = `writing member objects at ${failures.map((f) => f.site).join(', ')} failed: ${errorText(first.error)}`;
+      this.#event(written, 'Warning', InferenceEventReason.MemberWriteFailed, message);
+      throw first.error instanceof Error ? first.error : new Error(message);
+    }
+    return { requeueAfter: Math.max(1, Math.min(this.#pollMs, decision.recheckInMs ?? Number.POSITIVE_INFINITY)) };
+  }
+
+  /** #act carries out the fence plan at every site in parallel and records what the sites hold afterwards. */
+  async #act(pass: Pass, svc: InferenceService, plans: readonly SitePlan[], epoch: number, observed: Map<string, SiteObservation>): Promise<SiteFailure[]> {
+    const namespace = svc.metadata.namespace ?? 'default';
+    const sites = new Map(this.#o.sites().map((s) => [s.metadata.name ?? '', s]));
+    const outcomes = await Promise.all(
+      plans.map(async (plan) => {
+        const site = sites.get(plan.site);
+        if (site === undefined) return { site: plan.site, deleted: 0 };
+        const members = plan.apply === undefined ? undefined : this.#render(svc, plan, epoch);
+        try {
+          return await actAt(this.#o.siteClients.forSite(site), namespace, plan, members, observed.get(plan.site));
+        } catch (err: unknown) {
+          return { site: plan.site, deleted: 0, failure: { site: plan.site, error: err } };
+        }
+      }),
+    );
+    const failures: SiteFailure[] = [];
+    for (const [i, out] of outcomes.entries()) {
+      const plan = plans[i];
+      if (out.observed !== undefined) observed.set(out.site, out.observed);
+      if (out.failure !== undefined) failures.push(out.failure);
+      if (out.deleted > 0 && plan !== undefined) {
+        const epochs = plan.deletes.map((d) => `${d.kind} ${d.name} (epoch ${d.epoch ?? '?'})`).join(', ');
+        pass.log.info({ site: out.site, deleted: epochs }, 'deleted member objects');
+        if (plan.apply === undefined) {
+          this.#event(svc, 'Normal', InferenceEventReason.Fenced, `deleted member objects at ${out.site}, which is no longer assigned: ${epochs}`);
+        }
+      }
+    }
+    return failures;
+  }
+
+  /**
+   * #finalize deletes the member objects everywhere, then removes the finalizer. Sites that must answer first: every
+   * Ready site and every site in status.sites that is not lost. Others (lost, removed) are tried but cannot hold the
+   * delete forever: what a lost site still holds stays there until the service is recreated (fencing then deletes
+   * it) or an orphan sweep, which does not exist yet, finds it.
+   */
+  async #finalize(pass: Pass, svc: InferenceService): Promise<Result> {
+    if (!(svc.metadata.finalizers ?? []).includes(FINALIZER_CLEANUP)) return {};
+    const recorded = new Set((svc.status?.sites ?? []).map((s) => s.site));
+    const nowMs = this.#o.clock.now();
+    const sites = this.#o.sites();
+    const outcomes = await Promise.all(sites.map((site) => cleanUpAt(this.#o.siteClients, svc, site)));
+    const required = (site: Site): boolean =>
+      isReady(site) || (recorded.has(site.metadata.name ?? '') && siteLost(site, this.#graceMs, nowMs).kind !== 'Lost');
+    let waiting = false;
+    for (const [i, out] of outcomes.entries()) {
+      const site = sites[i];
+      if (out.gone || site === undefined) continue;
+      if (!required(site)) {
+        pass.log.warn({ site: out.site, err: out.failure === undefined ? undefined : errorText(out.failure.error) }, 'could not clean up at a lost site; skipping it');
+        continue;
+      }
+      if (out.failure !== undefined) throw out.failure.error instanceof Error ? out.failure.error : new Error(errorText(out.failure.error));
+      waiting = true;
+    }
+    if (waiting) return { requeueAfter: SHORT_WAIT_MS };
+    this.#promised.release(pass.key);
+    try {
+      await this.#writer.removeFinalizer(svc);
+    } catch (err: unknown) {
+      // A pass that read the object before an earlier pass removed the finalizer finds it gone: nothing left to do.
+      if (!isNotFound(err)) throw err;
+      return {};
+    }
+    this.#event(svc, 'Normal', InferenceEventReason.CleanedUp, 'member objects deleted at every site');
+    this.#events.forget(svc.metadata.namespace ?? '', svc.metadata.name ?? '');
+    pass.log.info('cleaned up; finalizer removed');
+    return {};
+  }
+
+  #announceDecision(pass: Pass, svc: InferenceService, d: InferencePlacement): void {
+    const message = d.placement.message ?? '';
+    for (const m of d.moves) {
+      pass.log.info({ site: m.site, replicas: m.replicas, reason: m.reason }, 'moving replicas');
+      this.#event(svc, 'Warning', InferenceEventReason.ReplicasMoved, `${m.message}: moving ${m.replicas} replica${m.replicas === 1 ? '' : 's'}`);
+    }
+    pass.log.info({ epoch: d.epoch, assignments: d.assignments.map((a) => `${a.site}=${a.replicas}(${a.variant})`) }, 'placed');
+    if (d.assignments.length === 0) this.#event(svc, 'Warning', InferenceEventReason.Unschedulable, message);
+    else this.#event(svc, 'Normal', d.epoch === 1 ? InferenceEventReason.Placed : InferenceEventReason.Rebalanced, message);
+  }
+
+  #announceReadiness(svc: InferenceService, before: InferenceServiceStatus | undefined, after: InferenceServiceStatus | undefined): void {
+    const was = findCondition(before?.conditions, ConditionType.Ready);
+    const now = findCondition(after?.conditions, ConditionType.Ready);
+    if (now === undefined || was?.status === now.status) return;
+    if (now.status === ConditionStatus.True) this.#event(svc, 'Normal', InferenceEventReason.Ready, now.message);
+    else if (was !== undefined) this.#event(svc, 'Warning', InferenceEventReason.NotReady, now.message);
+  }
+
+  #render(svc: InferenceService, plan: SitePlan, epoch: number): InferenceMembers {
+    if (plan.apply === undefined) throw new TerminalError(`nothing to render at ${plan.site}`);
+    try {
+      return renderInferenceMembers(svc, plan.apply, epoch);
+    } catch (err: unknown) {
+      // placement only assigns variants of the spec; a failure here is deterministic and retrying will not help.
+      throw new TerminalError(`cannot render member objects: ${errorText(err)}`, { cause: err });
+    }
+  }
+
+  #now(): Date {
+    return new Date(this.#o.clock.now());
+  }
+
+  #event(svc: InferenceService, type: EventType, reason: string, message: string): void {
+    this.#events.record({ apiVersion: API_VERSION, kind: Kind.InferenceService, metadata: svc.metadata }, type, reason, message);
+  }
+}
+
+function isReady(site: Site): boolean {
+  return findCondition(site.status?.conditions, ConditionType.Ready)?.status === ConditionStatus.True;
+}
+
+/** allReady says whether every assigned site serves its full share (the promise for new replicas can go). */
+function allReady(status: InferenceServiceStatus | undefined): boolean {
+  return (status?.sites ?? []).every((s) => (s.readyReplicas ?? 0) >= (s.replicas ?? 0));
+}

@@ -1,0 +1,140 @@
+/**
+ * The I/O steps of an InferenceService pass at the sites, one site at a time and every site in parallel: read what
+ * is there (step 2), carry out a fence plan (step 4), delete everything (on delete). Each returns per-site outcomes
+ * instead of throwing, so one site that does not answer holds up neither the others nor the status write; the
+ * reconciler decides what a failure means.
+ */
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import type { InferenceService, Site } from '../../api/generated/types.ts';
+import type { SiteClient, SiteClients } from '../../clusters/site-clients.ts';
+import { isEmpty, type SitePlan, type SiteRead } from './fencing.ts';
+import { ANNOTATION_RENDERED, inferenceMemberName, type InferenceMembers } from './member-objects.ts';
+import { applyDeployment, applyService, deleteMember, ensureNamespace, listMembers } from './site-members.ts';
+import type { SiteObservation } from './status.ts';
+
+/** SiteFailure is a site where a step failed, with the error. */
+export interface SiteFailure {
+  readonly site: string;
+  readonly error: unknown;
+}
+
+/** errorText renders a failure for status, events and logs. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** readSites lists the service's members at every site given; a site that cannot be read says why. */
+export async function readSites(
+  clients: Pick<SiteClients, 'forSite'>,
+  svc: InferenceService,
+  sites: readonly Site[],
+): Promise<Map<string, SiteRead>> {
+  const namespace = svc.metadata.namespace ?? 'default';
+  const name = svc.metadata.name ?? '';
+  const entries = await Promise.all(
+    sites.map(async (site): Promise<[string, SiteRead]> => {
+      const siteName = site.metadata.name ?? '';
+      try {
+        return [siteName, { ok: true, members: await listMembers(clients.forSite(site), namespace, name) }];
+      } catch (err: unknown) {
+        return [siteName, { ok: false, error: errorText(err) }];
+      }
+    }),
+  );
+  return new Map(entries);
+}
+
+/** observationsOf picks, at every site read, the Deployment and Service of the deterministic name. */
+export function observationsOf(svc: InferenceService, reads: ReadonlyMap<string, SiteRead>): Map<string, SiteObservation> {
+  const name = inferenceMemberName(svc);
+  const out = new Map<string, SiteObservation>();
+  for (const [site, read] of reads) {
+    if (!read.ok) continue;
+    out.set(site, {
+      deployment: read.members.deployments.find((d) => d.metadata?.name === name),
+      service: read.members.services.find((s) => s.metadata?.name === name),
+    });
+  }
+  return out;
+}
+
+/**
+ * needsApply says whether a rendered object differs from what the site holds: missing, being deleted, or rendered
+ * differently (ANNOTATION_RENDERED covers everything rendered, labels and epoch included).
+ */
+export function needsApply(held: V1Deployment | V1Service | undefined, rendered: V1Deployment | V1Service): boolean {
+  if (held === undefined || held.metadata?.deletionTimestamp !== undefined) return true;
+  return held.metadata?.annotations?.[ANNOTATION_RENDERED] !== rendered.metadata?.annotations?.[ANNOTATION_RENDERED];
+}
+
+/** deploymentNeedsApply adds the replica count, which someone may have changed by hand (kubectl scale). */
+export function deploymentNeedsApply(held: V1Deployment | undefined, rendered: V1Deployment): boolean {
+  return needsApply(held, rendered) || held?.spec?.replicas !== rendered.spec?.replicas;
+}
+
+/** ActOutcome is what carrying out a plan did at one site. */
+export interface ActOutcome {
+  readonly site: string;
+  /** The objects as the site holds them afterwards (assigned sites whose writes succeeded). */
+  readonly observed?: SiteObservation;
+  /** How many objects were deleted. */
+  readonly deleted: number;
+  readonly failure?: SiteFailure;
+}
+
+/**
+ * actAt carries out one site's plan: deletions first (a site being fenced off loses its old objects before
+ * anything else happens there), then the Service, then the Deployment, each only when it differs.
+ */
+export async function actAt(
+  client: SiteClient,
+  namespace: string,
+  plan: SitePlan,
+  members: InferenceMembers | undefined,
+  held: SiteObservation | undefined,
+): Promise<ActOutcome> {
+  let deleted = 0;
+  try {
+    for (const ref of plan.deletes) {
+      await deleteMember(client, namespace, ref);
+      deleted++;
+    }
+    if (members === undefined) return { site: plan.site, deleted };
+    let service = held?.service;
+    let deployment = held?.deployment;
+    if (service === undefined && deployment === undefined) await ensureNamespace(client, members.namespace);
+    if (needsApply(service, members.service)) service = await applyService(client, members.service);
+    if (deploymentNeedsApply(deployment, members.deployment)) deployment = await applyDeployment(client, members.deployment);
+    return { site: plan.site, deleted, observed: { service, deployment } };
+  } catch (err: unknown) {
+    return { site: plan.site, deleted, failure: { site: plan.site, error: err } };
+  }
+}
+
+/** CleanupOutcome is what deleting everything did at one site. */
+export interface CleanupOutcome {
+  readonly site: string;
+  /** True once a fresh list finds nothing of the service (a Deployment held by a finalizer still counts). */
+  readonly gone: boolean;
+  readonly failure?: SiteFailure;
+}
+
+/** cleanUpAt deletes every member object of the service at a site, then lists again to see that all are gone. */
+export async function cleanUpAt(clients: Pick<SiteClients, 'forSite'>, svc: InferenceService, site: Site): Promise<CleanupOutcome> {
+  const siteName = site.metadata.name ?? '';
+  const namespace = svc.metadata.namespace ?? 'default';
+  const name = svc.metadata.name ?? '';
+  try {
+    const client = clients.forSite(site);
+    const before = await listMembers(client, namespace, name);
+    const refs = [
+      ...before.deployments.map((d) => ({ kind: 'Deployment' as const, name: d.metadata?.name ?? '', epoch: undefined })),
+      ...before.services.map((s) => ({ kind: 'Service' as const, name: s.metadata?.name ?? '', epoch: undefined })),
+    ];
+    if (refs.length === 0) return { site: siteName, gone: true };
+    for (const ref of refs) await deleteMember(client, namespace, ref);
+    return { site: siteName, gone: isEmpty(await listMembers(client, namespace, name)) };
+  } catch (err: unknown) {
+    return { site: siteName, gone: false, failure: { site: siteName, error: err } };
+  }
+}

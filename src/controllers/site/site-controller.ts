@@ -1,0 +1,181 @@
+/**
+ * The Site controller: for each key `Site//<name>` it reads the Site from the hub's informer cache and the agent's
+ * session state (site-sessions.ts), computes the status (site-status.ts) and, only when that differs from what the
+ * Site carries, writes it to the status subresource. It then asks to be called again when the lease would run out,
+ * so a silent agent turns Unknown on time even though silence sends no event.
+ *
+ * Writes are JSON merge patches (custom resources have no strategic merge, client-node's default) that carry the
+ * resourceVersion they were computed from: a status computed from a stale cache fails with Conflict and is
+ * recomputed, instead of moving a lastTransitionTime backwards. A merge patch replaces lists whole, so the full
+ * conditions and nodePools lists go out every time.
+ */
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Condition, Site, SiteStatus } from '../../api/generated/types.ts';
+import { ConditionType, GROUP, Kind, Plural, VERSION } from '../../api/names.ts';
+import { toApiError } from '../../clusters/errors.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { Controller } from '../runtime/controller.ts';
+import { makeKey, parseKey } from '../runtime/key.ts';
+import { TerminalError, type Reconciler, type Result } from '../runtime/reconciler.ts';
+import type { WatchSource } from '../runtime/source.ts';
+import type { SiteSessions } from './site-sessions.ts';
+import { computeSiteStatus, nextCheckIn, statusEqual, type SiteStatusConfig } from './site-status.ts';
+
+/** FIELD_MANAGER names the operator in managedFields. */
+export const FIELD_MANAGER = 'suanwang-operator';
+
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** SiteStatusPatcher is the part of CustomObjectsApi the controller writes with (a seam for tests). */
+export type SiteStatusPatcher = Pick<CustomObjectsApi, 'patchClusterCustomObjectStatus'>;
+
+/**
+ * SiteCache is what the controller needs of the Sites informer. Structural, so that an InformerSupervisor (typed by
+ * client-node) and the hub types of src/api meet without casts here.
+ */
+export interface SiteCache {
+  get(namespace: string | undefined, name: string): Site | undefined;
+  list(): Site[];
+  onChange(listener: (obj: Site, previous: Site | undefined) => void): () => void;
+  waitForSync(signal?: AbortSignal): Promise<void>;
+}
+
+/** siteKey is the work-queue key of a Site (cluster-scoped: empty namespace). */
+export function siteKey(name: string): string {
+  return makeKey(Kind.Site, undefined, name);
+}
+
+/** SiteReconcilerOptions configures SiteStatusReconciler. */
+export interface SiteReconcilerOptions {
+  readonly sites: Pick<SiteCache, 'get'>;
+  readonly sessions: Pick<SiteSessions, 'get'>;
+  /** The hub's kubeconfig, or a patcher in tests. */
+  readonly hub: KubeConfig | SiteStatusPatcher;
+  readonly clock: Pick<Clock, 'now'>;
+  readonly logger: Logger;
+  readonly config: SiteStatusConfig;
+}
+
+/** SiteStatusReconciler writes each Site's status from its agent's session. */
+export class SiteStatusReconciler implements Reconciler {
+  readonly #o: SiteReconcilerOptions;
+  readonly #api: SiteStatusPatcher;
+  readonly #log: Logger;
+  /**
+   * The object each site's last write returned, with the resourceVersion it replaced. Until the informer catches
+   * up, the cache still holds that older version; reading our own write instead avoids a second write that could
+   * only fail with Conflict.
+   */
+  readonly #written = new Map<string, { readonly replaced: string | undefined; readonly site: Site }>();
+
+  constructor(options: SiteReconcilerOptions) {
+    this.#o = options;
+    this.#api = 'makeApiClient' in options.hub ? options.hub.makeApiClient(CustomObjectsApi) : options.hub;
+    this.#log = options.logger.child({ controller: 'site' });
+  }
+
+  async reconcile(key: string): Promise<Result> {
+    const ref = parseKey(key);
+    if (ref === undefined || ref.kind !== Kind.Site) throw new TerminalError(`not a Site key: ${key}`);
+    const name = ref.name;
+    const log = this.#log.child({ site: name });
+
+    // 1. Read: the Site (or our own newer write of it) and what the agent reported.
+    const site = this.#current(name);
+    const session = this.#o.sessions.get(name);
+    if (site === undefined) {
+      // The agent may connect before its Site is created (or after it was deleted); its state is kept for then.
+      if (session !== undefined) log.debug('agent session for a site without a Site object');
+      return {};
+    }
+
+    // 2. Decide.
+    const now = this.#o.clock.now();
+    const next = computeSiteStatus(site, session, now, this.#o.config);
+
+    // 3. Act, only on a difference.
+    let current = site;
+    if (!statusEqual(site.status, next)) {
+      logTransitions(log, site.status?.conditions, next.conditions);
+      current = await this.#write(site, next);
+      this.#written.set(name, { replaced: site.metadata.resourceVersion, site: current });
+      log.debug({ resourceVersion: current.metadata.resourceVersion }, 'site status written');
+    }
+    const wait = nextCheckIn(current, session, now, this.#o.config);
+    return wait === undefined ? {} : { requeueAfter: wait };
+  }
+
+  #current(name: string): Site | undefined {
+    const cached = this.#o.sites.get(undefined, name);
+    const mine = this.#written.get(name);
+    if (cached === undefined) {
+      this.#written.delete(name);
+      return undefined;
+    }
+    if (mine !== undefined && mine.replaced !== undefined && cached.metadata.resourceVersion === mine.replaced) return mine.site;
+    this.#written.delete(name);
+    return cached;
+  }
+
+  async #write(site: Site, next: SiteStatus): Promise<Site> {
+    // Top-level fields that disappear are sent as null (merge patch deletes them); lists go out whole.
+    const status: Record<string, unknown> = { ...next };
+    for (const k of Object.keys(site.status ?? {})) if (!(k in status)) status[k] = null;
+    const body = { metadata: { resourceVersion: site.metadata.resourceVersion }, status };
+    try {
+      const written = (await this.#api.patchClusterCustomObjectStatus(
+        { group: GROUP, version: VERSION, plural: Plural.Site, name: site.metadata.name ?? '', body, fieldManager: FIELD_MANAGER },
+        MERGE_PATCH,
+      )) as Site;
+      return written;
+    } catch (err: unknown) {
+      throw toApiError(err);
+    }
+  }
+}
+
+/** logTransitions logs, at info, every condition of ours whose status or reason changes. */
+function logTransitions(log: Logger, before: readonly Condition[] | undefined, after: readonly Condition[] | undefined): void {
+  for (const type of [ConditionType.AgentConnected, ConditionType.Ready]) {
+    const a = before?.find((c) => c.type === type);
+    const b = after?.find((c) => c.type === type);
+    if (b === undefined || (a?.status === b.status && a.reason === b.reason)) continue;
+    log.info(
+      { condition: type, status: b.status, reason: b.reason, previousStatus: a?.status, previousReason: a?.reason, detail: b.message },
+      `site ${type} is now ${b.status} (${b.reason})`,
+    );
+  }
+}
+
+/** SiteControllerOptions configures newSiteController. */
+export interface SiteControllerOptions extends Omit<SiteReconcilerOptions, 'sites' | 'clock'> {
+  readonly sites: SiteCache;
+  readonly clock: Clock;
+  /** Sites reconciled in parallel (default 4): one slow write must not delay every other site's lease. */
+  readonly concurrency?: number;
+}
+
+/**
+ * newSiteController builds the Site controller. Besides Site changes, the session state must wake it: pass
+ * `controller.queue.add(siteKey(site))` as SiteSessions' onChange.
+ */
+export function newSiteController(options: SiteControllerOptions): Controller {
+  const reconciler = new SiteStatusReconciler(options);
+  const source: WatchSource = {
+    subscribe(enqueue) {
+      const unsubscribe = options.sites.onChange((obj) => enqueue(siteKey(obj.metadata.name ?? '')));
+      for (const site of options.sites.list()) enqueue(siteKey(site.metadata.name ?? ''));
+      return unsubscribe;
+    },
+    waitForSync: (signal) => options.sites.waitForSync(signal),
+  };
+  return new Controller({
+    name: 'site',
+    reconciler,
+    sources: [source],
+    clock: options.clock,
+    logger: options.logger,
+    concurrency: options.concurrency ?? 4,
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * The hub informers the operator's controllers share: Sites (cluster-wide), TrainingJobs (all namespaces) and the
+ * Secrets in SYSTEM_NAMESPACE that hold site kubeconfigs (SiteClients reads them). One informer per resource, fed
+ * to every controller that needs it; the operator starts and stops them (controllers only subscribe).
+ */
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Site, TrainingJob } from '../api/generated/types.ts';
+import { GROUP, Kind, Plural, SYSTEM_NAMESPACE, VERSION } from '../api/names.ts';
+import type { Clock } from '../controllers/runtime/clock.ts';
+import { InformerSupervisor } from '../controllers/runtime/informer-supervisor.ts';
+import { listWatchInformerFactory } from '../controllers/runtime/list-watch-informer.ts';
+
+/** ObjectCache is an informer's cache and change feed, typed by the hub kind it holds. */
+export interface ObjectCache<T> {
+  get(namespace: string | undefined, name: string): T | undefined;
+  list(namespace?: string): T[];
+  onChange(listener: (obj: T, previous: T | undefined) => void): () => void;
+  waitForSync(signal?: AbortSignal): Promise<void>;
+}
+
+/** HubInformers are the supervisors (to start and stop) and typed views of their caches (to read). */
+export interface HubInformers {
+  readonly sites: ObjectCache<Site>;
+  readonly trainingJobs: ObjectCache<TrainingJob>;
+  readonly secrets: ObjectCache<V1Secret>;
+  /** all lists every supervisor, for start and stop. */
+  readonly all: readonly InformerSupervisor<KubernetesObject>[];
+}
+
+/** hubInformers builds (does not start) the hub informers. */
+export function hubInformers(kc: KubeConfig, clock: Clock, logger: Logger): HubInformers {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const customInformer = (kind: 'Site' | 'TrainingJob'): InformerSupervisor<KubernetesObject> => {
+    const plural = Plural[kind];
+    return new InformerSupervisor<KubernetesObject>({
+      name: kind,
+      clock,
+      logger,
+      factory: listWatchInformerFactory<KubernetesObject>({
+        kubeConfig: kc,
+        // The cluster-wide path lists a namespaced kind across all namespaces.
+        path: `/apis/${GROUP}/${VERSION}/${plural}`,
+        list: () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<KubernetesListObject<KubernetesObject>>,
+        clock,
+      }),
+    });
+  };
+  const sites = customInformer(Kind.Site);
+  const trainingJobs = customInformer(Kind.TrainingJob);
+  const secrets = new InformerSupervisor<V1Secret>({
+    name: `Secret@${SYSTEM_NAMESPACE}`,
+    clock,
+    logger,
+    factory: listWatchInformerFactory<V1Secret>({
+      kubeConfig: kc,
+      path: `/api/v1/namespaces/${SYSTEM_NAMESPACE}/secrets`,
+      list: () => core.listNamespacedSecret({ namespace: SYSTEM_NAMESPACE }),
+      clock,
+    }),
+  });
+  return {
+    sites: asCache<Site>(sites),
+    trainingJobs: asCache<TrainingJob>(trainingJobs),
+    secrets,
+    all: [sites, trainingJobs, secrets as InformerSupervisor<KubernetesObject>],
+  };
+}
+
+/**
+ * asCache views an informer of custom objects as the src/api type it holds. The objects are the apiserver's JSON as
+ * parsed (CustomObjectsApi and watch events do no conversion), which is exactly what src/api types describe;
+ * client-node's KubernetesObject types metadata timestamps as Date, which this JSON never holds — hence one cast,
+ * here, instead of one in every reader.
+ */
+function asCache<T>(informer: InformerSupervisor<KubernetesObject>): ObjectCache<T> {
+  return informer as unknown as ObjectCache<T>;
+}

@@ -1,0 +1,74 @@
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeLabCertificates } from '../agent/certs.ts';
+import type { SiteName } from '../agent/wire/identity.ts';
+import { Operator, OperatorConfigError, resolveOperatorConfig } from './operator.ts';
+import { readServerTls } from './tls-dir.ts';
+
+describe('resolveOperatorConfig', () => {
+  it('applies the defaults', () => {
+    expect(resolveOperatorConfig({ listen: '127.0.0.1:0' })).toEqual({
+      leaseMs: 40_000,
+      successThreshold: 2,
+      heartbeatIntervalMs: 10_000,
+      lostAfterMs: 300_000,
+    });
+  });
+
+  it('turns lost-after 0 into never', () => {
+    expect(resolveOperatorConfig({ listen: '127.0.0.1:0', lostAfterMs: 0 })).not.toHaveProperty('lostAfterMs');
+  });
+
+  it.each([
+    { name: 'bad listen', opts: { listen: 'nope' }, want: /host:port/ },
+    { name: 'a lease shorter than two heartbeats', opts: { listen: 'localhost:1', leaseMs: 15_000 }, want: /twice the heartbeat/ },
+    { name: 'zero threshold', opts: { listen: 'localhost:1', successThreshold: 0 }, want: /at least 1/ },
+    { name: 'lost before the lease', opts: { listen: 'localhost:1', lostAfterMs: 30_000 }, want: /longer than the lease/ },
+  ])('refuses $name', ({ opts, want }) => {
+    expect(() => resolveOperatorConfig(opts)).toThrow(want);
+  });
+});
+
+describe('readServerTls and start', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'suanwang-operator-'));
+    await writeLabCertificates(join(dir, 'good'), { sites: ['shanghai' as SiteName], serverNames: [], now: new Date() });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads the three files', () => {
+    const tls = readServerTls(join(dir, 'good'));
+    expect(String(tls.certPem)).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('names the missing file and how to mint lab ones', () => {
+    expect(() => readServerTls(join(dir, 'absent'))).toThrow(/ca\.crt: no such file .*suanwang certs --dir/);
+  });
+
+  it('refuses a key that does not match the certificate', async () => {
+    const bad = join(dir, 'bad');
+    await writeLabCertificates(bad, { sites: ['shanghai' as SiteName], serverNames: [], now: new Date() });
+    await copyFile(join(bad, 'shanghai.key'), join(bad, 'server.key'));
+    expect(() => readServerTls(bad)).toThrow(OperatorConfigError);
+  });
+
+  it('fails start with a clear error before contacting the hub when TLS files are missing', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'hub', server: 'https://127.0.0.1:1' }],
+      users: [{ name: 'u' }],
+      contexts: [{ name: 'c', cluster: 'hub', user: 'u' }],
+      currentContext: 'c',
+    });
+    const op = new Operator({ kubeconfig: kc, listen: '127.0.0.1:0', tlsDir: join(dir, 'absent'), logger: pino({ level: 'silent' }) });
+    await expect(op.start()).rejects.toBeInstanceOf(OperatorConfigError);
+    await op.stop();
+  });
+});

@@ -1,0 +1,251 @@
+/**
+ * The operator process, wired: hub informers, the agent wire server with its session state, the Site controller
+ * and the TrainingJob controller. This is a composition root — it picks the real clock and builds every collaborator
+ * — but it reads no environment: the CLI (src/cli/commands/operator.ts) turns flags and the environment into
+ * OperatorOptions.
+ *
+ * Start order: informers first (so caches fill while the rest starts), then the gRPC server (agents may connect at
+ * once; their state queues up in SiteSessions and the site controller's queue), then the controllers, which begin
+ * reconciling once every cache they read has synced. Stop: the controllers first (running reconciles finish, nothing
+ * new starts), then the gRPC server (agents reconnect to the next operator), then the informers. Controllers go
+ * before the server so that the sessions this shutdown ends are not written into every Site as AgentDisconnected:
+ * that would flap each site on every rollout, while the next operator reads the last status and gives agents a lease
+ * to come back (site-status.ts).
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Clock as WireClock, Timers } from '../agent/wire/clock.ts';
+import { DEFAULT_CADENCE, OperatorServer } from '../agent/wire/server.ts';
+import type { TlsFiles } from '../agent/wire/tls.ts';
+import { SiteClients } from '../clusters/site-clients.ts';
+import { systemClock, type Cancel, type Clock } from '../controllers/runtime/clock.ts';
+import type { Controller } from '../controllers/runtime/controller.ts';
+import { newSiteController, siteKey } from '../controllers/site/site-controller.ts';
+import { SiteSessions } from '../controllers/site/site-sessions.ts';
+import { DEFAULT_LEASE_MS, DEFAULT_LOST_AFTER_MS, DEFAULT_SUCCESS_THRESHOLD, formatDuration, type SiteStatusConfig } from '../controllers/site/site-status.ts';
+import { newInferenceController } from '../controllers/inference/controller.ts';
+import { withInferenceServices } from '../controllers/inference/informer.ts';
+import { newTrainingController } from '../controllers/training/controller.ts';
+import { PromisedCapacityTracker } from '../controllers/training/promised-capacity.ts';
+import { OperatorConfigError } from './errors.ts';
+import { hubInformers, type HubInformers } from './hub-informers.ts';
+import { formatAddress, parseListen } from './listen.ts';
+import { readServerTls } from './tls-dir.ts';
+
+export { OperatorConfigError } from './errors.ts';
+
+/** DEFAULT_HEARTBEAT_INTERVAL_MS is the heartbeat cadence Register hands agents. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = DEFAULT_CADENCE.heartbeatIntervalMs;
+
+/** OperatorOptions configures an Operator. */
+export interface OperatorOptions {
+  /** The hub: a loaded KubeConfig (in-cluster, say) or the path of a kubeconfig file. */
+  readonly kubeconfig: KubeConfig | string;
+  /** listen is "host:port" for the agent gRPC endpoint; port 0 picks a free one. */
+  readonly listen: string;
+  /** tlsDir holds ca.crt, server.crt and server.key (see tls-dir.ts). */
+  readonly tlsDir: string;
+  /** leaseMs: no heartbeat for this long makes a site Unknown (default 40 s); agents are told it too. */
+  readonly leaseMs?: number;
+  /** successThreshold: consecutive heartbeats before Ready is True again (default 2). */
+  readonly successThreshold?: number;
+  /** heartbeatIntervalMs: the heartbeat cadence agents are told (default 10 s); must be well below the lease. */
+  readonly heartbeatIntervalMs?: number;
+  /** lostAfterMs: silence after which a site is Lost and its workloads move (default 5 min; 0 never). */
+  readonly lostAfterMs?: number;
+  readonly logger: Logger;
+  /** clock for everything (default the system clock); the wire's clock and timers are bridged from it. */
+  readonly clock?: Clock;
+}
+
+/** OperatorAddress is where the agent endpoint listens once started. */
+export interface OperatorAddress {
+  readonly host: string;
+  readonly port: number;
+  /** address is host:port, IPv6 bracketed. */
+  readonly address: string;
+}
+
+/** Operator runs the hub-side operator; start once, stop once. */
+export class Operator {
+  readonly #o: OperatorOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #config: OperatorConfig;
+  #state: 'new' | 'starting' | 'started' | 'stopping' | 'stopped' = 'new';
+  #informers: HubInformers | undefined;
+  #server: OperatorServer | undefined;
+  #controllers: Controller[] = [];
+
+  /** The constructor checks the settings (throws OperatorConfigError, see resolveOperatorConfig); start reads files. */
+  constructor(options: OperatorOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.logger.child({ component: 'operator' });
+    this.#config = resolveOperatorConfig(options);
+  }
+
+  /**
+   * start reads the kubeconfig and TLS files, binds the agent endpoint and starts the controllers; it resolves once
+   * every controller runs (its caches synced). Throws OperatorConfigError for problems the user can fix. If stop is
+   * called meanwhile, it resolves early and the operator stays stopped.
+   */
+  async start(): Promise<OperatorAddress> {
+    if (this.#state !== 'new') throw new Error('operator was already started');
+    this.#state = 'starting';
+    const listen = parseListen(this.#o.listen) as NonNullable<ReturnType<typeof parseListen>>;
+    const kc = loadKubeConfig(this.#o.kubeconfig);
+    const tls: TlsFiles = readServerTls(this.#o.tlsDir);
+    const startedAt = this.#clock.now();
+    const statusConfig: SiteStatusConfig = { ...this.#config, startedAt };
+
+    // 1. Caches.
+    const informers = withInferenceServices(hubInformers(kc, this.#clock, this.#o.logger), kc, this.#clock, this.#o.logger);
+    this.#informers = informers;
+    for (const i of informers.all) i.start();
+
+    // 2. Agent sessions and the site controller they wake.
+    let siteController: Controller | undefined;
+    const sessions = new SiteSessions({
+      clock: this.#clock,
+      leaseMs: this.#config.leaseMs,
+      onChange: (site) => siteController?.queue.add(siteKey(site)),
+      requestResync: (site, reason) => void this.#server?.requestResync(site, reason),
+    });
+    siteController = newSiteController({
+      sites: informers.sites,
+      sessions,
+      hub: kc,
+      clock: this.#clock,
+      logger: this.#o.logger,
+      config: statusConfig,
+    });
+    const siteClients = new SiteClients({ clock: this.#clock, secret: (namespace, name) => informers.secrets.get(namespace, name) });
+    // One tracker for both placing controllers, so neither over-commits what the other placed a moment ago.
+    const promised = new PromisedCapacityTracker();
+    const trainingController = newTrainingController({
+      hub: kc,
+      siteClients,
+      informers: { trainingJobs: informers.trainingJobs, sites: informers.sites },
+      clock: this.#clock,
+      logger: this.#o.logger,
+      promised,
+    });
+    const inferenceController = newInferenceController({
+      hub: kc,
+      siteClients,
+      informers: { inferenceServices: informers.inferenceServices, sites: informers.sites },
+      clock: this.#clock,
+      logger: this.#o.logger,
+      promised,
+    });
+    this.#controllers = [siteController, trainingController, inferenceController];
+
+    // 3. The agent endpoint.
+    const server = new OperatorServer({
+      address: formatAddress(listen.host, listen.port),
+      tls,
+      handler: sessions,
+      logger: this.#o.logger,
+      clock: wireClock(this.#clock),
+      timers: wireTimers(this.#clock),
+      cadence: { ...DEFAULT_CADENCE, heartbeatIntervalMs: this.#config.heartbeatIntervalMs, leaseDurationMs: this.#config.leaseMs },
+    });
+    this.#server = server;
+    let port: number;
+    try {
+      port = await server.start();
+    } catch (err: unknown) {
+      await this.stop();
+      const why = err instanceof Error ? err.message : String(err);
+      throw new OperatorConfigError(`cannot listen on ${this.#o.listen}: ${why}`);
+    }
+    const address = { host: listen.host, port, address: formatAddress(listen.host, port) };
+    if (this.#state !== 'starting') {
+      // stop() ran while the port was being bound, when there was no server to stop yet.
+      await server.stop();
+      return address;
+    }
+
+    // 4. Controllers; each waits for its caches (and returns early if stop() comes first).
+    try {
+      await Promise.all(this.#controllers.map((c) => c.start()));
+    } catch (err: unknown) {
+      await this.stop();
+      throw err;
+    }
+    if (this.#state === 'starting') {
+      this.#state = 'started';
+      this.#log.info({ address: address.address, ...this.#config }, 'operator started');
+    }
+    return address;
+  }
+
+  /** stop ends the controllers, then agent sessions, then the informers; safe to call during start and twice. */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopping' || this.#state === 'stopped') return;
+    const running = this.#informers !== undefined;
+    this.#state = 'stopping';
+    if (running) this.#log.info('operator stopping');
+    await Promise.all(this.#controllers.map((c) => c.stop()));
+    await this.#server?.stop();
+    await Promise.all((this.#informers?.all ?? []).map((i) => i.stop()));
+    this.#state = 'stopped';
+    if (running) this.#log.info('operator stopped');
+  }
+}
+
+/** OperatorConfig is the settings with their defaults applied. */
+export interface OperatorConfig extends SiteStatusConfig {
+  readonly heartbeatIntervalMs: number;
+}
+
+/**
+ * resolveOperatorConfig applies the defaults and checks that the settings fit together; throws OperatorConfigError.
+ * Exported so the CLI can report these as flag errors before it touches any file.
+ */
+export function resolveOperatorConfig(
+  options: Pick<OperatorOptions, 'listen' | 'leaseMs' | 'successThreshold' | 'heartbeatIntervalMs' | 'lostAfterMs'>,
+): OperatorConfig {
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  const successThreshold = options.successThreshold ?? DEFAULT_SUCCESS_THRESHOLD;
+  const lostAfterMs = options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS;
+  if (parseListen(options.listen) === undefined) throw new OperatorConfigError(`listen address must be host:port, got ${JSON.stringify(options.listen)}`);
+  if (!(heartbeatIntervalMs >= 100)) throw new OperatorConfigError(`heartbeat interval must be at least 100ms, got ${formatDuration(heartbeatIntervalMs)}`);
+  // Two heartbeats must fit in a lease, or one delayed beat makes the site Unknown (kubelet: 10 s in 40 s).
+  if (!(leaseMs >= 2 * heartbeatIntervalMs)) {
+    throw new OperatorConfigError(`lease (${formatDuration(leaseMs)}) must be at least twice the heartbeat interval (${formatDuration(heartbeatIntervalMs)})`);
+  }
+  if (!Number.isInteger(successThreshold) || successThreshold < 1) {
+    throw new OperatorConfigError(`success threshold must be a whole number of at least 1, got ${successThreshold}`);
+  }
+  if (lostAfterMs !== 0 && !(lostAfterMs > leaseMs)) {
+    throw new OperatorConfigError(`lost-after (${formatDuration(lostAfterMs)}) must be longer than the lease (${formatDuration(leaseMs)}), or 0 to never declare a site lost`);
+  }
+  return { leaseMs, successThreshold, heartbeatIntervalMs, ...(lostAfterMs > 0 && { lostAfterMs }) };
+}
+
+function loadKubeConfig(source: KubeConfig | string): KubeConfig {
+  if (typeof source !== 'string') return source;
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(source);
+  } catch (err: unknown) {
+    throw new OperatorConfigError(`cannot load kubeconfig ${source}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (kc.getCurrentCluster() === null) throw new OperatorConfigError(`kubeconfig ${source} names no current cluster`);
+  return kc;
+}
+
+/** wireClock and wireTimers bridge the controller runtime's Clock to the wire layer's smaller Clock and Timers. */
+function wireClock(clock: Clock): WireClock {
+  return { now: () => clock.now() };
+}
+
+function wireTimers(clock: Clock): Timers {
+  return {
+    setTimeout: (callback, ms) => clock.after(ms, callback),
+    clearTimeout: (handle) => (handle as Cancel)(),
+  };
+}

@@ -1,0 +1,677 @@
+/**
+ * The two Helm charts rendered by the real helm: `helm lint --strict` with the defaults and every values file under
+ * values-examples/, the objects and fields each set of values produces (security context, flags, mounted
+ * certificate files, exact RBAC rules, CRDs equal to crds/), the schema refusing misspelled and malformed values,
+ * and every value documented in values.yaml, values.schema.json and docs/install.md. Installing into the lab is
+ * charts-install.test.ts.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeLabCertificates } from '../../src/agent/certs.ts';
+import { parseSiteName } from '../../src/agent/wire/identity.ts';
+import { REPO_ROOT } from '../../src/lab/binaries.ts';
+import { AGENT_CHART, at, helm, HUB_CHART, kindsAndNames, KUBE_VERSION, only, template, templateError, type K8sObject } from './fixtures/charts/helm.ts';
+
+type Json = Record<string, unknown>;
+
+const APP_VERSION = (load(readFileSync(join(HUB_CHART, 'Chart.yaml'), 'utf8')) as { appVersion: string }).appVersion;
+const VENDOR_TOOLS = { nvidia: 'nvidia-smi', huawei: 'npu-smi', amd: 'amd-smi', cambricon: 'cnmon', hygon: 'hy-smi' } as const;
+const ACCELERATOR_TAINTS = ['nvidia.com/gpu', 'huawei.com/Ascend910', 'amd.com/gpu', 'cambricon.com/mlu', 'hygon.com/dcu'];
+const AGENT_REQUIRED = ['--set', 'site=shanghai', '--set', 'operator.address=hub.example.org:7443'];
+
+function examples(chart: string): string[] {
+  const dir = join(chart, 'values-examples');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** podSpec returns the pod template spec of a Deployment or DaemonSet. */
+function podSpec(o: K8sObject): Json {
+  return at(o, 'spec', 'template', 'spec') as Json;
+}
+
+function container(o: K8sObject): Json {
+  const c = at(podSpec(o), 'containers', 0);
+  if (c === undefined) throw new Error(`${o.kind}/${o.metadata.name} has no container`);
+  return c as Json;
+}
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/** grants flattens RBAC rules into sorted "group/resource:verb" strings, so a test states the whole grant at once. */
+function grants(role: K8sObject): string[] {
+  const out: string[] = [];
+  for (const r of (role['rules'] ?? []) as Rule[]) {
+    for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.push(`${g === '' ? 'core' : g}/${res}:${v}`);
+  }
+  return out.sort();
+}
+
+function expandGrants(group: string, resources: readonly string[], verbs: readonly string[]): string[] {
+  return resources.flatMap((r) => verbs.map((v) => `${group}/${r}:${v}`));
+}
+
+function lint(chart: string, args: readonly string[]): { code: number; output: string } {
+  const r = helm(['lint', '--strict', '--kube-version', KUBE_VERSION, chart, ...args]);
+  return { code: r.code, output: r.stdout + r.stderr };
+}
+
+describe('hub chart (charts/suanwang)', () => {
+  it.each([['defaults', [] as string[]], ...examples(HUB_CHART).map((f) => [f.slice(REPO_ROOT.length + 1), ['-f', f]] as [string, string[]])])(
+    'passes helm lint --strict with %s',
+    (_name, args) => {
+      const r = lint(HUB_CHART, args);
+      expect(r.output).toContain('1 chart(s) linted, 0 chart(s) failed');
+      expect(r.code).toBe(0);
+    },
+  );
+
+  describe('with the defaults', () => {
+    let objects: K8sObject[];
+    beforeAll(() => {
+      objects = template(HUB_CHART, [], 'hub');
+    });
+
+    it('renders the operator, its RBAC, the gRPC Service and the four CRDs', () => {
+      expect(kindsAndNames(objects)).toEqual(
+        [
+          'ClusterRole/hub-suanwang-suanwang-system',
+          'ClusterRoleBinding/hub-suanwang-suanwang-system',
+          'CustomResourceDefinition/inferenceservices.suanwang.io',
+          'CustomResourceDefinition/queues.suanwang.io',
+          'CustomResourceDefinition/sites.suanwang.io',
+          'CustomResourceDefinition/trainingjobs.suanwang.io',
+          'Deployment/hub-suanwang',
+          'Role/hub-suanwang',
+          'RoleBinding/hub-suanwang',
+          'Service/hub-suanwang',
+          'ServiceAccount/hub-suanwang',
+        ].sort(),
+      );
+      for (const o of objects.filter((x) => x.kind !== 'ClusterRole' && x.kind !== 'ClusterRoleBinding' && x.kind !== 'CustomResourceDefinition')) {
+        expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('suanwang-system');
+      }
+    });
+
+    it('runs the operator non-root on a read-only root filesystem with every capability dropped', () => {
+      const d = only(objects, 'Deployment');
+      expect(at(podSpec(d), 'securityContext')).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(container(d)['securityContext']).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+      expect(at(podSpec(d), 'serviceAccountName')).toBe('hub-suanwang');
+      // Writable scratch space only where Node may want it.
+      expect(at(podSpec(d), 'volumes')).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } });
+      expect(container(d)['volumeMounts']).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+    });
+
+    it('starts `suanwang operator` with the listen address, TLS folder, timing and log level', () => {
+      const c = container(only(objects, 'Deployment'));
+      expect(c['image']).toBe(`suanwang:${APP_VERSION}`);
+      expect(c['args']).toEqual(['operator', '--listen=0.0.0.0:7443', '--tls-dir=/etc/suanwang/tls', '--lease=40s', '--heartbeat-interval=10s', '--log-level=info']);
+      expect(c['ports']).toEqual([{ name: 'grpc', containerPort: 7443, protocol: 'TCP' }]);
+      expect(at(c, 'livenessProbe', 'tcpSocket')).toEqual({ port: 'grpc' });
+      expect(at(c, 'readinessProbe', 'tcpSocket')).toEqual({ port: 'grpc' });
+      expect(at(c, 'resources', 'requests')).toEqual({ cpu: '100m', memory: '256Mi' });
+      expect(at(c, 'resources', 'limits')).toEqual({ memory: '512Mi' });
+      expect(c['env']).toEqual([
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      ]);
+    });
+
+    it('mounts the TLS Secret as the three files the operator reads, group-readable only', () => {
+      const d = only(objects, 'Deployment');
+      expect(container(d)['volumeMounts']).toContainEqual({ name: 'tls', mountPath: '/etc/suanwang/tls', readOnly: true });
+      const tls = (at(podSpec(d), 'volumes') as Json[]).find((v) => v['name'] === 'tls');
+      expect(tls).toEqual({
+        name: 'tls',
+        projected: {
+          defaultMode: 0o440,
+          sources: [
+            {
+              secret: {
+                name: 'hub-suanwang-tls',
+                items: [
+                  { key: 'tls.crt', path: 'server.crt' },
+                  { key: 'tls.key', path: 'server.key' },
+                  { key: 'ca.crt', path: 'ca.crt' },
+                ],
+              },
+            },
+          ],
+        },
+      });
+    });
+
+    it('grants exactly the Suanwang kinds, their status and finalizers, Events and Namespaces get cluster-wide', () => {
+      const kinds = ['sites', 'trainingjobs', 'inferenceservices', 'queues'];
+      expect(grants(only(objects, 'ClusterRole'))).toEqual(
+        [
+          ...expandGrants('suanwang.io', kinds, ['get', 'list', 'watch', 'patch', 'update']),
+          ...expandGrants('suanwang.io', kinds.map((k) => `${k}/status`), ['get', 'patch', 'update']),
+          ...expandGrants('suanwang.io', ['trainingjobs/finalizers', 'inferenceservices/finalizers'], ['update', 'patch']),
+          ...expandGrants('core', ['events'], ['create', 'patch']),
+          'core/namespaces:get',
+        ].sort(),
+      );
+      const binding = only(objects, 'ClusterRoleBinding');
+      expect(binding['roleRef']).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'hub-suanwang-suanwang-system' });
+      expect(binding['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'hub-suanwang', namespace: 'suanwang-system' }]);
+    });
+
+    it('grants Secrets (read only) and Leases in the release namespace only', () => {
+      const role = only(objects, 'Role');
+      expect(role.metadata.namespace).toBe('suanwang-system');
+      expect(grants(role)).toEqual(
+        [...expandGrants('core', ['secrets'], ['get', 'list', 'watch']), ...expandGrants('coordination.k8s.io', ['leases'], ['get', 'list', 'watch', 'create', 'update', 'patch'])].sort(),
+      );
+      expect(only(objects, 'RoleBinding')['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'hub-suanwang', namespace: 'suanwang-system' }]);
+    });
+
+    it('exposes the gRPC port on a ClusterIP Service that selects the operator pods', () => {
+      const svc = only(objects, 'Service');
+      expect(at(svc, 'spec', 'type')).toBe('ClusterIP');
+      expect(at(svc, 'spec', 'ports')).toEqual([{ name: 'grpc', port: 7443, targetPort: 'grpc', protocol: 'TCP' }]);
+      const podLabels = at(only(objects, 'Deployment'), 'spec', 'template', 'metadata', 'labels') as Json;
+      for (const [k, v] of Object.entries(at(svc, 'spec', 'selector') as Json)) expect(podLabels[k], k).toBe(v);
+    });
+
+    it('renders each CRD of crds/ unchanged, labelled for the release and kept on uninstall', () => {
+      const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
+      const files = readdirSync(join(REPO_ROOT, 'crds')).filter((f) => f.endsWith('.yaml'));
+      expect(crds.map((c) => `${c.metadata.name}.yaml`).sort()).toEqual(files.sort());
+      for (const f of files) {
+        const source = load(readFileSync(join(REPO_ROOT, 'crds', f), 'utf8')) as K8sObject;
+        const rendered = only(crds, 'CustomResourceDefinition', source.metadata.name);
+        expect(rendered['spec'], f).toEqual(source['spec']);
+        expect(rendered.metadata.labels).toMatchObject({ ...source.metadata.labels, 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/instance': 'hub' });
+        expect(rendered.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+      }
+    });
+  });
+
+  it('leaves the CRDs out with crds.enabled=false, and lets uninstall delete them with crds.keep=false', () => {
+    expect(template(HUB_CHART, ['--set', 'crds.enabled=false']).filter((o) => o.kind === 'CustomResourceDefinition')).toEqual([]);
+    const notKept = template(HUB_CHART, ['--set', 'crds.keep=false']).filter((o) => o.kind === 'CustomResourceDefinition');
+    expect(notKept).toHaveLength(4);
+    for (const c of notKept) expect(c.metadata.annotations).toBeUndefined();
+  });
+
+  it('values-examples/cert-manager-loadbalancer.yaml: a Certificate writes the Secret the Deployment mounts', () => {
+    const objects = template(HUB_CHART, ['-f', join(HUB_CHART, 'values-examples/cert-manager-loadbalancer.yaml')], 'hub');
+    const cert = only(objects, 'Certificate');
+    expect(cert.apiVersion).toBe('cert-manager.io/v1');
+    expect(at(cert, 'spec', 'secretName')).toBe('hub-suanwang-tls');
+    expect(at(cert, 'spec', 'dnsNames')).toEqual([
+      'hub-suanwang',
+      'hub-suanwang.suanwang-system',
+      'hub-suanwang.suanwang-system.svc',
+      'hub-suanwang.suanwang-system.svc.cluster.local',
+      'hub.example.org',
+    ]);
+    expect(at(cert, 'spec', 'issuerRef')).toEqual({ name: 'suanwang-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+    expect(at(cert, 'spec', 'usages')).toEqual(['digital signature', 'server auth']);
+    expect(at(cert, 'spec', 'duration')).toBe('720h');
+    const mounted = at(podSpec(only(objects, 'Deployment')), 'volumes', 0, 'projected', 'sources', 0, 'secret', 'name');
+    expect(mounted).toBe(at(cert, 'spec', 'secretName'));
+    const svc = only(objects, 'Service');
+    expect(at(svc, 'spec', 'type')).toBe('LoadBalancer');
+    expect(at(svc, 'spec', 'loadBalancerSourceRanges')).toEqual(['203.0.113.0/24', '198.51.100.0/24']);
+    expect(svc.metadata.annotations).toEqual({ 'service.beta.kubernetes.io/load-balancer-type': 'network' });
+  });
+
+  it('values-examples/external-crds-pinned.yaml: no CRDs, a pinned image, agents trusted from their own CA', () => {
+    const objects = template(HUB_CHART, ['-f', join(HUB_CHART, 'values-examples/external-crds-pinned.yaml')], 'hub');
+    expect(objects.filter((o) => o.kind === 'CustomResourceDefinition')).toEqual([]);
+    const d = only(objects, 'Deployment');
+    expect(at(d, 'spec', 'replicas')).toBe(1);
+    expect(container(d)['image']).toBe('registry.example.org/suanwang/suanwang@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef');
+    expect(container(d)['args']).toContain('--log-level=debug');
+    expect(container(d)['args']).toContain('--lease=1m');
+    expect(at(podSpec(d), 'volumes', 0, 'projected', 'sources')).toEqual([
+      {
+        secret: {
+          name: 'operator-serving-cert',
+          items: [
+            { key: 'tls.crt', path: 'server.crt' },
+            { key: 'tls.key', path: 'server.key' },
+          ],
+        },
+      },
+      { secret: { name: 'site-agents-ca', items: [{ key: 'bundle.pem', path: 'ca.crt' }] } },
+    ]);
+    expect(at(podSpec(d), 'priorityClassName')).toBe('system-cluster-critical');
+    expect(at(podSpec(d), 'imagePullSecrets')).toEqual([{ name: 'registry-example-org' }]);
+    expect(at(podSpec(d), 'affinity', 'nodeAffinity', 'preferredDuringSchedulingIgnoredDuringExecution', 0, 'weight')).toBe(50);
+    expect(at(podSpec(d), 'tolerations')).toEqual([{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }]);
+  });
+
+  it('values-examples/nodeport-platform-uid.yaml: a fixed node port, platform-assigned ids, an existing ServiceAccount', () => {
+    const objects = template(HUB_CHART, ['-f', join(HUB_CHART, 'values-examples/nodeport-platform-uid.yaml')], 'hub');
+    expect(objects.filter((o) => o.kind === 'ServiceAccount')).toEqual([]);
+    const d = only(objects, 'Deployment');
+    expect(at(podSpec(d), 'serviceAccountName')).toBe('suanwang-operator');
+    expect(at(podSpec(d), 'securityContext')).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container(d)['livenessProbe']).toBeUndefined();
+    expect(container(d)['readinessProbe']).toBeDefined();
+    expect(at(only(objects, 'Service'), 'spec', 'ports', 0, 'nodePort')).toBe(30443);
+    expect(only(objects, 'ClusterRoleBinding')['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'suanwang-operator', namespace: 'suanwang-system' }]);
+    expect(grants(only(objects, 'ClusterRole'))).not.toContain('core/namespaces:get');
+    for (const c of objects.filter((o) => o.kind === 'CustomResourceDefinition')) expect(c.metadata.annotations).toBeUndefined();
+  });
+
+  it('passes --lost-after and --success-threshold only when set', () => {
+    const d = only(template(HUB_CHART, ['--set', 'operator.lostAfter=15m', '--set', 'operator.successThreshold=3']), 'Deployment');
+    expect(container(d)['args']).toEqual(expect.arrayContaining(['--lost-after=15m', '--success-threshold=3']));
+    const plain = container(only(template(HUB_CHART), 'Deployment'))['args'] as string[];
+    expect(plain.filter((a) => a.startsWith('--lost-after') || a.startsWith('--success-threshold'))).toEqual([]);
+  });
+
+  it.each([
+    { name: 'a misspelled top-level value', args: ['--set', 'replicaCont=1'], want: "additional properties 'replicaCont' not allowed" },
+    { name: 'two operators (no leader election yet)', args: ['--set', 'replicaCount=2'], want: "at '/replicaCount'" },
+    { name: 'a misspelled nested value', args: ['--set', 'crds.enable=false'], want: "at '/crds': additional properties 'enable' not allowed" },
+    { name: 'a misspelled toleration field', args: ['--set', 'tolerations[0].efect=NoSchedule'], want: "additional properties 'efect' not allowed" },
+    { name: 'an unknown Service type', args: ['--set', 'service.type=Ingress'], want: "at '/service/type'" },
+    { name: 'a duration without a unit', args: ['--set', 'operator.lease=40'], want: "at '/operator/lease'" },
+    { name: 'an unknown log level', args: ['--set', 'operator.logLevel=verbose'], want: "at '/operator/logLevel'" },
+    { name: 'running as root', args: ['--set', 'podSecurityContext.runAsUser=0'], want: "at '/podSecurityContext/runAsUser'" },
+    { name: 'a port out of range', args: ['--set', 'service.port=70000'], want: "at '/service/port'" },
+    { name: 'a malformed digest', args: ['--set', 'image.digest=latest'], want: "at '/image/digest'" },
+  ])('rejects $name', ({ args, want }) => {
+    expect(templateError(HUB_CHART, args)).toContain(want);
+  });
+
+  it('asks for an issuer when cert-manager is on', () => {
+    expect(templateError(HUB_CHART, ['--set', 'tls.certManager.enabled=true'])).toContain('tls.certManager.issuerRef.name is required');
+  });
+});
+
+describe('site chart (charts/suanwang-agent)', () => {
+  it.each([['site and operator set', AGENT_REQUIRED], ...examples(AGENT_CHART).map((f) => [f.slice(REPO_ROOT.length + 1), ['-f', f]] as [string, string[]])])(
+    'passes helm lint --strict with %s',
+    (_name, args) => {
+      const r = lint(AGENT_CHART, args);
+      expect(r.output).toContain('1 chart(s) linted, 0 chart(s) failed');
+      expect(r.code).toBe(0);
+    },
+  );
+
+  it('lints with the defaults but refuses to render without a site and an operator address', () => {
+    const r = lint(AGENT_CHART, []);
+    expect(r.code).toBe(0);
+    expect(r.output).toContain('site is required');
+    expect(templateError(AGENT_CHART, [])).toContain('site is required: the Site\'s name on the hub, e.g. --set site=shanghai');
+    expect(templateError(AGENT_CHART, ['--set', 'site=shanghai'])).toContain('operator.address is required');
+  });
+
+  describe('with a site and an operator address', () => {
+    let objects: K8sObject[];
+    beforeAll(() => {
+      objects = template(AGENT_CHART, AGENT_REQUIRED, 'site');
+    });
+
+    it('renders the agent, one node reporter DaemonSet per vendor, their RBAC and the admission policy', () => {
+      expect(kindsAndNames(objects)).toEqual(
+        [
+          'ClusterRole/site-suanwang-agent-suanwang-system-agent',
+          'ClusterRole/site-suanwang-agent-suanwang-system-node-reporter',
+          'ClusterRoleBinding/site-suanwang-agent-suanwang-system-agent',
+          'ClusterRoleBinding/site-suanwang-agent-suanwang-system-node-reporter',
+          'DaemonSet/site-suanwang-agent-node-reporter-amd',
+          'DaemonSet/site-suanwang-agent-node-reporter-cambricon',
+          'DaemonSet/site-suanwang-agent-node-reporter-huawei',
+          'DaemonSet/site-suanwang-agent-node-reporter-hygon',
+          'DaemonSet/site-suanwang-agent-node-reporter-nvidia',
+          'Deployment/site-suanwang-agent',
+          'ServiceAccount/site-suanwang-agent',
+          'ServiceAccount/site-suanwang-agent-node-reporter',
+          'ValidatingAdmissionPolicy/site-suanwang-agent-suanwang-system-node-reporter',
+          'ValidatingAdmissionPolicyBinding/site-suanwang-agent-suanwang-system-node-reporter',
+        ].sort(),
+      );
+    });
+
+    it('starts one `suanwang agent` for the site, non-root, read-only, with the client certificate as <site>.crt/.key', () => {
+      const d = only(objects, 'Deployment');
+      expect(at(d, 'spec', 'replicas')).toBe(1);
+      expect(at(d, 'spec', 'strategy')).toEqual({ type: 'Recreate' });
+      const c = container(d);
+      expect(c['args']).toEqual(['agent', '--site=shanghai', '--operator=hub.example.org:7443', '--tls-dir=/etc/suanwang/tls', '--log-level=info']);
+      expect(c['securityContext']).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+      expect(at(podSpec(d), 'securityContext')).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(at(podSpec(d), 'serviceAccountName')).toBe('site-suanwang-agent');
+      expect((at(podSpec(d), 'volumes') as Json[]).find((v) => v['name'] === 'tls')).toEqual({
+        name: 'tls',
+        secret: {
+          secretName: 'site-suanwang-agent-tls',
+          defaultMode: 0o440,
+          items: [
+            { key: 'tls.crt', path: 'shanghai.crt' },
+            { key: 'tls.key', path: 'shanghai.key' },
+            { key: 'ca.crt', path: 'ca.crt' },
+          ],
+        },
+      });
+      expect(c['volumeMounts']).toContainEqual({ name: 'tls', mountPath: '/etc/suanwang/tls', readOnly: true });
+    });
+
+    it.each(Object.entries(VENDOR_TOOLS))('runs the %s reporter with its tool on its nodes, tolerating accelerator taints', (vendor, tool) => {
+      const ds = only(objects, 'DaemonSet', `site-suanwang-agent-node-reporter-${vendor}`);
+      const spec = podSpec(ds);
+      const c = container(ds);
+      const args = c['args'] as string[];
+      expect(args.slice(0, 3)).toEqual(['node-reporter', '--node=$(NODE_NAME)', `--provider=${tool}`]);
+      expect(args).toEqual(expect.arrayContaining(['--interval=30s', '--tool-timeout=10s', '--log-level=info']));
+      expect(c['env']).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
+      expect(spec['serviceAccountName']).toBe('site-suanwang-agent-node-reporter');
+      expect(Object.keys(spec['nodeSelector'] as Json)).toHaveLength(1);
+      const tolerations = spec['tolerations'] as Json[];
+      for (const key of ACCELERATOR_TAINTS) expect(tolerations).toContainEqual({ key, operator: 'Exists', effect: 'NoSchedule' });
+      expect(at(c, 'securityContext', 'readOnlyRootFilesystem')).toBe(true);
+      // Every host path is mounted read-only.
+      const hostVolumes = (spec['volumes'] as Json[]).filter((v) => v['hostPath'] !== undefined).map((v) => v['name']);
+      const mounts = (c['volumeMounts'] as Json[]).filter((m) => hostVolumes.includes(m['name']));
+      expect(mounts).toHaveLength(hostVolumes.length);
+      for (const m of mounts) expect(m['readOnly'], String(m['name'])).toBe(true);
+    });
+
+    it('runs the NVIDIA reporter unprivileged through the NVIDIA runtime, the others privileged with the host tool', () => {
+      const nvidia = only(objects, 'DaemonSet', 'site-suanwang-agent-node-reporter-nvidia');
+      expect(podSpec(nvidia)['runtimeClassName']).toBe('nvidia');
+      expect(podSpec(nvidia)['nodeSelector']).toEqual({ 'nvidia.com/gpu.present': 'true' });
+      expect(container(nvidia)['securityContext']).toEqual({
+        readOnlyRootFilesystem: true,
+        runAsUser: 1000,
+        runAsNonRoot: true,
+        privileged: false,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(container(nvidia)['env']).toContainEqual({ name: 'NVIDIA_VISIBLE_DEVICES', value: 'all' });
+      expect((container(nvidia)['args'] as string[]).some((a) => a.startsWith('--tool-path'))).toBe(false);
+
+      const huawei = only(objects, 'DaemonSet', 'site-suanwang-agent-node-reporter-huawei');
+      expect(at(container(huawei), 'securityContext', 'privileged')).toBe(true);
+      expect(container(huawei)['args']).toContain('--tool-path=/usr/local/sbin/npu-smi');
+      expect(podSpec(huawei)['volumes']).toContainEqual({ name: 'host-npu-smi', hostPath: { path: '/usr/local/sbin/npu-smi', type: 'File' } });
+      expect(podSpec(huawei)['nodeSelector']).toEqual({ 'feature.node.kubernetes.io/pci-19e5.present': 'true' });
+    });
+
+    it('grants the agent read access to Nodes and Pods and nothing else', () => {
+      const role = only(objects, 'ClusterRole', 'site-suanwang-agent-suanwang-system-agent');
+      expect(grants(role)).toEqual(expandGrants('core', ['nodes', 'pods'], ['get', 'list', 'watch']).sort());
+      expect(only(objects, 'ClusterRoleBinding', 'site-suanwang-agent-suanwang-system-agent')['subjects']).toEqual([
+        { kind: 'ServiceAccount', name: 'site-suanwang-agent', namespace: 'suanwang-system' },
+      ]);
+    });
+
+    it('grants the node reporters get and patch on Nodes and patch on nodes/status, and nothing else', () => {
+      const role = only(objects, 'ClusterRole', 'site-suanwang-agent-suanwang-system-node-reporter');
+      expect(grants(role)).toEqual(['core/nodes/status:patch', 'core/nodes:get', 'core/nodes:patch']);
+      expect(only(objects, 'ClusterRoleBinding', 'site-suanwang-agent-suanwang-system-node-reporter')['subjects']).toEqual([
+        { kind: 'ServiceAccount', name: 'site-suanwang-agent-node-reporter', namespace: 'suanwang-system' },
+      ]);
+    });
+
+    it('scopes the admission policy to the reporters\' ServiceAccount and Node updates', () => {
+      const policy = only(objects, 'ValidatingAdmissionPolicy');
+      expect(at(policy, 'spec', 'matchConditions')).toEqual([
+        { name: 'is-node-reporter', expression: 'request.userInfo.username == "system:serviceaccount:suanwang-system:site-suanwang-agent-node-reporter"' },
+      ]);
+      expect(at(policy, 'spec', 'matchConstraints', 'resourceRules')).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['nodes', 'nodes/status'] }]);
+      expect(at(only(objects, 'ValidatingAdmissionPolicyBinding'), 'spec')).toEqual({ policyName: policy.metadata.name, validationActions: ['Deny'] });
+    });
+  });
+
+  it('makes tool paths, models and node selectors configurable per vendor, and drops disabled vendors', () => {
+    const objects = template(AGENT_CHART, [
+      ...AGENT_REQUIRED,
+      '--set', 'nodeReporter.providers.huawei.toolPath=/opt/ascend/npu-smi',
+      '--set', 'nodeReporter.providers.hygon.model=K100_AI',
+      '--set-json', 'nodeReporter.providers.nvidia.nodeSelector={"example.org/gpu":"nvidia"}',
+      '--set', 'nodeReporter.providers.amd.enabled=false',
+      '--set', 'nodeReporter.providers.cambricon.enabled=false',
+    ]);
+    expect(objects.filter((o) => o.kind === 'DaemonSet').map((o) => o.metadata.name).sort()).toEqual([
+      'test-suanwang-agent-node-reporter-huawei',
+      'test-suanwang-agent-node-reporter-hygon',
+      'test-suanwang-agent-node-reporter-nvidia',
+    ]);
+    expect(container(only(objects, 'DaemonSet', 'test-suanwang-agent-node-reporter-huawei'))['args']).toContain('--tool-path=/opt/ascend/npu-smi');
+    expect(container(only(objects, 'DaemonSet', 'test-suanwang-agent-node-reporter-hygon'))['args']).toContain('--model=K100_AI');
+    // Helm merges maps: the default GFD label stays unless set to null.
+    expect(podSpec(only(objects, 'DaemonSet', 'test-suanwang-agent-node-reporter-nvidia'))['nodeSelector']).toEqual({ 'nvidia.com/gpu.present': 'true', 'example.org/gpu': 'nvidia' });
+  });
+
+  it('values-examples/nvidia-site.yaml: only the NVIDIA reporter, an existing client Secret', () => {
+    const objects = template(AGENT_CHART, ['-f', join(AGENT_CHART, 'values-examples/nvidia-site.yaml')], 'site');
+    expect(objects.filter((o) => o.kind === 'DaemonSet').map((o) => o.metadata.name)).toEqual(['site-suanwang-agent-node-reporter-nvidia']);
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    const d = only(objects, 'Deployment');
+    expect(at(podSpec(d), 'volumes', 0, 'secret', 'secretName')).toBe('suanwang-agent-client');
+    expect(container(d)['image']).toBe('registry.example.org/suanwang/suanwang:0.1.0');
+    expect(at(podSpec(only(objects, 'DaemonSet')), 'priorityClassName')).toBe('system-node-critical');
+    expect(container(only(objects, 'DaemonSet'))['args']).toContain('--interval=1m');
+  });
+
+  it('values-examples/ascend-site.yaml: own key names, a server name, and the policy without the own-node rule', () => {
+    const objects = template(AGENT_CHART, ['-f', join(AGENT_CHART, 'values-examples/ascend-site.yaml')], 'site');
+    const d = only(objects, 'Deployment');
+    expect(container(d)['args']).toEqual(['agent', '--site=guizhou', '--operator=203.0.113.10:7443', '--tls-dir=/etc/suanwang/tls', '--server-name=hub.example.org', '--log-level=debug']);
+    expect(at(podSpec(d), 'volumes', 0, 'secret', 'items')).toEqual([
+      { key: 'client.pem', path: 'guizhou.crt' },
+      { key: 'client-key.pem', path: 'guizhou.key' },
+      { key: 'hub-ca.pem', path: 'ca.crt' },
+    ]);
+    const ds = only(objects, 'DaemonSet');
+    expect(container(ds)['args']).toContain('--tool-path=/usr/local/bin/npu-smi');
+    expect(podSpec(ds)['tolerations']).toContainEqual({ key: 'example.org/npu-only', operator: 'Exists', effect: 'NoSchedule' });
+    const messages = (at(only(objects, 'ValidatingAdmissionPolicy'), 'spec', 'validations') as Json[]).map((v) => v['message']);
+    expect(messages).not.toContain('the node reporter may only write the Node its pod runs on');
+    expect(messages).toContain('the node reporter may not change Node labels');
+  });
+
+  it('values-examples/dcu-amd-reporters.yaml: reporters only, a per-vendor image', () => {
+    const objects = template(AGENT_CHART, ['-f', join(AGENT_CHART, 'values-examples/dcu-amd-reporters.yaml')], 'site');
+    expect(kindsAndNames(objects).filter((n) => n.startsWith('Deployment') || n.includes('-agent-suanwang-system-agent'))).toEqual([]);
+    expect(container(only(objects, 'DaemonSet', 'site-suanwang-agent-node-reporter-amd'))['image']).toBe('registry.example.org/suanwang/suanwang-rocm:0.1.0-rocm6.4');
+    expect(container(only(objects, 'DaemonSet', 'site-suanwang-agent-node-reporter-hygon'))['image']).toBe(`suanwang:${APP_VERSION}`);
+    expect(only(objects, 'ServiceAccount').metadata.name).toBe('dcu-amd-node-reporter');
+    expect(at(only(objects, 'DaemonSet', 'site-suanwang-agent-node-reporter-amd'), 'spec', 'updateStrategy', 'rollingUpdate', 'maxUnavailable')).toBe('25%');
+  });
+
+  describe('tls.create', () => {
+    let dir: string;
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'chart-certs-'));
+      const site = parseSiteName('shanghai');
+      if (site === undefined) throw new Error('bad site name');
+      await writeLabCertificates(dir, { sites: [site], serverNames: ['hub.example.org'], now: new Date() });
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('writes the client certificate Secret from --set-file values, as a kubernetes.io/tls Secret the agent mounts', () => {
+      const objects = template(AGENT_CHART, [
+        ...AGENT_REQUIRED,
+        '--set', 'tls.create=true',
+        '--set-file', `tls.cert=${join(dir, 'shanghai.crt')}`,
+        '--set-file', `tls.key=${join(dir, 'shanghai.key')}`,
+        '--set-file', `tls.ca=${join(dir, 'ca.crt')}`,
+      ]);
+      const secret = only(objects, 'Secret');
+      expect(secret['type']).toBe('kubernetes.io/tls');
+      const data = secret['data'] as Record<string, string>;
+      const decode = (k: string): string => Buffer.from(data[k] ?? '', 'base64').toString('utf8');
+      expect(decode('tls.crt')).toBe(readFileSync(join(dir, 'shanghai.crt'), 'utf8'));
+      expect(decode('tls.key')).toBe(readFileSync(join(dir, 'shanghai.key'), 'utf8'));
+      expect(decode('ca.crt')).toBe(readFileSync(join(dir, 'ca.crt'), 'utf8'));
+      expect(at(podSpec(only(objects, 'Deployment')), 'volumes', 0, 'secret', 'secretName')).toBe(secret.metadata.name);
+    });
+
+    it('asks for the PEM files when they are missing, and refuses text that is not PEM', () => {
+      expect(templateError(AGENT_CHART, [...AGENT_REQUIRED, '--set', 'tls.create=true'])).toContain('tls.cert is required when tls.create is true');
+      expect(templateError(AGENT_CHART, [...AGENT_REQUIRED, '--set', 'tls.cert=not-a-certificate'])).toContain("at '/tls/cert'");
+    });
+  });
+
+  it.each([
+    { name: 'a misspelled vendor', args: ['--set', 'nodeReporter.providers.nvida.enabled=true'], want: "at '/nodeReporter/providers': additional properties 'nvida' not allowed" },
+    { name: 'a misspelled provider field', args: ['--set', 'nodeReporter.providers.nvidia.toolpath=/x'], want: "additional properties 'toolpath' not allowed" },
+    { name: 'a misspelled top-level value', args: ['--set', 'operator.adress=hub:7443'], want: "additional properties 'adress' not allowed" },
+    { name: 'a site name that is not a DNS label', args: ['--set', 'site=Shang_Hai'], want: "at '/site'" },
+    { name: 'an address without a port', args: ['--set', 'operator.address=hub.example.org'], want: "at '/operator/address'" },
+    { name: 'an interval without a unit', args: ['--set', 'nodeReporter.interval=30'], want: "at '/nodeReporter/interval'" },
+    { name: 'a relative host path', args: ['--set', 'nodeReporter.providers.hygon.hostPaths[0].hostPath=opt/hyhal'], want: "at '/nodeReporter/providers/hygon/hostPaths/0/hostPath'" },
+    { name: 'a non-root agent turned root', args: ['--set', 'agent.podSecurityContext.runAsUser=0'], want: "at '/agent/podSecurityContext/runAsUser'" },
+  ])('rejects $name', ({ args, want }) => {
+    // A later --set wins, so the cases that break site or operator.address override the valid ones.
+    expect(templateError(AGENT_CHART, [...AGENT_REQUIRED, ...args])).toContain(want);
+  });
+});
+
+// ---- every value documented -------------------------------------------------------------------------------------
+
+/**
+ * FREE_MAP matches values that are maps of free keys (node selectors, annotations, labels, affinity, resource lists):
+ * each is documented as one value.
+ */
+const FREE_MAP = /(^|\.)(nodeSelector|annotations|podAnnotations|podLabels|affinity|requests|limits)$/;
+
+/** valuePaths lists the dotted paths of values.yaml's values: scalars, lists, empty maps and free maps. */
+function valuePaths(v: unknown, prefix = ''): string[] {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0 && !FREE_MAP.test(prefix)) {
+    return Object.entries(v as Json).flatMap(([k, child]) => valuePaths(child, prefix === '' ? k : `${prefix}.${k}`));
+  }
+  return [prefix];
+}
+
+interface SchemaNode {
+  $ref?: string;
+  description?: string;
+  type?: string | string[];
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: boolean | SchemaNode;
+  items?: SchemaNode;
+  anyOf?: SchemaNode[];
+  definitions?: Record<string, SchemaNode>;
+}
+
+function resolve(root: SchemaNode, node: SchemaNode): SchemaNode {
+  if (node.$ref === undefined) return node;
+  const name = node.$ref.replace('#/definitions/', '');
+  const target = root.definitions?.[name];
+  if (target === undefined) throw new Error(`dangling $ref ${node.$ref}`);
+  return resolve(root, target);
+}
+
+/** schemaAt finds the schema node of a dotted values path, or undefined. */
+function schemaAt(root: SchemaNode, path: string): SchemaNode | undefined {
+  let node: SchemaNode | undefined = root;
+  for (const key of path.split('.')) {
+    if (node === undefined) return undefined;
+    node = resolve(root, node).properties?.[key];
+  }
+  return node;
+}
+
+/** openObjects lists schema locations that are objects without additionalProperties: false or a value schema. */
+function openObjects(root: SchemaNode): string[] {
+  const open: string[] = [];
+  const visit = (n: SchemaNode, where: string): void => {
+    const isObject = n.type === 'object' || n.properties !== undefined;
+    if (isObject && n.properties !== undefined && n.additionalProperties !== false) open.push(`${where} (has properties)`);
+    if (isObject && n.properties === undefined && n.additionalProperties === undefined && !/\.(nodeAffinity|podAffinity|podAntiAffinity)$/.test(where)) open.push(where);
+    for (const [k, c] of Object.entries(n.properties ?? {})) visit(c, `${where}.${k}`);
+    for (const [k, c] of Object.entries(n.definitions ?? {})) visit(c, `#${k}`);
+    if (n.items) visit(n.items, `${where}[]`);
+    if (typeof n.additionalProperties === 'object') visit(n.additionalProperties, `${where}{}`);
+    for (const [i, c] of (n.anyOf ?? []).entries()) visit(c, `${where}|${i}`);
+  };
+  visit(root, '');
+  return open;
+}
+
+/**
+ * undocumentedKeys lists the keys of values.yaml that hold a value without a comment line right above them. Maps of
+ * further keys are documented by their keys, and keys inside lists and free maps (FREE_MAP) by the value holding them.
+ */
+function undocumentedKeys(text: string): string[] {
+  const lines = text.split('\n');
+  const indentOf = (l: string): number => l.length - l.trimStart().length;
+  const nextSignificant = (i: number): string => {
+    for (let j = i; j < lines.length; j++) {
+      const t = (lines[j] ?? '').trim();
+      if (t !== '' && !t.startsWith('#')) return lines[j] ?? '';
+    }
+    return '';
+  };
+  const missing: string[] = [];
+  const parents: Array<{ indent: number; key: string }> = [];
+  let listIndent = -1;
+  for (const [i, line] of lines.entries()) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const indent = indentOf(line);
+    if (listIndent >= 0 && (indent > listIndent || (indent === listIndent && trimmed.startsWith('- ')))) continue;
+    listIndent = -1;
+    if (trimmed.startsWith('- ')) {
+      listIndent = indent;
+      continue;
+    }
+    const key = /^([^\s:#][^:#]*):/.exec(trimmed)?.[1];
+    if (key === undefined) continue;
+    while (parents.length > 0 && (parents[parents.length - 1]?.indent ?? -1) >= indent) parents.pop();
+    const path = [...parents.map((p) => p.key), key].join('.');
+    if (parents.some((_, n) => FREE_MAP.test(parents.slice(0, n + 1).map((p) => p.key).join('.')))) continue;
+    const next = nextSignificant(i + 1);
+    if (/:\s*$/.test(trimmed) && indentOf(next) > indent && !next.trim().startsWith('- ')) {
+      parents.push({ indent, key });
+      if (!FREE_MAP.test(path)) continue;
+    }
+    if (!(lines[i - 1] ?? '').trim().startsWith('#')) missing.push(`line ${i + 1}: ${path}`);
+  }
+  return missing;
+}
+
+const CHARTS = [
+  { name: 'suanwang', dir: HUB_CHART, heading: '### Hub values' },
+  { name: 'suanwang-agent', dir: AGENT_CHART, heading: '### Site values' },
+];
+
+describe('every value is documented', () => {
+  const docs = readFileSync(join(REPO_ROOT, 'docs/install.md'), 'utf8');
+
+  it.each(CHARTS)('$name: values.yaml comments every key', ({ dir }) => {
+    expect(undocumentedKeys(readFileSync(join(dir, 'values.yaml'), 'utf8'))).toEqual([]);
+  });
+
+  it.each(CHARTS)('$name: values.schema.json closes every object and describes every value', ({ dir }) => {
+    const schema = JSON.parse(readFileSync(join(dir, 'values.schema.json'), 'utf8')) as SchemaNode;
+    expect(openObjects(schema)).toEqual([]);
+    const values = load(readFileSync(join(dir, 'values.yaml'), 'utf8'));
+    expect(valuePaths(values).filter((p) => schemaAt(schema, p)?.description === undefined)).toEqual([]);
+  });
+
+  it.each(CHARTS)('$name: docs/install.md has a row for every value, and none for values that do not exist', ({ dir, heading }) => {
+    const values = load(readFileSync(join(dir, 'values.yaml'), 'utf8'));
+    const generic = (p: string): string => p.replace(/^nodeReporter\.providers\.(nvidia|huawei|amd|cambricon|hygon)\./, 'nodeReporter.providers.<vendor>.');
+    const want = new Set(valuePaths(values).map(generic));
+    const start = docs.indexOf(heading);
+    expect(start, `docs/install.md has a "${heading}" section`).toBeGreaterThanOrEqual(0);
+    const rest = docs.slice(start + heading.length);
+    const end = /\n#{1,3} /.exec(rest)?.index;
+    const section = end === undefined ? rest : rest.slice(0, end);
+    const rows = new Set([...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1] ?? ''));
+    expect([...want].filter((p) => !rows.has(p)), 'values without a row').toEqual([]);
+    expect([...rows].filter((p) => !want.has(p)), 'rows without a value').toEqual([]);
+  });
+});
