@@ -14,10 +14,12 @@ export interface FederationTiming {
   readonly heartbeatIntervalMs: number;
   readonly leaseMs: number;
   readonly reporterIntervalMs: number;
+  /** siteLostGraceMs: how long inference replicas stay on a site that is not Ready before they move. */
+  readonly siteLostGraceMs: number;
 }
 
-/** DEFAULT_TIMING is the product default: 10 s heartbeats, a 40 s lease; the lab's reporters sample every 5 s. */
-export const DEFAULT_TIMING: FederationTiming = { heartbeatIntervalMs: 10_000, leaseMs: 40_000, reporterIntervalMs: 5_000 };
+/** DEFAULT_TIMING is the product default: 10 s heartbeats, a 40 s lease, 1 min grace; lab reporters sample every 5 s. */
+export const DEFAULT_TIMING: FederationTiming = { heartbeatIntervalMs: 10_000, leaseMs: 40_000, reporterIntervalMs: 5_000, siteLostGraceMs: 60_000 };
 
 export function operatorArgs(p: { kubeconfig: string; port: number; tlsDir: string; timing: FederationTiming }): string[] {
   return [
@@ -28,6 +30,7 @@ export function operatorArgs(p: { kubeconfig: string; port: number; tlsDir: stri
     `--tls-dir=${p.tlsDir}`,
     `--lease=${p.timing.leaseMs}ms`,
     `--heartbeat-interval=${p.timing.heartbeatIntervalMs}ms`,
+    `--site-lost-grace=${p.timing.siteLostGraceMs}ms`,
   ];
 }
 

@@ -55,6 +55,7 @@ export async function startLab(o: StartLabOptions): Promise<LabState> {
   if (o.timing?.heartbeatIntervalMs !== undefined) args.push('--heartbeat-interval-ms', String(o.timing.heartbeatIntervalMs));
   if (o.timing?.leaseMs !== undefined) args.push('--lease-ms', String(o.timing.leaseMs));
   if (o.timing?.reporterIntervalMs !== undefined) args.push('--reporter-interval-ms', String(o.timing.reporterIntervalMs));
+  if (o.timing?.siteLostGraceMs !== undefined) args.push('--site-lost-grace-ms', String(o.timing.siteLostGraceMs));
   // detached: the supervisor leads a new process group (its pid is the group id) and outlives `lab up`.
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: o.env ?? process.env });
   closeSync(fd);

@@ -17,6 +17,7 @@ const { values } = parseArgs({
     'heartbeat-interval-ms': { type: 'string', default: String(DEFAULT_TIMING.heartbeatIntervalMs) },
     'lease-ms': { type: 'string', default: String(DEFAULT_TIMING.leaseMs) },
     'reporter-interval-ms': { type: 'string', default: String(DEFAULT_TIMING.reporterIntervalMs) },
+    'site-lost-grace-ms': { type: 'string', default: String(DEFAULT_TIMING.siteLostGraceMs) },
   },
 });
 if (!values.dir || !values.topology) {
@@ -35,6 +36,7 @@ const supervisor = new Supervisor({
     heartbeatIntervalMs: Number(values['heartbeat-interval-ms']),
     leaseMs: Number(values['lease-ms']),
     reporterIntervalMs: Number(values['reporter-interval-ms']),
+    siteLostGraceMs: Number(values['site-lost-grace-ms']),
   },
 });
 process.exit(await supervisor.run());

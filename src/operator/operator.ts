@@ -53,6 +53,8 @@ export interface OperatorOptions {
   readonly heartbeatIntervalMs?: number;
   /** lostAfterMs: silence after which a site is Lost and its workloads move (default 5 min; 0 never). */
   readonly lostAfterMs?: number;
+  /** siteLostGraceMs: how long an InferenceService keeps replicas on a site that is not Ready before moving them. */
+  readonly siteLostGraceMs?: number;
   readonly logger: Logger;
   /** clock for everything (default the system clock); the wire's clock and timers are bridged from it. */
   readonly clock?: Clock;
@@ -138,6 +140,7 @@ export class Operator {
       clock: this.#clock,
       logger: this.#o.logger,
       promised,
+      ...(this.#o.siteLostGraceMs !== undefined && { siteLostGraceMs: this.#o.siteLostGraceMs }),
     });
     this.#controllers = [siteController, trainingController, inferenceController];
 

@@ -59,7 +59,7 @@ const cases: Case[] = [
     svc: chat(),
     want: ['beijing 1 gpu', 'guizhou 1 cpu', 'shanghai 1 gpu'],
     wantFallback: true,
-    wantMessage: 'placed 3/3 replicas on 3 sites: beijing 1 (gpu), guizhou 1 (cpu), shanghai 1 (gpu)',
+    wantMessage: 'placed 3/3 replicas on 3 sites: beijing 1 (gpu), guizhou 1 (cpu), shanghai 1 (gpu) (CPU fallback at guizhou: no accelerator variant fits there)',
   },
   {
     name: 'the chat example at max replicas: two per site',

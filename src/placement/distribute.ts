@@ -228,7 +228,10 @@ function message(
   const list = assignments.map((a) => `${a.site} ${a.replicas} (${a.variant})`).join(', ');
   const fewer = sitesShort > 0 ? ` (fewer than minSites ${workload.minSites})` : '';
   const sitesUsed = `${assignments.length} site${assignments.length === 1 ? '' : 's'}`;
-  const head = `placed ${placed}/${workload.units} replicas on ${sitesUsed}${fewer}: ${list}`;
+  // Say it when a site runs the CPU variant of a workload that has accelerator variants: users must see the fallback.
+  const fallback = workload.variants.some((v) => v.accelerator !== undefined) ? assignments.filter((a) => !isAccelerated(workload, a.variant)).map((a) => a.site) : [];
+  const fallbackNote = fallback.length > 0 ? ` (CPU fallback at ${fallback.join(', ')}: no accelerator variant fits there)` : '';
+  const head = `placed ${placed}/${workload.units} replicas on ${sitesUsed}${fewer}: ${list}${fallbackNote}`;
   // When something is missing, say what kept the other sites out.
   const missing = (short > 0 || sitesShort > 0) && rejections.length > 0;
   return missing ? `${head}; ${rejectionSummary(workload, rejections)}` : head;

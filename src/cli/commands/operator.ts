@@ -32,6 +32,8 @@ Flags:
                               how often agents send a heartbeat; at most half the lease (default ${formatDuration(DEFAULT_HEARTBEAT_INTERVAL_MS)})
   --lost-after DURATION       a site silent for this long becomes Ready=False (SiteLost) and its workloads are
                               placed elsewhere; 0 never (default ${formatDuration(DEFAULT_LOST_AFTER_MS)})
+  --site-lost-grace DURATION  how long an InferenceService keeps its replicas on a site that is not Ready before
+                              moving them to other sites (default 1m)
   --log-level LEVEL           trace, debug, info (default), warn, error, fatal or silent
   -h, --help                  show this help
 
@@ -68,6 +70,7 @@ function parseFlags(argv: string[]): Flags | 'help' {
         'success-threshold': { type: 'string' },
         'heartbeat-interval': { type: 'string' },
         'lost-after': { type: 'string' },
+        'site-lost-grace': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -90,6 +93,7 @@ function parseFlags(argv: string[]): Flags | 'help' {
   const leaseMs = duration('lease', values.lease);
   const heartbeatIntervalMs = duration('heartbeat-interval', values['heartbeat-interval']);
   const lostAfterMs = values['lost-after'] === '0' ? 0 : duration('lost-after', values['lost-after'], true);
+  const siteLostGraceMs = duration('site-lost-grace', values['site-lost-grace']);
   let successThreshold: number | undefined;
   if (values['success-threshold'] !== undefined) {
     successThreshold = Number(values['success-threshold']);
@@ -108,6 +112,7 @@ function parseFlags(argv: string[]): Flags | 'help' {
       ...(leaseMs !== undefined && { leaseMs }),
       ...(heartbeatIntervalMs !== undefined && { heartbeatIntervalMs }),
       ...(lostAfterMs !== undefined && { lostAfterMs }),
+      ...(siteLostGraceMs !== undefined && { siteLostGraceMs }),
       ...(successThreshold !== undefined && { successThreshold }),
     },
   };

@@ -2,7 +2,7 @@
  * Timing of the shared test lab's federation: short heartbeats and lease so failure tests take seconds, in the same
  * proportions as the product defaults (10 s heartbeats, 40 s lease).
  */
-export const TEST_TIMING = { heartbeatIntervalMs: 2000, leaseMs: 8000, reporterIntervalMs: 1000 } as const;
+export const TEST_TIMING = { heartbeatIntervalMs: 2000, leaseMs: 8000, reporterIntervalMs: 1000, siteLostGraceMs: 6000 } as const;
 
 /** TEST_POD_COMPLETE_DELAY_MS is how long kwok keeps Job pods Running in the shared test lab. */
 export const TEST_POD_COMPLETE_DELAY_MS = 12_000;

@@ -1,0 +1,110 @@
+/**
+ * The hub chart's RBAC suffices: the operator, run as a local process with the chart's ServiceAccount token (from
+ * `kubectl create token`) instead of the lab's admin credentials, keeps every Site Ready and takes a TrainingJob
+ * from placement to Succeeded without a single Forbidden answer from the hub.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump, load } from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUANWANG_BIN } from '../../src/lab/federation.ts';
+import { controlComponent } from '../../src/lab/lab.ts';
+import { readState } from '../../src/lab/state.ts';
+import { helm, HUB_CHART, mustHelm } from './fixtures/charts/helm.ts';
+import { applyYaml, conditionOf, getSite, getTrainingJob } from './support/hub.ts';
+import { eventually, kubectl, sharedLab, type SharedLab } from './support/shared-lab.ts';
+import { TEST_TIMING } from './support/timing.ts';
+
+const suffix = randomBytes(3).toString('hex');
+const release = `rbac-${suffix}`;
+const systemNs = 'suanwang-system';
+const ns = `rbac-e2e-${suffix}`;
+let lab: SharedLab;
+let hub: string;
+let work: string;
+let operator: ChildProcess | undefined;
+let operatorLog = '';
+
+beforeAll(async () => {
+  lab = await sharedLab();
+  hub = lab.kubeconfig('hub');
+  work = mkdtempSync(join(tmpdir(), 'suanwang-rbac-'));
+  // The release goes where the lab keeps the site kubeconfig Secrets, which the chart's Role lets the operator read.
+  mustHelm(['install', release, HUB_CHART, '-n', systemNs, '--set', 'crds.enabled=false'], { kubeconfig: hub });
+  expect(kubectl(hub, ['create', 'namespace', ns]).code).toBe(0);
+});
+
+afterAll(async () => {
+  operator?.kill('SIGTERM');
+  await controlComponent(lab.dir, 'start', 'operator', 'hub').catch(() => undefined);
+  kubectl(hub, ['delete', 'trainingjobs', '--all', '-n', ns, '--wait=true', '--timeout=60s']);
+  helm(['uninstall', release, '-n', systemNs, '--wait'], { kubeconfig: hub });
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** serviceAccountKubeconfig is the hub kubeconfig with its admin token replaced by the chart ServiceAccount's token. */
+function serviceAccountKubeconfig(): string {
+  const sa = `${release}-suanwang`;
+  const token = kubectl(hub, ['create', 'token', sa, '-n', systemNs, '--duration=1h']);
+  expect(token.code, token.stderr).toBe(0);
+  const kc = load(readFileSync(hub, 'utf8')) as { users: Array<{ user: { token: string } }> };
+  for (const u of kc.users) u.user.token = token.stdout.trim();
+  const file = join(work, 'operator-sa.kubeconfig');
+  writeFileSync(file, dump(kc), { mode: 0o600 });
+  return file;
+}
+
+describe('the hub chart’s RBAC', () => {
+  it('is enough for the operator to run the training scenario, with no Forbidden answer', async () => {
+    const kubeconfig = serviceAccountKubeconfig();
+    const st = readState(lab.dir);
+    expect(st?.operator).toBeDefined();
+    // Take the lab operator's place on the same address, so the agents reconnect to this one.
+    await controlComponent(lab.dir, 'stop', 'operator', 'hub');
+    operator = spawn(
+      process.execPath,
+      [SUANWANG_BIN, 'operator', `--kubeconfig=${kubeconfig}`, `--listen=${st?.operator}`, `--tls-dir=${join(lab.dir, 'certs')}`, `--lease=${TEST_TIMING.leaseMs}ms`, `--heartbeat-interval=${TEST_TIMING.heartbeatIntervalMs}ms`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    operator.stdout?.on('data', (d: Buffer) => (operatorLog += d.toString()));
+    operator.stderr?.on('data', (d: Buffer) => (operatorLog += d.toString()));
+    await eventually(() => expect(operatorLog).toMatch(/operator ready: grpc listening on/), 30_000, 200);
+
+    applyYaml(hub, `apiVersion: suanwang.io/v1alpha1
+kind: TrainingJob
+metadata: { name: rbac-check }
+spec:
+  workers: 2
+  resources: { cpu: "16", memory: 64Gi }
+  variants:
+    - name: ascend
+      accelerator: { vendor: huawei, count: 4 }
+      image: registry.example.com/train:1.0
+`, ns);
+    const done = await eventually(() => {
+      const tj = getTrainingJob(hub, ns, 'rbac-check');
+      expect(tj.status?.phase, tj.status?.placement?.message).toBe('Succeeded');
+      return tj;
+    }, 90_000, 500);
+    expect(done.status?.site).toBe('guizhou');
+    // Site status is written by this operator too: heartbeats keep every site Ready.
+    await new Promise((r) => setTimeout(r, TEST_TIMING.leaseMs));
+    for (const site of lab.sites) expect(conditionOf(getSite(hub, site), 'Ready')?.status, site).toBe('True');
+    const events = kubectl(hub, ['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=rbac-check', '-o', 'name']).stdout;
+    expect(events.trim().split('\n').length).toBeGreaterThanOrEqual(2);
+    expect(operatorLog).not.toMatch(/Forbidden|forbidden/);
+  });
+
+  it('does not let that ServiceAccount read Secrets outside its namespace or touch Nodes', () => {
+    const sa = `system:serviceaccount:${systemNs}:${release}-suanwang`;
+    const ask = (...args: string[]) => kubectl(hub, ['auth', 'can-i', `--as=${sa}`, ...args]).stdout.trim();
+    expect(ask('get', 'secrets', '-n', systemNs)).toBe('yes');
+    expect(ask('get', 'secrets', '-n', 'default')).toBe('no');
+    expect(ask('list', 'secrets', '--all-namespaces')).toBe('no');
+    expect(ask('delete', 'nodes')).toBe('no');
+    expect(ask('patch', 'trainingjobs.suanwang.io/status', '-n', ns)).toBe('yes');
+  });
+});
