@@ -22,7 +22,7 @@ import { systemClock, type Cancel, type Clock } from '../controllers/runtime/clo
 import type { Controller } from '../controllers/runtime/controller.ts';
 import { newSiteController, siteKey } from '../controllers/site/site-controller.ts';
 import { SiteSessions } from '../controllers/site/site-sessions.ts';
-import { DEFAULT_LEASE_MS, DEFAULT_LOST_AFTER_MS, DEFAULT_SUCCESS_THRESHOLD, formatDuration, type SiteStatusConfig } from '../controllers/site/site-status.ts';
+import { DEFAULT_LEASE_MS, DEFAULT_LOST_AFTER_MS, DEFAULT_SUCCESS_THRESHOLD, type SiteStatusConfig } from '../controllers/site/site-status.ts';
 import { newInferenceController } from '../controllers/inference/controller.ts';
 import { withInferenceServices } from '../controllers/inference/informer.ts';
 import { newTrainingController } from '../controllers/training/controller.ts';
@@ -31,6 +31,7 @@ import { OperatorConfigError } from './errors.ts';
 import { hubInformers, type HubInformers } from './hub-informers.ts';
 import { formatAddress, parseListen } from './listen.ts';
 import { readServerTls } from './tls-dir.ts';
+import { formatDuration } from '../api/duration.ts';
 
 export { OperatorConfigError } from './errors.ts';
 

@@ -125,25 +125,28 @@ describe('training jobs across the federation', () => {
     kubectl(hub, ['delete', 'trainingjob', 'too-big', '-n', ns]);
   });
 
-  it('never over-commits a site: the second of two jobs that cannot both fit waits, explained, and starts when capacity frees', async () => {
-    applyYaml(hub, h100Job('gang-a', 2), ns);
-    await eventually(() => expect(getTrainingJob(hub, ns, 'gang-a').status?.site).toBe('shanghai'), 60_000, 300);
-    applyYaml(hub, h100Job('gang-b', 2), ns);
-    const waiting = await eventually(() => {
-      const b = getTrainingJob(hub, ns, 'gang-b');
-      expect(b.status?.phase).toBe('Pending');
-      expect(b.status?.placement?.message).toMatch(/shanghai: .*nvidia\.com\/gpu/);
-      return b;
-    }, 30_000, 300);
-    expect(waiting.status?.site).toBeUndefined();
+  it('never over-commits a site: of two jobs applied together that cannot both fit, one waits, explained, and starts when capacity frees', async () => {
+    // Both in one apply: the operator decides them concurrently, so only promised capacity keeps them apart.
+    applyYaml(hub, `${h100Job('gang-a', 2)}---\n${h100Job('gang-b', 2)}`, ns);
+    const [first, second] = await eventually(() => {
+      const jobs = ['gang-a', 'gang-b'].map((n) => getTrainingJob(hub, ns, n));
+      const placed = jobs.filter((j) => j.status?.site === 'shanghai');
+      const waiting = jobs.filter((j) => j.status?.phase === 'Pending');
+      expect(placed).toHaveLength(1);
+      expect(waiting).toHaveLength(1);
+      return [placed[0], waiting[0]];
+    }, 60_000, 300);
+    expect(second?.status?.placement?.message).toMatch(/shanghai: .*nvidia\.com\/gpu/);
+    expect(second?.status?.site).toBeUndefined();
+    const [firstName, secondName] = [first?.metadata.name ?? '', second?.metadata.name ?? ''];
     let maxGpus = 0;
     const b = await eventually(() => {
       maxGpus = Math.max(maxGpus, gpusInUse('shanghai'));
-      const got = getTrainingJob(hub, ns, 'gang-b');
+      const got = getTrainingJob(hub, ns, secondName);
       expect(got.status?.phase).toBe('Succeeded');
       return got;
-    }, 120_000, 500);
-    const a = getTrainingJob(hub, ns, 'gang-a');
+    }, 150_000, 500);
+    const a = getTrainingJob(hub, ns, firstName);
     expect(a.status?.phase).toBe('Succeeded');
     expect(maxGpus).toBeLessThanOrEqual(16);
     expect(Date.parse(b.status?.startTime ?? '')).toBeGreaterThanOrEqual(Date.parse(a.status?.completionTime ?? '') - 1000);

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
-import { pino, type Logger } from 'pino';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
 import { siteCaches } from '../../agent/site/site-caches.ts';
 import { SiteAgent } from '../../agent/site/site-agent.ts';
 import { AgentClient } from '../../agent/wire/client.ts';
@@ -17,6 +17,7 @@ import { systemClock as wireClock, systemTimers } from '../../agent/wire/clock.t
 import { parseSiteName } from '../../agent/wire/identity.ts';
 import type { TlsFiles } from '../../agent/wire/tls.ts';
 import { systemClock } from '../../controllers/runtime/clock.ts';
+import { CliError, loadKubeConfig, makeLogger, untilSignal } from '../process.ts';
 
 const HELP = `Usage: suanwang agent --site NAME --operator HOST:PORT --tls-dir DIR [flags]
 
@@ -40,65 +41,15 @@ Flags:
                          spiffe://suanwang.io/site/<site>). Files are re-read on every reconnect.
                          'suanwang certs --dir DIR --site NAME' mints lab ones.
   --server-name NAME     check the operator's certificate against NAME instead of HOST
-  --kubeconfig FILE      the site cluster's kubeconfig (default: the in-cluster service account when running in
-                         a Pod, else $KUBECONFIG, else ~/.kube/config)
+  --kubeconfig FILE      the site cluster's kubeconfig (default: $KUBECONFIG, else the in-cluster service account
+                         when running in a Pod, else ~/.kube/config)
   --log-level LEVEL      trace, debug, info (default), warn, error, fatal or silent
   -h, --help             show this help
 
-Logs are JSON lines on stdout. Stops cleanly on SIGTERM or SIGINT (exit 0).
+Logs are JSON lines on stdout. Stops cleanly on SIGTERM or SIGINT (exit 0); a second signal exits at once (exit 1).
 Exit codes: 0 stopped by a signal, 1 a file could not be used or the agent failed, 2 bad flags.
 
 Kubernetes permissions: nodes and pods, list and watch, cluster-wide.`;
-
-/** LOG_LEVELS are the levels --log-level accepts. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-
-/** CliError is a problem the user can fix; exitCode is 2 for flags, 1 for files. */
-export class CliError extends Error {
-  override readonly name = 'CliError';
-  readonly exitCode: number;
-  constructor(message: string, exitCode: number) {
-    super(message);
-    this.exitCode = exitCode;
-  }
-}
-
-/** untilSignal resolves with the name of the first SIGTERM or SIGINT the process receives. */
-export function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string): void => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-      resolve(signal);
-    };
-    process.on('SIGTERM', on);
-    process.on('SIGINT', on);
-  });
-}
-
-/** loadKubeConfig loads --kubeconfig, else the in-cluster config, else the default chain ($KUBECONFIG, ~/.kube/config). */
-export function loadKubeConfig(file: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  try {
-    if (file !== undefined) kc.loadFromFile(file);
-    else if (process.env['KUBERNETES_SERVICE_HOST'] !== undefined) kc.loadFromCluster();
-    else kc.loadFromDefault();
-  } catch (err: unknown) {
-    const what = file === undefined ? 'the kubeconfig' : `--kubeconfig ${file}`;
-    throw new CliError(`cannot load ${what}: ${err instanceof Error ? err.message : String(err)}`, 1);
-  }
-  if (kc.getCurrentCluster() === null) {
-    throw new CliError('no Kubernetes cluster configured: pass --kubeconfig FILE or set $KUBECONFIG', 1);
-  }
-  return kc;
-}
-
-/** makeLogger builds the process logger: pino JSON lines on stdout. */
-export function makeLogger(level: string | undefined): Logger {
-  const l = level ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(l)) throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${l}"`, 2);
-  return pino({ level: l });
-}
 
 function readTls(dir: string, site: string): TlsFiles {
   const read = (name: string): string => {
@@ -194,7 +145,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
-    root = makeLogger(flags.logLevel);
+    root = makeLogger(flags.logLevel, 'stdout');
     tls = readTls(flags.tlsDir, flags.site);
     kc = loadKubeConfig(flags.kubeconfig);
   } catch (err: unknown) {
@@ -240,9 +191,14 @@ export async function agentCommand(argv: string[]): Promise<number> {
       return 'start-failed';
     },
   );
-  const why = await Promise.race([untilSignal(), started.then((r) => r ?? new Promise<never>(() => {}))]);
-  log.info({ why }, 'stopping');
-  await agent.stop();
-  log.info('stopped');
-  return why === 'start-failed' ? 1 : 0;
+  const signals = untilSignal(log);
+  try {
+    const why = await Promise.race([signals.signal, started.then((r) => r ?? new Promise<never>(() => {}))]);
+    log.info({ why }, 'stopping');
+    await agent.stop();
+    log.info('stopped');
+    return why === 'start-failed' ? 1 : 0;
+  } finally {
+    signals.dispose();
+  }
 }

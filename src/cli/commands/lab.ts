@@ -2,6 +2,7 @@
  * `suanwang lab up|down|status`: the embedded default federation on one machine.
  */
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../../api/duration.ts';
 import { formatBytes } from '../../api/quantity.ts';
 import { ConfigError } from '../../api/yaml-source.ts';
 import { MissingBinaryError } from '../../lab/binaries.ts';
@@ -38,6 +39,8 @@ Flags:
   --heartbeat-interval agent heartbeat interval for 'up' (default 10s)
   --lease              how long a silent site stays Ready for 'up' (default 40s)
   -h, --help           show this help
+
+Durations: 500ms, 10s, 2m, 1h, or sums such as 1m30s; a bare number is milliseconds.
 
 Binaries come from $SUANWANG_BIN_DIR, $KUBEBUILDER_ASSETS, or the cache filled by 'make binaries'.`;
 
@@ -119,12 +122,12 @@ export async function labCommand(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
-/** durationMs parses "40s", "500ms", "2m" or plain milliseconds. */
+/** durationMs parses a duration ("40s", "500ms", "2m", "1m30s") or, for this command only, plain milliseconds ("500"). */
 function durationMs(v: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
-  if (!m) throw new UsageError(`${flag}: "${v}" is not a duration (use e.g. 500ms, 10s, 2m)`);
-  const unit = m[2] ?? 'ms';
-  return Math.round(Number(m[1]) * (unit === 'm' ? 60_000 : unit === 's' ? 1000 : 1));
+  const bare = /^\d+(?:\.\d+)?$/.test(v.trim());
+  const ms = bare ? Math.round(Number(v.trim())) : parseDuration(v);
+  if (ms === undefined) throw new UsageError(`${flag}: "${v}" is not a duration (use e.g. 500ms, 10s, 2m)`);
+  return ms;
 }
 
 function intFlag(v: string | undefined, flag: string): number {
@@ -163,12 +166,16 @@ async function up(dir: string, topology: string, timeoutMs: number, federation: 
   console.log(`\nLab ready in ${((performance.now() - t0) / 1000).toFixed(1)}s.\n`);
   printClusters(state);
   console.log('\nTry:');
+  const hub = state.clusters.find((c) => c.role === 'hub');
   for (const c of state.clusters) {
-    const extra = c.role === 'site' ? ' -L nvidia.com/gpu.product,suanwang.io/pool' : '';
-    console.log(`  kubectl --kubeconfig ${c.kubeconfig} get nodes${extra}`);
+    if (c.role === 'site') console.log(`  kubectl --kubeconfig ${c.kubeconfig} get nodes -L nvidia.com/gpu.product,suanwang.io/pool`);
   }
-  if (state.operator) {
-    console.log(`  kubectl --kubeconfig ${state.clusters.find((c) => c.role === 'hub')?.kubeconfig} get sites`);
+  if (hub) {
+    console.log(`  export KUBECONFIG=${hub.kubeconfig}   # the hub, where workloads go`);
+    console.log('  kubectl get sites                        # Ready, pools and devices as the agents report them');
+    console.log('  kubectl apply -f examples/               # training jobs, an inference service, queues');
+    console.log('  kubectl get suanwang                     # every Suanwang object');
+    console.log('  kubectl describe trainingjob llm-7b-pretrain   # where it runs, and why not elsewhere');
   }
   console.log(`\nStop it with: make lab-down   (or: suanwang lab down --dir ${dir})`);
   return 0;

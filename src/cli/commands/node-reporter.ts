@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
+import { parseDuration } from '../../api/duration.ts';
 import { ConfigError } from '../../api/yaml-source.ts';
 import { createToolRunner } from '../../agent/devices/run-tool.ts';
 import { isProviderName, type ProviderName } from '../../agent/devices/types.ts';
@@ -14,7 +15,7 @@ import { KubernetesNodeWriter } from '../../agent/site/node-writer.ts';
 import { providerTarget } from '../../agent/site/provider-target.ts';
 import { systemClock } from '../../controllers/runtime/clock.ts';
 import { loadTopology } from '../../lab/topology.ts';
-import { CliError, loadKubeConfig, makeLogger, untilSignal } from './agent.ts';
+import { CliError, loadKubeConfig, makeLogger, untilSignal } from '../process.ts';
 
 const HELP = `Usage:
   suanwang node-reporter --node NAME --provider TOOL [flags]                 (one node: the DaemonSet)
@@ -44,25 +45,16 @@ Lab (one process per site stands in for the DaemonSet on every accelerator Node 
                        atomically (write a temporary file, then rename); an invalid file keeps the last faults.
 
 Common:
-  --interval DUR       time between samples (default 30s; e.g. 2s in the lab). DUR: 500ms, 2s, 1m, …
+  --interval DUR       time between samples (default 30s; e.g. 2s in the lab). DUR: 500ms, 2s, 1m, 1m30s, …
   --once               sample once, write, and exit (1 when any node could not be reported)
-  --kubeconfig FILE    the cluster's kubeconfig (default: the in-cluster service account when running in a Pod,
-                       else $KUBECONFIG, else ~/.kube/config)
+  --kubeconfig FILE    the cluster's kubeconfig (default: $KUBECONFIG, else the in-cluster service account when
+                       running in a Pod, else ~/.kube/config)
   --log-level LEVEL    trace, debug, info (default), warn, error, fatal or silent
   -h, --help           show this help
 
-Logs are JSON lines on stdout. Stops cleanly on SIGTERM or SIGINT (exit 0).
+Logs are JSON lines on stdout. Stops cleanly on SIGTERM or SIGINT (exit 0); a second signal exits at once (exit 1).
 Exit codes: 0 stopped by a signal, 1 a file could not be used, 2 bad flags.
 Kubernetes permissions: nodes get and patch, nodes/status patch.`;
-
-/** parseDuration reads "500ms", "2s", "1.5m", "1h" into milliseconds; undefined when it is not one. */
-export function parseDuration(s: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(s.trim());
-  if (m === null) return undefined;
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  const ms = Number(m[1]) * factor;
-  return ms > 0 ? ms : undefined;
-}
 
 function duration(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -175,7 +167,7 @@ export async function nodeReporterCommand(argv: string[]): Promise<number> {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
-    root = makeLogger(values['log-level']);
+    root = makeLogger(values['log-level'], 'stdout');
     intervalMs = duration('--interval', values.interval, DEFAULT_REPORT_INTERVAL_MS);
     once = values.once === true;
     const topology = values['lab-topology'];
@@ -195,10 +187,15 @@ export async function nodeReporterCommand(argv: string[]): Promise<number> {
     const outcomes = await reporter.runRound();
     return outcomes.some((o) => o.error !== undefined) ? 1 : 0;
   }
-  reporter.start();
-  const signal = await untilSignal();
-  log.info({ signal }, 'stopping');
-  await reporter.stop();
-  log.info('stopped');
-  return 0;
+  const signals = untilSignal(log);
+  try {
+    reporter.start();
+    const signal = await signals.signal;
+    log.info({ signal }, 'stopping');
+    await reporter.stop();
+    log.info('stopped');
+    return 0;
+  } finally {
+    signals.dispose();
+  }
 }

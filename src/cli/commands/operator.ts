@@ -4,12 +4,14 @@
  * until SIGTERM or SIGINT.
  */
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
-import { pino, type Logger } from 'pino';
-import { DEFAULT_LEASE_MS, DEFAULT_LOST_AFTER_MS, DEFAULT_SUCCESS_THRESHOLD, formatDuration } from '../../controllers/site/site-status.ts';
-import { parseDuration } from '../../operator/duration.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { parseDuration } from '../../api/duration.ts';
+import { DEFAULT_LEASE_MS, DEFAULT_LOST_AFTER_MS, DEFAULT_SUCCESS_THRESHOLD } from '../../controllers/site/site-status.ts';
 import { parseListen } from '../../operator/listen.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, Operator, OperatorConfigError, resolveOperatorConfig, type OperatorOptions } from '../../operator/operator.ts';
+import { CliError, loadKubeConfig, makeLogger, parseLogLevel, untilSignal, type LogLevel } from '../process.ts';
+import { formatDuration } from '../../api/duration.ts';
 
 const HELP = `Usage: suanwang operator --listen HOST:PORT --tls-dir DIR [--kubeconfig FILE] [flags]
 
@@ -41,18 +43,13 @@ Durations are numbers with a unit: 500ms, 40s, 2m, 1h, or sums such as 1m30s.
 
 When it is ready (every cache synced, the endpoint bound) it prints one line on stdout:
   operator ready: grpc listening on HOST:PORT
-Logs are JSON lines on stderr. Stops cleanly on SIGTERM or SIGINT (exit 0); a second signal exits at once.
+Logs are JSON lines on stderr. Stops cleanly on SIGTERM or SIGINT (exit 0); a second signal exits at once (exit 1).
 Exit codes: 0 stopped by a signal, 1 a file or the address could not be used or the operator failed, 2 bad flags.`;
-
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-
-/** UsageError is a flag problem (exit 2). */
-class UsageError extends Error {}
 
 interface Flags {
   readonly options: Omit<OperatorOptions, 'logger' | 'kubeconfig'>;
   readonly kubeconfig: string | undefined;
-  readonly logLevel: string;
+  readonly logLevel: LogLevel;
 }
 
 function parseFlags(argv: string[]): Flags | 'help' {
@@ -76,17 +73,17 @@ function parseFlags(argv: string[]): Flags | 'help' {
       },
     }));
   } catch (err: unknown) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw new CliError(err instanceof Error ? err.message : String(err), 2);
   }
   if (values.help === true) return 'help';
-  if (values.listen === undefined) throw new UsageError('--listen HOST:PORT is required');
-  if (parseListen(values.listen) === undefined) throw new UsageError(`--listen must be HOST:PORT (IPv6 as [::1]:7443), got ${JSON.stringify(values.listen)}`);
-  if (values['tls-dir'] === undefined) throw new UsageError('--tls-dir DIR is required');
+  if (values.listen === undefined) throw new CliError('--listen HOST:PORT is required', 2);
+  if (parseListen(values.listen) === undefined) throw new CliError(`--listen must be HOST:PORT (IPv6 as [::1]:7443), got ${JSON.stringify(values.listen)}`, 2);
+  if (values['tls-dir'] === undefined) throw new CliError('--tls-dir DIR is required', 2);
   const duration = (flag: string, raw: string | undefined, allowZero = false): number | undefined => {
     if (raw === undefined) return undefined;
     const ms = parseDuration(raw);
     if (ms === undefined || (!allowZero && ms === 0)) {
-      throw new UsageError(`--${flag} must be a duration such as 40s, 500ms or 2m${allowZero ? ' (or 0)' : ''}, got ${JSON.stringify(raw)}`);
+      throw new CliError(`--${flag} must be a duration such as 40s, 500ms or 2m${allowZero ? ' (or 0)' : ''}, got ${JSON.stringify(raw)}`, 2);
     }
     return ms;
   };
@@ -98,11 +95,10 @@ function parseFlags(argv: string[]): Flags | 'help' {
   if (values['success-threshold'] !== undefined) {
     successThreshold = Number(values['success-threshold']);
     if (!/^\d+$/.test(values['success-threshold']) || successThreshold < 1) {
-      throw new UsageError(`--success-threshold must be a whole number of at least 1, got ${JSON.stringify(values['success-threshold'])}`);
+      throw new CliError(`--success-threshold must be a whole number of at least 1, got ${JSON.stringify(values['success-threshold'])}`, 2);
     }
   }
-  const logLevel = values['log-level'] ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const logLevel = parseLogLevel(values['log-level']);
   return {
     logLevel,
     kubeconfig: values.kubeconfig,
@@ -114,48 +110,6 @@ function parseFlags(argv: string[]): Flags | 'help' {
       ...(lostAfterMs !== undefined && { lostAfterMs }),
       ...(siteLostGraceMs !== undefined && { siteLostGraceMs }),
       ...(successThreshold !== undefined && { successThreshold }),
-    },
-  };
-}
-
-/** hubKubeConfig loads --kubeconfig, else $KUBECONFIG, else in-cluster, else ~/.kube/config. */
-function hubKubeConfig(file: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  const fromEnv = process.env['KUBECONFIG'];
-  try {
-    if (file !== undefined) kc.loadFromFile(file);
-    else if (fromEnv !== undefined && fromEnv !== '') kc.loadFromDefault();
-    else if (process.env['KUBERNETES_SERVICE_HOST'] !== undefined) kc.loadFromCluster();
-    else kc.loadFromDefault();
-  } catch (err: unknown) {
-    const what = file === undefined ? 'the kubeconfig' : `--kubeconfig ${file}`;
-    throw new OperatorConfigError(`cannot load ${what}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (kc.getCurrentCluster() === null) throw new OperatorConfigError('no hub cluster configured: pass --kubeconfig FILE or set $KUBECONFIG');
-  return kc;
-}
-
-/** untilSignal resolves with the first SIGTERM or SIGINT; a second one exits the process at once. */
-function untilSignal(log: Logger): { readonly signal: Promise<string>; readonly dispose: () => void } {
-  let first: string | undefined;
-  let resolve!: (s: string) => void;
-  const signal = new Promise<string>((r) => (resolve = r));
-  const on = (s: string): void => {
-    if (first === undefined) {
-      first = s;
-      resolve(s);
-      return;
-    }
-    log.warn({ signal: s }, 'second signal while stopping: exiting now');
-    process.exit(1);
-  };
-  process.on('SIGTERM', on);
-  process.on('SIGINT', on);
-  return {
-    signal,
-    dispose: () => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
     },
   };
 }
@@ -178,18 +132,19 @@ export async function operatorCommand(argv: string[]): Promise<number> {
     // How the values fit together (lease against heartbeat, ...) is still a flag problem.
     resolveOperatorConfig(flags.options);
   } catch (err: unknown) {
-    if (err instanceof UsageError || err instanceof OperatorConfigError) return fail(err.message, 2);
+    if (err instanceof CliError) return fail(err.message, err.exitCode);
+    if (err instanceof OperatorConfigError) return fail(err.message, 2);
     throw err;
   }
   let kubeconfig: KubeConfig;
   try {
-    kubeconfig = hubKubeConfig(flags.kubeconfig);
+    kubeconfig = loadKubeConfig(flags.kubeconfig);
   } catch (err: unknown) {
-    if (err instanceof OperatorConfigError) return fail(err.message, 1);
+    if (err instanceof CliError) return fail(err.message, err.exitCode);
     throw err;
   }
   // Logs go to stderr, so that stdout carries only what scripts wait for (the ready line).
-  const logger = pino({ level: flags.logLevel }, pino.destination({ dest: 2, sync: true }));
+  const logger = makeLogger(flags.logLevel, 'stderr');
   return run(new Operator({ ...flags.options, kubeconfig, logger }), logger, fail);
 }
 

@@ -139,13 +139,19 @@ export class InferenceServiceReconciler implements Reconciler {
     const observed = observationsOf(svc, reads);
     const before = svc.status;
     if (decision.changed) {
-      svc = await this.#writer.writeStatus(svc, nextInferenceStatus(svc, decision, observed, this.#now()));
+      // Hold before the first await, so a decision made concurrently for another workload already counts this one.
       this.#promised.hold(key, decision.promised);
+      try {
+        svc = await this.#writer.writeStatus(svc, nextInferenceStatus(svc, decision, observed, this.#now()));
+      } catch (err: unknown) {
+        this.#promised.release(key);
+        throw err;
+      }
       this.#announceDecision(pass, svc, decision);
     }
     const failures = await this.#act(pass, svc, fence.sites, decision.epoch, observed);
     const written = await this.#writer.writeStatus(svc, nextInferenceStatus(svc, decision, observed, this.#now()));
-    if (allReady(written.status)) this.#promised.release(key);
+    if (allReady(written.status)) this.#promised.releaseWhenSettled(key, this.#o.clock.now());
     this.#announceReadiness(written, before, written.status);
 
     const first = failures[0];

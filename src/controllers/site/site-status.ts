@@ -40,6 +40,7 @@ import type { Condition, Site, SiteStatus } from '../../api/generated/types.ts';
 import { ConditionStatus, ConditionType, Reason } from '../../api/names.ts';
 import { nodePoolsStatus } from './pool-status.ts';
 import type { SessionView } from './site-sessions.ts';
+import { formatDuration } from '../../api/duration.ts';
 
 /** DEFAULT_LEASE_MS: a site is Unknown after 40 s without a heartbeat (kubelet and Karmada use the same lease). */
 export const DEFAULT_LEASE_MS = 40_000;
@@ -257,11 +258,3 @@ function parseTime(s: string | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** formatDuration renders milliseconds for messages: "40s", "5m", "1m30s", "500ms". */
-export function formatDuration(ms: number): string {
-  if (ms < 1000 || ms % 1000 !== 0) return `${ms}ms`;
-  const s = ms / 1000;
-  const m = Math.floor(s / 60);
-  if (m === 0) return `${s}s`;
-  return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
-}

@@ -6,18 +6,52 @@
 import { mergePromised } from '../../placement/promised.ts';
 import type { PromisedCapacity } from '../../placement/snapshot.ts';
 
+/**
+ * DEFAULT_SETTLE_MS is how long a promise outlives the first sight of the workload's pods at the site: the agent
+ * reports the new allocation within a second or two (it sends a delta on every change), and the operator writes it to
+ * the Site's status; until then the hub's view does not show it. Holding a little longer only counts the capacity
+ * twice for a moment (conservative); releasing early could give the same devices to two workloads.
+ */
+export const DEFAULT_SETTLE_MS = 5_000;
+
 /** PromisedCapacityTracker holds, per workload key, the capacity its placement was promised. */
 export class PromisedCapacityTracker {
   readonly #held = new Map<string, PromisedCapacity>();
+  readonly #visibleSince = new Map<string, number>();
+  readonly #settleMs: number;
 
-  /** hold records what `key` was promised, replacing anything it held before. */
-  hold(key: string, promised: PromisedCapacity): void {
-    this.#held.set(key, promised);
+  constructor(options: { settleMs?: number } = {}) {
+    this.#settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
   }
 
-  /** release drops what `key` held: its pods are visible at the site, or it no longer needs them. */
+  /**
+   * hold records what `key` was promised, replacing anything it held before. Call it in the same synchronous step
+   * as the decision (before any await): concurrent reconciles must see it at once, or two decisions made side by side
+   * would both count the same free devices.
+   */
+  hold(key: string, promised: PromisedCapacity): void {
+    this.#held.set(key, promised);
+    this.#visibleSince.delete(key);
+  }
+
+  /** release drops what `key` held: it no longer needs the capacity (finished, suspended, deleted, re-placed). */
   release(key: string): boolean {
+    this.#visibleSince.delete(key);
     return this.#held.delete(key);
+  }
+
+  /**
+   * releaseWhenSettled is called while the workload's pods are visible at its site; the promise is dropped once they
+   * have been visible for the settle time, by which the site's reported allocation includes them (DEFAULT_SETTLE_MS).
+   */
+  releaseWhenSettled(key: string, now: number): boolean {
+    if (!this.#held.has(key)) return false;
+    const since = this.#visibleSince.get(key);
+    if (since === undefined) {
+      this.#visibleSince.set(key, now);
+      return false;
+    }
+    return now - since >= this.#settleMs ? this.release(key) : false;
   }
 
   /** holds says whether `key` holds a promise. */

@@ -141,8 +141,15 @@ export class TrainingJobReconciler implements Reconciler {
       pool: outcome.pool,
       ...(outcome.acceleratorResource !== undefined && { acceleratorResource: outcome.acceleratorResource }),
     };
-    const written = await this.#write(tj, this.#next(working, { kind: 'Placed', decision, record: outcome.record }));
+    // Hold before the first await, so a decision made concurrently for another job already counts this one.
     this.#promised.hold(pass.key, outcome.promised);
+    let written: TrainingJob;
+    try {
+      written = await this.#write(tj, this.#next(working, { kind: 'Placed', decision, record: outcome.record }));
+    } catch (err: unknown) {
+      this.#promised.release(pass.key);
+      throw err;
+    }
     pass.log.info({ site: decision.site, variant: decision.variant, pool: decision.pool, epoch: decision.epoch }, 'placed');
     this.#event(written, 'Normal', EventReason.Placed, outcome.record.message ?? `placed on ${decision.site}`);
     const site = this.#site(decision.site);
@@ -208,7 +215,8 @@ export class TrainingJobReconciler implements Reconciler {
 
     // 4. Mirror.
     const next = this.#next(tj, { kind: 'Observed', job });
-    if (podsVisible(job) || isTerminal(next.phase)) this.#promised.release(pass.key);
+    if (isTerminal(next.phase)) this.#promised.release(pass.key);
+    else if (podsVisible(job)) this.#promised.releaseWhenSettled(pass.key, this.#o.clock.now());
     const written = await this.#write(tj, next);
     this.#announce(written, tj.status?.phase, next.phase, siteName);
     return isTerminal(next.phase) ? {} : { requeueAfter: this.#pollMs };

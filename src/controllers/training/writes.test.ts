@@ -90,6 +90,21 @@ describe('PromisedCapacityTracker', () => {
     t.release('b');
     expect(t.total()).toEqual({ guizhou: { npu: { 'huawei.com/Ascend910': 16, cpu: 128 } } });
   });
+
+  it('keeps a promise until the pods have been visible for the settle time, so the site report has caught up', () => {
+    const t = new PromisedCapacityTracker({ settleMs: 5000 });
+    t.hold('a', { guizhou: { npu: { 'huawei.com/Ascend910': 16 } } });
+    expect(t.releaseWhenSettled('a', 1000)).toBe(false); // first sight of the pods
+    expect(t.releaseWhenSettled('a', 5999)).toBe(false);
+    expect(t.holds('a')).toBe(true);
+    expect(t.releaseWhenSettled('a', 6000)).toBe(true);
+    expect(t.total()).toEqual({});
+    // A new placement of the same workload starts the wait over.
+    t.hold('a', { guizhou: { npu: { 'huawei.com/Ascend910': 8 } } });
+    expect(t.releaseWhenSettled('a', 7000)).toBe(false);
+    expect(t.releaseWhenSettled('a', 11_999)).toBe(false);
+    expect(t.releaseWhenSettled('a', 12_000)).toBe(true);
+  });
 });
 
 describe('waitsForSite', () => {
