@@ -10,7 +10,8 @@ import { writeLabCertificates } from '../agent/certs.ts';
 import type { SiteName } from '../agent/wire/identity.ts';
 import type { Site } from '../api/generated/types.ts';
 import { GROUP, Plural, VERSION } from '../api/names.ts';
-import { findBinary, findKwokStages, type BinaryEnv } from './binaries.ts';
+import { ConfigError } from '../api/yaml-source.ts';
+import { findBinary, findKwokStages, MissingBinaryError, type BinaryEnv } from './binaries.ts';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs, schedulerArgs } from './components.ts';
 import { kubeconfigYaml, newToken, writeServiceAccountKey, writeTokenFile } from './credentials.ts';
 import { toApiError } from '../clusters/errors.ts';
@@ -94,7 +95,10 @@ export class Supervisor {
     });
     const started = this.#start().then(
       () => undefined,
-      (err: unknown) => (err instanceof StartError ? err.message : `unexpected error: ${err instanceof Error ? err.stack : String(err)}`),
+      (err: unknown) =>
+        err instanceof StartError || err instanceof MissingBinaryError || err instanceof ConfigError
+          ? err.message
+          : `unexpected error: ${err instanceof Error ? err.stack : String(err)}`,
     );
     const first = await Promise.race([started.then((e) => ({ kind: 'started' as const, error: e })), stopped.then((why) => ({ kind: 'stop' as const, why }))]);
     if (first.kind === 'started' && first.error !== undefined) {
@@ -193,12 +197,12 @@ export class Supervisor {
       throw new StartError(`setting up the hub failed: ${toApiError(err).message}; log: ${join(hub.dir, '..', '..', 'logs', 'hub-kube-apiserver.log')}`);
     }
     // 7. Suanwang itself: the operator on the hub, an agent and a node reporter per site, over mTLS.
-    if (o.federation) await this.#startFederation(topo, hub, clusters, stages);
+    if (o.federation) await this.#startFederation(topo, hub, clusters);
     this.#update({ phase: 'Ready', readyAt: new Date().toISOString() });
     this.#progress('lab ready');
   }
 
-  async #startFederation(topo: Topology, hub: ClusterRuntime, clusters: readonly ClusterRuntime[], _stages: string): Promise<void> {
+  async #startFederation(topo: Topology, hub: ClusterRuntime, clusters: readonly ClusterRuntime[]): Promise<void> {
     const o = this.#o;
     const tlsDir = join(o.dir, 'certs');
     const siteNames = topo.sites.map((s) => s.name);
@@ -286,6 +290,8 @@ export class Supervisor {
   }
 
   #spawn(name: string, cluster: string, bin: string, args: string[]): Component {
+    // A stop that arrives mid-start must not be followed by new processes nobody would stop.
+    if (this.#stopping) throw new StartError(`not starting ${name} (${cluster}): the lab is stopping`);
     const log = join(this.#o.dir, 'logs', `${cluster}-${name}.log`);
     const c = new Component(name, cluster, bin, args, log, this.#o.env);
     this.#specs.set(`${cluster}/${name}`, { bin, args });
