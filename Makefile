@@ -7,6 +7,9 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 NODE_DIR := $(shell scripts/setup-node.sh)
+ifeq ($(NODE_DIR),)
+$(error Node.js 24 could not be set up (scripts/setup-node.sh printed the reason above); nothing else can run without it)
+endif
 export PATH := $(NODE_DIR):$(PATH)
 LAB_DIR ?= .lab
 TOPOLOGY ?= examples/lab/default.yaml
