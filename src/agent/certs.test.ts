@@ -130,6 +130,17 @@ describe('suanwang certs', () => {
     expect(t.errLines.join('\n')).toMatch(want);
   });
 
+  it('refuses a folder holding half a CA instead of replacing the certificate peers trust (exit 1)', async () => {
+    const dir = tempDir();
+    expect(await certsCommand(['--dir', dir, '--site', 'a'], io())).toBe(0);
+    const caCrt = read(dir, 'ca.crt');
+    rmSync(join(dir, 'ca.key'));
+    const t = io();
+    expect(await certsCommand(['--dir', dir, '--site', 'b'], t)).toBe(1);
+    expect(t.errLines.join('\n')).toMatch(/ca\.crt without ca\.key/);
+    expect(read(dir, 'ca.crt')).toBe(caCrt);
+  });
+
   it('prints help', async () => {
     const t = io();
     expect(await certsCommand(['--help'], t)).toBe(0);

@@ -156,7 +156,8 @@ export interface LabCertificatesResult {
 
 /**
  * writeLabCertificates fills `dir` with ca.crt/ca.key, server.crt/server.key and <site>.crt/<site>.key. An existing
- * CA in the folder is reused, so adding a site later keeps every certificate issued before valid. Keys are 0600.
+ * CA in the folder is reused, so adding a site later keeps every certificate issued before valid; a folder with only
+ * one of ca.crt and ca.key is refused. Keys are 0600.
  */
 export async function writeLabCertificates(
   dir: string,
@@ -176,6 +177,10 @@ export async function writeLabCertificates(
   const caCrt = join(dir, 'ca.crt');
   const caKey = join(dir, 'ca.key');
   const reusedCa = existsSync(caCrt) && existsSync(caKey);
+  // Half a CA is not "no CA": minting a new one would overwrite the certificate that peers already trust.
+  if (!reusedCa && (existsSync(caCrt) || existsSync(caKey))) {
+    throw new Error(`${dir} holds ${existsSync(caCrt) ? 'ca.crt without ca.key' : 'ca.key without ca.crt'}; restore the missing file or remove both to mint a new CA`);
+  }
   const ca = reusedCa ? await loadCa({ certPem: await readFile(caCrt, 'utf8'), keyPem: await readFile(caKey, 'utf8') }) : await createCa(req);
   if (!reusedCa) await write('ca', ca);
   await write('server', await issueServerCertificate(ca, req.serverNames, req));

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
-import { REPO_ROOT } from './generate.ts';
+import { REPO_ROOT, YAML_DUMP_OPTIONS } from './generate.ts';
 
 /** CRD_SOURCE_DIR is the folder of generated CRDs, relative to the repository root. */
 export const CRD_SOURCE_DIR = 'crds';
@@ -22,8 +22,6 @@ export const STALE_MESSAGE = `${CHART_CRD_DIR} is stale: run make chart-crds`;
  * one of them would render the key twice, which Helm rejects, so renderChartCrd refuses it up front.
  */
 export const CHART_OWNED_LABELS: readonly string[] = ['helm.sh/chart', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/version'];
-
-const DUMP_OPTIONS = { sortKeys: true, noRefs: true, lineWidth: 120, quotingType: '"' } as const;
 
 interface SourceCrd {
   readonly apiVersion: string;
@@ -80,8 +78,8 @@ export function renderChartCrd(sourcePath: string, crd: unknown): string {
   if (clash.length > 0) throw new Error(`${sourcePath}: labels ${clash.join(', ')} are set by the chart`);
   const labelLines = Object.keys(labels)
     .sort()
-    .map((k) => `    ${dump({ [k]: labels[k] }, DUMP_OPTIONS).trimEnd()}`);
-  const spec = indent(dump(crd.spec, DUMP_OPTIONS).trimEnd(), 2);
+    .map((k) => `    ${dump({ [k]: labels[k] }, YAML_DUMP_OPTIONS).trimEnd()}`);
+  const spec = indent(dump(crd.spec, YAML_DUMP_OPTIONS).trimEnd(), 2);
   return [
     '{{- if .Values.crds.enabled }}',
     `# generated from ${sourcePath} by src/api/chart-crds.ts (make chart-crds); do not edit`,

@@ -5,12 +5,14 @@
 import { parseQuantity } from './quantity.ts';
 import { ConfigError, type ConfigIssue, type PathSegment, type YamlSource } from './yaml-source.ts';
 
+/** Obj is a parsed YAML mapping. */
 export type Obj = Record<string, unknown>;
 type Path = readonly PathSegment[];
 
 /** DNS1123_LABEL is the Kubernetes name rule for labels and most object names. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/** FieldReader reads typed fields out of one YamlSource and collects an issue per bad field (see the module comment). */
 export class FieldReader {
   readonly issues: ConfigIssue[] = [];
   readonly #src: YamlSource;

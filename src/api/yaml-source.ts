@@ -4,7 +4,7 @@
  * It uses the `yaml` package because it keeps source positions for every node, which js-yaml does not expose.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 
 /** ConfigIssue is one problem found in a config file. */
 export interface ConfigIssue {
@@ -88,7 +88,7 @@ export class YamlSource {
     for (let n = path.length; n >= 0; n--) {
       const node: unknown = n === 0 ? this.#doc.contents : this.#doc.getIn(path.slice(0, n), true);
       const range = (node as { range?: [number, number, number] } | undefined)?.range;
-      if ((isMap(node) || isSeq(node) || range) && range) return this.#lines.linePos(range[0]).line;
+      if (range) return this.#lines.linePos(range[0]).line;
     }
     return undefined;
   }

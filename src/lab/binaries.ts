@@ -7,7 +7,9 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+/** COMPONENT_BINARIES are the binaries every lab runs. */
 export const COMPONENT_BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
+/** ComponentBinary names a binary findBinary looks for (helm is used by chart tests only). */
 export type ComponentBinary = (typeof COMPONENT_BINARIES)[number] | 'helm';
 
 /** REPO_ROOT is the checkout this module belongs to. */
@@ -23,6 +25,7 @@ export function pinnedVersions(): Readonly<Record<string, string>> {
   return out;
 }
 
+/** BinaryEnv is the part of the environment that says where binaries are. */
 export interface BinaryEnv {
   readonly SUANWANG_BIN_DIR?: string | undefined;
   readonly KUBEBUILDER_ASSETS?: string | undefined;
@@ -35,6 +38,7 @@ export function cacheBinDir(env: BinaryEnv): string {
   return join(cache, 'bin', `v${pinnedVersions()['KUBERNETES_VERSION'] ?? 'unknown'}`);
 }
 
+/** MissingBinaryError: a binary is in none of the places findBinary looks. */
 export class MissingBinaryError extends Error {
   readonly code = 'MissingBinary';
 }

@@ -6,12 +6,14 @@
  */
 import { join } from 'node:path';
 
+/** EtcdParams place the lab's one etcd. */
 export interface EtcdParams {
   readonly dataDir: string;
   readonly clientPort: number;
   readonly peerPort: number;
 }
 
+/** etcdArgs is etcd's command line: a single member on loopback, without fsync. */
 export function etcdArgs(p: EtcdParams): string[] {
   const client = `http://127.0.0.1:${p.clientPort}`;
   const peer = `http://127.0.0.1:${p.peerPort}`;
@@ -31,6 +33,7 @@ export function etcdArgs(p: EtcdParams): string[] {
   ];
 }
 
+/** ApiserverParams place one cluster's kube-apiserver. */
 export interface ApiserverParams {
   readonly cluster: string;
   readonly etcdUrl: string;
@@ -40,6 +43,7 @@ export interface ApiserverParams {
   readonly tokenFile: string;
 }
 
+/** apiserverArgs is one cluster's kube-apiserver command line, under its own etcd prefix. */
 export function apiserverArgs(p: ApiserverParams): string[] {
   return [
     `--etcd-servers=${p.etcdUrl}`,
@@ -73,6 +77,7 @@ const HUB_CONTROLLERS = [
   'replicaset-controller',
 ];
 
+/** ControllerManagerParams configure one cluster's kube-controller-manager. */
 export interface ControllerManagerParams {
   readonly role: 'hub' | 'site';
   readonly kubeconfig: string;
@@ -80,13 +85,25 @@ export interface ControllerManagerParams {
   readonly rootCa: string;
 }
 
-export function controllerManagerArgs(p: ControllerManagerParams): string[] {
+/**
+ * controlPlaneClientArgs are the flags kube-controller-manager and kube-scheduler share: one kubeconfig for the
+ * apiserver and for delegated authentication and authorisation of their own endpoints, no leader election (one
+ * replica), and a loopback-only endpoint.
+ */
+function controlPlaneClientArgs(kubeconfig: string): string[] {
   return [
-    `--kubeconfig=${p.kubeconfig}`,
-    `--authentication-kubeconfig=${p.kubeconfig}`,
-    `--authorization-kubeconfig=${p.kubeconfig}`,
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
     '--leader-elect=false',
     '--bind-address=127.0.0.1',
+  ];
+}
+
+/** controllerManagerArgs is kube-controller-manager's command line: every controller on sites, HUB_CONTROLLERS on the hub. */
+export function controllerManagerArgs(p: ControllerManagerParams): string[] {
+  return [
+    ...controlPlaneClientArgs(p.kubeconfig),
     '--secure-port=0',
     `--service-account-private-key-file=${p.saKey}`,
     `--root-ca-file=${p.rootCa}`,
@@ -99,23 +116,22 @@ export function controllerManagerArgs(p: ControllerManagerParams): string[] {
   ];
 }
 
+/** SchedulerParams configure one site's kube-scheduler. */
 export interface SchedulerParams {
   readonly kubeconfig: string;
   readonly port: number;
 }
 
+/** schedulerArgs is kube-scheduler's command line. */
 export function schedulerArgs(p: SchedulerParams): string[] {
   return [
-    `--kubeconfig=${p.kubeconfig}`,
-    `--authentication-kubeconfig=${p.kubeconfig}`,
-    `--authorization-kubeconfig=${p.kubeconfig}`,
-    '--leader-elect=false',
-    '--bind-address=127.0.0.1',
+    ...controlPlaneClientArgs(p.kubeconfig),
     `--secure-port=${p.port}`,
     '-v=1',
   ];
 }
 
+/** KwokParams configure one site's kwok. */
 export interface KwokParams {
   readonly kubeconfig: string;
   readonly stages: string;
@@ -125,6 +141,7 @@ export interface KwokParams {
 /** KWOK_NODE_ANNOTATION marks the Nodes a site's kwok manages. */
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 
+/** kwokArgs is kwok's command line: it manages only the Nodes the lab annotated, with the lab's stages. */
 export function kwokArgs(p: KwokParams): string[] {
   return [
     `--kubeconfig=${p.kubeconfig}`,

@@ -5,6 +5,7 @@
  */
 import { createServer, request, type Server } from 'node:http';
 
+/** ComponentControl is what the control endpoint calls: the supervisor's stop and start of one component. */
 export interface ComponentControl {
   stop(name: string, cluster: string): Promise<number>;
   start(name: string, cluster: string): Promise<number>;

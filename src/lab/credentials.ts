@@ -23,6 +23,7 @@ export function writeTokenFile(path: string, token: string): void {
   writeFileSync(path, `${token},suanwang-lab-admin,suanwang-lab-admin,"system:masters"\n`, { mode: 0o600 });
 }
 
+/** KubeconfigParams are what a lab kubeconfig holds: the server, the CA it trusts and the admin token. */
 export interface KubeconfigParams {
   readonly cluster: string;
   readonly server: string;

@@ -8,20 +8,24 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { simulateReport, type InjectedFaults } from '../agent/devices/simulated.ts';
+import { parseFaultsFile } from '../agent/site/faults-file.ts';
 import { isNotFound } from '../clusters/errors.ts';
 import { faultsFile } from './federation.ts';
 import { labNode } from './nodes.ts';
 import { readState } from './state.ts';
 import { loadTopology, nodeName, type LabPool, type LabSite } from './topology.ts';
 
+/** FaultSpec is one fault `lab fault` injects. */
 export type FaultSpec =
   | { readonly kind: 'xid'; readonly node: string; readonly device: number; readonly xid: number }
   | { readonly kind: 'ascend-critical'; readonly node: string; readonly device: number }
   | { readonly kind: 'ecc'; readonly node: string; readonly device: number; readonly count: number }
   | { readonly kind: 'node-lost'; readonly node: string };
 
+/** FaultsByNode is a site's fault file as a record by node name. */
 export type FaultsByNode = Record<string, InjectedFaults>;
 
+/** FaultError: a fault that cannot be injected or cleared as asked (no such lab, site, node or device). */
 export class FaultError extends Error {
   readonly code = 'InvalidFault';
 }
@@ -48,10 +52,15 @@ function findNode(site: LabSite, node: string): { pool: LabPool; index: number }
   throw new FaultError(`no node "${node}" in site ${site.name}`);
 }
 
-/** readFaults returns the faults injected into a site (empty when none). */
+/**
+ * readFaults returns the faults injected into a site (empty when none), parsed as strictly as the node reporter reads
+ * them (faults-file.ts), so an edit that the reporter would refuse is refused here too instead of being built on.
+ */
 export function readFaults(file: string): FaultsByNode {
   if (!existsSync(file)) return {};
-  return JSON.parse(readFileSync(file, 'utf8')) as FaultsByNode;
+  const parsed = parseFaultsFile(readFileSync(file, 'utf8'));
+  if (!parsed.ok) throw new FaultError(`${file}: ${parsed.error}; fix it, or clear every fault of the site (lab fault --site S --clear)`);
+  return Object.fromEntries(parsed.value);
 }
 
 function writeFaults(file: string, faults: FaultsByNode): void {
@@ -94,9 +103,9 @@ export async function injectFault(dir: string, siteName: string, spec: FaultSpec
 /** clearFaults removes a site's faults (one node's, or all) and re-registers any lost node of the topology. */
 export async function clearFaults(dir: string, siteName: string, node?: string): Promise<string[]> {
   const ctx = context(dir, siteName);
-  const all = readFaults(ctx.file);
   if (node !== undefined) findNode(ctx.site, node);
-  const kept = node === undefined ? {} : Object.fromEntries(Object.entries(all).filter(([n]) => n !== node));
+  // Clearing every node needs nothing from the file, so it also repairs a file that no longer parses.
+  const kept = node === undefined ? {} : Object.fromEntries(Object.entries(readFaults(ctx.file)).filter(([n]) => n !== node));
   writeFaults(ctx.file, kept);
   const api = coreApi(ctx.kubeconfig);
   const restored: string[] = [];

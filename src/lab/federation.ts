@@ -21,6 +21,7 @@ export interface FederationTiming {
 /** DEFAULT_TIMING is the product default: 10 s heartbeats, a 40 s lease, 1 min grace; lab reporters sample every 5 s. */
 export const DEFAULT_TIMING: FederationTiming = { heartbeatIntervalMs: 10_000, leaseMs: 40_000, reporterIntervalMs: 5_000, siteLostGraceMs: 60_000 };
 
+/** operatorArgs is the lab operator's command line (after the Node binary). */
 export function operatorArgs(p: { kubeconfig: string; port: number; tlsDir: string; timing: FederationTiming }): string[] {
   return [
     SUANWANG_BIN,
@@ -34,10 +35,12 @@ export function operatorArgs(p: { kubeconfig: string; port: number; tlsDir: stri
   ];
 }
 
+/** agentArgs is one site agent's command line (after the Node binary). */
 export function agentArgs(p: { site: string; kubeconfig: string; operatorPort: number; tlsDir: string }): string[] {
   return [SUANWANG_BIN, 'agent', `--site=${p.site}`, `--kubeconfig=${p.kubeconfig}`, `--operator=127.0.0.1:${p.operatorPort}`, `--tls-dir=${p.tlsDir}`];
 }
 
+/** nodeReporterArgs is one site's simulated node reporter's command line (after the Node binary). */
 export function nodeReporterArgs(p: { site: string; kubeconfig: string; topology: string; faults: string; timing: FederationTiming }): string[] {
   return [
     SUANWANG_BIN,

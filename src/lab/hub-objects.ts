@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiextensionsV1Api, loadAllYaml, type KubeConfig, type KubernetesObject, type V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { API_VERSION, SYSTEM_NAMESPACE } from '../api/names.ts';
+import { API_VERSION, ConnectionMode, Kind, KUBECONFIG_SECRET_KEY, LABEL_SITE, siteKubeconfigSecretName, SYSTEM_NAMESPACE } from '../api/names.ts';
+import { productLabelValue } from '../api/vendors.ts';
 import type { Site } from '../api/generated/types.ts';
 import { applyObject } from '../clusters/apply.ts';
 import { REPO_ROOT } from './binaries.ts';
@@ -14,27 +15,25 @@ import type { LabSite } from './topology.ts';
 
 const FIELD_MANAGER = 'suanwang-lab';
 
-/** siteSecretName is the conventional name of a site's kubeconfig Secret. */
-export function siteSecretName(site: string): string {
-  return `site-${site}-kubeconfig`;
-}
-
 /** labSiteObject is the Site a lab site registers as: placement metadata, connection and prices from the topology. */
 export function labSiteObject(site: LabSite): Site {
   const prices = new Map<string, number>();
   for (const p of site.pools) {
-    if (p.accelerator?.pricePerHour !== undefined) prices.set(p.accelerator.model.replace(/[^A-Za-z0-9._-]/g, '-'), p.accelerator.pricePerHour);
+    if (p.accelerator?.pricePerHour !== undefined) prices.set(productLabelValue(p.accelerator.model), p.accelerator.pricePerHour);
   }
   return {
     apiVersion: API_VERSION,
-    kind: 'Site',
+    kind: Kind.Site,
     metadata: { name: site.name, labels: { 'suanwang.io/lab': 'true' } },
     spec: {
       region: site.region,
       ...(site.zone ? { zone: site.zone } : {}),
       provider: site.provider,
       labels: { ...site.labels },
-      connection: { mode: 'Push', kubeconfigSecretRef: { name: siteSecretName(site.name), namespace: SYSTEM_NAMESPACE, key: 'kubeconfig' } },
+      connection: {
+        mode: ConnectionMode.Push,
+        kubeconfigSecretRef: { name: siteKubeconfigSecretName(site.name), namespace: SYSTEM_NAMESPACE, key: KUBECONFIG_SECRET_KEY },
+      },
       pricing: { currency: site.currency, accelerators: [...prices].sort(([a], [b]) => a.localeCompare(b)).map(([model, pricePerHour]) => ({ model, pricePerHour })) },
     },
   };
@@ -70,9 +69,9 @@ export async function registerSites(hub: KubeConfig, sites: ReadonlyArray<{ site
     const secret = {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: siteSecretName(site.name), namespace: SYSTEM_NAMESPACE, labels: { 'suanwang.io/site': site.name } },
+      metadata: { name: siteKubeconfigSecretName(site.name), namespace: SYSTEM_NAMESPACE, labels: { [LABEL_SITE]: site.name } },
       type: 'Opaque',
-      stringData: { kubeconfig: readFileSync(kubeconfig, 'utf8') },
+      stringData: { [KUBECONFIG_SECRET_KEY]: readFileSync(kubeconfig, 'utf8') },
     };
     await applyObject(hub, secret, FIELD_MANAGER);
     await applyObject(hub, labSiteObject(site) as unknown as KubernetesObject, FIELD_MANAGER);

@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dump, loadAll } from 'js-yaml';
 
+/** POD_COMPLETE_DELAY_ANNOTATION sets how long kwok keeps one pod Running (a Go duration). */
 export const POD_COMPLETE_DELAY_ANNOTATION = 'pod-complete.stage.kwok.x-k8s.io/delay';
 
 interface Stage {

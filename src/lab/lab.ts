@@ -6,12 +6,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isAlive, killGroup, tailOf } from './processes.ts';
+import { isAlive, killGroup, killPid, tailOf } from './processes.ts';
 import { callControl } from './control-server.ts';
 import type { FederationTiming } from './federation.ts';
-import { readState, type LabState } from './state.ts';
+import { foreignEntries, readState, removeLabDir, type LabState } from './state.ts';
 import { loadTopology } from './topology.ts';
 
+/** StartLabOptions configure startLab. */
 export interface StartLabOptions {
   readonly topologyFile: string;
   readonly dir: string;
@@ -43,7 +44,14 @@ export async function startLab(o: StartLabOptions): Promise<LabState> {
   if (existing && isAlive(existing.supervisorPid) && existing.phase !== 'Failed' && existing.phase !== 'Stopped') {
     throw new LabStartError(`a lab is already running in ${dir} (supervisor pid ${existing.supervisorPid}); run 'suanwang lab down --dir ${o.dir}' first`);
   }
-  if (existsSync(dir)) await stopLab(dir);
+  if (existsSync(dir)) {
+    // The directory is removed on `lab down`: refuse one that holds anything a lab did not write.
+    const foreign = foreignEntries(dir);
+    if (foreign.length > 0) {
+      throw new LabStartError(`${dir} is not a lab directory (it holds ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}); use a new or empty directory`);
+    }
+    await stopLab(dir);
+  }
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const supervisorLog = join(dir, 'logs', 'supervisor.log');
   const fd = openSync(supervisorLog, 'a');
@@ -86,6 +94,7 @@ export async function startLab(o: StartLabOptions): Promise<LabState> {
   }
 }
 
+/** StopResult lists the recorded pids stopLab saw end and those still alive after SIGKILL. */
 export interface StopResult {
   readonly stopped: readonly number[];
   readonly stillAlive: readonly number[];
@@ -93,25 +102,26 @@ export interface StopResult {
 
 /**
  * stopLab stops the supervisor (which stops its components in order), then kills whatever is left of the process
- * group, checks every recorded pid is gone, and removes dir (logs stay when keepLogs is set).
+ * group, checks every recorded pid is gone, and removes what the lab wrote into dir, then dir once it is empty (logs
+ * stay when keepLogs is set).
  */
 export async function stopLab(dir: string, opts: { keepLogs?: boolean } = {}): Promise<StopResult> {
   const st = readState(dir);
   const pids = st ? [st.supervisorPid, ...st.components.map((c) => c.pid)] : [];
   if (st) {
     if (isAlive(st.supervisorPid)) {
-      process.kill(st.supervisorPid, 'SIGTERM');
+      killPid(st.supervisorPid, 'SIGTERM');
       await waitGone([st.supervisorPid], 40_000);
     }
     killGroup(st.supervisorPid, 'SIGKILL');
-    for (const c of st.components) if (isAlive(c.pid)) process.kill(c.pid, 'SIGKILL');
+    for (const c of st.components) killPid(c.pid, 'SIGKILL');
     await waitGone(pids, 5_000);
   }
   const stillAlive = pids.filter(isAlive);
   if (opts.keepLogs) {
     for (const entry of ['clusters', 'etcd', 'lab.json', 'kwok-stages.yaml']) rmSync(join(dir, entry), { recursive: true, force: true });
   } else {
-    rmSync(dir, { recursive: true, force: true });
+    removeLabDir(dir);
   }
   return { stopped: pids.filter((p) => !stillAlive.includes(p)), stillAlive };
 }
@@ -121,6 +131,7 @@ async function waitGone(pids: readonly number[], timeoutMs: number): Promise<voi
   while (pids.some(isAlive) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
+/** LabStatus is a lab's state file with which of its processes are alive. */
 export interface LabStatus {
   readonly state: LabState;
   readonly running: boolean;

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 
+/** ExitInfo is how a component's process ended. */
 export interface ExitInfo {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -33,19 +34,21 @@ export class Component {
     } finally {
       closeSync(fd);
     }
-    if (this.#child.pid === undefined) throw new Error(`could not start ${name} (${bin})`);
-    this.pid = this.#child.pid;
+    // Listen before anything can throw: a spawn error (ENOENT, EACCES) is emitted on the next tick, and an 'error'
+    // nobody listens to would crash the supervisor instead of failing this one component.
     this.exited = new Promise((resolve) => {
       this.#child.once('exit', (code, signal) => {
         this.#exit = { code, signal };
         resolve(this.#exit);
       });
-      // A spawn error (ENOENT, EACCES) also ends the process as far as the lab is concerned.
+      // A spawn error also ends the process as far as the lab is concerned.
       this.#child.once('error', () => {
         this.#exit ??= { code: 127, signal: null };
         resolve(this.#exit);
       });
     });
+    if (this.#child.pid === undefined) throw new Error(`could not start ${name} (${bin})`);
+    this.pid = this.#child.pid;
   }
 
   /** exitInfo is set once the process has ended. */
@@ -89,8 +92,16 @@ export function isAlive(pid: number): boolean {
 
 /** killGroup signals a whole process group; a group that is already gone is not an error. */
 export function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  killPid(-pgid, signal);
+}
+
+/**
+ * killPid signals one process (a negative pid: a group); one that ended between an isAlive check and the signal is
+ * not an error, so a lab that is stopping anyway does not make `lab down` throw half way.
+ */
+export function killPid(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pgid, signal);
+    process.kill(pid, signal);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }

@@ -7,6 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 
+/** ProbeTarget is an HTTP(S) health endpoint and how to trust and authenticate to it. */
 export interface ProbeTarget {
   readonly url: string;
   readonly ca?: string | undefined;

@@ -2,11 +2,13 @@
  * The lab's state file (<dir>/lab.json): written by the supervisor as it starts components, read by
  * `lab up` (progress and readiness), `lab status` and `lab down`. It records every pid so nothing is orphaned.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** LabPhase is where a lab is in its life. */
 export type LabPhase = 'Starting' | 'Ready' | 'Failed' | 'Stopping' | 'Stopped';
 
+/** ComponentState records one process of the lab. */
 export interface ComponentState {
   readonly name: string;
   readonly cluster: string;
@@ -15,6 +17,7 @@ export interface ComponentState {
   readonly args: readonly string[];
 }
 
+/** ClusterState records one cluster of the lab and how to reach it. */
 export interface ClusterState {
   readonly name: string;
   readonly role: 'hub' | 'site';
@@ -25,6 +28,7 @@ export interface ClusterState {
   readonly pools?: ReadonlyArray<{ name: string; nodes: number; cpu: number; memory: number; accelerator?: string }>;
 }
 
+/** LabState is the content of <dir>/lab.json. */
 export interface LabState {
   readonly dir: string;
   readonly topology: string;
@@ -45,6 +49,7 @@ export interface LabState {
   readonly components: readonly ComponentState[];
 }
 
+/** STATE_FILE is the state file's name inside the lab directory. */
 export const STATE_FILE = 'lab.json';
 
 /** readState returns the lab state in dir, or undefined when there is none (or it is unreadable). */
@@ -63,4 +68,29 @@ export function writeState(state: LabState): void {
   const p = join(state.dir, STATE_FILE);
   writeFileSync(`${p}.tmp`, JSON.stringify(state, null, 2));
   renameSync(`${p}.tmp`, p);
+}
+
+/**
+ * LAB_ENTRY matches the names a lab writes into its directory: the state file, logs, cluster and etcd data,
+ * certificates, fault files, kwok stages and one kubeconfig per cluster. Anything else in the directory is not the
+ * lab's, and no lab command removes it.
+ */
+export const LAB_ENTRY = /^(?:lab\.json(?:\.tmp)?|logs|clusters|etcd|certs|faults|kwok-stages\.yaml|[a-z0-9-]+\.kubeconfig)$/;
+
+/** foreignEntries lists what dir holds that no lab wrote (sorted); empty when dir does not exist. */
+export function foreignEntries(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((e) => !LAB_ENTRY.test(e))
+    .sort();
+}
+
+/**
+ * removeLabDir removes what a lab wrote into dir (LAB_ENTRY), and dir itself once nothing else is left in it, so
+ * `lab down --dir` pointed at the wrong folder cannot delete somebody's files.
+ */
+export function removeLabDir(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const e of readdirSync(dir)) if (LAB_ENTRY.test(e)) rmSync(join(dir, e), { recursive: true, force: true });
+  if (readdirSync(dir).length === 0) rmdirSync(dir);
 }

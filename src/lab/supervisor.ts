@@ -3,7 +3,7 @@
  * and stops them all when told to (SIGTERM/SIGINT), when its owner process dies (a test run that crashed), or
  * when start-up fails. It leads its own process group, so the components share a group `lab down` can end.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { writeLabCertificates } from '../agent/certs.ts';
@@ -23,9 +23,10 @@ import { countReadyNodes, registerNodes } from './nodes.ts';
 import { freePorts } from './ports.ts';
 import { Component, isAlive } from './processes.ts';
 import { probe, tcpOpen, waitFor } from './readiness.ts';
-import { writeState, type ClusterState, type LabState } from './state.ts';
+import { removeLabDir, writeState, type ClusterState, type LabState } from './state.ts';
 import { loadTopology, type LabSite, type Topology } from './topology.ts';
 
+/** SupervisorOptions are the supervisor's command-line arguments, parsed (supervisor-main.ts). */
 export interface SupervisorOptions {
   readonly dir: string;
   readonly topologyFile: string;
@@ -123,7 +124,7 @@ export class Supervisor {
     this.#update({ phase: 'Stopping' });
     await this.#stopAll();
     this.#update({ phase: 'Stopped' });
-    if (removeDir) rmSync(this.#o.dir, { recursive: true, force: true });
+    if (removeDir) removeLabDir(this.#o.dir);
   }
 
   // #start is the start-up pipeline; each step fails with a StartError naming the component and its log.
@@ -198,6 +199,9 @@ export class Supervisor {
     }
     // 7. Suanwang itself: the operator on the hub, an agent and a node reporter per site, over mTLS.
     if (o.federation) await this.#startFederation(topo, hub, clusters);
+    // A stop that arrived during the last wait must not be followed by 'Ready': `lab up` would return a lab that is
+    // being torn down.
+    if (this.#stopping) throw new StartError('the lab is stopping');
     this.#update({ phase: 'Ready', readyAt: new Date().toISOString() });
     this.#progress('lab ready');
   }

@@ -75,6 +75,11 @@ describe('topology', () => {
     { name: 'missing region', text: SITE.replace('    region: r1\n', ''), want: /^topo\.yaml:4: sites\[0\]\.region: is required/ },
     { name: 'no sites', text: 'sites: []\n', want: /^topo\.yaml:1: sites: must not be empty/ },
     { name: 'bad architecture', text: SITE.replace('cpu: 32', 'cpu: 32\n        architecture: riscv'), want: /architecture: must be one of amd64, arm64, got "riscv"/ },
+    {
+      name: 'unknown precision',
+      text: SITE.replace('memoryGiB: 80 }', 'memoryGiB: 80, precisions: [fp8, FP16] }'),
+      want: /^topo\.yaml:11: sites\[0\]\.pools\[0\]\.accelerator\.precisions\[1\]: must be one of fp64, .*, got "FP16"/,
+    },
     { name: 'YAML syntax', text: 'sites:\n  - name: [unclosed\n', want: /^topo\.yaml:\d+: invalid YAML/ },
     { name: 'duplicate key', text: SITE.replace('region: r1', 'region: r1\n    region: r2'), want: /^topo\.yaml:\d+: invalid YAML: .*unique/i },
   ];

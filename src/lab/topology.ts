@@ -4,12 +4,13 @@
  */
 import { acceleratorNodeLabels, isVendor, VENDOR_INFO, VENDORS, type Vendor } from '../api/vendors.ts';
 import { DNS1123_LABEL, FieldReader } from '../api/field-reader.ts';
-import { LABEL_POOL, LABEL_PRECISIONS } from '../api/names.ts';
+import { ARCHITECTURES, DEFAULT_CURRENCY, LABEL_POOL, LABEL_PRECISIONS, PRECISIONS } from '../api/names.ts';
 import { YamlSource } from '../api/yaml-source.ts';
 
-export const ARCHITECTURES = ['amd64', 'arm64'] as const;
+/** Architecture is one of the CPU architectures a pool may have (names.ts ARCHITECTURES). */
 export type Architecture = (typeof ARCHITECTURES)[number];
 
+/** LabAccelerator is a pool's accelerators per node, as the topology declares them. */
 export interface LabAccelerator {
   readonly vendor: Vendor;
   readonly model: string;
@@ -22,12 +23,14 @@ export interface LabAccelerator {
   readonly pricePerHour: number | undefined;
 }
 
+/** LabTaint is a taint on every node of a pool. */
 export interface LabTaint {
   readonly key: string;
   readonly value: string | undefined;
   readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 }
 
+/** LabPool is one node pool of a site: identical kwok Nodes. */
 export interface LabPool {
   readonly name: string;
   readonly nodes: number;
@@ -41,6 +44,7 @@ export interface LabPool {
   readonly taints: readonly LabTaint[];
 }
 
+/** LabSite is one site cluster of the lab. */
 export interface LabSite {
   readonly name: string;
   readonly region: string;
@@ -51,6 +55,7 @@ export interface LabSite {
   readonly pools: readonly LabPool[];
 }
 
+/** Topology is a validated topology file: the hub and the sites. */
 export interface Topology {
   readonly file: string;
   readonly hub: { readonly name: string };
@@ -95,7 +100,7 @@ export function parseTopology(src: YamlSource): Topology {
     const region = r.string(s, 'region', path, { required: true });
     const zone = r.string(s, 'zone', path);
     const provider = r.string(s, 'provider', path) ?? 'lab';
-    const currency = r.string(s, 'currency', path, { pattern: /^[A-Z]{3}$/, hint: 'an ISO 4217 code such as CNY or USD' }) ?? 'CNY';
+    const currency = r.string(s, 'currency', path, { pattern: /^[A-Z]{3}$/, hint: 'an ISO 4217 code such as CNY or USD' }) ?? DEFAULT_CURRENCY;
     const labels = r.stringMap(s, 'labels', path);
     const pools = readPools(r, s, path);
     if (name && region && pools) sites.push({ name, region, zone, provider, currency, labels, pools });
@@ -149,6 +154,10 @@ function readAccelerator(r: FieldReader, raw: unknown, path: readonly (string | 
   const count = r.int(a, 'count', path, { required: true, min: 1, max: 64 });
   const memoryGiB = r.number(a, 'memoryGiB', path, { required: true, min: 1 });
   const precisions = r.stringList(a, 'precisions', path);
+  // Placement knows only these; another spelling ("FP8") would be dropped from the Site without a word.
+  precisions.forEach((p, k) => {
+    if (!(PRECISIONS as readonly string[]).includes(p)) r.fail([...path, 'precisions', k], `must be one of ${PRECISIONS.join(', ')}, got "${p}"`);
+  });
   const pricePerHour = r.number(a, 'pricePerHour', path, { min: 0 });
   if (!vendor || !isVendor(vendor) || !model || count === undefined || memoryGiB === undefined) return null;
   return { vendor, model, count, memoryGiB, precisions, resourceName: VENDOR_INFO[vendor].resourceName, pricePerHour };

@@ -66,14 +66,18 @@ describe('site agents report to the operator', () => {
     const gpus = num(before.allocatable?.['nvidia.com/gpu']) as number;
     const t0 = performance.now();
     await injectFault(lab.dir, 'shanghai', { kind: 'xid', node: 'shanghai-h100-0', device: 3, xid: 79 });
-    await eventually(() => {
-      const p = poolOf(getSite(hub, 'shanghai'), 'h100');
-      expect(num(p.allocatable?.['nvidia.com/gpu'])).toBe(gpus - 1);
-      expect(p.unhealthyDevices).toBe(1);
-    }, 2 * TEST_TIMING.heartbeatIntervalMs + TEST_TIMING.reporterIntervalMs + 3000, 200);
-    const seen = performance.now() - t0;
-    console.log(`XID 79 visible in Site status after ${(seen / 1000).toFixed(1)} s (heartbeat ${TEST_TIMING.heartbeatIntervalMs / 1000} s)`);
-    await clearFaults(lab.dir, 'shanghai');
+    try {
+      await eventually(() => {
+        const p = poolOf(getSite(hub, 'shanghai'), 'h100');
+        expect(num(p.allocatable?.['nvidia.com/gpu'])).toBe(gpus - 1);
+        expect(p.unhealthyDevices).toBe(1);
+      }, 2 * TEST_TIMING.heartbeatIntervalMs + TEST_TIMING.reporterIntervalMs + 3000, 200);
+      const seen = performance.now() - t0;
+      console.log(`XID 79 visible in Site status after ${(seen / 1000).toFixed(1)} s (heartbeat ${TEST_TIMING.heartbeatIntervalMs / 1000} s)`);
+    } finally {
+      // The lab is shared: a fault left behind would fail the test files that run after this one.
+      await clearFaults(lab.dir, 'shanghai');
+    }
     await eventually(() => {
       const p = poolOf(getSite(hub, 'shanghai'), 'h100');
       expect(num(p.allocatable?.['nvidia.com/gpu'])).toBe(gpus);
@@ -83,26 +87,33 @@ describe('site agents report to the operator', () => {
 
   it('counts an Ascend device in Critical health as unhealthy', async () => {
     await injectFault(lab.dir, 'guizhou', { kind: 'ascend-critical', node: 'guizhou-ascend910b-1', device: 2 });
-    await eventually(() => expect(poolOf(getSite(hub, 'guizhou'), 'ascend910b').unhealthyDevices).toBe(1), 15_000, 200);
-    await clearFaults(lab.dir, 'guizhou');
+    try {
+      await eventually(() => expect(poolOf(getSite(hub, 'guizhou'), 'ascend910b').unhealthyDevices).toBe(1), 15_000, 200);
+    } finally {
+      await clearFaults(lab.dir, 'guizhou');
+    }
     await eventually(() => expect(poolOf(getSite(hub, 'guizhou'), 'ascend910b').unhealthyDevices ?? 0).toBe(0), 15_000, 200);
   });
 
   it('turns a Site Unknown after the lease when its agent stops, and Ready again when it returns', async () => {
     await controlComponent(lab.dir, 'stop', 'agent', 'beijing');
-    const t0 = performance.now();
-    const unknown = await eventually(() => {
-      const c = conditionOf(getSite(hub, 'beijing'), 'Ready');
-      expect(c?.status).toBe('Unknown');
-      return c;
-    }, TEST_TIMING.leaseMs + 15_000, 250);
-    const after = performance.now() - t0;
-    expect(unknown?.reason).toBe('LeaseExpired');
-    expect(after).toBeGreaterThanOrEqual(TEST_TIMING.leaseMs - TEST_TIMING.heartbeatIntervalMs - 1000);
-    expect(conditionOf(getSite(hub, 'beijing'), 'AgentConnected')?.status).toBe('False');
-    // Other sites are unaffected.
-    expect(conditionOf(getSite(hub, 'shanghai'), 'Ready')?.status).toBe('True');
-    await controlComponent(lab.dir, 'start', 'agent', 'beijing');
+    try {
+      const t0 = performance.now();
+      const unknown = await eventually(() => {
+        const c = conditionOf(getSite(hub, 'beijing'), 'Ready');
+        expect(c?.status).toBe('Unknown');
+        return c;
+      }, TEST_TIMING.leaseMs + 15_000, 250);
+      const after = performance.now() - t0;
+      expect(unknown?.reason).toBe('LeaseExpired');
+      expect(after).toBeGreaterThanOrEqual(TEST_TIMING.leaseMs - TEST_TIMING.heartbeatIntervalMs - 1000);
+      expect(conditionOf(getSite(hub, 'beijing'), 'AgentConnected')?.status).toBe('False');
+      // Other sites are unaffected.
+      expect(conditionOf(getSite(hub, 'shanghai'), 'Ready')?.status).toBe('True');
+    } finally {
+      // The lab is shared: the agent comes back even when an expectation above failed.
+      await controlComponent(lab.dir, 'start', 'agent', 'beijing');
+    }
     await eventually(() => expect(conditionOf(getSite(hub, 'beijing'), 'Ready')?.status).toBe('True'), 30_000, 250);
   });
 
@@ -123,7 +134,14 @@ describe('site agents report to the operator', () => {
       // gRPC status 7 is PERMISSION_DENIED; the details name both identities.
       await eventually(() => expect(out).toMatch(/"code":7,"details":"certificate is for site shanghai, request claims \\"guizhou\\""/), 20_000, 200);
     } finally {
-      impostor.kill('SIGTERM');
+      // Wait for it to go (SIGKILL if it will not), so no impostor outlives the test.
+      if (impostor.exitCode === null && impostor.signalCode === null) {
+        const gone = new Promise((resolve) => impostor.once('exit', resolve));
+        impostor.kill('SIGTERM');
+        const force = setTimeout(() => impostor.kill('SIGKILL'), 10_000);
+        await gone;
+        clearTimeout(force);
+      }
     }
     const opLog = readFileSync(st?.components.find((c) => c.name === 'operator')?.log ?? '', 'utf8');
     expect(opLog).toMatch(/"site":"shanghai","claimedSite":"guizhou".*"msg":"register refused: claimed site differs from the client certificate"/);
@@ -136,7 +154,8 @@ describe('site agents report to the operator', () => {
     const st = readState(lab.dir);
     const proto = loadAgentProtocol();
     const creds = grpc.credentials.createSsl(readFileSync(join(lab.dir, 'certs', 'ca.crt')));
-    const client = new proto.SiteAgent(st?.operator ?? '', creds);
+    // Node warns when TLS SNI is an IP address (RFC 6066); the operator's certificate also names localhost.
+    const client = new proto.SiteAgent(st?.operator ?? '', creds, { 'grpc.ssl_target_name_override': 'localhost' });
     const err = await new Promise<grpc.ServiceError | undefined>((resolve) => {
       client.Register({ site: 'shanghai', agentVersion: 'test', agentInstanceId: 'no-cert', protocolVersion: 1 }, { deadline: Date.now() + 5000 }, (e) => resolve(e ?? undefined));
     });

@@ -3,7 +3,7 @@
  * kwok runs pods, and clusters are isolated from each other.
  */
 import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubectl, kubectlJson, sharedLab, type SharedLab } from './support/shared-lab.ts';
 
 interface Pod {
@@ -17,6 +17,12 @@ const ns = `lab-${randomBytes(3).toString('hex')}`;
 beforeAll(async () => {
   lab = await sharedLab();
   for (const c of ['hub', ...lab.sites]) expect(kubectl(lab.kubeconfig(c), ['create', 'namespace', ns]).code).toBe(0);
+});
+
+// The lab is shared: the Running 'one-gpu' pod would otherwise hold a shanghai GPU for every test file after this one.
+afterAll(() => {
+  if ((lab as SharedLab | undefined) === undefined) return;
+  for (const c of ['hub', ...lab.sites]) kubectl(lab.kubeconfig(c), ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
 });
 
 function pod(name: string, gpus: number): string {

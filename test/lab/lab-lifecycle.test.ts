@@ -19,8 +19,12 @@ const tmp = (p: string) => {
   made.push(d);
   return d;
 };
-afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
+afterAll(async () => {
+  // A test that failed half way may have left its lab running: stop it by its recorded pids before removing the dir.
+  for (const d of made) {
+    await stopLab(d);
+    rmSync(d, { recursive: true, force: true });
+  }
 });
 
 describe('lab life cycle', () => {
@@ -51,12 +55,16 @@ describe('lab life cycle', () => {
       await startLab({ topologyFile: ${JSON.stringify(ONE_SITE)}, dir: ${JSON.stringify(dir)}, ownerPid: process.pid, federation: false });
       console.log('READY'); setInterval(() => {}, 1000);`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => d.toString().includes('READY') && resolve());
-      child.once('exit', (code) => reject(new Error(`owner exited early with ${code}`)));
-    });
-    expect(processesMentioning(dir).length).toBeGreaterThan(5);
-    child.kill('SIGKILL');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('READY') && resolve());
+        child.once('exit', (code) => reject(new Error(`owner exited early with ${code}`)));
+      });
+      expect(processesMentioning(dir).length).toBeGreaterThan(5);
+    } finally {
+      // Whatever happened above, the owner goes: it never exits by itself, and its lab lives as long as it does.
+      child.kill('SIGKILL');
+    }
     await eventually(() => expect(processesMentioning(dir)).toEqual([]), 45_000);
     await eventually(() => expect(existsSync(dir)).toBe(false), 10_000);
   });

@@ -3,7 +3,7 @@
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { ANNOTATION_DEVICES, LABEL_POOL, LABEL_PRECISIONS } from '../../api/names.ts';
-import { acceleratorNodeLabels, type AcceleratorShape } from '../../api/vendors.ts';
+import { acceleratorNodeLabels, VENDOR_INFO, type AcceleratorShape } from '../../api/vendors.ts';
 import { simulateReport, type InjectedFaults } from '../devices/simulated.ts';
 import type { DeviceReport } from '../devices/types.ts';
 import { encodeDeviceAnnotation } from './device-annotation.ts';
@@ -51,7 +51,7 @@ export class NodeBuilder {
   accelerators(a: AcceleratorShape & { precisions?: readonly string[] }): this {
     Object.assign(this.#labels(), acceleratorNodeLabels(a));
     if (a.precisions !== undefined) this.#labels()[LABEL_PRECISIONS] = a.precisions.join('.');
-    const resource = { nvidia: 'nvidia.com/gpu', huawei: 'huawei.com/Ascend910', amd: 'amd.com/gpu', cambricon: 'cambricon.com/mlu', hygon: 'hygon.com/dcu' }[a.vendor];
+    const resource = VENDOR_INFO[a.vendor].resourceName;
     this.#node.status!.capacity![resource] = String(a.count);
     this.#node.status!.allocatable![resource] = String(a.count);
     return this;

@@ -39,8 +39,12 @@ export interface AgentClientOptions {
   readonly target: string;
   /** site is the site this agent speaks for; it must match its certificate or the operator refuses it. */
   readonly site: string;
-  /** tls holds the CA that signs the operator's certificate and this site's certificate and key. */
-  readonly tls: TlsFiles;
+  /**
+   * tls holds the CA that signs the operator's certificate and this site's certificate and key. A function is called
+   * again for every connection attempt, so rotated files are picked up on the next reconnect; when it throws (a file
+   * half written by the rotation), the attempt fails and is retried with backoff.
+   */
+  readonly tls: TlsFiles | (() => TlsFiles);
   /** serverNameOverride checks the operator's certificate against this name instead of the target's host. */
   readonly serverNameOverride?: string;
   readonly agentVersion: string;

@@ -97,6 +97,7 @@ export class AgentClient {
   async stop(graceMs = 500): Promise<void> {
     this.#stopped = true;
     if (this.#retryTimer !== undefined) this.#opts.timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
     const attempt = this.#attempt;
     if (!attempt) return;
     const stream = attempt.stream;
@@ -167,16 +168,31 @@ export class AgentClient {
     }
   }
 
-  #connect(): void {
-    if (this.#stopped) return;
-    const { tls, keepalive, serverNameOverride, interceptors } = this.#opts;
+  /** dial builds a fresh channel, reading the TLS files again when they come from a function. */
+  #dial(): SiteAgentClient {
+    const { keepalive, serverNameOverride, interceptors } = this.#opts;
+    const tls = typeof this.#opts.tls === 'function' ? this.#opts.tls() : this.#opts.tls;
     const credentials = grpc.credentials.createSsl(Buffer.from(tls.caPem), Buffer.from(tls.keyPem), Buffer.from(tls.certPem));
     const channelOptions: grpc.ClientOptions = { ...agentChannelOptions(keepalive ?? DEFAULT_AGENT_KEEPALIVE) };
     if (serverNameOverride !== undefined) channelOptions['grpc.ssl_target_name_override'] = serverNameOverride;
     if (interceptors) channelOptions.interceptors = interceptors;
-    const SiteAgent = loadAgentProtocol().SiteAgent;
+    return new (loadAgentProtocol().SiteAgent)(this.#opts.target, credentials, channelOptions);
+  }
+
+  #connect(): void {
+    if (this.#stopped) return;
+    let client: SiteAgentClient;
+    try {
+      client = this.#dial();
+    } catch (err: unknown) {
+      // Unreadable or mismatched TLS files (a rotation caught half way): a failed attempt, not a crash in a timer.
+      const details = err instanceof Error ? err.message : String(err);
+      this.#opts.observer?.onDisconnected?.(undefined, details);
+      this.#retry('cannot set up the connection', undefined, details);
+      return;
+    }
     const a: Attempt = {
-      client: new SiteAgent(this.#opts.target, credentials, channelOptions),
+      client,
       sessionId: '',
       written: 0,
       paused: false,
@@ -305,10 +321,15 @@ export class AgentClient {
     if (this.#attempt === a) this.#attempt = undefined;
     const details = err?.details ?? err?.message ?? what;
     this.#opts.observer?.onDisconnected?.(err?.code, details);
+    this.#retry(what, err?.code, details);
+  }
+
+  /** retry schedules the next attempt after the backoff delay, unless stopped. */
+  #retry(what: string, code: number | undefined, details: string): void {
     if (this.#stopped) return;
     const delay = backoffDelay(this.#opts.backoff ?? DEFAULT_BACKOFF, this.#failures, this.#opts.random());
     this.#failures += 1;
-    this.#log.warn({ what, code: err?.code, details, retryInMs: Math.round(delay), failures: this.#failures }, 'operator connection lost');
+    this.#log.warn({ what, code, details, retryInMs: Math.round(delay), failures: this.#failures }, 'operator connection lost');
     this.#opts.observer?.onRetryScheduled?.(delay, this.#failures);
     this.#retryTimer = this.#opts.timers.setTimeout(() => {
       this.#retryTimer = undefined;

@@ -5,8 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createSecureContext } from 'node:tls';
 import { parseArgs } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -15,7 +13,7 @@ import { SiteAgent } from '../../agent/site/site-agent.ts';
 import { AgentClient } from '../../agent/wire/client.ts';
 import { systemClock as wireClock, systemTimers } from '../../agent/wire/clock.ts';
 import { parseSiteName } from '../../agent/wire/identity.ts';
-import type { TlsFiles } from '../../agent/wire/tls.ts';
+import { readTlsFiles, TlsFilesError, type TlsFiles } from '../../agent/wire/tls.ts';
 import { systemClock } from '../../controllers/runtime/clock.ts';
 import { CliError, loadKubeConfig, makeLogger, untilSignal } from '../process.ts';
 
@@ -51,28 +49,14 @@ Exit codes: 0 stopped by a signal, 1 a file could not be used or the agent faile
 
 Kubernetes permissions: nodes and pods, list and watch, cluster-wide.`;
 
+/** readTls reads the site's TLS files from --tls-dir; throws CliError (exit 1) naming the file that is unusable. */
 function readTls(dir: string, site: string): TlsFiles {
-  const read = (name: string): string => {
-    const path = join(dir, name);
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (err: unknown) {
-      const code = (err as { code?: unknown }).code;
-      const why = code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err);
-      throw new CliError(`--tls-dir: cannot read ${path}: ${why}`, 1);
-    }
-  };
-  const files = { caPem: read('ca.crt'), certPem: read(`${site}.crt`), keyPem: read(`${site}.key`) };
   try {
-    // What grpc-js does on every connect; doing it now turns a bad file into one clear line at start.
-    createSecureContext({ ca: files.caPem, cert: files.certPem, key: files.keyPem });
+    return readTlsFiles(dir, { ca: 'ca.crt', cert: `${site}.crt`, key: `${site}.key` });
   } catch (err: unknown) {
-    throw new CliError(
-      `--tls-dir: ${join(dir, 'ca.crt')}, ${join(dir, `${site}.crt`)} and ${join(dir, `${site}.key`)} are not a usable CA, certificate and matching key: ${err instanceof Error ? err.message : String(err)}`,
-      1,
-    );
+    if (err instanceof TlsFilesError) throw new CliError(`--tls-dir: ${err.message}`, 1);
+    throw err;
   }
-  return files;
 }
 
 const OPERATOR = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
@@ -137,7 +121,6 @@ function parseFlags(argv: string[]): AgentFlags | 'help' {
 export async function agentCommand(argv: string[]): Promise<number> {
   let flags: AgentFlags | 'help';
   let root: Logger;
-  let tls: TlsFiles;
   let kc: KubeConfig;
   try {
     flags = parseFlags(argv);
@@ -146,7 +129,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
       return 0;
     }
     root = makeLogger(flags.logLevel, 'stdout');
-    tls = readTls(flags.tlsDir, flags.site);
+    // Checked once now so a bad folder fails the start with one line; read again on every connection attempt below.
+    readTls(flags.tlsDir, flags.site);
     kc = loadKubeConfig(flags.kubeconfig);
   } catch (err: unknown) {
     if (!(err instanceof CliError)) throw err;
@@ -155,7 +139,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     return err.exitCode;
   }
 
-  const { site, operator, serverName } = flags;
+  const { site, operator, serverName, tlsDir } = flags;
   const log = root.child({ component: 'site-agent', site });
   const instanceId = randomUUID();
   const caches = siteCaches(kc, systemClock, log, site);
@@ -170,7 +154,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
       new AgentClient({
         target: operator,
         site,
-        tls,
+        // Re-read per attempt: rotated files (cert-manager renewing the Secret) are used on the next reconnect.
+        tls: () => readTls(tlsDir, site),
         ...(serverName === undefined ? {} : { serverNameOverride: serverName }),
         agentVersion: packageVersion(),
         agentInstanceId: instanceId,

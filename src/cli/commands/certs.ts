@@ -4,7 +4,7 @@
  * as arguments.
  */
 import { parseArgs } from 'node:util';
-import { writeLabCertificates } from '../../agent/certs.ts';
+import { RESERVED_FILE_NAMES, writeLabCertificates } from '../../agent/certs.ts';
 import { parseSiteName, siteSpiffeId, type SiteName } from '../../agent/wire/identity.ts';
 
 const HELP = `Usage: suanwang certs --dir DIR --site NAME [--site NAME ...] [--server-name NAME ...] [--days N]
@@ -76,7 +76,7 @@ export async function certsCommand(argv: string[], io: CertsIo = defaultIo): Pro
   for (const raw of rawSites) {
     const site = parseSiteName(raw);
     if (!site) return usage(`site name ${JSON.stringify(raw)} is not a DNS-1123 label (lower-case letters, digits, '-')`);
-    if (site === 'ca' || site === 'server') return usage(`site name ${site} is reserved`);
+    if (RESERVED_FILE_NAMES.includes(site)) return usage(`site name ${site} is reserved`);
     if (!sites.includes(site)) sites.push(site);
   }
   const days = values.days === undefined ? 365 : Number(values.days);

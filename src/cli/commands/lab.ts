@@ -88,7 +88,10 @@ export async function labCommand(argv: string[]): Promise<number> {
           ...(values['heartbeat-interval'] ? { heartbeatIntervalMs: durationMs(values['heartbeat-interval'], '--heartbeat-interval') } : {}),
           ...(values.lease ? { leaseMs: durationMs(values.lease, '--lease') } : {}),
         };
-        return await up(values.dir, values.topology, Number(values.timeout) * 1000, !values['no-federation'], timing);
+        const timeoutS = Number(values.timeout);
+        // NaN would make the wait below never time out.
+        if (!(Number.isFinite(timeoutS) && timeoutS > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got "${values.timeout}"`);
+        return await up(values.dir, values.topology, timeoutS * 1000, !values['no-federation'], timing);
       }
       case 'fault':
         return await fault(values);
