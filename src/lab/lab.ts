@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isAlive, killGroup, killPid, tailOf } from './processes.ts';
+import { commandLineMentions, isAlive, killGroup, killPid, tailOf } from './processes.ts';
 import { callControl } from './control-server.ts';
 import type { FederationTiming } from './federation.ts';
 import { foreignEntries, readState, removeLabDir, type LabState } from './state.ts';
@@ -41,7 +41,7 @@ export async function startLab(o: StartLabOptions): Promise<LabState> {
   const topologyFile = resolve(o.topologyFile);
   loadTopology(topologyFile); // throws ConfigError before anything starts
   const existing = readState(dir);
-  if (existing && isAlive(existing.supervisorPid) && existing.phase !== 'Failed' && existing.phase !== 'Stopped') {
+  if (existing && isAlive(existing.supervisorPid) && commandLineMentions(existing.supervisorPid, dir) && existing.phase !== 'Failed' && existing.phase !== 'Stopped') {
     throw new LabStartError(`a lab is already running in ${dir} (supervisor pid ${existing.supervisorPid}); run 'suanwang lab down --dir ${o.dir}' first`);
   }
   if (existsSync(dir)) {
@@ -107,14 +107,17 @@ export interface StopResult {
  */
 export async function stopLab(dir: string, opts: { keepLogs?: boolean } = {}): Promise<StopResult> {
   const st = readState(dir);
-  const pids = st ? [st.supervisorPid, ...st.components.map((c) => c.pid)] : [];
+  // Only processes that still name this lab's directory are ours: a recorded pid may belong to someone else by now.
+  const ours = (pid: number): boolean => isAlive(pid) && commandLineMentions(pid, resolve(dir));
+  const pids = st ? [st.supervisorPid, ...st.components.map((c) => c.pid)].filter(ours) : [];
   if (st) {
-    if (isAlive(st.supervisorPid)) {
+    if (pids.includes(st.supervisorPid)) {
       killPid(st.supervisorPid, 'SIGTERM');
       await waitGone([st.supervisorPid], 40_000);
     }
-    killGroup(st.supervisorPid, 'SIGKILL');
-    for (const c of st.components) killPid(c.pid, 'SIGKILL');
+    // The group id is the supervisor's pid; it is ours while the supervisor or any of its components still is.
+    if (pids.length > 0) killGroup(st.supervisorPid, 'SIGKILL');
+    for (const pid of pids) if (ours(pid)) killPid(pid, 'SIGKILL');
     await waitGone(pids, 5_000);
   }
   const stillAlive = pids.filter(isAlive);

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Component, isAlive, killPid } from './processes.ts';
+import { spawn } from 'node:child_process';
+import { commandLineMentions, Component, isAlive, killPid } from './processes.ts';
 
 describe('Component', () => {
   const dirs: string[] = [];
@@ -32,5 +33,20 @@ describe('Component', () => {
     expect(isAlive(c.pid)).toBe(false);
     expect(readFileSync(log, 'utf8')).toBe('started\n');
     expect(() => killPid(c.pid, 'SIGKILL')).not.toThrow();
+  });
+});
+
+describe('commandLineMentions', () => {
+  it('recognises a live process by its arguments, and nothing for a pid that is gone', async () => {
+    const child = spawn('sleep', ['31.4159']);
+    try {
+      const pid = child.pid as number;
+      expect(commandLineMentions(pid, '31.4159')).toBe(true);
+      expect(commandLineMentions(pid, '/some/other/lab')).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    }
+    expect(commandLineMentions(child.pid as number, '31.4159')).toBe(false);
   });
 });

@@ -90,6 +90,20 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * commandLineMentions tells whether a live process's command line contains text (every lab process names its lab
+ * directory in its arguments). A recorded pid may have been reused by an unrelated process since the lab ran (after a
+ * reboot, say); checking before signalling keeps `lab down` from killing it. Where /proc cannot be read the answer
+ * is true, so the check never stops a lab from being cleaned up.
+ */
+export function commandLineMentions(pid: number, text: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
 /** killGroup signals a whole process group; a group that is already gone is not an error. */
 export function killGroup(pgid: number, signal: NodeJS.Signals): void {
   killPid(-pgid, signal);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './binaries.ts';
 import { LabStartError, startLab, stopLab } from './lab.ts';
-import { foreignEntries, removeLabDir } from './state.ts';
+import { foreignEntries, LabStateError, readState, removeLabDir } from './state.ts';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -72,5 +72,18 @@ describe('the lab directory', () => {
     expect((err as Error).message).toMatch(/is not a lab directory \(it holds notes\.txt\)/);
     expect(foreignEntries(dir)).toEqual(['notes.txt']);
     expect(existsSync(join(dir, 'logs'))).toBe(false);
+  });
+});
+
+describe('readState', () => {
+  it('refuses to read a corrupt state file as "no lab", so lab down cannot silently stop nothing', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'lab.json'), '{"supervisorPid": 12');
+    expect(() => readState(dir)).toThrow(LabStateError);
+    expect(() => readState(dir)).toThrow(/lab\.json cannot be read .*check for lab processes naming/);
+  });
+
+  it('answers undefined only when there is no state file at all', () => {
+    expect(readState(tempDir())).toBeUndefined();
   });
 });

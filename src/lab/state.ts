@@ -58,9 +58,15 @@ export function readState(dir: string): LabState | undefined {
   if (!existsSync(p)) return undefined;
   try {
     return JSON.parse(readFileSync(p, 'utf8')) as LabState;
-  } catch {
-    return undefined;
+  } catch (err) {
+    // Never "no lab": that would let `lab down` stop nothing and leave the lab's processes running.
+    throw new LabStateError(`${p} cannot be read (${err instanceof Error ? err.message : String(err)}); check for lab processes naming ${dir} (e.g. pgrep -af ${dir}) before removing it`);
   }
+}
+
+/** LabStateError: a lab's state file exists but cannot be read; the lab's processes may still be running. */
+export class LabStateError extends Error {
+  readonly code = 'LabStateUnreadable';
 }
 
 /** writeState replaces the state file atomically, so readers never see half a file. */

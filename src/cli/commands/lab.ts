@@ -9,7 +9,7 @@ import { MissingBinaryError } from '../../lab/binaries.ts';
 import { clearFaults, FaultError, injectFault, type FaultSpec } from '../../lab/faults.ts';
 import type { FederationTiming } from '../../lab/federation.ts';
 import { controlComponent, LabStartError, labStatus, startLab, stopLab } from '../../lab/lab.ts';
-import type { LabState } from '../../lab/state.ts';
+import { LabStateError, type LabState } from '../../lab/state.ts';
 
 const HELP = `Usage: suanwang lab <up|down|status|fault|component> [flags]
 
@@ -115,7 +115,7 @@ export async function labCommand(argv: string[]): Promise<number> {
       console.error(`suanwang lab ${sub}: ${err.message}`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof LabStartError || err instanceof MissingBinaryError || err instanceof FaultError) {
+    if (err instanceof ConfigError || err instanceof LabStartError || err instanceof MissingBinaryError || err instanceof FaultError || err instanceof LabStateError) {
       console.error(`suanwang lab ${sub}: ${err.message}`);
       return 1;
     }
