@@ -20,6 +20,7 @@ export interface SiteApis {
   readonly objects: KubernetesObjectApi;
 }
 
+/** SiteClientsOptions configures SiteClients. */
 export interface SiteClientsOptions {
   readonly clock: Clock;
   /** deadlineMs bounds every call to a site (default 15 s). */
@@ -59,8 +60,8 @@ export class SiteClient {
     });
     try {
       return await Promise.race([fn(this.apis), deadline]);
-    } catch (err) {
-      throw err instanceof ApiError ? err : toApiError(err);
+    } catch (err: unknown) {
+      throw toApiError(err);
     } finally {
       cancel?.();
     }

@@ -38,12 +38,24 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  operator?.kill('SIGTERM');
+  // The lab's operator takes back the same address: start it only once this one has let go of the port, or it
+  // fails to bind (an error swallowed here) and every later test file runs without an operator.
+  if (operator !== undefined) await stopProcess(operator);
   await controlComponent(lab.dir, 'start', 'operator', 'hub').catch(() => undefined);
   kubectl(hub, ['delete', 'trainingjobs', '--all', '-n', ns, '--wait=true', '--timeout=60s']);
   helm(['uninstall', release, '-n', systemNs, '--wait'], { kubeconfig: hub });
   rmSync(work, { recursive: true, force: true });
 });
+
+/** stopProcess sends SIGTERM and resolves once the process has exited (SIGKILL after 20 s). */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
 
 /** serviceAccountKubeconfig is the hub kubeconfig with its admin token replaced by the chart ServiceAccount's token. */
 function serviceAccountKubeconfig(): string {

@@ -1,29 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Site } from '../../api/generated/types.ts';
-import { inferenceServiceKey, siteChangeMatters } from './controller.ts';
+import { inferenceServiceKey } from './controller.ts';
 import { HubInferenceServiceWriter, type InferenceServicePatcher } from './hub-writer.ts';
-import { labSites, makeService, variant, withReady } from './testing.ts';
-
-function allocated(site: Site): Site {
-  const next = structuredClone(site);
-  const pool = next.status?.nodePools?.[0];
-  if (pool !== undefined) pool.allocated = { 'nvidia.com/gpu': '8' };
-  return next;
-}
-
-describe('siteChangeMatters', () => {
-  const base = labSites().beijing.obj();
-  const heartbeat = (s: Site, at: string): Site => ({ ...s, metadata: { ...s.metadata, resourceVersion: at }, status: { ...s.status, lastHeartbeatTime: at } });
-  it.each([
-    { what: 'a new Site', previous: undefined, next: base, want: true },
-    { what: 'a heartbeat alone', previous: heartbeat(base, '1'), next: heartbeat(base, '2'), want: false },
-    { what: 'Ready turning Unknown', previous: base, next: withReady(base, 'Unknown', 'LeaseExpired', '2026-01-01T00:00:00Z'), want: true },
-    { what: 'a cordon', previous: base, next: { ...base, spec: { ...base.spec, cordon: true } }, want: true },
-    { what: 'capacity allocated', previous: base, next: allocated(base), want: true },
-  ])('$what: $want', ({ previous, next, want }) => {
-    expect(siteChangeMatters(previous, next)).toBe(want);
-  });
-});
+import { makeService, variant } from './testing.ts';
 
 describe('inferenceServiceKey', () => {
   it('is InferenceService/<namespace>/<name>', () => {

@@ -69,6 +69,13 @@ describe('planRebalance', () => {
       wantRecheck: 59_000,
     },
     {
+      what: 'a cordoned site keeps its replicas however long the cordon lasts: it is alive, just closed to new work',
+      in: input({ sites: sites((s) => (s.beijing = withReady(s.beijing, 'False', 'Cordoned', ago(3600)))) }),
+      wantCurrent: ['beijing=1', 'shanghai=2'],
+      wantMoves: [],
+      wantRecheck: undefined,
+    },
+    {
       what: 'a site marked SiteLost moves at once',
       in: input({ sites: sites((s) => (s.beijing = withReady(s.beijing, 'False', 'SiteLost', ago(1)))) }),
       wantCurrent: ['shanghai=2'],

@@ -116,12 +116,14 @@ export type SiteLiveness =
 /**
  * siteLost measures a site's Ready condition against the grace. A site without a Ready condition (the operator has
  * not looked at it yet) or with an unreadable transition time counts as Ready here: there is nothing to measure
- * from, and placement already gives such a site nothing new.
+ * from, and placement already gives such a site nothing new. So does a cordoned one: Ready is False/Cordoned only
+ * while heartbeats arrive (site-status.ts checks liveness first), and a cordon stops new placements, not running
+ * work, however long it lasts.
  */
 export function siteLost(site: Site, graceMs: number, nowMs: number): SiteLiveness {
   const name = site.metadata.name ?? '';
   const ready = site.status?.conditions?.find((c) => c.type === ConditionType.Ready);
-  if (ready === undefined || ready.status === ConditionStatus.True) return { kind: 'Ready' };
+  if (ready === undefined || ready.status === ConditionStatus.True || ready.reason === Reason.Cordoned) return { kind: 'Ready' };
   if (ready.reason === Reason.SiteLost) return { kind: 'Lost', message: `site ${name} is lost (${ready.message || ready.reason})` };
   const since = Date.parse(ready.lastTransitionTime);
   if (Number.isNaN(since)) return { kind: 'Ready' };

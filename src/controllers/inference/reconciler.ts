@@ -21,7 +21,7 @@ import { inferenceWorkload } from '../../placement/workload.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { parseKey } from '../runtime/key.ts';
 import { TerminalError, type Reconciler, type Result } from '../runtime/reconciler.ts';
-import { findCondition } from '../training/conditions.ts';
+import { findCondition, isTrue } from '../training/conditions.ts';
 import { noopEventRecorder, type EventRecorder, type EventType } from '../training/events.ts';
 import { PromisedCapacityTracker } from '../training/promised-capacity.ts';
 import { InferenceEventReason } from './event-reasons.ts';
@@ -140,11 +140,11 @@ export class InferenceServiceReconciler implements Reconciler {
     const before = svc.status;
     if (decision.changed) {
       // Hold before the first await, so a decision made concurrently for another workload already counts this one.
-      this.#promised.hold(key, decision.promised);
+      const undoHold = this.#promised.hold(key, decision.promised);
       try {
         svc = await this.#writer.writeStatus(svc, nextInferenceStatus(svc, decision, observed, this.#now()));
       } catch (err: unknown) {
-        this.#promised.release(key);
+        undoHold(); // not release: see PromisedCapacityTracker.hold
         throw err;
       }
       this.#announceDecision(pass, svc, decision);
@@ -274,7 +274,7 @@ export class InferenceServiceReconciler implements Reconciler {
 }
 
 function isReady(site: Site): boolean {
-  return findCondition(site.status?.conditions, ConditionType.Ready)?.status === ConditionStatus.True;
+  return isTrue(site.status?.conditions, ConditionType.Ready);
 }
 
 /** allReady says whether every assigned site serves its full share (the promise for new replicas can go). */

@@ -6,10 +6,11 @@
  */
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { InferenceService, Site } from '../../api/generated/types.ts';
+import { ensureNamespace } from '../../clusters/namespaces.ts';
 import type { SiteClient, SiteClients } from '../../clusters/site-clients.ts';
 import { isEmpty, type SitePlan, type SiteRead } from './fencing.ts';
 import { ANNOTATION_RENDERED, inferenceMemberName, type InferenceMembers } from './member-objects.ts';
-import { applyDeployment, applyService, deleteMember, ensureNamespace, listMembers } from './site-members.ts';
+import { applyDeployment, applyService, deleteMember, listMembers } from './site-members.ts';
 import type { SiteObservation } from './status.ts';
 
 /** SiteFailure is a site where a step failed, with the error. */

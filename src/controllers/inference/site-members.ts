@@ -4,12 +4,11 @@
  * a list that fails throws (a site that does not answer is not a site without members). Writes are server-side
  * apply with the operator's field manager; deletes ignore NotFound.
  */
-import type { V1Deployment, V1Namespace, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { LABEL_NAMESPACE, LABEL_WORKLOAD } from '../../api/names.ts';
-import { applyObject } from '../../clusters/apply.ts';
-import { ignoreNotFound, isAlreadyExists } from '../../clusters/errors.ts';
+import { applyObjectWith, FIELD_MANAGER } from '../../clusters/apply.ts';
+import { ignoreNotFound } from '../../clusters/errors.ts';
 import type { SiteClient } from '../../clusters/site-clients.ts';
-import { FIELD_MANAGER } from '../training/site-members.ts';
 import type { MemberRef, SiteMembers } from './fencing.ts';
 
 /** memberSelector is the label selector of a service's member objects. */
@@ -30,31 +29,14 @@ export async function listMembers(client: SiteClient, namespace: string, name: s
   return { deployments: deployments.items, services: services.items };
 }
 
-/**
- * ensureNamespace creates the member namespace when missing. Read first: where the operator may not create
- * namespaces (the site operator prepares them), an existing one must not cost a Forbidden.
- */
-export async function ensureNamespace(client: SiteClient, namespace: V1Namespace): Promise<void> {
-  const name = namespace.metadata?.name ?? '';
-  const existing = await client.call('read member namespace', (apis) => ignoreNotFound(apis.core.readNamespace({ name })));
-  if (existing !== undefined) return;
-  await client.call('create member namespace', async (apis) => {
-    try {
-      await apis.core.createNamespace({ body: namespace });
-    } catch (err: unknown) {
-      if (!isAlreadyExists(err)) throw err; // created meanwhile: what we wanted
-    }
-  });
-}
-
 /** applyService server-side-applies the site's Service and returns it as stored (with its cluster IP). */
 export function applyService(client: SiteClient, service: V1Service): Promise<V1Service> {
-  return client.call('apply member Service', (apis) => applyObject(apis.kubeConfig, service, FIELD_MANAGER));
+  return client.call('apply member Service', (apis) => applyObjectWith(apis.objects, service, FIELD_MANAGER));
 }
 
 /** applyDeployment server-side-applies the site's Deployment and returns it as stored. */
 export function applyDeployment(client: SiteClient, deployment: V1Deployment): Promise<V1Deployment> {
-  return client.call('apply member Deployment', (apis) => applyObject(apis.kubeConfig, deployment, FIELD_MANAGER));
+  return client.call('apply member Deployment', (apis) => applyObjectWith(apis.objects, deployment, FIELD_MANAGER));
 }
 
 /** deleteMember deletes one member object; a Deployment's pods go in the background (garbage collector). */

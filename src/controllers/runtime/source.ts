@@ -4,11 +4,9 @@
  * (level-triggered; see reconciler.ts). Mapping the previous state too matters when the mapping itself changed:
  * a child relabelled from owner A to owner B must wake both A and B.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
-import type { InformerSupervisor } from './informer-supervisor.ts';
 
 /** KeyMapper returns the keys to enqueue for an object (none, its own key, or e.g. its owner's). */
-export type KeyMapper<T extends KubernetesObject> = (obj: T) => readonly string[];
+export type KeyMapper<T> = (obj: T) => readonly string[];
 
 /** WatchSource is a source with its object type erased, so one controller can hold sources of several kinds. */
 export interface WatchSource {
@@ -22,17 +20,19 @@ export interface WatchSource {
   waitForSync(signal?: AbortSignal): Promise<void>;
 }
 
-/** The part of an InformerSupervisor a source needs (a narrow seam for tests). */
-export type SourceInformerView<T extends KubernetesObject> = Pick<
-  InformerSupervisor<T>,
-  'onChange' | 'list' | 'waitForSync'
->;
+/**
+ * SourceInformerView is what a source needs of an informer: its changes, its cache and its sync. An
+ * InformerSupervisor is one; the view is structural so that caches typed by src/api (whose objects client-node's
+ * KubernetesObject does not describe) fit without casts, and tests can pass a narrow fake.
+ */
+export interface SourceInformerView<T> {
+  onChange(listener: (obj: T, previous: T | undefined) => void): () => void;
+  list(): readonly T[];
+  waitForSync(signal?: AbortSignal): Promise<void>;
+}
 
 /** watchSource maps the changes of `informer` to keys with `map`. */
-export function watchSource<T extends KubernetesObject>(
-  informer: SourceInformerView<T>,
-  map: KeyMapper<T>,
-): WatchSource {
+export function watchSource<T>(informer: SourceInformerView<T>, map: KeyMapper<T>): WatchSource {
   return {
     subscribe(enqueue) {
       const unsubscribe = informer.onChange((obj, previous) => {

@@ -107,6 +107,21 @@ describe('SiteStatusReconciler', () => {
     expect(hub.bodies).toHaveLength(1);
   });
 
+  it('keeps computing from its own writes, however many, while the cache lags, without a Conflict', async () => {
+    const { clock, hub, sessions, reconciler } = setup();
+    hub.put(makeSite('shanghai').obj());
+    connect(sessions, T0);
+    await reconciler.reconcile(siteKey('shanghai')); // AgentConnected True, Ready not yet
+    sessions.onHeartbeat(SHANGHAI, {}, meta(T0 + 1000, 2));
+    clock.advance(1000);
+    await reconciler.reconcile(siteKey('shanghai')); // first heartbeat: a second write, cache still at the first
+    sessions.onHeartbeat(SHANGHAI, {}, meta(T0 + 2000, 3));
+    clock.advance(1000);
+    await reconciler.reconcile(siteKey('shanghai')); // Ready turns True: a third write, cache still behind
+    expect(hub.bodies).toHaveLength(3);
+    expect(hub.stored.get('shanghai')?.status?.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True' });
+  });
+
   it('notices lease expiry when requeued, without any message', async () => {
     const { clock, hub, sessions, reconciler } = setup();
     hub.put(makeSite('shanghai').obj());

@@ -13,6 +13,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } fr
 import type { Logger } from 'pino';
 import type { Condition, Site, SiteStatus } from '../../api/generated/types.ts';
 import { ConditionType, GROUP, Kind, Plural, VERSION } from '../../api/names.ts';
+import { FIELD_MANAGER } from '../../clusters/apply.ts';
 import { toApiError } from '../../clusters/errors.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { Controller } from '../runtime/controller.ts';
@@ -21,9 +22,6 @@ import { TerminalError, type Reconciler, type Result } from '../runtime/reconcil
 import type { WatchSource } from '../runtime/source.ts';
 import type { SiteSessions } from './site-sessions.ts';
 import { computeSiteStatus, nextCheckIn, statusEqual, type SiteStatusConfig } from './site-status.ts';
-
-/** FIELD_MANAGER names the operator in managedFields. */
-export const FIELD_MANAGER = 'suanwang-operator';
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -99,7 +97,10 @@ export class SiteStatusReconciler implements Reconciler {
     if (!statusEqual(site.status, next)) {
       logTransitions(log, site.status?.conditions, next.conditions);
       current = await this.#write(site, next);
-      this.#written.set(name, { replaced: site.metadata.resourceVersion, site: current });
+      // The cache still shows the version our first unseen write replaced (an entry left by #current means `site`
+      // is that write), so that version stays the mark; marking the one just replaced would make a third pass,
+      // before the cache catches up, compute from the stale cache and fail with Conflict.
+      this.#written.set(name, { replaced: this.#written.get(name)?.replaced ?? site.metadata.resourceVersion, site: current });
       log.debug({ resourceVersion: current.metadata.resourceVersion }, 'site status written');
     }
     const wait = nextCheckIn(current, session, now, this.#o.config);

@@ -1,20 +1,18 @@
 /**
  * Wiring of the TrainingJob controller: which changes wake which TrainingJobs, and the reconciler behind them.
  * The informers are the composition root's (one informer may feed several controllers); this only subscribes.
+ * A Site wakes its jobs only when it changed in a way placement can see (site/site-change-source.ts), not on every
+ * heartbeat written to its status.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
 import type { Site, TrainingJob } from '../../api/generated/types.ts';
 import { Kind, LABEL_NAMESPACE, LABEL_WORKLOAD, TrainingJobPhase } from '../../api/names.ts';
-import type { SiteClients } from '../../clusters/site-clients.ts';
-import type { PlacementConfig } from '../../placement/config.ts';
-import type { Clock } from '../runtime/clock.ts';
 import { Controller } from '../runtime/controller.ts';
 import { makeKey } from '../runtime/key.ts';
-import type { WatchSource } from '../runtime/source.ts';
+import { watchSource, type SourceInformerView, type WatchSource } from '../runtime/source.ts';
+import { siteChangeSource } from '../site/site-change-source.ts';
 import { HubEventRecorder, type EventRecorder } from './events.ts';
-import type { PromisedCapacityTracker } from './promised-capacity.ts';
-import { TrainingJobReconciler } from './reconciler.ts';
+import { TrainingJobReconciler, type TrainingJobReconcilerOptions } from './reconciler.ts';
 import { isTerminal } from './status.ts';
 
 /**
@@ -33,11 +31,13 @@ export interface LabelledObject {
   readonly metadata?: { readonly labels?: Readonly<Record<string, string>> | undefined } | undefined;
 }
 
-/** TrainingControllerOptions configures newTrainingController. */
-export interface TrainingControllerOptions {
+/**
+ * TrainingControllerOptions configures newTrainingController: the reconciler's options (reconciler.ts), with the
+ * informers in place of its cache readers.
+ */
+export interface TrainingControllerOptions extends Omit<TrainingJobReconcilerOptions, 'hub' | 'trainingJobs' | 'sites'> {
   /** The hub's kubeconfig: TrainingJob writes and Events. */
   readonly hub: KubeConfig;
-  readonly siteClients: Pick<SiteClients, 'forSite'>;
   readonly informers: {
     readonly trainingJobs: ObjectCache<TrainingJob>;
     readonly sites: ObjectCache<Site>;
@@ -45,18 +45,12 @@ export interface TrainingControllerOptions {
      * Site-side informers of member Jobs (optional): a change wakes the job at once instead of at the next poll.
      * Without them the controller polls the member Job of every placed, unfinished job.
      */
-    readonly memberJobs?: readonly Pick<ObjectCache<LabelledObject>, 'onChange' | 'list' | 'waitForSync'>[];
+    readonly memberJobs?: readonly SourceInformerView<LabelledObject>[];
   };
-  readonly clock: Clock;
-  readonly logger: Logger;
   /** Default: Events written to the hub. */
   readonly events?: EventRecorder;
-  readonly placementConfig?: PlacementConfig;
-  readonly promised?: PromisedCapacityTracker;
   /** Keys reconciled in parallel (default 4). */
   readonly concurrency?: number;
-  /** How often a placed, unfinished job is polled (default 10 s). */
-  readonly pollIntervalMs?: number;
 }
 
 /** trainingJobKey is the work-queue key of a TrainingJob. */
@@ -79,28 +73,21 @@ export function waitsForSite(tj: TrainingJob, site: string): boolean {
 export function newTrainingController(options: TrainingControllerOptions): Controller {
   const { trainingJobs, sites } = options.informers;
   const reconciler = new TrainingJobReconciler({
-    hub: options.hub,
+    ...options,
     trainingJobs: (namespace, name) => trainingJobs.get(namespace, name),
     sites: () => sites.list(),
-    siteClients: options.siteClients,
-    clock: options.clock,
-    logger: options.logger,
     events: options.events ?? new HubEventRecorder({ kubeConfig: options.hub, clock: options.clock, logger: options.logger }),
-    ...(options.placementConfig !== undefined && { placementConfig: options.placementConfig }),
-    ...(options.promised !== undefined && { promised: options.promised }),
-    ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
   });
   const sources: WatchSource[] = [
-    cacheSource(trainingJobs, (tj) => [trainingJobKey(tj.metadata.namespace, tj.metadata.name ?? '')]),
-    cacheSource(sites, (site) => {
-      const name = site.metadata.name ?? '';
-      return trainingJobs
+    watchSource(trainingJobs, (tj) => [trainingJobKey(tj.metadata.namespace, tj.metadata.name ?? '')]),
+    siteChangeSource(sites, (site) =>
+      trainingJobs
         .list()
-        .filter((tj) => waitsForSite(tj, name))
-        .map((tj) => trainingJobKey(tj.metadata.namespace, tj.metadata.name ?? ''));
-    }),
+        .filter((tj) => waitsForSite(tj, site))
+        .map((tj) => trainingJobKey(tj.metadata.namespace, tj.metadata.name ?? '')),
+    ),
     ...(options.informers.memberJobs ?? []).map((jobs) =>
-      cacheSource(jobs, (job) => {
+      watchSource(jobs, (job) => {
         const labels = job.metadata?.labels;
         const namespace = labels?.[LABEL_NAMESPACE];
         const name = labels?.[LABEL_WORKLOAD];
@@ -116,26 +103,4 @@ export function newTrainingController(options: TrainingControllerOptions): Contr
     logger: options.logger,
     concurrency: options.concurrency ?? 4,
   });
-}
-
-/**
- * cacheSource is runtime/source.ts's watchSource over a structural cache: the same rules (the previous state is
- * mapped too, so a relabelled object wakes its old and new owner; cached objects are replayed on subscribe).
- */
-function cacheSource<T>(
-  cache: Pick<ObjectCache<T>, 'onChange' | 'list' | 'waitForSync'>,
-  map: (obj: T) => readonly string[],
-): WatchSource {
-  return {
-    subscribe(enqueue) {
-      const unsubscribe = cache.onChange((obj, previous) => {
-        const keys = new Set(map(obj));
-        if (previous !== undefined && previous !== obj) for (const key of map(previous)) keys.add(key);
-        for (const key of keys) enqueue(key);
-      });
-      for (const obj of cache.list()) for (const key of map(obj)) enqueue(key);
-      return unsubscribe;
-    },
-    waitForSync: (signal) => cache.waitForSync(signal),
-  };
 }

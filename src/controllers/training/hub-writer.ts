@@ -1,76 +1,92 @@
 /**
- * Writes to TrainingJobs on the hub: JSON merge patches only (custom resources do not support strategic merge,
- * client-node's default for patch calls), each carrying the resourceVersion it was computed from. The precondition
- * is what makes a reconcile that read a stale cache harmless: its write fails with Conflict instead of recording a
- * second placement, and the key is retried once the cache has caught up.
+ * Writes to the namespaced Suanwang kinds on the hub (TrainingJobs here, InferenceServices through the same class):
+ * JSON merge patches only (custom resources do not support strategic merge, client-node's default for patch calls),
+ * each carrying the resourceVersion it was computed from. The precondition is what makes a reconcile that read a
+ * stale cache harmless: its write fails with Conflict instead of recording a second placement, and the key is
+ * retried once the cache has caught up.
  *
  * client-node 2.x picks the patch Content-Type from a fixed list (JSON patch first) and serialises the body as
  * JSON whatever it picked; the `setHeaderOptions` middleware runs after that and replaces the header, so the
  * same body goes out as `application/merge-patch+json`.
  */
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import type { TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
+import type { ObjectMeta, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
 import { FINALIZER_CLEANUP, GROUP, Plural, VERSION } from '../../api/names.ts';
+import { FIELD_MANAGER } from '../../clusters/apply.ts';
 import { toApiError } from '../../clusters/errors.ts';
-import { mergePatchDiff } from './merge-patch.ts';
-import { FIELD_MANAGER } from './site-members.ts';
+import { mergePatchDiff, type JsonObject } from './merge-patch.ts';
 
-/** TrainingJobPatcher is the part of CustomObjectsApi the writer uses (a seam for tests). */
-export type TrainingJobPatcher = Pick<CustomObjectsApi, 'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus'>;
+/** HubPatcher is the part of CustomObjectsApi the writer uses (a seam for tests). */
+export type HubPatcher = Pick<CustomObjectsApi, 'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus'>;
+/** TrainingJobPatcher is the HubPatcher a HubTrainingJobWriter takes in tests. */
+export type TrainingJobPatcher = HubPatcher;
+
+/** HubObject is a namespaced object of a Suanwang kind as the hub serves it. */
+export interface HubObject<S> {
+  readonly metadata: ObjectMeta;
+  readonly status?: S | undefined;
+}
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-/** HubTrainingJobWriter patches TrainingJobs (metadata and status) on the hub. */
-export class HubTrainingJobWriter {
-  readonly #api: TrainingJobPatcher;
+/** HubWriter patches the objects of one namespaced kind (its plural) on the hub: finalizer and status. */
+export class HubWriter<T extends HubObject<S>, S extends object> {
+  readonly #api: HubPatcher;
+  readonly #plural: string;
 
-  /** Takes the hub's kubeconfig, or a patcher in tests. */
-  constructor(hub: KubeConfig | TrainingJobPatcher) {
+  /** Takes the hub's kubeconfig, or a patcher in tests, and the kind's plural. */
+  constructor(hub: KubeConfig | HubPatcher, plural: string) {
     this.#api = 'makeApiClient' in hub ? hub.makeApiClient(CustomObjectsApi) : hub;
+    this.#plural = plural;
   }
 
   /** addFinalizer adds FINALIZER_CLEANUP; returns the updated object. */
-  async addFinalizer(tj: TrainingJob): Promise<TrainingJob> {
-    const finalizers = [...(tj.metadata.finalizers ?? []), FINALIZER_CLEANUP];
-    return this.#patch(tj, { metadata: { finalizers, resourceVersion: tj.metadata.resourceVersion } });
+  addFinalizer(obj: T): Promise<T> {
+    const finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER_CLEANUP];
+    return this.#patch(obj, { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } });
   }
 
   /**
    * removeFinalizer removes FINALIZER_CLEANUP and keeps every other finalizer. The resourceVersion precondition
    * keeps a finalizer added meanwhile by someone else from being dropped with ours.
    */
-  async removeFinalizer(tj: TrainingJob): Promise<TrainingJob> {
-    const finalizers = (tj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER_CLEANUP);
-    return this.#patch(tj, { metadata: { finalizers, resourceVersion: tj.metadata.resourceVersion } });
+  removeFinalizer(obj: T): Promise<T> {
+    const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER_CLEANUP);
+    return this.#patch(obj, { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } });
   }
 
   /**
-   * writeStatus makes `next` the status, sending only what differs from `tj.status` (removed fields as null).
-   * Returns `tj` untouched when nothing differs: no write at all.
+   * writeStatus makes `next` the status, sending only what differs from `obj.status` (removed fields as null).
+   * Returns `obj` untouched when nothing differs: no write at all.
    */
-  async writeStatus(tj: TrainingJob, next: TrainingJobStatus): Promise<TrainingJob> {
-    const diff = mergePatchDiff({ ...tj.status }, { ...next });
-    if (diff === undefined) return tj;
-    const body = { metadata: { resourceVersion: tj.metadata.resourceVersion }, status: diff };
+  async writeStatus(obj: T, next: S): Promise<T> {
+    const diff = mergePatchDiff({ ...obj.status } as JsonObject, { ...next } as JsonObject);
+    if (diff === undefined) return obj;
+    const body = { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: diff };
     try {
-      return (await this.#api.patchNamespacedCustomObjectStatus(
-        { ...this.#target(tj), body, fieldManager: FIELD_MANAGER },
-        MERGE_PATCH,
-      )) as TrainingJob;
+      return (await this.#api.patchNamespacedCustomObjectStatus({ ...this.#target(obj), body, fieldManager: FIELD_MANAGER }, MERGE_PATCH)) as T;
     } catch (err: unknown) {
       throw toApiError(err);
     }
   }
 
-  async #patch(tj: TrainingJob, body: object): Promise<TrainingJob> {
+  async #patch(obj: T, body: object): Promise<T> {
     try {
-      return (await this.#api.patchNamespacedCustomObject({ ...this.#target(tj), body, fieldManager: FIELD_MANAGER }, MERGE_PATCH)) as TrainingJob;
+      return (await this.#api.patchNamespacedCustomObject({ ...this.#target(obj), body, fieldManager: FIELD_MANAGER }, MERGE_PATCH)) as T;
     } catch (err: unknown) {
       throw toApiError(err);
     }
   }
 
-  #target(tj: TrainingJob): { group: string; version: string; plural: string; namespace: string; name: string } {
-    return { group: GROUP, version: VERSION, plural: Plural.TrainingJob, namespace: tj.metadata.namespace ?? '', name: tj.metadata.name ?? '' };
+  #target(obj: T): { group: string; version: string; plural: string; namespace: string; name: string } {
+    return { group: GROUP, version: VERSION, plural: this.#plural, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' };
+  }
+}
+
+/** HubTrainingJobWriter patches TrainingJobs (metadata and status) on the hub. */
+export class HubTrainingJobWriter extends HubWriter<TrainingJob, TrainingJobStatus> {
+  /** Takes the hub's kubeconfig, or a patcher in tests. */
+  constructor(hub: KubeConfig | HubPatcher) {
+    super(hub, Plural.TrainingJob);
   }
 }

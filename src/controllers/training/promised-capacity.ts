@@ -28,10 +28,23 @@ export class PromisedCapacityTracker {
    * hold records what `key` was promised, replacing anything it held before. Call it in the same synchronous step
    * as the decision (before any await): concurrent reconciles must see it at once, or two decisions made side by side
    * would both count the same free devices.
+   *
+   * It returns an undo that puts back what `key` held before, for when the decision could not be recorded. Undo, not
+   * release: a pass that read a stale cache re-decides a workload whose real decision is already written, and its
+   * write then fails with Conflict; releasing would drop the promise of that real decision while its pods are not
+   * visible yet, and the same devices could be given twice.
    */
-  hold(key: string, promised: PromisedCapacity): void {
+  hold(key: string, promised: PromisedCapacity): () => void {
+    const before = this.#held.get(key);
+    const since = this.#visibleSince.get(key);
     this.#held.set(key, promised);
     this.#visibleSince.delete(key);
+    return () => {
+      if (before === undefined) this.#held.delete(key);
+      else this.#held.set(key, before);
+      if (since === undefined) this.#visibleSince.delete(key);
+      else this.#visibleSince.set(key, since);
+    };
   }
 
   /** release drops what `key` held: it no longer needs the capacity (finished, suspended, deleted, re-placed). */

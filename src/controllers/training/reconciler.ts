@@ -9,7 +9,7 @@
  * that read a stale cache cannot record a second decision, because its write conflicts. The Placed condition turns
  * True only once the member Job was seen; a Job missing after that has vanished, and the job is placed anew.
  */
-import type { KubeConfig, V1Job } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
 import { API_VERSION, FINALIZER_CLEANUP, Kind, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD, TrainingJobPhase } from '../../api/names.ts';
@@ -142,12 +142,12 @@ export class TrainingJobReconciler implements Reconciler {
       ...(outcome.acceleratorResource !== undefined && { acceleratorResource: outcome.acceleratorResource }),
     };
     // Hold before the first await, so a decision made concurrently for another job already counts this one.
-    this.#promised.hold(pass.key, outcome.promised);
+    const undoHold = this.#promised.hold(pass.key, outcome.promised);
     let written: TrainingJob;
     try {
       written = await this.#write(tj, this.#next(working, { kind: 'Placed', decision, record: outcome.record }));
     } catch (err: unknown) {
-      this.#promised.release(pass.key);
+      undoHold(); // not release: see PromisedCapacityTracker.hold
       throw err;
     }
     pass.log.info({ site: decision.site, variant: decision.variant, pool: decision.pool, epoch: decision.epoch }, 'placed');
@@ -216,7 +216,9 @@ export class TrainingJobReconciler implements Reconciler {
     // 4. Mirror.
     const next = this.#next(tj, { kind: 'Observed', job });
     if (isTerminal(next.phase)) this.#promised.release(pass.key);
-    else if (podsVisible(job)) this.#promised.releaseWhenSettled(pass.key, this.#o.clock.now());
+    // Running: every worker is bound (ready or done), so the site's report will soon count the whole gang. One
+    // visible pod is not enough: the rest of the gang's devices would be promised to nobody.
+    else if (next.phase === TrainingJobPhase.Running) this.#promised.releaseWhenSettled(pass.key, this.#o.clock.now());
     const written = await this.#write(tj, next);
     this.#announce(written, tj.status?.phase, next.phase, siteName);
     return isTerminal(next.phase) ? {} : { requeueAfter: this.#pollMs };
@@ -299,11 +301,5 @@ export class TrainingJobReconciler implements Reconciler {
   #event(tj: TrainingJob, type: EventType, reason: string, message: string): void {
     this.#events.record({ apiVersion: API_VERSION, kind: Kind.TrainingJob, metadata: tj.metadata }, type, reason, message);
   }
-}
-
-/** podsVisible says whether the site shows the Job's pods in its own accounting, so a promise can be let go. */
-function podsVisible(job: V1Job): boolean {
-  const s = job.status;
-  return (s?.ready ?? s?.active ?? 0) > 0 || (s?.succeeded ?? 0) > 0 || (s?.failed ?? 0) > 0;
 }
 

@@ -4,13 +4,11 @@
  * are server-side apply with the operator's field manager, so a repeat after a crash is harmless.
  */
 import type { V1Job, V1Service } from '@kubernetes/client-node';
-import { applyObject } from '../../clusters/apply.ts';
-import { ignoreNotFound, isAlreadyExists } from '../../clusters/errors.ts';
+import { applyObjectWith, FIELD_MANAGER } from '../../clusters/apply.ts';
+import { ignoreNotFound } from '../../clusters/errors.ts';
+import { ensureNamespace } from '../../clusters/namespaces.ts';
 import type { SiteClient } from '../../clusters/site-clients.ts';
 import type { MemberObjects } from './member-objects.ts';
-
-/** FIELD_MANAGER owns every field the operator writes, at the sites and on the hub. */
-export const FIELD_MANAGER = 'suanwang-operator';
 
 /** ObservedMembers are the member objects found at a site; undefined where there is none. */
 export interface ObservedMembers {
@@ -27,36 +25,19 @@ export async function readMembers(client: SiteClient, namespace: string, name: s
   return { job, service };
 }
 
-/**
- * ensureNamespace creates the member namespace when it is missing. Read first: on a site where the operator may
- * not create namespaces (they are prepared by the site operator) an existing one must not cost a Forbidden.
- */
-export async function ensureNamespace(client: SiteClient, members: MemberObjects): Promise<void> {
-  const name = members.namespace.metadata?.name ?? '';
-  const existing = await client.call('read member namespace', (apis) => ignoreNotFound(apis.core.readNamespace({ name })));
-  if (existing !== undefined) return;
-  await client.call('create member namespace', async (apis) => {
-    try {
-      await apis.core.createNamespace({ body: members.namespace });
-    } catch (err: unknown) {
-      if (!isAlreadyExists(err)) throw err; // created meanwhile: what we wanted
-    }
-  });
-}
-
 /** applyService server-side-applies the rendezvous Service. */
 export async function applyService(client: SiteClient, members: MemberObjects): Promise<V1Service> {
-  return client.call('apply member Service', (apis) => applyObject(apis.kubeConfig, members.service, FIELD_MANAGER));
+  return client.call('apply member Service', (apis) => applyObjectWith(apis.objects, members.service, FIELD_MANAGER));
 }
 
 /** applyJob server-side-applies the worker Job and returns it as the site stored it. */
 export async function applyJob(client: SiteClient, members: MemberObjects): Promise<V1Job> {
-  return client.call('apply member Job', (apis) => applyObject(apis.kubeConfig, members.job, FIELD_MANAGER));
+  return client.call('apply member Job', (apis) => applyObjectWith(apis.objects, members.job, FIELD_MANAGER));
 }
 
 /** createMembers brings all three member objects into being, namespace first, Job last; returns the Job. */
 export async function createMembers(client: SiteClient, members: MemberObjects): Promise<V1Job> {
-  await ensureNamespace(client, members);
+  await ensureNamespace(client, members.namespace);
   await applyService(client, members);
   return applyJob(client, members);
 }

@@ -112,6 +112,19 @@ describe('nextStatus: phase transitions', () => {
     expect(tj.status?.phase).toBe('Running');
   });
 
+  it('stays Running while the last workers run after the first ones finished, until the Job completes', () => {
+    let tj = step(job(), placedOn('guizhou', 1), 0);
+    tj = step(tj, observed(memberJob().active(2).ready(2)), 10);
+    tj = step(tj, observed(memberJob().active(1).ready(1).succeeded(1)), 20);
+    expect(tj.status?.phase).toBe('Running');
+    // All pods done, the Job controller has not set Complete yet: not back to Placed.
+    tj = step(tj, observed(memberJob().active(0).ready(0).succeeded(2)), 30);
+    expect(tj.status?.phase).toBe('Running');
+    expect(cond(tj, 'Running')).toMatchObject({ status: 'True', lastTransitionTime: iso(10) });
+    tj = step(tj, observed(memberJob().succeeded(2).complete()), 40);
+    expect(tj.status?.phase).toBe('Succeeded');
+  });
+
   it('Suspended closes the attempt and forgets the site, keeping the epoch for the next placement', () => {
     let tj = step(job(), placedOn('guizhou', 1), 0);
     tj = step(tj, observed(memberJob().active(2).ready(2)), 10);

@@ -142,9 +142,11 @@ function observed(b: StatusBuilder, workers: number, job: V1Job | undefined): Tr
     const detail = [failed.reason, failed.message].filter((s) => s !== undefined && s !== '').join(': ');
     b.finish(TrainingJobPhase.Failed, AttemptOutcome.Failed, Reason.BackoffLimitExceeded, `member Job failed${detail ? `: ${detail}` : ''}`);
   } else {
-    // status.ready counts ready pods (GA since Kubernetes 1.29); older sites only report active ones.
+    // status.ready counts ready pods (GA since Kubernetes 1.29); older sites only report active ones. Workers that
+    // already finished count too: a gang whose first workers are done is under way, not back to waiting for pods
+    // (the Job's Complete condition follows its last pod by a Job-controller sync).
     const ready = job.status?.ready ?? job.status?.active ?? 0;
-    const running = ready >= workers;
+    const running = ready + (job.status?.succeeded ?? 0) >= workers;
     b.s.phase = running ? TrainingJobPhase.Running : TrainingJobPhase.Placed;
     b.set(
       running

@@ -105,6 +105,19 @@ describe('PromisedCapacityTracker', () => {
     expect(t.releaseWhenSettled('a', 11_999)).toBe(false);
     expect(t.releaseWhenSettled('a', 12_000)).toBe(true);
   });
+
+  it('undoes a hold to what the key held before, settle clock included, not to nothing', () => {
+    const t = new PromisedCapacityTracker({ settleMs: 5000 });
+    const recorded = { guizhou: { npu: { 'huawei.com/Ascend910': 16 } } };
+    t.hold('a', recorded);
+    expect(t.releaseWhenSettled('a', 1000)).toBe(false); // pods first seen at 1000
+    const undo = t.hold('a', { shanghai: { h100: { 'nvidia.com/gpu': 8 } } });
+    undo();
+    expect(t.total()).toEqual(recorded);
+    expect(t.releaseWhenSettled('a', 6000)).toBe(true); // still counted from 1000
+    t.hold('b', { shanghai: { h100: { 'nvidia.com/gpu': 8 } } })();
+    expect(t.holds('b')).toBe(false);
+  });
 });
 
 describe('waitsForSite', () => {

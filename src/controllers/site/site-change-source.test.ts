@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { Site } from '../../api/generated/types.ts';
+import { labSites } from '../../placement/testing.ts';
+import { siteChangeMatters, siteChangeSource, type SiteCacheView } from './site-change-source.ts';
+
+function allocated(site: Site): Site {
+  const next = structuredClone(site);
+  const pool = next.status?.nodePools?.[0];
+  if (pool !== undefined) pool.allocated = { 'nvidia.com/gpu': '8' };
+  return next;
+}
+
+function withReady(site: Site, status: 'True' | 'False' | 'Unknown', reason: string, since: string): Site {
+  return { ...site, status: { ...site.status, conditions: [{ type: 'Ready', status, reason, message: '', lastTransitionTime: since }] } };
+}
+
+const heartbeat = (s: Site, at: string): Site => ({ ...s, metadata: { ...s.metadata, resourceVersion: at }, status: { ...s.status, lastHeartbeatTime: at } });
+
+describe('siteChangeMatters', () => {
+  const base = labSites().beijing.obj();
+  it.each([
+    { what: 'a new Site', previous: undefined, next: base, want: true },
+    { what: 'a heartbeat alone', previous: heartbeat(base, '1'), next: heartbeat(base, '2'), want: false },
+    { what: 'Ready turning Unknown', previous: base, next: withReady(base, 'Unknown', 'LeaseExpired', '2026-01-01T00:00:00Z'), want: true },
+    { what: 'a cordon', previous: base, next: { ...base, spec: { ...base.spec, cordon: true } }, want: true },
+    { what: 'capacity allocated', previous: base, next: allocated(base), want: true },
+  ])('$what: $want', ({ previous, next, want }) => {
+    expect(siteChangeMatters(previous, next)).toBe(want);
+  });
+});
+
+/** FakeSites is a Sites cache whose changes the test makes by hand. */
+class FakeSites implements SiteCacheView {
+  readonly #sites = new Map<string, Site>();
+  readonly #listeners = new Set<(obj: Site, previous: Site | undefined) => void>();
+
+  set(site: Site): void {
+    const name = site.metadata.name ?? '';
+    const previous = this.#sites.get(name);
+    this.#sites.set(name, site);
+    for (const l of this.#listeners) l(site, previous);
+  }
+  delete(name: string): void {
+    const previous = this.#sites.get(name);
+    if (previous === undefined) return;
+    this.#sites.delete(name);
+    for (const l of this.#listeners) l(previous, previous);
+  }
+  get(_namespace: undefined, name: string): Site | undefined {
+    return this.#sites.get(name);
+  }
+  list(): Site[] {
+    return [...this.#sites.values()];
+  }
+  onChange(listener: (obj: Site, previous: Site | undefined) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+  waitForSync(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+describe('siteChangeSource', () => {
+  it('wakes the site’s workloads on a change placement can see and on deletion, not on a heartbeat alone', () => {
+    const cache = new FakeSites();
+    const base = labSites().beijing.obj();
+    cache.set(heartbeat(base, '1'));
+    cache.set(labSites().guizhou.obj());
+    const enqueued: string[] = [];
+    const unsubscribe = siteChangeSource(cache, (site) => [`job-at-${site}`, 'pending-job']).subscribe((key) => enqueued.push(key));
+    // Subscribing replays the cached Sites, each key once.
+    expect(enqueued.sort()).toEqual(['job-at-beijing', 'job-at-guizhou', 'pending-job']);
+
+    enqueued.length = 0;
+    cache.set(heartbeat(base, '2'));
+    expect(enqueued).toEqual([]);
+    cache.set(allocated(heartbeat(base, '3')));
+    expect(enqueued).toEqual(['job-at-beijing', 'pending-job']);
+
+    enqueued.length = 0;
+    cache.delete('guizhou');
+    expect(enqueued).toEqual(['job-at-guizhou', 'pending-job']);
+
+    unsubscribe();
+    enqueued.length = 0;
+    cache.set(withReady(base, 'Unknown', 'LeaseExpired', '2026-01-01T00:00:00Z'));
+    expect(enqueued).toEqual([]);
+  });
+});
