@@ -149,7 +149,17 @@ describe('training jobs across the federation', () => {
     const a = getTrainingJob(hub, ns, firstName);
     expect(a.status?.phase).toBe('Succeeded');
     expect(maxGpus).toBeLessThanOrEqual(16);
-    expect(Date.parse(b.status?.startTime ?? '')).toBeGreaterThanOrEqual(Date.parse(a.status?.completionTime ?? '') - 1000);
+    // At the site itself: the second job's Job was created only after the first job's workers had finished
+    // (timestamps have one-second resolution). The hub's completionTime can lag by a poll, so it is not used here.
+    const sh = lab.kubeconfig('shanghai');
+    const finished = kubectlJson<K8sList<{ status: { containerStatuses?: Array<{ state?: { terminated?: { finishedAt?: string } } }> } }>>(sh, ['get', 'pods', '-n', ns, '-l', `suanwang.io/workload=${firstName}`]).items.flatMap((p) =>
+      (p.status.containerStatuses ?? []).map((c) => Date.parse(c.state?.terminated?.finishedAt ?? '')),
+    );
+    expect(finished).toHaveLength(2);
+    const secondJob = kubectlJson<K8sList<{ metadata: { creationTimestamp: string } }>>(sh, ['get', 'jobs', '-n', ns, '-l', `suanwang.io/workload=${secondName}`]).items;
+    expect(secondJob).toHaveLength(1);
+    expect(Date.parse(secondJob[0]?.metadata.creationTimestamp ?? '')).toBeGreaterThanOrEqual(Math.max(...finished) - 1000);
+    expect(b.status?.site).toBe('shanghai');
   });
 
   it('removes member objects when a running job is deleted', async () => {

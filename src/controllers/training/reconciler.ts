@@ -44,7 +44,11 @@ export interface TrainingJobReconcilerOptions {
   readonly promised?: PromisedCapacityTracker;
   /** How often a placed, unfinished job is looked at to mirror its member Job (default 10 s). */
   readonly pollIntervalMs?: number;
-  /** How often a job no site fits is looked at again even when no Site changed (default 60 s). */
+  /**
+   * How often a job no site fits is looked at again even when no Site changed (default 10 s). Capacity also frees
+   * when another job's promise is released, which changes no Site; placement is pure and takes well under a
+   * millisecond, and an unchanged explanation writes nothing, so a short retry costs little.
+   */
   readonly pendingRetryMs?: number;
 }
 
@@ -79,7 +83,7 @@ export class TrainingJobReconciler implements Reconciler {
     this.#config = options.placementConfig ?? DEFAULT_PLACEMENT_CONFIG;
     this.#log = options.logger.child({ controller: 'trainingjob' });
     this.#pollMs = options.pollIntervalMs ?? 10_000;
-    this.#pendingMs = options.pendingRetryMs ?? 60_000;
+    this.#pendingMs = options.pendingRetryMs ?? 10_000;
   }
 
   async reconcile(key: string): Promise<Result> {
