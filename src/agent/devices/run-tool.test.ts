@@ -70,3 +70,12 @@ describe('failureReason', () => {
     expect(failureReason(failure)).toBe(want);
   });
 });
+
+describe('createToolRunner, arguments execFile refuses', () => {
+  it('reports a spawn-error instead of throwing', async () => {
+    const run = createToolRunner({ timeoutMs: 1000 });
+    const r = await run('echo', ['bad\u0000arg']);
+    expect(r.ok).toBe(false);
+    expect(r.ok === false && r.kind).toBe('spawn-error');
+  });
+});

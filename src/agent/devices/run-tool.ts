@@ -113,12 +113,17 @@ export function createToolRunner(options: ToolRunnerOptions = {}): ToolRunner {
         timers.clearTimeout(guard);
         resolve(result);
       };
-      child = execFile(
-        command,
-        [...args],
-        { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer, encoding: 'utf8', windowsHide: true },
-        (err, stdout, stderr) => finish(classify(command, err, stdout, stderr, { timeoutMs, maxBuffer, started, now })),
-      );
+      try {
+        child = execFile(
+          command,
+          [...args],
+          { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer, encoding: 'utf8', windowsHide: true },
+          (err, stdout, stderr) => finish(classify(command, err, stdout, stderr, { timeoutMs, maxBuffer, started, now })),
+        );
+      } catch (err: unknown) {
+        // execFile throws synchronously for arguments it cannot use (a NUL byte, say): still a failure, never a throw.
+        finish({ ok: false, kind: 'spawn-error', command, message: err instanceof Error ? err.message : String(err) });
+      }
     });
 }
 

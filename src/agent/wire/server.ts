@@ -62,6 +62,8 @@ export class OperatorServer {
   readonly #host: SessionHost;
   #server: grpc.Server | undefined;
   #port = 0;
+  // #starting closes the window between a first start() and its bind finishing, so a second start() cannot race it.
+  #starting = false;
   /** Registered sessions by id; a record lives from Register until its stream ends. */
   readonly #sessions = new Map<string, SessionRecord>();
   /** The open stream of each site; a newer one replaces an older one. */
@@ -97,7 +99,8 @@ export class OperatorServer {
 
   /** start binds the address and serves; resolves to the bound port. */
   async start(): Promise<number> {
-    if (this.#server) throw new Error('operator server already started');
+    if (this.#server || this.#starting) throw new Error('operator server already started');
+    this.#starting = true;
     const server = new grpc.Server({
       ...operatorServerOptions(this.#opts.pingPolicy ?? DEFAULT_OPERATOR_PING_POLICY),
       'grpc.max_receive_message_length': this.#opts.maxMessageBytes ?? 16 * 1024 * 1024,
