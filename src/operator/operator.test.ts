@@ -9,6 +9,8 @@ import type { SiteName } from '../agent/wire/identity.ts';
 import { Operator, OperatorConfigError, resolveOperatorConfig } from './operator.ts';
 import { readServerTls } from './tls-dir.ts';
 
+const LE = { namespace: 'suanwang-system', leaseName: 'suanwang-operator', identity: 'op-0' };
+
 describe('resolveOperatorConfig', () => {
   it('applies the defaults', () => {
     expect(resolveOperatorConfig({ listen: '127.0.0.1:0' })).toEqual({
@@ -17,6 +19,10 @@ describe('resolveOperatorConfig', () => {
       heartbeatIntervalMs: 10_000,
       lostAfterMs: 300_000,
     });
+  });
+
+  it('accepts leader election with the default durations, and a health address', () => {
+    expect(() => resolveOperatorConfig({ listen: '0.0.0.0:7443', healthListen: '0.0.0.0:8081', leaderElection: LE })).not.toThrow();
   });
 
   it('turns lost-after 0 into never', () => {
@@ -28,6 +34,11 @@ describe('resolveOperatorConfig', () => {
     { name: 'a lease shorter than two heartbeats', opts: { listen: 'localhost:1', leaseMs: 15_000 }, want: /twice the heartbeat/ },
     { name: 'zero threshold', opts: { listen: 'localhost:1', successThreshold: 0 }, want: /at least 1/ },
     { name: 'lost before the lease', opts: { listen: 'localhost:1', lostAfterMs: 30_000 }, want: /longer than the lease/ },
+    { name: 'a bad health address', opts: { listen: 'localhost:1', healthListen: ':8081' }, want: /health listen address must be host:port/ },
+    { name: 'a Lease namespace that is no DNS label', opts: { listen: 'localhost:1', leaderElection: { ...LE, namespace: 'Suanwang_System' } }, want: /namespace must be a DNS label/ },
+    { name: 'a Lease name that is no DNS subdomain', opts: { listen: 'localhost:1', leaderElection: { ...LE, leaseName: 'op/1' } }, want: /lease name must be a DNS subdomain/ },
+    { name: 'an empty identity', opts: { listen: 'localhost:1', leaderElection: { ...LE, identity: ' ' } }, want: /identity must not be empty/ },
+    { name: 'a renew deadline past the lease', opts: { listen: 'localhost:1', leaderElection: { ...LE, leaseDurationMs: 5_000 } }, want: /shorter than the lease duration/ },
   ])('refuses $name', ({ opts, want }) => {
     expect(() => resolveOperatorConfig(opts)).toThrow(want);
   });

@@ -4,13 +4,20 @@
  * — but it reads no environment: the CLI (src/cli/commands/operator.ts) turns flags and the environment into
  * OperatorOptions.
  *
- * Start order: informers first (so caches fill while the rest starts), then the gRPC server (agents may connect at
- * once; their state queues up in SiteSessions and the site controller's queue), then the controllers, which begin
- * reconciling once every cache they read has synced. Stop: the controllers first (running reconciles finish, nothing
- * new starts), then the gRPC server (agents reconnect to the next operator), then the informers. Controllers go
- * before the server so that the sessions this shutdown ends are not written into every Site as AgentDisconnected:
- * that would flap each site on every rollout, while the next operator reads the last status and gives agents a lease
- * to come back (site-status.ts).
+ * Start order: the health endpoint (when asked for), informers (so caches fill while the rest starts), then — with
+ * leader election — the wait for the Lease, then the gRPC server (agents may connect at once; their state queues up in
+ * SiteSessions and the site controller's queue), then the controllers, which begin reconciling once every cache they
+ * read has synced. A standby thus warms its caches but neither binds the agent port nor writes anything: agents, and
+ * the Service's readiness probe, find only the leader. Stop: the controllers first (running reconciles finish,
+ * nothing new starts), then the gRPC server (agents reconnect to the next operator), then the Lease is released (only
+ * now, so a successor never overlaps a running reconcile), then the informers. Controllers go before the server so
+ * that the sessions this shutdown ends are not written into every Site as AgentDisconnected: that would flap each
+ * site on every rollout, while the next operator reads the last status and gives agents a lease to come back
+ * (site-status.ts).
+ *
+ * Losing the Lease (leader-election.ts) stops the operator by itself and resolves `leadershipLost`; the process should
+ * then exit and be restarted, which drops every in-memory state the old term built (controller-runtime does the
+ * same). An Operator is not restarted in place.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -28,7 +35,10 @@ import { withInferenceServices } from '../controllers/inference/informer.ts';
 import { newTrainingController } from '../controllers/training/controller.ts';
 import { PromisedCapacityTracker } from '../controllers/training/promised-capacity.ts';
 import { OperatorConfigError } from './errors.ts';
+import { HealthServer } from './health-server.ts';
 import { hubInformers, type HubInformers } from './hub-informers.ts';
+import { LeaderElector, resolveLeaderElectionTiming, type LeaderElectionTiming, type LeadershipLoss } from './leader-election.ts';
+import { KubernetesLeaseClient } from './lease-client.ts';
 import { formatAddress, parseListen } from './listen.ts';
 import { readServerTls } from './tls-dir.ts';
 import { formatDuration } from '../api/duration.ts';
@@ -54,11 +64,26 @@ export interface OperatorOptions {
   readonly heartbeatIntervalMs?: number;
   /** lostAfterMs: silence after which a site is Lost and its workloads move (default 5 min; 0 never). */
   readonly lostAfterMs?: number;
-  /** siteLostGraceMs: how long an InferenceService keeps replicas on a site that is not Ready before moving them. */
+  /** siteLostGraceMs: how long workloads stay on a site that is not Ready before they move (inference and training). */
   readonly siteLostGraceMs?: number;
+  /** leaderElection: when set, only the holder of this Lease runs the controllers and the agent endpoint. */
+  readonly leaderElection?: LeaderElectionOptions;
+  /** healthListen is "host:port" for the HTTP liveness endpoint (GET /healthz, see health-server.ts); unset: none. */
+  readonly healthListen?: string;
   readonly logger: Logger;
   /** clock for everything (default the system clock); the wire's clock and timers are bridged from it. */
   readonly clock?: Clock;
+}
+
+/** LeaderElectionOptions names the Lease the operator replicas compete for; the durations are leader-election.ts's. */
+export interface LeaderElectionOptions extends Partial<LeaderElectionTiming> {
+  /** namespace of the Lease (the operator's own: the chart's Role grants Leases there). */
+  readonly namespace: string;
+  readonly leaseName: string;
+  /** identity of this replica, unique among them: the pod name, or the host name plus a random suffix. */
+  readonly identity: string;
+  /** onStandby is called while waiting, each time the Lease is seen held by another replica (the CLI prints it). */
+  readonly onStandby?: (holder: string) => void;
 }
 
 /** OperatorAddress is where the agent endpoint listens once started. */
@@ -76,9 +101,18 @@ export class Operator {
   readonly #log: Logger;
   readonly #config: OperatorConfig;
   #state: 'new' | 'starting' | 'started' | 'stopping' | 'stopped' = 'new';
+  #health: HealthServer | undefined;
   #informers: HubInformers | undefined;
+  #elector: LeaderElector | undefined;
   #server: OperatorServer | undefined;
   #controllers: Controller[] = [];
+  #stopping: Promise<void> | undefined;
+  #resolveLost!: (loss: LeadershipLoss) => void;
+  /**
+   * leadershipLost resolves when this operator lost the Lease while leading (never without leader election). It has
+   * begun stopping by then; the process should exit non-zero once stop() resolves.
+   */
+  readonly leadershipLost: Promise<LeadershipLoss>;
 
   /** The constructor checks the settings (throws OperatorConfigError, see resolveOperatorConfig); start reads files. */
   constructor(options: OperatorOptions) {
@@ -86,28 +120,61 @@ export class Operator {
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger.child({ component: 'operator' });
     this.#config = resolveOperatorConfig(options);
+    this.leadershipLost = new Promise((resolve) => (this.#resolveLost = resolve));
   }
 
   /**
-   * start reads the kubeconfig and TLS files, binds the agent endpoint and starts the controllers; it resolves once
-   * every controller runs (its caches synced). Throws OperatorConfigError for problems the user can fix. If stop is
-   * called meanwhile, it resolves early and the operator stays stopped.
+   * start reads the kubeconfig and TLS files, waits for the Lease (with leader election), binds the agent endpoint and
+   * starts the controllers; it resolves once every controller runs (its caches synced). Throws OperatorConfigError
+   * for problems the user can fix. If stop() is called, or the Lease is lost, meanwhile, it resolves early and the
+   * operator stays stopped: to undefined when that happened before the agent endpoint was bound.
    */
-  async start(): Promise<OperatorAddress> {
+  async start(): Promise<OperatorAddress | undefined> {
     if (this.#state !== 'new') throw new Error('operator was already started');
     this.#state = 'starting';
     const listen = parseListen(this.#o.listen) as NonNullable<ReturnType<typeof parseListen>>;
     const kc = loadKubeConfig(this.#o.kubeconfig);
     const tls: TlsFiles = readServerTls(this.#o.tlsDir);
-    const startedAt = this.#clock.now();
-    const statusConfig: SiteStatusConfig = { ...this.#config, startedAt };
+
+    // 0. Liveness, first: a standby must answer it too.
+    if (this.#o.healthListen !== undefined) {
+      const health = new HealthServer(parseListen(this.#o.healthListen) as NonNullable<ReturnType<typeof parseListen>>, this.#o.logger);
+      this.#health = health;
+      try {
+        await health.start();
+      } catch (err: unknown) {
+        await this.stop();
+        throw new OperatorConfigError(`cannot listen on ${this.#o.healthListen} (health endpoint): ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (this.#state !== 'starting') return undefined;
+    }
 
     // 1. Caches.
     const informers = withInferenceServices(hubInformers(kc, this.#clock, this.#o.logger), kc, this.#clock, this.#o.logger);
     this.#informers = informers;
     for (const i of informers.all) i.start();
 
-    // 2. Agent sessions and the site controller they wake.
+    // 2. Leadership: a standby waits here with warm caches.
+    const le = this.#o.leaderElection;
+    if (le !== undefined) {
+      const elector = new LeaderElector({
+        client: new KubernetesLeaseClient(kc, le.namespace, le.leaseName),
+        identity: le.identity,
+        clock: this.#clock,
+        logger: this.#o.logger,
+        ...pickTiming(le),
+        ...(le.onStandby !== undefined && { onNewLeader: le.onStandby }),
+      });
+      this.#elector = elector;
+      void elector.lost.then((loss) => this.#onLost(loss));
+      const leading = await elector.acquire();
+      if (!leading || this.#state !== 'starting') return undefined;
+    }
+    // Sessions start empty now, not at process start: a standby's wait must not eat the agents' reconnect grace.
+    const startedAt = this.#clock.now();
+    const statusConfig: SiteStatusConfig = { ...this.#config, startedAt };
+
+    // 3. Agent sessions and the site controller they wake.
     let siteController: Controller | undefined;
     const sessions = new SiteSessions({
       clock: this.#clock,
@@ -133,6 +200,7 @@ export class Operator {
       clock: this.#clock,
       logger: this.#o.logger,
       promised,
+      ...(this.#o.siteLostGraceMs !== undefined && { siteLostGraceMs: this.#o.siteLostGraceMs }),
     });
     const inferenceController = newInferenceController({
       hub: kc,
@@ -145,7 +213,7 @@ export class Operator {
     });
     this.#controllers = [siteController, trainingController, inferenceController];
 
-    // 3. The agent endpoint.
+    // 4. The agent endpoint.
     const server = new OperatorServer({
       address: formatAddress(listen.host, listen.port),
       tls,
@@ -171,7 +239,7 @@ export class Operator {
       return address;
     }
 
-    // 4. Controllers; each waits for its caches (and returns early if stop() comes first).
+    // 5. Controllers; each waits for its caches (and returns early if stop() comes first).
     try {
       await Promise.all(this.#controllers.map((c) => c.start()));
     } catch (err: unknown) {
@@ -185,18 +253,58 @@ export class Operator {
     return address;
   }
 
-  /** stop ends the controllers, then agent sessions, then the informers; safe to call during start and twice. */
-  async stop(): Promise<void> {
-    if (this.#state === 'stopping' || this.#state === 'stopped') return;
+  /**
+   * stop ends the controllers, then agent sessions, then releases the Lease, then the informers and the health
+   * endpoint; safe to call during start and twice (a second call resolves when the first stop is done).
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stopOnce();
+    return this.#stopping;
+  }
+
+  async #stopOnce(): Promise<void> {
     const running = this.#informers !== undefined;
     this.#state = 'stopping';
     if (running) this.#log.info('operator stopping');
     await Promise.all(this.#controllers.map((c) => c.stop()));
     await this.#server?.stop();
+    await this.#elector?.stop();
     await Promise.all((this.#informers?.all ?? []).map((i) => i.stop()));
+    await this.#health?.stop();
     this.#state = 'stopped';
     if (running) this.#log.info('operator stopped');
   }
+
+  #onLost(loss: LeadershipLoss): void {
+    this.#log.error({ reason: loss.reason }, 'lost leadership: stopping the controllers and the agent endpoint');
+    void this.stop();
+    this.#resolveLost(loss);
+  }
+}
+
+/** pickTiming copies the durations that are set, so unset ones take the elector's defaults. */
+function pickTiming(o: Partial<LeaderElectionTiming>): Partial<LeaderElectionTiming> {
+  return {
+    ...(o.leaseDurationMs !== undefined && { leaseDurationMs: o.leaseDurationMs }),
+    ...(o.renewDeadlineMs !== undefined && { renewDeadlineMs: o.renewDeadlineMs }),
+    ...(o.retryPeriodMs !== undefined && { retryPeriodMs: o.retryPeriodMs }),
+  };
+}
+
+/** LEASE_NAME and NAMESPACE are what the apiserver accepts as a Lease name (a DNS subdomain) and a namespace. */
+const LEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** checkLeaderElection checks the Lease's names, the identity and the durations; throws OperatorConfigError. */
+function checkLeaderElection(le: LeaderElectionOptions): void {
+  if (!NAMESPACE.test(le.namespace) || le.namespace.length > 63) {
+    throw new OperatorConfigError(`leader-election namespace must be a DNS label, got ${JSON.stringify(le.namespace)}`);
+  }
+  if (!LEASE_NAME.test(le.leaseName) || le.leaseName.length > 253) {
+    throw new OperatorConfigError(`leader-election lease name must be a DNS subdomain, got ${JSON.stringify(le.leaseName)}`);
+  }
+  if (le.identity.trim() === '') throw new OperatorConfigError('leader-election identity must not be empty');
+  resolveLeaderElectionTiming(pickTiming(le));
 }
 
 /** OperatorConfig is the settings with their defaults applied. */
@@ -209,13 +317,17 @@ export interface OperatorConfig extends SiteStatusConfig {
  * Exported so the CLI can report these as flag errors before it touches any file.
  */
 export function resolveOperatorConfig(
-  options: Pick<OperatorOptions, 'listen' | 'leaseMs' | 'successThreshold' | 'heartbeatIntervalMs' | 'lostAfterMs'>,
+  options: Pick<OperatorOptions, 'listen' | 'leaseMs' | 'successThreshold' | 'heartbeatIntervalMs' | 'lostAfterMs' | 'healthListen' | 'leaderElection'>,
 ): OperatorConfig {
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const successThreshold = options.successThreshold ?? DEFAULT_SUCCESS_THRESHOLD;
   const lostAfterMs = options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS;
   if (parseListen(options.listen) === undefined) throw new OperatorConfigError(`listen address must be host:port, got ${JSON.stringify(options.listen)}`);
+  if (options.healthListen !== undefined && parseListen(options.healthListen) === undefined) {
+    throw new OperatorConfigError(`health listen address must be host:port, got ${JSON.stringify(options.healthListen)}`);
+  }
+  if (options.leaderElection !== undefined) checkLeaderElection(options.leaderElection);
   if (!(heartbeatIntervalMs >= 100)) throw new OperatorConfigError(`heartbeat interval must be at least 100ms, got ${formatDuration(heartbeatIntervalMs)}`);
   // Two heartbeats must fit in a lease, or one delayed beat makes the site Unknown (kubelet: 10 s in 40 s).
   if (!(leaseMs >= 2 * heartbeatIntervalMs)) {

@@ -115,6 +115,13 @@ describe('hub chart in the lab hub', () => {
     // controllers (and it would stay Pending: the hub has no nodes), so the test stops at the objects.
   });
 
+  it('takes more than one replica, and then points at the Lease instead of a rollout that cannot finish', () => {
+    const out = mustHelm(['upgrade', release, HUB_CHART, '-n', ns, '--set', 'crds.enabled=false', '--set', 'replicaCount=2', '--dry-run=server'], { kubeconfig: hub });
+    expect(out).toMatch(/^\s+replicas: 2$/m);
+    expect(out).toContain(`kubectl -n ${ns} get lease ${full}`);
+    expect(out).not.toContain(`rollout status deployment/${full}`);
+  });
+
   it('lets the operator do its work and nothing else', () => {
     const table: Permission[] = [
       { verb: 'watch', resource: 'sites.suanwang.io', want: true },
@@ -125,7 +132,10 @@ describe('hub chart in the lab hub', () => {
       { verb: 'create', resource: 'events', args: ['-n', 'team-a'], want: true },
       { verb: 'get', resource: 'secrets', args: ['-n', ns], want: true },
       { verb: 'watch', resource: 'secrets', args: ['-n', ns], want: true },
+      // Leader election: read, create and take over (update) the Lease in its own namespace.
+      { verb: 'get', resource: 'leases.coordination.k8s.io', args: ['-n', ns], want: true },
       { verb: 'create', resource: 'leases.coordination.k8s.io', args: ['-n', ns], want: true },
+      { verb: 'update', resource: 'leases.coordination.k8s.io', args: ['-n', ns], want: true },
       { verb: 'get', resource: 'namespaces', want: true },
       // What it has no business with.
       { verb: 'get', resource: 'secrets', args: ['-n', 'suanwang-system'], want: false },

@@ -112,13 +112,30 @@ describe('hub chart (charts/suanwang)', () => {
       expect(container(d)['volumeMounts']).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     });
 
-    it('starts `suanwang operator` with the listen address, TLS folder, timing and log level', () => {
+    it('starts `suanwang operator` with the listen address, TLS folder, timing, log level, leader election and health endpoint', () => {
       const c = container(only(objects, 'Deployment'));
       expect(c['image']).toBe(`suanwang:${APP_VERSION}`);
-      expect(c['args']).toEqual(['operator', '--listen=0.0.0.0:7443', '--tls-dir=/etc/suanwang/tls', '--lease=40s', '--heartbeat-interval=10s', '--log-level=info']);
-      expect(c['ports']).toEqual([{ name: 'grpc', containerPort: 7443, protocol: 'TCP' }]);
-      expect(at(c, 'livenessProbe', 'tcpSocket')).toEqual({ port: 'grpc' });
+      expect(c['args']).toEqual([
+        'operator',
+        '--listen=0.0.0.0:7443',
+        '--tls-dir=/etc/suanwang/tls',
+        '--lease=40s',
+        '--heartbeat-interval=10s',
+        '--log-level=info',
+        '--leader-elect',
+        '--leader-elect-lease-name=hub-suanwang',
+        '--health-listen=0.0.0.0:8081',
+      ]);
+      expect(c['ports']).toEqual([
+        { name: 'grpc', containerPort: 7443, protocol: 'TCP' },
+        { name: 'health', containerPort: 8081, protocol: 'TCP' },
+      ]);
+      // Liveness asks /healthz, which a standby answers; readiness is the gRPC port, which only the leader opens.
+      expect(at(c, 'livenessProbe', 'httpGet')).toEqual({ path: '/healthz', port: 'health' });
+      expect(at(c, 'livenessProbe', 'tcpSocket')).toBeUndefined();
       expect(at(c, 'readinessProbe', 'tcpSocket')).toEqual({ port: 'grpc' });
+      // Old pods go (the leader releases the Lease) before new ones come: a standby never turns Ready to let a rolling update on.
+      expect(at(only(objects, 'Deployment'), 'spec', 'strategy')).toEqual({ type: 'Recreate' });
       expect(at(c, 'resources', 'requests')).toEqual({ cpu: '100m', memory: '256Mi' });
       expect(at(c, 'resources', 'limits')).toEqual({ memory: '512Mi' });
       expect(c['env']).toEqual([
@@ -275,9 +292,26 @@ describe('hub chart (charts/suanwang)', () => {
     expect(plain.filter((a) => a.startsWith('--lost-after') || a.startsWith('--success-threshold'))).toEqual([]);
   });
 
+  it('runs several replicas, each in the election for one Lease per release, with its pod name and namespace', () => {
+    const d = only(template(HUB_CHART, ['--set', 'replicaCount=3'], 'edge'), 'Deployment');
+    expect(at(d, 'spec', 'replicas')).toBe(3);
+    expect(container(d)['args']).toEqual(expect.arrayContaining(['--leader-elect', '--leader-elect-lease-name=edge-suanwang']));
+    // The identity and the Lease's namespace come from the pod, so the flags leave them to the operator's defaults.
+    expect((container(d)['args'] as string[]).filter((a) => a.startsWith('--leader-elect-identity') || a.startsWith('--leader-elect-namespace'))).toEqual([]);
+    expect((container(d)['env'] as Json[]).map((e) => e['name'])).toEqual(['POD_NAME', 'POD_NAMESPACE']);
+  });
+
+  it('moves the health endpoint with probes.healthPort, and refuses it on the gRPC port', () => {
+    const c = container(only(template(HUB_CHART, ['--set', 'probes.healthPort=9090']), 'Deployment'));
+    expect(c['args']).toContain('--health-listen=0.0.0.0:9090');
+    expect(c['ports']).toContainEqual({ name: 'health', containerPort: 9090, protocol: 'TCP' });
+    expect(templateError(HUB_CHART, ['--set', 'probes.healthPort=7443'])).toContain('probes.healthPort must differ from service.port');
+  });
+
   it.each([
     { name: 'a misspelled top-level value', args: ['--set', 'replicaCont=1'], want: "additional properties 'replicaCont' not allowed" },
-    { name: 'two operators (no leader election yet)', args: ['--set', 'replicaCount=2'], want: "at '/replicaCount'" },
+    { name: 'a negative replica count', args: ['--set', 'replicaCount=-1'], want: "at '/replicaCount'" },
+    { name: 'a health port out of range', args: ['--set', 'probes.healthPort=0'], want: "at '/probes/healthPort'" },
     { name: 'a misspelled nested value', args: ['--set', 'crds.enable=false'], want: "at '/crds': additional properties 'enable' not allowed" },
     { name: 'a misspelled toleration field', args: ['--set', 'tolerations[0].efect=NoSchedule'], want: "additional properties 'efect' not allowed" },
     { name: 'an unknown Service type', args: ['--set', 'service.type=Ingress'], want: "at '/service/type'" },

@@ -3,13 +3,16 @@
  * process: it reads flags and the environment, builds the logger and the hub's KubeConfig, and runs the Operator
  * until SIGTERM or SIGINT.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { parseDuration } from '../../api/duration.ts';
 import { DEFAULT_LEASE_MS, DEFAULT_LOST_AFTER_MS, DEFAULT_SUCCESS_THRESHOLD } from '../../controllers/site/site-status.ts';
+import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, type LeadershipLoss } from '../../operator/leader-election.ts';
 import { parseListen } from '../../operator/listen.ts';
-import { DEFAULT_HEARTBEAT_INTERVAL_MS, Operator, OperatorConfigError, resolveOperatorConfig, type OperatorOptions } from '../../operator/operator.ts';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, Operator, OperatorConfigError, resolveOperatorConfig, type LeaderElectionOptions, type OperatorOptions } from '../../operator/operator.ts';
 import { CliError, loadKubeConfig, makeLogger, parseLogLevel, untilSignal, type LogLevel } from '../process.ts';
 import { formatDuration } from '../../api/duration.ts';
 
@@ -34,17 +37,46 @@ Flags:
                               how often agents send a heartbeat; at most half the lease (default ${formatDuration(DEFAULT_HEARTBEAT_INTERVAL_MS)})
   --lost-after DURATION       a site silent for this long becomes Ready=False (SiteLost) and its workloads are
                               placed elsewhere; 0 never (default ${formatDuration(DEFAULT_LOST_AFTER_MS)})
-  --site-lost-grace DURATION  how long an InferenceService keeps its replicas on a site that is not Ready before
-                              moving them to other sites (default 1m)
+  --site-lost-grace DURATION  how long workloads stay on a site that is not Ready before they move: an
+                              InferenceService's replicas go to other sites, a TrainingJob fails over (up to
+                              failurePolicy.maxSiteFailovers) and resumes from its checkpoint (default 1m)
+  --health-listen HOST:PORT   serve GET /healthz (HTTP, 200 while the process runs, leader or standby) for a
+                              liveness probe, e.g. 0.0.0.0:8081 (default: no health endpoint)
   --log-level LEVEL           trace, debug, info (default), warn, error, fatal or silent
   -h, --help                  show this help
+
+Leader election, to run several replicas of which one acts (a coordination.k8s.io/v1 Lease on the hub):
+  --leader-elect              take part in the election; a standby fills its caches but neither binds --listen nor
+                              writes anything until it holds the Lease (default off: this process always acts)
+  --leader-elect-namespace NS namespace of the Lease (default: $POD_NAMESPACE, else suanwang-system)
+  --leader-elect-lease-name NAME
+                              name of the Lease; replicas of one operator share it (default suanwang-operator)
+  --leader-elect-identity ID  this replica's name in the Lease, unique among the replicas (default: $POD_NAME, else
+                              the host name and a random suffix)
+  --leader-elect-lease-duration DURATION
+                              how long the Lease must stay unrenewed, measured on the standby's own clock, before a
+                              standby takes it over; whole seconds (default ${formatDuration(DEFAULT_LEASE_DURATION_MS)})
+  --leader-elect-renew-deadline DURATION
+                              the leader gives up when it could not renew for this long; shorter than the lease
+                              duration (default ${formatDuration(DEFAULT_RENEW_DEADLINE_MS)})
+  --leader-elect-retry-period DURATION
+                              how often the leader renews and standbys try (default ${formatDuration(DEFAULT_RETRY_PERIOD_MS)})
 
 Durations are numbers with a unit: 500ms, 40s, 2m, 1h, or sums such as 1m30s.
 
 When it is ready (every cache synced, the endpoint bound) it prints one line on stdout:
   operator ready: grpc listening on HOST:PORT
+With --leader-elect that is once it leads; while another replica holds the Lease it prints, for each new holder:
+  operator standby: waiting for leadership (lease NS/NAME held by ID)
+A leader that cannot renew the Lease in time, or finds another holder, stops and exits 1; restarting is how it
+drops every in-memory state, and it then joins the election again. On SIGTERM or SIGINT a leader releases the Lease, so a
+standby takes over at once.
 Logs are JSON lines on stderr. Stops cleanly on SIGTERM or SIGINT (exit 0); a second signal exits at once (exit 1).
-Exit codes: 0 stopped by a signal, 1 a file or the address could not be used or the operator failed, 2 bad flags.`;
+Exit codes: 0 stopped by a signal, 1 a file or the address could not be used, the operator failed or it lost the
+leadership, 2 bad flags.`;
+
+/** LOST_STOP_GRACE_MS bounds the stop after a lost leadership before the process exits anyway. */
+const LOST_STOP_GRACE_MS = 10_000;
 
 interface Flags {
   readonly options: Omit<OperatorOptions, 'logger' | 'kubeconfig'>;
@@ -52,7 +84,7 @@ interface Flags {
   readonly logLevel: LogLevel;
 }
 
-function parseFlags(argv: string[]): Flags | 'help' {
+function parseFlags(argv: string[], env: Readonly<Record<string, string | undefined>>): Flags | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -68,6 +100,14 @@ function parseFlags(argv: string[]): Flags | 'help' {
         'heartbeat-interval': { type: 'string' },
         'lost-after': { type: 'string' },
         'site-lost-grace': { type: 'string' },
+        'health-listen': { type: 'string' },
+        'leader-elect': { type: 'boolean' },
+        'leader-elect-namespace': { type: 'string' },
+        'leader-elect-lease-name': { type: 'string' },
+        'leader-elect-identity': { type: 'string' },
+        'leader-elect-lease-duration': { type: 'string' },
+        'leader-elect-renew-deadline': { type: 'string' },
+        'leader-elect-retry-period': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -98,6 +138,11 @@ function parseFlags(argv: string[]): Flags | 'help' {
       throw new CliError(`--success-threshold must be a whole number of at least 1, got ${JSON.stringify(values['success-threshold'])}`, 2);
     }
   }
+  const healthListen = values['health-listen'];
+  if (healthListen !== undefined && parseListen(healthListen) === undefined) {
+    throw new CliError(`--health-listen must be HOST:PORT, got ${JSON.stringify(healthListen)}`, 2);
+  }
+  const leaderElection = parseLeaderElection(values, env, duration);
   const logLevel = parseLogLevel(values['log-level']);
   return {
     logLevel,
@@ -105,12 +150,53 @@ function parseFlags(argv: string[]): Flags | 'help' {
     options: {
       listen: values.listen,
       tlsDir: values['tls-dir'],
+      ...(healthListen !== undefined && { healthListen }),
+      ...(leaderElection !== undefined && { leaderElection }),
       ...(leaseMs !== undefined && { leaseMs }),
       ...(heartbeatIntervalMs !== undefined && { heartbeatIntervalMs }),
       ...(lostAfterMs !== undefined && { lostAfterMs }),
       ...(siteLostGraceMs !== undefined && { siteLostGraceMs }),
       ...(successThreshold !== undefined && { successThreshold }),
     },
+  };
+}
+
+const LEADER_ELECT_FLAGS = [
+  'leader-elect-namespace',
+  'leader-elect-lease-name',
+  'leader-elect-identity',
+  'leader-elect-lease-duration',
+  'leader-elect-renew-deadline',
+  'leader-elect-retry-period',
+] as const;
+
+type LeaderElectValues = { readonly 'leader-elect'?: boolean | undefined } & { readonly [K in (typeof LEADER_ELECT_FLAGS)[number]]?: string | undefined };
+
+/**
+ * parseLeaderElection turns the --leader-elect flags and the pod's environment into the operator's option; undefined
+ * without --leader-elect. The identity's random suffix keeps two processes on one host (or two runs) apart.
+ */
+function parseLeaderElection(
+  values: LeaderElectValues,
+  env: Readonly<Record<string, string | undefined>>,
+  duration: (flag: string, raw: string | undefined) => number | undefined,
+): LeaderElectionOptions | undefined {
+  if (values['leader-elect'] !== true) {
+    const stray = LEADER_ELECT_FLAGS.find((f) => values[f] !== undefined);
+    if (stray !== undefined) throw new CliError(`--${stray} needs --leader-elect`, 2);
+    return undefined;
+  }
+  const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
+  const leaseDurationMs = duration('leader-elect-lease-duration', values['leader-elect-lease-duration']);
+  const renewDeadlineMs = duration('leader-elect-renew-deadline', values['leader-elect-renew-deadline']);
+  const retryPeriodMs = duration('leader-elect-retry-period', values['leader-elect-retry-period']);
+  return {
+    namespace: values['leader-elect-namespace'] ?? nonEmpty(env['POD_NAMESPACE']) ?? 'suanwang-system',
+    leaseName: values['leader-elect-lease-name'] ?? 'suanwang-operator',
+    identity: values['leader-elect-identity'] ?? nonEmpty(env['POD_NAME']) ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
+    ...(leaseDurationMs !== undefined && { leaseDurationMs }),
+    ...(renewDeadlineMs !== undefined && { renewDeadlineMs }),
+    ...(retryPeriodMs !== undefined && { retryPeriodMs }),
   };
 }
 
@@ -124,7 +210,7 @@ export async function operatorCommand(argv: string[]): Promise<number> {
 
   let flags: Flags | 'help';
   try {
-    flags = parseFlags(argv);
+    flags = parseFlags(argv, process.env);
     if (flags === 'help') {
       process.stdout.write(`${HELP}\n`);
       return 0;
@@ -145,22 +231,36 @@ export async function operatorCommand(argv: string[]): Promise<number> {
   }
   // Logs go to stderr, so that stdout carries only what scripts wait for (the ready line).
   const logger = makeLogger(flags.logLevel, 'stderr');
-  return run(new Operator({ ...flags.options, kubeconfig, logger }), logger, fail);
+  const le = flags.options.leaderElection;
+  const lease = le === undefined ? undefined : `${le.namespace}/${le.leaseName}`;
+  const leaderElection: LeaderElectionOptions | undefined =
+    le === undefined ? undefined : { ...le, onStandby: (holder) => process.stdout.write(`operator standby: waiting for leadership (lease ${lease} held by ${holder})\n`) };
+  if (le !== undefined) logger.info({ lease, identity: le.identity }, 'leader election on: waiting for the lease before acting');
+  return run(new Operator({ ...flags.options, ...(leaderElection !== undefined && { leaderElection }), kubeconfig, logger }), logger, fail, lease ?? '');
 }
 
-async function run(operator: Operator, log: Logger, fail: (message: string, code: number) => number): Promise<number> {
+async function run(operator: Operator, log: Logger, fail: (message: string, code: number) => number, lease: string): Promise<number> {
   const signals = untilSignal(log);
+  let lost: LeadershipLoss | undefined;
+  const lostLeadership = operator.leadershipLost.then((l) => (lost = l));
   try {
     const started = operator.start();
-    const first = await Promise.race([started.then((a) => ({ kind: 'ready' as const, address: a.address })), signals.signal.then((s) => ({ kind: 'signal' as const, s }))]);
+    const first = await Promise.race([
+      started.then((a) => ({ kind: 'started' as const, address: a?.address })),
+      signals.signal.then((s) => ({ kind: 'signal' as const, s })),
+      lostLeadership.then((l) => ({ kind: 'lost' as const, l })),
+    ]);
     if (first.kind === 'signal') {
       log.info({ signal: first.s }, 'signal before the operator was ready');
       await operator.stop();
       return 0;
     }
+    // start() resolves early only when stop() was called, and only a lost Lease calls it without us.
+    if (first.kind === 'lost' || lost !== undefined || first.address === undefined) return await exitLost(operator, log, await lostLeadership, lease);
     process.stdout.write(`operator ready: grpc listening on ${first.address}\n`);
-    const s = await signals.signal;
-    log.info({ signal: s }, 'signal received');
+    const next = await Promise.race([signals.signal.then((s) => ({ kind: 'signal' as const, s })), lostLeadership.then((l) => ({ kind: 'lost' as const, l }))]);
+    if (next.kind === 'lost') return await exitLost(operator, log, next.l, lease);
+    log.info({ signal: next.s }, 'signal received');
     await operator.stop();
     return 0;
   } catch (err: unknown) {
@@ -171,4 +271,23 @@ async function run(operator: Operator, log: Logger, fail: (message: string, code
   } finally {
     signals.dispose();
   }
+}
+
+/**
+ * exitLost ends a process whose operator lost the Lease: exit 1, so the pod restarts with no state from the old term
+ * and joins as a standby. The operator is already stopping; an exit is forced if that, or anything left open, hangs.
+ */
+async function exitLost(operator: Operator, log: Logger, loss: LeadershipLoss, lease: string): Promise<number> {
+  log.fatal({ lease, reason: loss.reason }, 'lost leadership: exiting so that a restart drops all in-memory state');
+  process.stderr.write(`operator: lost leadership of lease ${lease}: ${loss.reason}; exiting\n`);
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = await Promise.race([operator.stop().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), LOST_STOP_GRACE_MS)))]);
+  clearTimeout(timer);
+  if (!stopped) {
+    log.error({ graceMs: LOST_STOP_GRACE_MS }, 'the operator did not stop in time: exiting now');
+    process.exit(1);
+  }
+  // Stopped: the process should end by itself now; should a socket or timer linger, it is ended regardless.
+  setTimeout(() => process.exit(1), LOST_STOP_GRACE_MS).unref();
+  return 1;
 }

@@ -21,7 +21,8 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { LABEL_EPOCH, LABEL_POOL } from '../../api/names.ts';
 import type { Assignment } from '../../placement/distribute.ts';
-import { LABEL_OWNER_UID, LABEL_VARIANT, type MemberAssignment } from './member-objects.ts';
+import { LABEL_OWNER_UID } from '../training/member-objects.ts';
+import { LABEL_VARIANT, type MemberAssignment } from './member-objects.ts';
 
 /** SiteMembers are the Deployments and Services of one service found at a site (by label). */
 export interface SiteMembers {

@@ -15,7 +15,7 @@ import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_POOL, LABEL_SITE, LABEL_WORKLOAD } 
 import { parseQuantity } from '../../api/quantity.ts';
 import { VENDOR_INFO } from '../../api/vendors.ts';
 import { memberName } from '../training/member-names.ts';
-import { LABEL_ARCH, LABEL_MANAGED_BY, LABEL_ROLE, MANAGED_BY } from '../training/member-objects.ts';
+import { LABEL_ARCH, LABEL_MANAGED_BY, LABEL_OWNER_UID, LABEL_ROLE, MANAGED_BY } from '../training/member-objects.ts';
 
 /** LABEL_VARIANT names the variant a site's replicas run as (on the Deployment and its pods). */
 export const LABEL_VARIANT = 'suanwang.io/variant';
@@ -24,12 +24,6 @@ export const LABEL_VARIANT = 'suanwang.io/variant';
  * what it would apply and skip the write (a poll every few seconds would otherwise re-apply every site).
  */
 export const ANNOTATION_RENDERED = 'suanwang.io/rendered-hash';
-/**
- * LABEL_OWNER_UID carries the uid of the InferenceService a member object was made for. Epochs restart at 1 when a
- * service is deleted and created again under the same name; the uid tells a copy left by the earlier one (at a site
- * that was unreachable when it was deleted) from the current one's, whatever their epochs.
- */
-export const LABEL_OWNER_UID = 'suanwang.io/owner-uid';
 /** SERVER_CONTAINER is the name of the one container of a replica. */
 export const SERVER_CONTAINER = 'server';
 /** PORT_NAME names the model server's port on the container and the Service. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { InferenceSiteStatus, Site } from '../../api/generated/types.ts';
 import { inferenceWorkload } from '../../placement/workload.ts';
-import { planRebalance, siteLost, type RebalanceInput } from './rebalance.ts';
+import { siteLost } from '../site/site-liveness.ts';
+import { planRebalance, type RebalanceInput } from './rebalance.ts';
 import { gpuPool, labSites, makeService, makeSite, variant, withReady } from './testing.ts';
 
 const NOW = Date.UTC(2026, 3, 1, 12, 0, 0);

@@ -7,7 +7,8 @@
  * share is left out, and so moves, when
  * - its Site was removed from the federation;
  * - its Site has not been Ready for longer than the grace (DESIGN.md: Unknown after the lease, Lost after a longer
- *   grace), measured from the Ready condition's lastTransitionTime to now, or is marked SiteLost outright. Within
+ *   grace), measured from the Ready condition's lastTransitionTime to now (site/site-liveness.ts), or is marked
+ *   SiteLost outright. Within
  *   the grace the replicas stay: a site that misses a few heartbeats should not cost a restart of everything on it;
  * - its pool lost health: the healthy devices (Site status counts only those as allocatable) or Ready nodes of the
  *   pool no longer hold that many replicas. Only the part that no longer fits moves.
@@ -15,15 +16,13 @@
  * exclude; those need nothing here.
  */
 import type { InferenceSiteStatus, Site } from '../../api/generated/types.ts';
-import { ConditionStatus, ConditionType, Reason } from '../../api/names.ts';
+import { Reason } from '../../api/names.ts';
 import { demandOn, unitsByNodes } from '../../placement/demand.ts';
 import type { Assignment } from '../../placement/distribute.ts';
 import { matchingPools } from '../../placement/filters/variant-fit.ts';
 import { buildSnapshot, type SiteInfo } from '../../placement/snapshot.ts';
 import type { Workload } from '../../placement/workload.ts';
-
-/** DEFAULT_SITE_LOST_GRACE_MS is how long a site may be not Ready before its replicas move (option siteLostGraceMs). */
-export const DEFAULT_SITE_LOST_GRACE_MS = 60_000;
+import { siteLost } from '../site/site-liveness.ts';
 
 /** MoveReason says why a share moves. */
 export const MoveReason = {
@@ -105,35 +104,6 @@ export function planRebalance(input: RebalanceInput): RebalancePlan {
     current.push(here);
   }
   return { current, moves, recheckInMs };
-}
-
-/** SiteLiveness is how a site stands against the grace. */
-export type SiteLiveness =
-  | { readonly kind: 'Ready' }
-  | { readonly kind: 'WithinGrace'; readonly remainingMs: number }
-  | { readonly kind: 'Lost'; readonly message: string };
-
-/**
- * siteLost measures a site's Ready condition against the grace. A site without a Ready condition (the operator has
- * not looked at it yet) or with an unreadable transition time counts as Ready here: there is nothing to measure
- * from, and placement already gives such a site nothing new. So does a cordoned one: Ready is False/Cordoned only
- * while heartbeats arrive (site-status.ts checks liveness first), and a cordon stops new placements, not running
- * work, however long it lasts.
- */
-export function siteLost(site: Site, graceMs: number, nowMs: number): SiteLiveness {
-  const name = site.metadata.name ?? '';
-  const ready = site.status?.conditions?.find((c) => c.type === ConditionType.Ready);
-  if (ready === undefined || ready.status === ConditionStatus.True || ready.reason === Reason.Cordoned) return { kind: 'Ready' };
-  if (ready.reason === Reason.SiteLost) return { kind: 'Lost', message: `site ${name} is lost (${ready.message || ready.reason})` };
-  const since = Date.parse(ready.lastTransitionTime);
-  if (Number.isNaN(since)) return { kind: 'Ready' };
-  const elapsed = nowMs - since;
-  if (elapsed < graceMs) return { kind: 'WithinGrace', remainingMs: graceMs - elapsed };
-  const seconds = Math.floor(elapsed / 1000);
-  return {
-    kind: 'Lost',
-    message: `site ${name} not Ready (${ready.reason || ready.status}) for ${seconds}s, longer than the grace of ${Math.round(graceMs / 1000)}s`,
-  };
 }
 
 /**

@@ -29,7 +29,7 @@ import { planSites, type SitePlan } from './fencing.ts';
 import { HubInferenceServiceWriter, type InferenceServicePatcher } from './hub-writer.ts';
 import { inferenceMemberName, renderInferenceMembers, type InferenceMembers } from './member-objects.ts';
 import { placeInferenceService, type InferencePlacement } from './placing.ts';
-import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from './rebalance.ts';
+import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../site/site-liveness.ts';
 import { actAt, cleanUpAt, errorText, observationsOf, readSites, type SiteFailure } from './site-actions.ts';
 import { invalidSpecStatus, nextInferenceStatus, type SiteObservation } from './status.ts';
 
@@ -48,7 +48,7 @@ export interface InferenceServiceReconcilerOptions {
   readonly placementConfig?: PlacementConfig;
   /** Shared with the other controllers that place on the same sites (default: a tracker of its own). */
   readonly promised?: PromisedCapacityTracker;
-  /** How long a site may be not Ready before its replicas move (default 60 s; rebalance.ts). */
+  /** How long a site may be not Ready before its replicas move (default 60 s; site/site-liveness.ts). */
   readonly siteLostGraceMs?: number;
   /** How often a service is looked at to mirror its replicas' readiness (default 10 s). */
   readonly pollIntervalMs?: number;

@@ -6,7 +6,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Site, TrainingJob } from '../../api/generated/types.ts';
-import { Kind, LABEL_NAMESPACE, LABEL_WORKLOAD, TrainingJobPhase } from '../../api/names.ts';
+import { AttemptOutcome, Kind, LABEL_NAMESPACE, LABEL_WORKLOAD, TrainingJobPhase } from '../../api/names.ts';
 import { Controller } from '../runtime/controller.ts';
 import { makeKey } from '../runtime/key.ts';
 import { watchSource, type SourceInformerView, type WatchSource } from '../runtime/source.ts';
@@ -59,12 +59,16 @@ export function trainingJobKey(namespace: string | undefined, name: string): str
 }
 
 /**
- * waitsForSite says whether a change of `site` may matter to `tj`: it is placed there (the site may be gone), or it
- * waits for any site (capacity may have freed). Level-triggered: the reconciler decides what, if anything, to do.
+ * waitsForSite says whether a change of `site` may matter to `tj`: it is placed there (the site may be gone), it
+ * was lost there (the site may be back, with members to fence off), or it waits for any site (capacity may have
+ * freed). Level-triggered: the reconciler decides what, if anything, to do.
  */
 export function waitsForSite(tj: TrainingJob, site: string): boolean {
   const s = tj.status;
-  if (tj.metadata.deletionTimestamp !== undefined) return s?.site === site;
+  const attempts = s?.attempts ?? [];
+  if (tj.metadata.deletionTimestamp !== undefined) return s?.site === site || attempts.some((a) => a.site === site);
+  // A site the job was lost at may hold stale members: when it comes back they are deleted (failover.ts).
+  if (attempts.some((a) => a.site === site && a.site !== s?.site && a.outcome === AttemptOutcome.SiteLost)) return true;
   if (s?.site !== undefined) return s.site === site;
   return !isTerminal(s?.phase) && tj.spec.suspend !== true && s?.phase !== TrainingJobPhase.Suspended;
 }

@@ -19,6 +19,10 @@ export const EventReason = {
   Failed: 'Failed',
   Suspended: 'Suspended',
   Replacing: 'Replacing',
+  FailingOver: 'FailingOver',
+  FailoverLimitExceeded: 'FailoverLimitExceeded',
+  /** Stale member objects (an older epoch, another uid) were deleted at a site. */
+  Fenced: 'Fenced',
   CleanedUp: 'CleanedUp',
 } as const;
 

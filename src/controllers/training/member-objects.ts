@@ -13,6 +13,12 @@ import { memberName } from './member-names.ts';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 /** MANAGED_BY is the value of LABEL_MANAGED_BY on member objects. */
 export const MANAGED_BY = 'suanwang';
+/**
+ * LABEL_OWNER_UID carries the uid of the hub object (TrainingJob, InferenceService) a member object was made for.
+ * Epochs restart at 1 when a workload is deleted and created again under the same name; the uid tells a copy left by
+ * the earlier one (at a site that was unreachable when it was deleted) from the current one's, whatever their epochs.
+ */
+export const LABEL_OWNER_UID = 'suanwang.io/owner-uid';
 /** LABEL_ROLE marks worker pods (so site-side tools can tell them from other pods of the workload). */
 export const LABEL_ROLE = 'suanwang.io/role';
 /** LABEL_POOL is the node label naming the node pool; the lab and the agent use it. */
@@ -65,6 +71,7 @@ export function memberLabels(tj: TrainingJob, decision: Pick<MemberDecision, 'si
     [LABEL_NAMESPACE]: tj.metadata.namespace ?? '',
     [LABEL_SITE]: decision.site,
     [LABEL_EPOCH]: String(decision.epoch),
+    ...(tj.metadata.uid !== undefined && { [LABEL_OWNER_UID]: tj.metadata.uid }),
   };
 }
 

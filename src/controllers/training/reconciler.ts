@@ -8,6 +8,9 @@
  * the decision and converges on it (deterministic names, server-side apply) instead of deciding again; and a pass
  * that read a stale cache cannot record a second decision, because its write conflicts. The Placed condition turns
  * True only once the member Job was seen; a Job missing after that has vanished, and the job is placed anew.
+ *
+ * A site that stops being Ready keeps the job for a grace; beyond it the job fails over under a new epoch, and
+ * member objects of older epochs are deleted wherever they are found, as soon as their site answers (failover.ts).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -18,13 +21,15 @@ import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from '../../placement/
 import type { Clock } from '../runtime/clock.ts';
 import { parseKey } from '../runtime/key.ts';
 import { TerminalError, type Reconciler, type Result } from '../runtime/reconciler.ts';
+import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../site/site-liveness.ts';
 import { EventReason, noopEventRecorder, type EventRecorder, type EventType } from './events.ts';
+import { cleanupSites, failoverReason, isForeignMember, isStaleMember, judgeSite, mayAbandon, sitesToFence, type SiteVerdict } from './failover.ts';
 import { HubTrainingJobWriter, type TrainingJobPatcher } from './hub-writer.ts';
 import { renderMembers, type MemberDecision, type MemberObjects } from './member-objects.ts';
 import { memberName } from './member-names.ts';
 import { placeTrainingJob, recordedDecision } from './placing.ts';
 import { PromisedCapacityTracker } from './promised-capacity.ts';
-import { applyService, createMembers, deleteJob, deleteMembers, readMembers } from './site-members.ts';
+import { applyService, createMembers, deleteJob, deleteMembers, fenceMembers, readMembers } from './site-members.ts';
 import { currentEpoch, isTerminal, membersSeen, nextStatus, type StatusUpdate } from './status.ts';
 
 /** TrainingJobReconcilerOptions configures a TrainingJobReconciler. */
@@ -50,6 +55,11 @@ export interface TrainingJobReconcilerOptions {
    * millisecond, and an unchanged explanation writes nothing, so a short retry costs little.
    */
   readonly pendingRetryMs?: number;
+  /**
+   * How long the job's site may be not Ready (Unknown, or False other than Cordoned) before the job fails over to
+   * another site (default 60 s; site/site-liveness.ts).
+   */
+  readonly siteLostGraceMs?: number;
 }
 
 /** Short waits: for deletions at a site to finish, and for the hub cache to catch up with a site. */
@@ -74,6 +84,12 @@ export class TrainingJobReconciler implements Reconciler {
   readonly #log: Logger;
   readonly #pollMs: number;
   readonly #pendingMs: number;
+  readonly #graceMs: number;
+  /**
+   * Per key, per site: the newest lost epoch whose members are known to be gone there, so a job that lost a site
+   * asks that site once, not on every pass. In memory only: after a restart each lost site is asked once more.
+   */
+  readonly #fenced = new Map<string, Map<string, number>>();
 
   constructor(options: TrainingJobReconcilerOptions) {
     this.#o = options;
@@ -84,6 +100,7 @@ export class TrainingJobReconciler implements Reconciler {
     this.#log = options.logger.child({ controller: 'trainingjob' });
     this.#pollMs = options.pollIntervalMs ?? 10_000;
     this.#pendingMs = options.pendingRetryMs ?? 10_000;
+    this.#graceMs = options.siteLostGraceMs ?? DEFAULT_SITE_LOST_GRACE_MS;
   }
 
   async reconcile(key: string): Promise<Result> {
@@ -96,6 +113,7 @@ export class TrainingJobReconciler implements Reconciler {
     if (cached === undefined) {
       this.#promised.release(key);
       this.#events.forget(ref.namespace, ref.name);
+      this.#fenced.delete(key);
       return {};
     }
     if (cached.metadata.deletionTimestamp !== undefined) return this.#finalize(pass, cached);
@@ -106,24 +124,101 @@ export class TrainingJobReconciler implements Reconciler {
     }
 
     // A finished job keeps its member Job (for its logs) and its status; only observedGeneration follows the spec.
+    // Members at sites the job was lost at are fenced off whatever the job does now, finished jobs included.
+    const fenceRetry = await this.#fenceLostSites(pass, tj);
     if (isTerminal(tj.status?.phase)) {
       this.#promised.release(key);
       await this.#write(tj, nextStatus(tj, { kind: 'Observed', job: undefined }, this.#now()));
-      return {};
+      return fenceRetry ? { requeueAfter: this.#pollMs } : {};
     }
     if (tj.spec.suspend === true) return this.#suspend(pass, tj);
 
     const siteName = tj.status?.site;
     if (siteName === undefined) return this.#place(pass, tj, tj.status);
     const site = this.#site(siteName);
-    if (site === undefined) {
-      // The Site was removed from the federation: nothing there can run for us any more, or be reached.
-      this.#promised.release(key);
-      const message = `site ${siteName} was removed from the federation`;
-      this.#event(tj, 'Warning', EventReason.Replacing, message);
-      return this.#place(pass, tj, this.#next(tj, { kind: 'Unplaced', outcome: 'SiteLost', message }));
+    const verdict = judgeSite(tj, siteName, site, this.#graceMs, this.#o.clock.now());
+    if (verdict.kind === 'FailOver' || verdict.kind === 'GiveUp') return this.#failover(pass, tj, siteName, verdict);
+    if (site === undefined) return { requeueAfter: SHORT_WAIT_MS }; // judgeSite fails over from a removed site
+    if (verdict.kind === 'Stay') return this.#converge(pass, tj, site, undefined);
+    // Not Ready, within the grace: keep the job there, and look again when the grace runs out (no Site change
+    // wakes the job then). A site that does not answer meanwhile is not an error: its grace is running.
+    try {
+      const result = await this.#converge(pass, tj, site, undefined);
+      return result.requeueAfter === undefined ? result : { requeueAfter: Math.min(result.requeueAfter, verdict.recheckInMs) };
+    } catch (err: unknown) {
+      pass.log.info({ site: siteName, err, recheckInMs: verdict.recheckInMs }, 'site not Ready and not answering; within the grace');
+      return { requeueAfter: Math.min(this.#pollMs, verdict.recheckInMs) };
     }
-    return this.#converge(pass, tj, site, undefined);
+  }
+
+  /**
+   * #failover ends the attempt at a lost site. Below the failover limit the attempt is closed as SiteLost and the
+   * job placed anew (placement gives a not-Ready site nothing, and status.failovers counts the move when the new
+   * placement is recorded: status.ts); at the limit the job fails with FailoverLimitExceeded. The status is written
+   * first, so the lost attempt is on record before anything is deleted, then the lost site is fenced if it answers
+   * (an apiserver may answer while the agent is silent), and only then are members created elsewhere.
+   */
+  async #failover(pass: Pass, tj: TrainingJob, siteName: string, verdict: SiteVerdict & { readonly message: string }): Promise<Result> {
+    this.#promised.release(pass.key);
+    const reason = failoverReason(verdict);
+    if (verdict.kind === 'GiveUp') {
+      const written = await this.#write(tj, this.#next(tj, { kind: 'FailoverLimitExceeded', message: verdict.message }));
+      pass.log.info({ site: siteName, failovers: tj.status?.failovers ?? 0 }, 'site lost; failover limit reached, job failed');
+      this.#event(written, 'Warning', reason, verdict.message);
+      await this.#fenceLostSites(pass, written);
+      return {};
+    }
+    const written = await this.#write(tj, this.#next(tj, { kind: 'Unplaced', outcome: 'SiteLost', message: verdict.message }));
+    pass.log.info({ site: siteName, failovers: tj.status?.failovers ?? 0 }, 'site lost; failing over');
+    this.#event(written, 'Warning', reason, verdict.message);
+    await this.#fenceLostSites(pass, written);
+    return this.#place(pass, written, written.status);
+  }
+
+  /**
+   * #fenceLostSites deletes member objects of older epochs (or of another uid) at the sites an attempt of the job
+   * was lost at, where the Site is Ready (or at least answers) now. Failures do not block the job: such a site is
+   * tried again on a later pass, and when its Site changes. Says whether a reachable site is still to be cleaned.
+   */
+  async #fenceLostSites(pass: Pass, tj: TrainingJob): Promise<boolean> {
+    const targets = sitesToFence(tj, this.#fenced.get(pass.key));
+    if (targets.length === 0) return false;
+    const now = this.#o.clock.now();
+    const name = memberName(pass.namespace, pass.name);
+    let retry = false;
+    for (const t of targets) {
+      const site = this.#site(t.site);
+      if (site === undefined) {
+        this.#markFenced(pass.key, t.site, t.lostEpoch); // removed from the federation: nothing to reach there
+        continue;
+      }
+      // Grace 0: any site that is not Ready now is skipped (a cordoned one is Ready enough to answer).
+      const reachable = siteLost(site, 0, now).kind === 'Ready';
+      const epoch = Math.max(currentEpoch(tj), t.lostEpoch + 1);
+      try {
+        const r = await fenceMembers(this.#o.siteClients.forSite(site), pass.namespace, name, {
+          workload: pass.name,
+          epoch,
+          uid: tj.metadata.uid,
+        });
+        if (r.deleted.length > 0) {
+          pass.log.info({ site: t.site, deleted: r.deleted, epoch }, 'deleted member objects of an earlier placement');
+          this.#event(tj, 'Normal', EventReason.Fenced, `deleted ${r.deleted.join(', ')} from ${t.site} (current epoch ${epoch})`);
+        }
+        if (r.clean) this.#markFenced(pass.key, t.site, t.lostEpoch);
+        else retry ||= reachable;
+      } catch (err: unknown) {
+        pass.log.debug({ site: t.site, err }, 'could not fence a lost site; trying again later');
+        retry ||= reachable;
+      }
+    }
+    return retry;
+  }
+
+  #markFenced(key: string, site: string, epoch: number): void {
+    let bySite = this.#fenced.get(key);
+    if (bySite === undefined) this.#fenced.set(key, (bySite = new Map()));
+    bySite.set(site, Math.max(bySite.get(site) ?? 0, epoch));
   }
 
   /**
@@ -185,15 +280,18 @@ export class TrainingJobReconciler implements Reconciler {
         return { requeueAfter: FOREIGN_WAIT_MS };
       }
       const jobEpoch = Number(labels[LABEL_EPOCH] ?? 0);
-      if (!(jobEpoch >= epoch)) {
-        // A copy from an older placement: never let it run beside the current one.
-        pass.log.info({ site: siteName, jobEpoch, epoch }, 'deleting member Job of an older epoch');
-        await deleteJob(client, pass.namespace, name);
+      if (isStaleMember(job, epoch, tj.metadata.uid)) {
+        // A copy from an older placement, or from an earlier TrainingJob of this name: never let it run beside the
+        // current one, nor adopt it.
+        pass.log.info({ site: siteName, jobEpoch, epoch, foreign: isForeignMember(job, tj.metadata.uid) }, 'deleting a stale member Job');
+        if (job.metadata?.deletionTimestamp === undefined) await deleteJob(client, pass.namespace, name);
         return { requeueAfter: SHORT_WAIT_MS };
       }
       // A newer epoch than ours means our copy of the TrainingJob is behind the site; wait for the cache.
       if (jobEpoch > epoch || job.metadata?.deletionTimestamp !== undefined) return { requeueAfter: SHORT_WAIT_MS };
-      if (observed.service === undefined || observed.service.metadata?.labels?.[LABEL_EPOCH] !== String(epoch)) {
+      const service = observed.service;
+      if (service === undefined || service.metadata?.labels?.[LABEL_EPOCH] !== String(epoch) || isForeignMember(service, tj.metadata.uid)) {
+        // Applied over: the stale Service (older epoch, other uid) takes this placement's labels and selector.
         await applyService(client, this.#render(tj, fresh ?? recordedDecision(tj, site)));
       }
     } else if (membersSeen(tj)) {
@@ -247,24 +345,46 @@ export class TrainingJobReconciler implements Reconciler {
   }
 
   /**
-   * #finalize deletes the member objects and only then removes the finalizer. A Site that no longer exists has
-   * nothing left to clean (and no way to reach it); a Site that exists but does not answer keeps the finalizer.
+   * #finalize deletes the member objects at every site that may hold some (failover.ts cleanupSites) and only then
+   * removes the finalizer. A site that fails to answer keeps the finalizer, unless the job may give up on it
+   * (failover.ts mayAbandon): removed from the federation, or not Ready for longer than the grace. That bound keeps
+   * a site that never comes back from blocking deletion forever.
    */
   async #finalize(pass: Pass, tj: TrainingJob): Promise<Result> {
     if (!(tj.metadata.finalizers ?? []).includes(FINALIZER_CLEANUP)) return {};
-    const siteName = tj.status?.site;
-    const site = siteName === undefined ? undefined : this.#site(siteName);
-    if (site !== undefined) {
-      const gone = await deleteMembers(this.#o.siteClients.forSite(site), pass.namespace, memberName(pass.namespace, pass.name));
-      if (!gone) return { requeueAfter: SHORT_WAIT_MS };
-    } else if (siteName !== undefined) {
-      pass.log.warn({ site: siteName }, 'site no longer exists; nothing to clean up there');
+    const name = memberName(pass.namespace, pass.name);
+    const now = this.#o.clock.now();
+    const cleaned: string[] = [];
+    const abandoned: string[] = [];
+    let waiting = false;
+    let failure: unknown;
+    for (const siteName of cleanupSites(tj)) {
+      const site = this.#site(siteName);
+      if (site === undefined) {
+        abandoned.push(siteName);
+        continue;
+      }
+      try {
+        if (await deleteMembers(this.#o.siteClients.forSite(site), pass.namespace, name)) cleaned.push(siteName);
+        else waiting = true;
+      } catch (err: unknown) {
+        if (mayAbandon(site, this.#graceMs, now)) abandoned.push(siteName);
+        else failure ??= err;
+      }
     }
+    if (failure !== undefined) throw failure;
+    if (waiting) return { requeueAfter: SHORT_WAIT_MS };
+    if (abandoned.length > 0) pass.log.warn({ sites: abandoned }, 'sites removed or lost beyond the grace; their member objects, if any, are left');
     this.#promised.release(pass.key);
-    this.#event(tj, 'Normal', EventReason.CleanedUp, siteName === undefined ? 'nothing to clean up' : `member objects deleted from ${siteName}`);
+    this.#fenced.delete(pass.key);
+    const parts = [
+      ...(cleaned.length > 0 ? [`member objects deleted from ${cleaned.join(', ')}`] : []),
+      ...(abandoned.length > 0 ? [`not reachable, left as they are: ${abandoned.join(', ')}`] : []),
+    ];
+    this.#event(tj, 'Normal', EventReason.CleanedUp, parts.length === 0 ? 'nothing to clean up' : parts.join('; '));
     await this.#writer.removeFinalizer(tj);
     this.#events.forget(pass.namespace, pass.name);
-    pass.log.info({ site: siteName }, 'cleaned up; finalizer removed');
+    pass.log.info({ sites: cleaned, abandoned }, 'cleaned up; finalizer removed');
     return {};
   }
 

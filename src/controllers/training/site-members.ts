@@ -4,10 +4,12 @@
  * are server-side apply with the operator's field manager, so a repeat after a crash is harmless.
  */
 import type { V1Job, V1Service } from '@kubernetes/client-node';
+import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD } from '../../api/names.ts';
 import { applyObjectWith, FIELD_MANAGER } from '../../clusters/apply.ts';
 import { ignoreNotFound } from '../../clusters/errors.ts';
 import { ensureNamespace } from '../../clusters/namespaces.ts';
 import type { SiteClient } from '../../clusters/site-clients.ts';
+import { isStaleMember } from './failover.ts';
 import type { MemberObjects } from './member-objects.ts';
 
 /** ObservedMembers are the member objects found at a site; undefined where there is none. */
@@ -58,4 +60,43 @@ export async function deleteMembers(client: SiteClient, namespace: string, name:
   await client.call('delete member Service', (apis) => ignoreNotFound(apis.core.deleteNamespacedService({ namespace, name })));
   const after = await readMembers(client, namespace, name);
   return after.job === undefined && after.service === undefined;
+}
+
+/** FenceResult says what fencing did at a site and whether anything stale is left there. */
+export interface FenceResult {
+  /** What was deleted (kind/name@epoch), for logs. */
+  readonly deleted: readonly string[];
+  /** True when no member object of an older epoch or another uid is left (a Job being deleted still counts). */
+  readonly clean: boolean;
+}
+
+/**
+ * fenceMembers deletes the member Job and Service named `name` at a site when they are stale for `epoch` and `uid`
+ * (failover.ts isStaleMember), and only when they carry this job's workload labels: an object of the same name
+ * made by someone else is not ours to delete. Throws when the site cannot be read.
+ */
+export async function fenceMembers(
+  client: SiteClient,
+  namespace: string,
+  name: string,
+  owner: { readonly workload: string; readonly epoch: number; readonly uid: string | undefined },
+): Promise<FenceResult> {
+  const ours = (o: V1Job | V1Service | undefined): o is V1Job | V1Service =>
+    o !== undefined &&
+    o.metadata?.labels?.[LABEL_WORKLOAD] === owner.workload &&
+    o.metadata.labels[LABEL_NAMESPACE] === namespace &&
+    isStaleMember(o, owner.epoch, owner.uid);
+  const before = await readMembers(client, namespace, name);
+  const deleted: string[] = [];
+  if (ours(before.job)) {
+    if (before.job.metadata?.deletionTimestamp === undefined) await deleteJob(client, namespace, name);
+    deleted.push(`Job/${name}@${before.job.metadata?.labels?.[LABEL_EPOCH] ?? '?'}`);
+  }
+  if (ours(before.service)) {
+    await client.call('delete member Service', (apis) => ignoreNotFound(apis.core.deleteNamespacedService({ namespace, name })));
+    deleted.push(`Service/${name}@${before.service.metadata?.labels?.[LABEL_EPOCH] ?? '?'}`);
+  }
+  if (deleted.length === 0) return { deleted, clean: true };
+  const after = await readMembers(client, namespace, name);
+  return { deleted, clean: !ours(after.job) && !ours(after.service) };
 }

@@ -34,7 +34,9 @@ export type StatusUpdate =
   /** The job is suspended and its member objects are gone. */
   | { readonly kind: 'Suspended' }
   /** The current attempt ended without finishing (its members vanished, its site is gone); it will be re-placed. */
-  | { readonly kind: 'Unplaced'; readonly outcome: 'SiteLost' | 'Evicted'; readonly message: string };
+  | { readonly kind: 'Unplaced'; readonly outcome: 'SiteLost' | 'Evicted'; readonly message: string }
+  /** The job's site was lost and it may fail over no more (failurePolicy.maxSiteFailovers): it fails, unplaced. */
+  | { readonly kind: 'FailoverLimitExceeded'; readonly message: string };
 
 /** isTerminal says whether a phase is final: nothing changes a finished job any more. */
 export function isTerminal(phase: string | undefined): boolean {
@@ -81,6 +83,12 @@ export function nextStatus(tj: TrainingJob, update: StatusUpdate, now: Date): Tr
       b.conditions(ConditionStatus.False, reason, update.message, update.message);
       return b.done();
     }
+    case 'FailoverLimitExceeded':
+      // Unplaced as well: the lost site's members are stale from now on (failover.ts sitesToFence), not kept.
+      b.finish(TrainingJobPhase.Failed, AttemptOutcome.SiteLost, Reason.FailoverLimitExceeded, update.message);
+      b.unplace();
+      b.set({ type: ConditionType.Placed, status: ConditionStatus.False, reason: Reason.SiteLost, message: update.message });
+      return b.done();
   }
 }
 

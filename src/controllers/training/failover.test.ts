@@ -1,0 +1,350 @@
+import type { V1Job, V1Service } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
+import { FINALIZER_CLEANUP, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD } from '../../api/names.ts';
+import type { SiteClient } from '../../clusters/site-clients.ts';
+import { labSites } from '../../placement/testing.ts';
+import { FakeClock } from '../runtime/clock.ts';
+import { trainingJobKey, waitsForSite } from './controller.ts';
+import { isStaleMember, judgeSite, sitesToFence } from './failover.ts';
+import type { TrainingJobPatcher } from './hub-writer.ts';
+import { memberName } from './member-names.ts';
+import { LABEL_OWNER_UID } from './member-objects.ts';
+import { TrainingJobReconciler } from './reconciler.ts';
+import { makeTrainingJob, variant } from './testing.ts';
+
+const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
+const GRACE = 60_000;
+const KEY = trainingJobKey('default', 'train');
+const NAME = memberName('default', 'train');
+const UID = 'uid-1';
+
+const ago = (ms: number): string => new Date(NOW - ms).toISOString();
+
+/** site is a lab site with its Ready condition set as given (`since` ms ago), or Ready when no status is given. */
+function site(name: 'shanghai' | 'guizhou', ready?: { status: 'True' | 'False' | 'Unknown'; reason: string; sinceMs: number }): Site {
+  const s = labSites()[name].obj();
+  if (ready !== undefined) {
+    s.status = { ...s.status, conditions: [{ type: 'Ready', status: ready.status, reason: ready.reason, message: '', lastTransitionTime: ago(ready.sinceMs) }] };
+  }
+  return s;
+}
+
+const unknownFor = (ms: number) => ({ status: 'Unknown' as const, reason: 'LeaseExpired', sinceMs: ms });
+
+/** placedOnGuizhou is a running 1 × 8 job that can run on Ascend (guizhou) or H100 (shanghai), placed on guizhou. */
+function placedOnGuizhou(o: { failovers?: number; max?: number } = {}): TrainingJob {
+  const status: TrainingJobStatus = {
+    phase: 'Running',
+    site: 'guizhou',
+    variant: 'ascend',
+    placement: { epoch: 1 },
+    attempts: [{ site: 'guizhou', variant: 'ascend', epoch: 1, startTime: ago(600_000), outcome: 'Running' }],
+    conditions: [{ type: 'Placed', status: 'True', reason: 'SiteSelected', message: 'placed on guizhou', lastTransitionTime: ago(600_000) }],
+    ...(o.failovers !== undefined && { failovers: o.failovers }),
+  };
+  return makeTrainingJob('train')
+    .resources('16', '64Gi')
+    .variant(variant('h100').nvidia('H100', 8))
+    .variant(variant('ascend').huawei('Ascend910B', 8))
+    .checkpoint('s3://ckpt/train/')
+    .status(status)
+    .edit((tj) => {
+      tj.metadata.uid = UID;
+      tj.metadata.resourceVersion = '1';
+      tj.metadata.finalizers = [FINALIZER_CLEANUP];
+      if (o.max !== undefined) tj.spec.failurePolicy = { maxSiteFailovers: o.max };
+    })
+    .obj();
+}
+
+function labels(epoch: number, uid = UID): Record<string, string> {
+  return { [LABEL_WORKLOAD]: 'train', [LABEL_NAMESPACE]: 'default', [LABEL_EPOCH]: String(epoch), [LABEL_OWNER_UID]: uid };
+}
+
+function notFound(): Error {
+  return Object.assign(new Error('HTTP-Code: 404'), { code: 404, body: JSON.stringify({ kind: 'Status', reason: 'NotFound', code: 404 }) });
+}
+
+/** FakeSite is a site's apiserver holding member Jobs and Services by name, answering the calls the controller makes. */
+class FakeSite {
+  readonly jobs = new Map<string, V1Job>();
+  readonly services = new Map<string, V1Service>();
+  reachable = true;
+
+  readonly name: string;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  hold(epoch: number, uid = UID): this {
+    this.jobs.set(NAME, { metadata: { name: NAME, namespace: 'default', labels: labels(epoch, uid) }, status: { active: 1, ready: 1 } });
+    this.services.set(NAME, { metadata: { name: NAME, namespace: 'default', labels: labels(epoch, uid) } });
+    return this;
+  }
+
+  client(): SiteClient {
+    const get = <T>(m: Map<string, T>, name: string): Promise<T> => {
+      const v = m.get(name);
+      return v === undefined ? Promise.reject(notFound()) : Promise.resolve(structuredClone(v));
+    };
+    const del = <T>(m: Map<string, T>, name: string): Promise<unknown> => (m.delete(name) ? Promise.resolve({}) : Promise.reject(notFound()));
+    const apis = {
+      batch: {
+        readNamespacedJob: (p: { name: string }) => get(this.jobs, p.name),
+        deleteNamespacedJob: (p: { name: string }) => del(this.jobs, p.name),
+      },
+      core: {
+        readNamespacedService: (p: { name: string }) => get(this.services, p.name),
+        deleteNamespacedService: (p: { name: string }) => del(this.services, p.name),
+        readNamespace: async () => ({}),
+        createNamespace: async () => ({}),
+      },
+      objects: {
+        patch: async (obj: V1Job | V1Service & { kind?: string }) => {
+          const m = (obj as { kind?: string }).kind === 'Job' ? this.jobs : this.services;
+          m.set(obj.metadata?.name ?? '', structuredClone(obj) as V1Job & V1Service);
+          return structuredClone(obj);
+        },
+      },
+    };
+    return {
+      site: this.name,
+      call: async (_what: string, fn: (a: typeof apis) => Promise<unknown>) => {
+        if (!this.reachable) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        return fn(apis);
+      },
+    } as unknown as SiteClient;
+  }
+}
+
+/** mergePatch applies an RFC 7386 merge patch (null removes). */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+/** World is a hub holding one TrainingJob, the Sites and their apiservers, and a reconciler over them. */
+class World {
+  tj: TrainingJob;
+  sites: Site[];
+  readonly at: Record<string, FakeSite> = { shanghai: new FakeSite('shanghai'), guizhou: new FakeSite('guizhou') };
+  readonly clock = new FakeClock(NOW);
+  readonly events: string[] = [];
+  readonly reconciler: TrainingJobReconciler;
+
+  constructor(tj: TrainingJob, sites: Site[]) {
+    this.tj = tj;
+    this.sites = sites;
+    const write = async (p: { body: Record<string, unknown> }): Promise<unknown> => {
+      const { metadata, ...rest } = p.body as { metadata?: Record<string, unknown> };
+      const { resourceVersion: _rv, ...meta } = metadata ?? {};
+      const next = mergePatch(this.tj, { ...rest, metadata: meta }) as TrainingJob;
+      next.metadata.resourceVersion = String(Number(this.tj.metadata.resourceVersion ?? '0') + 1);
+      this.tj = next;
+      return structuredClone(next);
+    };
+    const hub = { patchNamespacedCustomObject: write, patchNamespacedCustomObjectStatus: write } as unknown as TrainingJobPatcher;
+    this.reconciler = new TrainingJobReconciler({
+      hub,
+      trainingJobs: () => structuredClone(this.tj),
+      sites: () => this.sites,
+      siteClients: { forSite: (s) => (this.at[s.metadata.name ?? ''] as FakeSite).client() },
+      clock: this.clock,
+      logger: pino({ level: 'silent' }),
+      events: { record: (_s, _t, reason, message) => this.events.push(`${reason}: ${message}`), forget: () => {} },
+      siteLostGraceMs: GRACE,
+    });
+  }
+}
+
+describe('judgeSite', () => {
+  const tj = placedOnGuizhou();
+  it.each([
+    { what: 'Ready', site: site('guizhou'), wantKind: 'Stay' },
+    { what: 'cordoned for an hour', site: site('guizhou', { status: 'False', reason: 'Cordoned', sinceMs: 3_600_000 }), wantKind: 'Stay' },
+    { what: 'Unknown within the grace', site: site('guizhou', unknownFor(GRACE - 1000)), wantKind: 'Wait' },
+    { what: 'Unknown beyond the grace', site: site('guizhou', unknownFor(GRACE + 1000)), wantKind: 'FailOver' },
+    { what: 'False (apiserver unreachable) beyond the grace', site: site('guizhou', { status: 'False', reason: 'ApiServerUnreachable', sinceMs: GRACE }), wantKind: 'FailOver' },
+    { what: 'removed from the federation', site: undefined, wantKind: 'FailOver' },
+  ])('$what: $wantKind', ({ site: s, wantKind }) => {
+    expect(judgeSite(tj, 'guizhou', s, GRACE, NOW).kind).toBe(wantKind);
+  });
+
+  it('says when to look again within the grace', () => {
+    expect(judgeSite(tj, 'guizhou', site('guizhou', unknownFor(45_000)), GRACE, NOW)).toEqual({ kind: 'Wait', recheckInMs: 15_000 });
+  });
+
+  it.each([
+    { failovers: 0, max: undefined, want: 'FailOver' },
+    { failovers: 1, max: undefined, want: 'FailOver' },
+    { failovers: 2, max: undefined, want: 'GiveUp' },
+    { failovers: 0, max: 0, want: 'GiveUp' },
+  ])('after $failovers failovers with maxSiteFailovers $max: $want', ({ failovers, max, want }) => {
+    const j = placedOnGuizhou({ failovers, ...(max !== undefined && { max }) });
+    expect(judgeSite(j, 'guizhou', site('guizhou', unknownFor(GRACE)), GRACE, NOW).kind).toBe(want);
+  });
+});
+
+describe('isStaleMember', () => {
+  it.each([
+    { what: 'the current epoch', labels: labels(2), want: false },
+    { what: 'an older epoch', labels: labels(1), want: true },
+    { what: 'a newer epoch (hub cache behind)', labels: labels(3), want: false },
+    { what: 'the current epoch of another uid', labels: labels(2, 'uid-0'), want: true },
+    { what: 'no uid label (made before it existed)', labels: { [LABEL_EPOCH]: '2' }, want: false },
+    { what: 'no epoch label', labels: {}, want: true },
+  ])('$what: $want', ({ labels: l, want }) => {
+    expect(isStaleMember({ metadata: { labels: l } }, 2, UID)).toBe(want);
+  });
+});
+
+describe('sitesToFence', () => {
+  const lostTwice = (): TrainingJob => {
+    const tj = placedOnGuizhou();
+    tj.status = {
+      ...tj.status,
+      site: 'beijing',
+      placement: { epoch: 3 },
+      attempts: [
+        { site: 'guizhou', variant: 'v', startTime: ago(0), epoch: 1, outcome: 'SiteLost' },
+        { site: 'shanghai', variant: 'v', startTime: ago(0), epoch: 2, outcome: 'Suspended' },
+        { site: 'beijing', variant: 'v', startTime: ago(0), epoch: 3, outcome: 'Running' },
+      ],
+    };
+    return tj;
+  };
+  it('lists the sites an attempt was lost at, other than the current one, until known clean', () => {
+    expect(sitesToFence(lostTwice(), undefined)).toEqual([{ site: 'guizhou', lostEpoch: 1 }]);
+    expect(sitesToFence(lostTwice(), new Map([['guizhou', 1]]))).toEqual([]);
+    expect(sitesToFence(placedOnGuizhou(), undefined)).toEqual([]);
+  });
+  it('wakes the job when a site it was lost at changes', () => {
+    expect(waitsForSite(lostTwice(), 'guizhou')).toBe(true);
+    expect(waitsForSite(lostTwice(), 'shanghai')).toBe(false);
+  });
+});
+
+describe('TrainingJobReconciler failover', () => {
+  it('keeps the job on a site that is not Ready within the grace, and looks again when the grace runs out', async () => {
+    const w = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou', unknownFor(50_000))]);
+    w.at.guizhou?.hold(1);
+    const result = await w.reconciler.reconcile(KEY);
+    expect(w.tj.status?.site).toBe('guizhou');
+    expect(w.tj.status?.placement?.epoch).toBe(1);
+    expect(w.at.guizhou?.jobs.has(NAME)).toBe(true);
+    expect(result.requeueAfter).toBeLessThanOrEqual(10_000);
+  });
+
+  it('keeps the job on a cordoned site, however long', async () => {
+    const w = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou', { status: 'False', reason: 'Cordoned', sinceMs: 3_600_000 })]);
+    w.at.guizhou?.hold(1);
+    await w.reconciler.reconcile(KEY);
+    expect(w.tj.status?.site).toBe('guizhou');
+    expect(w.tj.status?.attempts?.map((a) => a.outcome)).toEqual(['Running']);
+  });
+
+  it('does not fail over when a site within the grace does not answer', async () => {
+    const w = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou', unknownFor(55_000))]);
+    w.at.guizhou?.hold(1);
+    if (w.at.guizhou !== undefined) w.at.guizhou.reachable = false;
+    const result = await w.reconciler.reconcile(KEY);
+    expect(w.tj.status?.site).toBe('guizhou');
+    expect(result).toEqual({ requeueAfter: 5000 });
+  });
+
+  it('fails over beyond the grace: attempt closed SiteLost, new epoch elsewhere, old copy deleted first, resumed', async () => {
+    const w = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou', unknownFor(50_000))]);
+    w.at.guizhou?.hold(1);
+    await w.reconciler.reconcile(KEY);
+    expect(w.tj.status?.site).toBe('guizhou');
+    w.clock.advance(10_000); // 60 s not Ready: the grace is over
+    await w.reconciler.reconcile(KEY);
+    const s = w.tj.status;
+    expect(s?.site).toBe('shanghai');
+    expect(s?.variant).toBe('h100');
+    expect(s?.placement?.epoch).toBe(2);
+    expect(s?.failovers).toBe(1);
+    expect(s?.attempts?.map((a) => [a.site, a.epoch, a.outcome])).toEqual([
+      ['guizhou', 1, 'SiteLost'],
+      ['shanghai', 2, 'Running'],
+    ]);
+    expect(s?.attempts?.[0]?.message).toMatch(/not Ready \(LeaseExpired\) for 60s/);
+    expect(w.at.guizhou?.jobs.size).toBe(0); // its apiserver answered: the old copy is gone
+    expect(w.at.guizhou?.services.size).toBe(0);
+    const job = w.at.shanghai?.jobs.get(NAME);
+    expect(job?.metadata?.labels).toMatchObject({ [LABEL_EPOCH]: '2', [LABEL_OWNER_UID]: UID });
+    expect(JSON.stringify(job?.spec?.template.spec?.containers[0]?.env ?? [])).toMatch(/s3:\/\/ckpt\/train\//);
+    expect(w.events.some((e) => e.startsWith('FailingOver: site guizhou not Ready'))).toBe(true);
+  });
+
+  it('fences a lost site that was unreachable once it answers again', async () => {
+    const w = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou', unknownFor(GRACE))]);
+    w.at.guizhou?.hold(1);
+    if (w.at.guizhou !== undefined) w.at.guizhou.reachable = false;
+    await w.reconciler.reconcile(KEY);
+    expect(w.tj.status?.site).toBe('shanghai');
+    expect(w.at.guizhou?.jobs.has(NAME)).toBe(true); // could not be reached
+    // Back: Ready again and answering. The old copy goes, the current one stays.
+    if (w.at.guizhou !== undefined) w.at.guizhou.reachable = true;
+    w.sites = [site('shanghai'), site('guizhou')];
+    await w.reconciler.reconcile(KEY);
+    expect(w.at.guizhou?.jobs.size).toBe(0);
+    expect(w.at.shanghai?.jobs.get(NAME)?.metadata?.labels?.[LABEL_EPOCH]).toBe('2');
+    expect(w.events.some((e) => e.startsWith('Fenced:'))).toBe(true);
+  });
+
+  it('deletes a member Job left by an earlier TrainingJob of the same name instead of adopting it', async () => {
+    const w = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou')]);
+    w.at.guizhou?.hold(1, 'uid-0');
+    await w.reconciler.reconcile(KEY);
+    expect(w.at.guizhou?.jobs.has(NAME)).toBe(false);
+    expect(w.tj.status?.phase).toBe('Running'); // nothing mirrored from the foreign Job
+  });
+
+  it('fails the job with FailoverLimitExceeded when it may fail over no more', async () => {
+    const w = new World(placedOnGuizhou({ failovers: 1, max: 1 }), [site('shanghai'), site('guizhou', unknownFor(GRACE + 1))]);
+    w.at.guizhou?.hold(1);
+    const result = await w.reconciler.reconcile(KEY);
+    expect(result).toEqual({});
+    const s = w.tj.status;
+    expect(s?.phase).toBe('Failed');
+    expect(s?.site).toBeUndefined();
+    expect(s?.attempts?.map((a) => a.outcome)).toEqual(['SiteLost']);
+    expect(s?.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'FailoverLimitExceeded' });
+    expect(w.at.shanghai?.jobs.size).toBe(0);
+    expect(w.at.guizhou?.jobs.size).toBe(0);
+    expect(w.events.some((e) => e.startsWith('FailoverLimitExceeded:'))).toBe(true);
+  });
+
+  it('on delete, cleans every reachable site that held members and gives up on one lost beyond the grace', async () => {
+    const tj = placedOnGuizhou();
+    tj.metadata.deletionTimestamp = ago(0);
+    tj.status = {
+      ...tj.status,
+      site: 'shanghai',
+      attempts: [
+        { site: 'guizhou', variant: 'v', startTime: ago(0), epoch: 1, outcome: 'SiteLost' },
+        { site: 'shanghai', variant: 'v', startTime: ago(0), epoch: 2, outcome: 'Running' },
+      ],
+    };
+    const lostLong = new World(structuredClone(tj), [site('shanghai'), site('guizhou', unknownFor(GRACE + 1))]);
+    lostLong.at.shanghai?.hold(2);
+    if (lostLong.at.guizhou !== undefined) lostLong.at.guizhou.reachable = false;
+    await lostLong.reconciler.reconcile(KEY);
+    expect(lostLong.at.shanghai?.jobs.size).toBe(0);
+    expect(lostLong.tj.metadata.finalizers ?? []).toEqual([]);
+
+    const withinGrace = new World(structuredClone(tj), [site('shanghai'), site('guizhou', unknownFor(10_000))]);
+    if (withinGrace.at.guizhou !== undefined) withinGrace.at.guizhou.reachable = false;
+    await expect(withinGrace.reconciler.reconcile(KEY)).rejects.toThrow(/ECONNREFUSED/);
+    expect(withinGrace.tj.metadata.finalizers).toEqual([FINALIZER_CLEANUP]);
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * TrainingJob failover, end to end with the operator and agents running: a job whose site goes silent moves to the
+ * other site that can run it, under a new epoch, after the lease and the grace; the attempt at the lost site is
+ * closed as SiteLost, and at no moment do two unfinished member Jobs of the job exist across the federation.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { controlComponent } from '../../src/lab/lab.ts';
+import { POD_COMPLETE_DELAY_ANNOTATION } from '../../src/lab/kwok-stages.ts';
+import { applyYaml, conditionOf, getSite, getTrainingJob } from './support/hub.ts';
+import { eventually, kubectl, kubectlJson, sharedLab, type SharedLab } from './support/shared-lab.ts';
+import { TEST_TIMING } from './support/timing.ts';
+
+let lab: SharedLab;
+let hub: string;
+const ns = `failover-${randomBytes(3).toString('hex')}`;
+
+beforeAll(async () => {
+  lab = await sharedLab();
+  hub = lab.kubeconfig('hub');
+  expect(kubectl(hub, ['create', 'namespace', ns]).code).toBe(0);
+});
+afterAll(() => {
+  kubectl(hub, ['delete', 'trainingjobs', '--all', '-n', ns, '--wait=true', '--timeout=60s']);
+});
+
+/** portableJob runs on 8 H100s (shanghai) or 8 Ascend 910Bs (guizhou), whichever placement prefers. */
+function portableJob(name: string): string {
+  return `apiVersion: suanwang.io/v1alpha1
+kind: TrainingJob
+metadata: { name: ${name} }
+spec:
+  workers: 1
+  resources: { cpu: "16", memory: 64Gi }
+  checkpoint: { path: "s3://ckpt/${name}/" }
+  failurePolicy: { maxSiteFailovers: 1 }
+  variants:
+    - name: h100
+      accelerator: { vendor: nvidia, model: H100, count: 8 }
+      image: registry.example.com/train:1.0-cuda
+    - name: ascend910b
+      accelerator: { vendor: huawei, model: Ascend910B, count: 8 }
+      architecture: arm64
+      image: registry.example.com/train:1.0-cann
+`;
+}
+
+interface JobLite {
+  metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
+  status?: { conditions?: Array<{ type: string; status: string }> };
+}
+
+function memberJobsAt(site: string, name: string): JobLite[] {
+  const sel = `suanwang.io/workload=${name},suanwang.io/namespace=${ns}`;
+  return kubectlJson<{ items: JobLite[] }>(lab.kubeconfig(site), ['get', 'jobs', '-A', '-l', sel]).items;
+}
+
+/** unfinished counts, per site, the member Jobs that could still run: not being deleted, neither Complete nor Failed. */
+function unfinished(name: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const site of lab.sites) {
+    const n = memberJobsAt(site, name).filter(
+      (j) =>
+        j.metadata.deletionTimestamp === undefined &&
+        !(j.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True'),
+    ).length;
+    if (n > 0) out[site] = n;
+  }
+  return out;
+}
+
+describe('training job failover', () => {
+  it('moves a job off a lost site to the other site that fits, under a new epoch, never running two copies', async () => {
+    const name = 'portable';
+    applyYaml(hub, portableJob(name), ns);
+    const placed = await eventually(() => {
+      const tj = getTrainingJob(hub, ns, name);
+      expect(tj.status?.site).toMatch(/^(shanghai|guizhou)$/);
+      return tj;
+    }, 60_000, 300);
+    const lost = placed.status?.site ?? '';
+    const other = lost === 'shanghai' ? 'guizhou' : 'shanghai';
+    expect(placed.status?.placement?.epoch).toBe(1);
+
+    // kwok completes Job pods after 12 s here; the lease and the grace take longer, so the pods at the site about
+    // to be lost are given a longer run (kwok re-reads the delay annotation when a pod changes).
+    await eventually(() => {
+      const pods = kubectlJson<{ items: unknown[] }>(lab.kubeconfig(lost), ['get', 'pods', '-n', ns, '-l', `suanwang.io/workload=${name}`]).items;
+      expect(pods.length).toBeGreaterThan(0);
+    }, 30_000, 200);
+    kubectl(lab.kubeconfig(lost), ['annotate', 'pods', '-n', ns, '-l', `suanwang.io/workload=${name}`, `${POD_COMPLETE_DELAY_ANNOTATION}=300s`, '--overwrite']);
+    await eventually(() => expect(getTrainingJob(hub, ns, name).status?.phase).toBe('Running'), 30_000, 200);
+
+    let maxUnfinished = 0;
+    await controlComponent(lab.dir, 'stop', 'agent', lost);
+    try {
+      const t0 = performance.now();
+      const moved = await eventually(() => {
+        maxUnfinished = Math.max(maxUnfinished, Object.values(unfinished(name)).reduce((a, b) => a + b, 0));
+        const tj = getTrainingJob(hub, ns, name);
+        expect(tj.status?.site).toBe(other);
+        return tj;
+      }, TEST_TIMING.leaseMs + TEST_TIMING.siteLostGraceMs + 30_000, 300);
+      const took = (performance.now() - t0) / 1000;
+      console.log(`${name} moved from ${lost} to ${other} after ${took.toFixed(1)} s (lease ${TEST_TIMING.leaseMs / 1000} s + grace ${TEST_TIMING.siteLostGraceMs / 1000} s)`);
+      expect(took).toBeGreaterThanOrEqual((TEST_TIMING.leaseMs + TEST_TIMING.siteLostGraceMs) / 1000 - 3);
+      expect(moved.status?.placement?.epoch).toBe(2);
+      expect(moved.status?.failovers).toBe(1);
+      const [first, second] = moved.status?.attempts ?? [];
+      expect(first).toMatchObject({ site: lost, epoch: 1, outcome: 'SiteLost' });
+      expect(first?.message).toMatch(/not Ready/);
+      expect(second).toMatchObject({ site: other, epoch: 2 });
+
+      // The lost site's apiserver still answers (only its agent is down): the old copy is deleted there, and the
+      // job runs on at the other site, resuming from its checkpoint; one unfinished member Job at most, throughout.
+      await eventually(() => {
+        maxUnfinished = Math.max(maxUnfinished, Object.values(unfinished(name)).reduce((a, b) => a + b, 0));
+        expect(memberJobsAt(lost, name)).toEqual([]);
+        const at = memberJobsAt(other, name);
+        expect(at.map((j) => j.metadata.labels?.['suanwang.io/epoch'])).toEqual(['2']);
+      }, 30_000, 300);
+      const done = await eventually(() => {
+        maxUnfinished = Math.max(maxUnfinished, Object.values(unfinished(name)).reduce((a, b) => a + b, 0));
+        const tj = getTrainingJob(hub, ns, name);
+        expect(tj.status?.phase).toBe('Succeeded');
+        return tj;
+      }, 60_000, 300);
+      expect(done.status?.site).toBe(other);
+      expect(maxUnfinished).toBeLessThanOrEqual(1);
+      const events = kubectl(hub, ['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name}`, '-o', 'jsonpath={.items[*].reason}']).stdout;
+      expect(events).toMatch(/FailingOver/);
+    } finally {
+      await controlComponent(lab.dir, 'start', 'agent', lost);
+      await eventually(() => expect(conditionOf(getSite(hub, lost), 'Ready')?.status).toBe('True'), 60_000, 500);
+    }
+    // Back: the returning site gets nothing of the job again.
+    expect(memberJobsAt(lost, name)).toEqual([]);
+  });
+});
