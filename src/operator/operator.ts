@@ -101,6 +101,8 @@ export class Operator {
   readonly #log: Logger;
   readonly #config: OperatorConfig;
   #state: 'new' | 'starting' | 'started' | 'stopping' | 'stopped' = 'new';
+  // #lost is set when the Lease was lost: the stop then closes the agent endpoint without waiting for reconciles.
+  #lost = false;
   #health: HealthServer | undefined;
   #informers: HubInformers | undefined;
   #elector: LeaderElector | undefined;
@@ -266,8 +268,14 @@ export class Operator {
     const running = this.#informers !== undefined;
     this.#state = 'stopping';
     if (running) this.#log.info('operator stopping');
-    await Promise.all(this.#controllers.map((c) => c.stop()));
-    await this.#server?.stop();
+    if (this.#lost) {
+      // Another replica may take over soon: stop accepting agents at once, not after the reconciles drain.
+      await Promise.all([...this.#controllers.map((c) => c.stop()), this.#server?.stop()]);
+    } else {
+      // A graceful stop lets the controllers finish first, so a restart does not write AgentDisconnected everywhere.
+      await Promise.all(this.#controllers.map((c) => c.stop()));
+      await this.#server?.stop();
+    }
     await this.#elector?.stop();
     await Promise.all((this.#informers?.all ?? []).map((i) => i.stop()));
     await this.#health?.stop();
@@ -277,6 +285,7 @@ export class Operator {
 
   #onLost(loss: LeadershipLoss): void {
     this.#log.error({ reason: loss.reason }, 'lost leadership: stopping the controllers and the agent endpoint');
+    this.#lost = true;
     void this.stop();
     this.#resolveLost(loss);
   }

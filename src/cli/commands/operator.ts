@@ -10,7 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { parseDuration } from '../../api/duration.ts';
 import { DEFAULT_LEASE_MS, DEFAULT_LOST_AFTER_MS, DEFAULT_SUCCESS_THRESHOLD } from '../../controllers/site/site-status.ts';
-import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, type LeadershipLoss } from '../../operator/leader-election.ts';
+import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, resolveLeaderElectionTiming, type LeadershipLoss } from '../../operator/leader-election.ts';
 import { parseListen } from '../../operator/listen.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, Operator, OperatorConfigError, resolveOperatorConfig, type LeaderElectionOptions, type OperatorOptions } from '../../operator/operator.ts';
 import { CliError, loadKubeConfig, makeLogger, parseLogLevel, untilSignal, type LogLevel } from '../process.ts';
@@ -75,8 +75,20 @@ Logs are JSON lines on stderr. Stops cleanly on SIGTERM or SIGINT (exit 0); a se
 Exit codes: 0 stopped by a signal, 1 a file or the address could not be used, the operator failed or it lost the
 leadership, 2 bad flags.`;
 
-/** LOST_STOP_GRACE_MS bounds the stop after a lost leadership before the process exits anyway. */
-const LOST_STOP_GRACE_MS = 10_000;
+/**
+ * lostStopGraceMs bounds the stop after a lost leadership before the process exits anyway. A standby may take over
+ * once the lease has gone unrenewed for its duration, which is leaseDuration − renewDeadline after this process gave
+ * up; nothing of this term may still be acting by then, so the grace is that gap (at least one second).
+ */
+function lostStopGraceMs(le: LeaderElectionOptions | undefined): number {
+  if (le === undefined) return 10_000;
+  const t = resolveLeaderElectionTiming({
+    ...(le.leaseDurationMs !== undefined && { leaseDurationMs: le.leaseDurationMs }),
+    ...(le.renewDeadlineMs !== undefined && { renewDeadlineMs: le.renewDeadlineMs }),
+    ...(le.retryPeriodMs !== undefined && { retryPeriodMs: le.retryPeriodMs }),
+  });
+  return Math.max(1000, t.leaseDurationMs - t.renewDeadlineMs);
+}
 
 interface Flags {
   readonly options: Omit<OperatorOptions, 'logger' | 'kubeconfig'>;
@@ -236,10 +248,10 @@ export async function operatorCommand(argv: string[]): Promise<number> {
   const leaderElection: LeaderElectionOptions | undefined =
     le === undefined ? undefined : { ...le, onStandby: (holder) => process.stdout.write(`operator standby: waiting for leadership (lease ${lease} held by ${holder})\n`) };
   if (le !== undefined) logger.info({ lease, identity: le.identity }, 'leader election on: waiting for the lease before acting');
-  return run(new Operator({ ...flags.options, ...(leaderElection !== undefined && { leaderElection }), kubeconfig, logger }), logger, fail, lease ?? '');
+  return run(new Operator({ ...flags.options, ...(leaderElection !== undefined && { leaderElection }), kubeconfig, logger }), logger, fail, lease ?? '', lostStopGraceMs(le));
 }
 
-async function run(operator: Operator, log: Logger, fail: (message: string, code: number) => number, lease: string): Promise<number> {
+async function run(operator: Operator, log: Logger, fail: (message: string, code: number) => number, lease: string, graceMs: number): Promise<number> {
   const signals = untilSignal(log);
   let lost: LeadershipLoss | undefined;
   const lostLeadership = operator.leadershipLost.then((l) => (lost = l));
@@ -256,10 +268,10 @@ async function run(operator: Operator, log: Logger, fail: (message: string, code
       return 0;
     }
     // start() resolves early only when stop() was called, and only a lost Lease calls it without us.
-    if (first.kind === 'lost' || lost !== undefined || first.address === undefined) return await exitLost(operator, log, await lostLeadership, lease);
+    if (first.kind === 'lost' || lost !== undefined || first.address === undefined) return await exitLost(operator, log, await lostLeadership, lease, graceMs);
     process.stdout.write(`operator ready: grpc listening on ${first.address}\n`);
     const next = await Promise.race([signals.signal.then((s) => ({ kind: 'signal' as const, s })), lostLeadership.then((l) => ({ kind: 'lost' as const, l }))]);
-    if (next.kind === 'lost') return await exitLost(operator, log, next.l, lease);
+    if (next.kind === 'lost') return await exitLost(operator, log, next.l, lease, graceMs);
     log.info({ signal: next.s }, 'signal received');
     await operator.stop();
     return 0;
@@ -277,17 +289,17 @@ async function run(operator: Operator, log: Logger, fail: (message: string, code
  * exitLost ends a process whose operator lost the Lease: exit 1, so the pod restarts with no state from the old term
  * and joins as a standby. The operator is already stopping; an exit is forced if that, or anything left open, hangs.
  */
-async function exitLost(operator: Operator, log: Logger, loss: LeadershipLoss, lease: string): Promise<number> {
+async function exitLost(operator: Operator, log: Logger, loss: LeadershipLoss, lease: string, graceMs: number): Promise<number> {
   log.fatal({ lease, reason: loss.reason }, 'lost leadership: exiting so that a restart drops all in-memory state');
   process.stderr.write(`operator: lost leadership of lease ${lease}: ${loss.reason}; exiting\n`);
   let timer: NodeJS.Timeout | undefined;
-  const stopped = await Promise.race([operator.stop().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), LOST_STOP_GRACE_MS)))]);
+  const stopped = await Promise.race([operator.stop().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))]);
   clearTimeout(timer);
   if (!stopped) {
-    log.error({ graceMs: LOST_STOP_GRACE_MS }, 'the operator did not stop in time: exiting now');
+    log.error({ graceMs }, 'the operator did not stop in time: exiting now');
     process.exit(1);
   }
   // Stopped: the process should end by itself now; should a socket or timer linger, it is ended regardless.
-  setTimeout(() => process.exit(1), LOST_STOP_GRACE_MS).unref();
+  setTimeout(() => process.exit(1), graceMs).unref();
   return 1;
 }
