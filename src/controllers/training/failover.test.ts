@@ -11,6 +11,7 @@ import { isStaleMember, judgeSite, sitesToFence } from './failover.ts';
 import type { TrainingJobPatcher } from './hub-writer.ts';
 import { memberName } from './member-names.ts';
 import { LABEL_OWNER_UID } from './member-objects.ts';
+import { deleteMembers } from './site-members.ts';
 import { TrainingJobReconciler } from './reconciler.ts';
 import { makeTrainingJob, variant } from './testing.ts';
 
@@ -346,5 +347,22 @@ describe('TrainingJobReconciler failover', () => {
     if (withinGrace.at.guizhou !== undefined) withinGrace.at.guizhou.reachable = false;
     await expect(withinGrace.reconciler.reconcile(KEY)).rejects.toThrow(/ECONNREFUSED/);
     expect(withinGrace.tj.metadata.finalizers).toEqual([FINALIZER_CLEANUP]);
+  });
+});
+
+describe('deleteMembers', () => {
+  it('deletes only member objects carrying this workload’s labels', async () => {
+    const site = new FakeSite('shanghai').hold(1);
+    const foreign = { metadata: { name: NAME, namespace: 'default', labels: { app: 'someone-else' } } };
+    site.services.set(NAME, foreign);
+    expect(await deleteMembers(site.client(), 'default', NAME, 'train')).toBe(true);
+    expect(site.jobs.has(NAME)).toBe(false);
+    expect(site.services.get(NAME)).toEqual(foreign);
+  });
+
+  it('says not yet when its own Job is still there after the delete (held by a finalizer)', async () => {
+    const site = new FakeSite('shanghai').hold(1);
+    site.jobs.delete = () => true; // the apiserver accepts the delete; the object stays until its finalizer goes
+    expect(await deleteMembers(site.client(), 'default', NAME, 'train')).toBe(false);
   });
 });

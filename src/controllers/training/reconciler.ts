@@ -297,7 +297,7 @@ export class TrainingJobReconciler implements Reconciler {
     } else if (membersSeen(tj)) {
       // The Job existed and is gone (deleted by someone, or the site lost it): clear what is left, place anew.
       const message = `member Job ${name} vanished from ${siteName}`;
-      if (!(await deleteMembers(client, pass.namespace, name))) return { requeueAfter: SHORT_WAIT_MS };
+      if (!(await deleteMembers(client, pass.namespace, name, pass.name))) return { requeueAfter: SHORT_WAIT_MS };
       this.#promised.release(pass.key);
       this.#event(tj, 'Warning', EventReason.Replacing, message);
       return this.#place(pass, tj, this.#next(tj, { kind: 'Unplaced', outcome: 'Evicted', message }));
@@ -331,7 +331,7 @@ export class TrainingJobReconciler implements Reconciler {
     const siteName = tj.status?.site;
     const site = siteName === undefined ? undefined : this.#site(siteName);
     if (site !== undefined) {
-      const gone = await deleteMembers(this.#o.siteClients.forSite(site), pass.namespace, memberName(pass.namespace, pass.name));
+      const gone = await deleteMembers(this.#o.siteClients.forSite(site), pass.namespace, memberName(pass.namespace, pass.name), pass.name);
       if (!gone) return { requeueAfter: SHORT_WAIT_MS };
     }
     this.#promised.release(pass.key);
@@ -365,7 +365,7 @@ export class TrainingJobReconciler implements Reconciler {
         continue;
       }
       try {
-        if (await deleteMembers(this.#o.siteClients.forSite(site), pass.namespace, name)) cleaned.push(siteName);
+        if (await deleteMembers(this.#o.siteClients.forSite(site), pass.namespace, name, pass.name)) cleaned.push(siteName);
         else waiting = true;
       } catch (err: unknown) {
         if (mayAbandon(site, this.#graceMs, now)) abandoned.push(siteName);

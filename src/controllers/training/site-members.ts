@@ -52,14 +52,20 @@ export async function deleteJob(client: SiteClient, namespace: string, name: str
 }
 
 /**
- * deleteMembers deletes the member Job and Service and says whether both are gone. A Job held by a finalizer
- * outlives its delete call, so the answer comes from reading again, not from the delete.
+ * deleteMembers deletes the member Job and Service of `workload` and says whether none of them is left. Only objects
+ * carrying this workload's labels are deleted (as in fenceMembers): an object of the same name made by someone else
+ * is not ours. A Job held by a finalizer outlives its delete call, so the answer comes from reading again.
  */
-export async function deleteMembers(client: SiteClient, namespace: string, name: string): Promise<boolean> {
-  await deleteJob(client, namespace, name);
-  await client.call('delete member Service', (apis) => ignoreNotFound(apis.core.deleteNamespacedService({ namespace, name })));
+export async function deleteMembers(client: SiteClient, namespace: string, name: string, workload: string): Promise<boolean> {
+  const ours = (o: V1Job | V1Service | undefined): boolean =>
+    o !== undefined && o.metadata?.labels?.[LABEL_WORKLOAD] === workload && o.metadata.labels[LABEL_NAMESPACE] === namespace;
+  const before = await readMembers(client, namespace, name);
+  if (ours(before.job)) await deleteJob(client, namespace, name);
+  if (ours(before.service)) {
+    await client.call('delete member Service', (apis) => ignoreNotFound(apis.core.deleteNamespacedService({ namespace, name })));
+  }
   const after = await readMembers(client, namespace, name);
-  return after.job === undefined && after.service === undefined;
+  return !ours(after.job) && !ours(after.service);
 }
 
 /** FenceResult says what fencing did at a site and whether anything stale is left there. */
