@@ -5,10 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dump, load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUANWANG_BIN } from '../../src/lab/federation.ts';
 import { controlComponent } from '../../src/lab/lab.ts';
@@ -16,6 +15,7 @@ import { readState } from '../../src/lab/state.ts';
 import { helm, HUB_CHART, mustHelm } from './fixtures/charts/helm.ts';
 import { applyYaml, conditionOf, getSite, getTrainingJob } from './support/hub.ts';
 import { eventually, kubectl, sharedLab, type SharedLab } from './support/shared-lab.ts';
+import { serviceAccountKubeconfig } from './support/service-account.ts';
 import { TEST_TIMING } from './support/timing.ts';
 
 const suffix = randomBytes(3).toString('hex');
@@ -57,21 +57,9 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** serviceAccountKubeconfig is the hub kubeconfig with its admin token replaced by the chart ServiceAccount's token. */
-function serviceAccountKubeconfig(): string {
-  const sa = `${release}-suanwang`;
-  const token = kubectl(hub, ['create', 'token', sa, '-n', systemNs, '--duration=1h']);
-  expect(token.code, token.stderr).toBe(0);
-  const kc = load(readFileSync(hub, 'utf8')) as { users: Array<{ user: { token: string } }> };
-  for (const u of kc.users) u.user.token = token.stdout.trim();
-  const file = join(work, 'operator-sa.kubeconfig');
-  writeFileSync(file, dump(kc), { mode: 0o600 });
-  return file;
-}
-
 describe('the hub chart’s RBAC', () => {
   it('is enough for the operator to run the training scenario, with no Forbidden answer', async () => {
-    const kubeconfig = serviceAccountKubeconfig();
+    const kubeconfig = serviceAccountKubeconfig(hub, systemNs, `${release}-suanwang`, work);
     const st = readState(lab.dir);
     expect(st?.operator).toBeDefined();
     // Take the lab operator's place on the same address, so the agents reconnect to this one.

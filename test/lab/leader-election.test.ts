@@ -10,18 +10,19 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dump, load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUANWANG_BIN } from '../../src/lab/federation.ts';
+import { freePort } from '../../src/lab/ports.ts';
 import { controlComponent } from '../../src/lab/lab.ts';
 import { readState } from '../../src/lab/state.ts';
 import { helm, HUB_CHART, mustHelm } from './fixtures/charts/helm.ts';
 import { conditionOf, getSite } from './support/hub.ts';
 import { eventually, kubectl, kubectlJson, sharedLab, type SharedLab } from './support/shared-lab.ts';
+import { serviceAccountKubeconfig } from './support/service-account.ts';
 import { TEST_TIMING } from './support/timing.ts';
 
 const suffix = randomBytes(3).toString('hex');
@@ -131,31 +132,8 @@ async function healthz(port: number): Promise<number> {
   return (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
 }
 
-/** serviceAccountKubeconfig is the hub kubeconfig with its admin token replaced by the chart ServiceAccount's. */
-function serviceAccountKubeconfig(): string {
-  const token = kubectl(hub, ['create', 'token', `${release}-suanwang`, '-n', ns, '--duration=1h']);
-  expect(token.code, token.stderr).toBe(0);
-  const kc = load(readFileSync(hub, 'utf8')) as { users: Array<{ user: { token: string } }> };
-  for (const u of kc.users) u.user.token = token.stdout.trim();
-  const file = join(work, 'operator-sa.kubeconfig');
-  writeFileSync(file, dump(kc), { mode: 0o600 });
-  return file;
-}
-
 function portOf(hostPort: string): number {
   return Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
-}
-
-/** freePort asks the system for a port nobody uses. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 beforeAll(async () => {
@@ -166,7 +144,7 @@ beforeAll(async () => {
   address = st.operator;
   work = mkdtempSync(join(tmpdir(), 'suanwang-leader-election-'));
   mustHelm(['install', release, HUB_CHART, '-n', ns, '--set', 'crds.enabled=false'], { kubeconfig: hub });
-  operatorKubeconfig = serviceAccountKubeconfig();
+  operatorKubeconfig = serviceAccountKubeconfig(hub, ns, `${release}-suanwang`, work);
   await controlComponent(lab.dir, 'stop', 'operator', 'hub');
   labOperatorStopped = true;
 });
