@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Regenerates the TypeScript types of the site agent wire protocol from proto/suanwang/agent/v1/agent.proto with
-# @grpc/proto-loader's bundled generator. The generated files are committed; src/agent/wire/generated.test.ts fails
-# when they are stale. The generator flags must match LOADER_OPTIONS in src/agent/wire/load.ts: camelCase fields,
+# @grpc/proto-loader's bundled generator. The generated files are committed; src/wire/generated.test.ts fails
+# when they are stale. The generator flags must match LOADER_OPTIONS in src/wire/load.ts: camelCase fields,
 # 64-bit integers as numbers, enums as strings, no defaults (an absent optional field stays absent), oneof names.
 #
-# Usage: scripts/gen-proto.sh [OUT_DIR]      (default: src/agent/wire/generated)
+# Usage: scripts/gen-proto.sh [OUT_DIR]      (default: src/wire/generated)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${1:-src/agent/wire/generated}
+out=${1:-src/wire/generated}
 PATH="$(scripts/setup-node.sh):$PATH"
 
 # Replace the output folder wholesale (so a deleted message leaves no stale file), but only when it holds nothing

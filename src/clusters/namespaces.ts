@@ -2,7 +2,7 @@
  * The namespace member objects live in at a site: the hub namespace of their workload, created on first use.
  */
 import type { V1Namespace } from '@kubernetes/client-node';
-import { ignoreNotFound, isAlreadyExists } from './errors.ts';
+import { ignoreNotFound, isAlreadyExists } from '../runtime/errors.ts';
 import type { SiteClient } from './site-clients.ts';
 
 /**

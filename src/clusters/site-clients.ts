@@ -7,9 +7,9 @@
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, type V1Secret } from '@kubernetes/client-node';
 import type { Site } from '../api/generated/types.ts';
 import { SYSTEM_NAMESPACE } from '../api/names.ts';
-import type { Clock } from '../controllers/runtime/clock.ts';
-import { TokenBucket } from '../controllers/runtime/rate-limiter.ts';
-import { ApiError, toApiError } from './errors.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { TokenBucket } from '../runtime/rate-limiter.ts';
+import { ApiError, toApiError } from '../runtime/errors.ts';
 
 /** SiteApis are the typed clients a reconciler uses against one site. */
 export interface SiteApis {

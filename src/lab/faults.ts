@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { simulateReport, type InjectedFaults } from '../agent/devices/simulated.ts';
 import { parseFaultsFile } from '../agent/site/faults-file.ts';
-import { isNotFound } from '../clusters/errors.ts';
+import { isNotFound } from '../runtime/errors.ts';
 import { faultsFile } from './federation.ts';
 import { labNode } from './nodes.ts';
 import { readState } from './state.ts';

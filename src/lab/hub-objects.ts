@@ -9,7 +9,7 @@ import { ApiextensionsV1Api, loadAllYaml, type KubeConfig, type KubernetesObject
 import { API_VERSION, ConnectionMode, Kind, KUBECONFIG_SECRET_KEY, LABEL_SITE, siteKubeconfigSecretName, SYSTEM_NAMESPACE } from '../api/names.ts';
 import { productLabelValue } from '../api/vendors.ts';
 import type { Site } from '../api/generated/types.ts';
-import { applyObject } from '../clusters/apply.ts';
+import { applyObject } from '../runtime/apply.ts';
 import { REPO_ROOT } from './binaries.ts';
 import type { LabSite } from './topology.ts';
 

@@ -6,15 +6,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { writeLabCertificates } from '../agent/certs.ts';
-import type { SiteName } from '../agent/wire/identity.ts';
+import { writeLabCertificates } from '../wire/certs.ts';
+import type { SiteName } from '../wire/identity.ts';
 import type { Site } from '../api/generated/types.ts';
 import { GROUP, Plural, VERSION } from '../api/names.ts';
 import { ConfigError } from '../api/yaml-source.ts';
 import { findBinary, findKwokStages, MissingBinaryError, type BinaryEnv } from './binaries.ts';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs, schedulerArgs } from './components.ts';
 import { kubeconfigYaml, newToken, writeServiceAccountKey, writeTokenFile } from './credentials.ts';
-import { toApiError } from '../clusters/errors.ts';
+import { toApiError } from '../runtime/errors.ts';
 import { installCrds, registerSites } from './hub-objects.ts';
 import { startControlServer } from './control-server.ts';
 import { agentArgs, faultsFile, nodeReporterArgs, operatorArgs, type FederationTiming } from './federation.ts';

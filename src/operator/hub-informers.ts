@@ -14,9 +14,9 @@ import {
 import type { Logger } from 'pino';
 import type { Site, TrainingJob } from '../api/generated/types.ts';
 import { GROUP, Kind, Plural, SYSTEM_NAMESPACE, VERSION } from '../api/names.ts';
-import type { Clock } from '../controllers/runtime/clock.ts';
-import { InformerSupervisor } from '../controllers/runtime/informer-supervisor.ts';
-import { listWatchInformerFactory } from '../controllers/runtime/list-watch-informer.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { InformerSupervisor } from '../runtime/informer-supervisor.ts';
+import { listWatchInformerFactory } from '../runtime/list-watch-informer.ts';
 
 /** ObjectCache is an informer's cache and change feed, typed by the hub kind it holds. */
 export interface ObjectCache<T> {

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../clusters/errors.ts';
-import { FakeClock } from '../controllers/runtime/clock.ts';
+import { ApiError } from '../runtime/errors.ts';
+import { FakeClock } from '../runtime/clock.ts';
 import { LeaderElector, resolveLeaderElectionTiming, type LeaseClient, type LeaseRecord, type LeadershipLoss, type StoredLease } from './leader-election.ts';
 
 const silent = pino({ level: 'silent' });

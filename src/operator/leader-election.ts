@@ -18,8 +18,8 @@
  */
 import type { Logger } from 'pino';
 import { formatDuration } from '../api/duration.ts';
-import { toApiError } from '../clusters/errors.ts';
-import type { Clock } from '../controllers/runtime/clock.ts';
+import { toApiError } from '../runtime/errors.ts';
+import type { Clock } from '../runtime/clock.ts';
 import { OperatorConfigError } from './errors.ts';
 
 /** DEFAULT_LEASE_DURATION_MS is how long candidates wait on an unchanged Lease before taking it (client-go: 15 s). */
@@ -48,7 +48,7 @@ export interface StoredLease {
 
 /**
  * LeaseClient reads and writes the one Lease an elector uses. Failures are thrown and classified by
- * src/clusters/errors.ts: a stale resourceVersion is `Conflict`, a create that lost the race `AlreadyExists`.
+ * src/runtime/errors.ts: a stale resourceVersion is `Conflict`, a create that lost the race `AlreadyExists`.
  * `signal` aborts the request; the elector does not rely on it (it stops waiting when the signal fires).
  */
 export interface LeaseClient {

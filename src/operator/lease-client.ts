@@ -11,7 +11,7 @@
  */
 import { CoordinationV1Api, Observable, V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
 import type { ConfigurationOptions, ObservableMiddleware, RequestContext, ResponseContext } from '@kubernetes/client-node';
-import { toApiError } from '../clusters/errors.ts';
+import { toApiError } from '../runtime/errors.ts';
 import type { LeaseClient, LeaseRecord, StoredLease } from './leader-election.ts';
 
 /** LeaseApi is the part of CoordinationV1Api this client calls (tests may pass a stand-in). */

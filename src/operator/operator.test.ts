@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeLabCertificates } from '../agent/certs.ts';
-import type { SiteName } from '../agent/wire/identity.ts';
+import { writeLabCertificates } from '../wire/certs.ts';
+import type { SiteName } from '../wire/identity.ts';
 import { Operator, OperatorConfigError, resolveOperatorConfig } from './operator.ts';
 import { readServerTls } from './tls-dir.ts';
 

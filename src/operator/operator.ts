@@ -21,12 +21,12 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Clock as WireClock, Timers } from '../agent/wire/clock.ts';
-import { DEFAULT_CADENCE, OperatorServer } from '../agent/wire/server.ts';
-import type { TlsFiles } from '../agent/wire/tls.ts';
+import type { Clock as WireClock, Timers } from '../wire/clock.ts';
+import { DEFAULT_CADENCE, OperatorServer } from '../wire/server.ts';
+import type { TlsFiles } from '../wire/tls.ts';
 import { SiteClients } from '../clusters/site-clients.ts';
-import { systemClock, type Cancel, type Clock } from '../controllers/runtime/clock.ts';
-import type { Controller } from '../controllers/runtime/controller.ts';
+import { systemClock, type Cancel, type Clock } from '../runtime/clock.ts';
+import type { Controller } from '../runtime/controller.ts';
 import { newSiteController, siteKey } from '../controllers/site/site-controller.ts';
 import { SiteSessions } from '../controllers/site/site-sessions.ts';
 import { DEFAULT_LEASE_MS, DEFAULT_LOST_AFTER_MS, DEFAULT_SUCCESS_THRESHOLD, type SiteStatusConfig } from '../controllers/site/site-status.ts';

@@ -4,7 +4,7 @@
  * server.key (the operator's serving certificate). Read and checked once at start by the same reader the agent uses
  * (readTlsFiles), so a missing or mismatched file is one clear line instead of a TLS error at the first handshake.
  */
-import { readTlsFiles, TlsFilesError, type TlsFiles } from '../agent/wire/tls.ts';
+import { readTlsFiles, TlsFilesError, type TlsFiles } from '../wire/tls.ts';
 import { OperatorConfigError } from './errors.ts';
 
 /** TLS_FILES names the files readServerTls reads. */

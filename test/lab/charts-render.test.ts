@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeLabCertificates } from '../../src/agent/certs.ts';
-import { parseSiteName } from '../../src/agent/wire/identity.ts';
+import { writeLabCertificates } from '../../src/wire/certs.ts';
+import { parseSiteName } from '../../src/wire/identity.ts';
 import { REPO_ROOT } from '../../src/lab/binaries.ts';
 import { AGENT_CHART, at, helm, HUB_CHART, kindsAndNames, KUBE_VERSION, only, template, templateError, type K8sObject } from './fixtures/charts/helm.ts';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAgentProtocol } from '../../src/agent/wire/load.ts';
+import { loadAgentProtocol } from '../../src/wire/load.ts';
 import { parseQuantity } from '../../src/api/quantity.ts';
 import { REPO_ROOT } from '../../src/lab/binaries.ts';
 import { clearFaults, injectFault } from '../../src/lab/faults.ts';

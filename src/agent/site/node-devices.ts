@@ -27,8 +27,8 @@ import { ANNOTATION_DEVICES } from '../../api/names.ts';
 import { VENDOR_INFO, type Vendor } from '../../api/vendors.ts';
 import type { AnnotatedDevice } from './device-annotation.ts';
 import { decodeDeviceAnnotation } from './device-annotation.ts';
-import type { Device } from '../wire/messages.ts';
-import type { HealthStatus } from '../wire/generated/suanwang/agent/v1/HealthStatus.ts';
+import type { Device } from '../../wire/messages.ts';
+import type { HealthStatus } from '../../wire/generated/suanwang/agent/v1/HealthStatus.ts';
 import { addList, type Units } from './resource-units.ts';
 
 const MIB = 2 ** 20;

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../controllers/runtime/clock.ts';
-import { flush } from '../../controllers/runtime/testing.ts';
+import { FakeClock } from '../../runtime/clock.ts';
+import { flush } from '../../runtime/testing.ts';
 import type { InjectedFaults } from '../devices/simulated.ts';
 import { decodeDeviceAnnotation } from './device-annotation.ts';
 import { NodeReporter, type NodeConditionPatch, type NodeDeviceState, type NodeWriter, type ReportTarget } from './node-reporter.ts';

@@ -14,7 +14,7 @@
  * the reporter never stops on them.
  */
 import type { Logger } from 'pino';
-import type { Clock, Cancel } from '../../controllers/runtime/clock.ts';
+import type { Clock, Cancel } from '../../runtime/clock.ts';
 import type { DeviceReport } from '../devices/types.ts';
 import { acceleratorCondition, type AcceleratorCondition } from './accelerator-condition.ts';
 import { decodeDeviceAnnotation, encodeDeviceAnnotation, sameDeviceState, toDeviceAnnotation } from './device-annotation.ts';

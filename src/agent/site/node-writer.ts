@@ -13,7 +13,7 @@
  */
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { ANNOTATION_DEVICES, NODE_CONDITION_ACCELERATORS } from '../../api/names.ts';
-import { toApiError } from '../../clusters/errors.ts';
+import { toApiError } from '../../runtime/errors.ts';
 import type { NodeConditionPatch, NodeDeviceState, NodeWriter } from './node-reporter.ts';
 
 /** NODE_REPORTER_FIELD_MANAGER names the reporter's writes in managedFields. */

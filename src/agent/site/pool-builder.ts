@@ -21,9 +21,9 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { LABEL_POOL, LABEL_PRECISIONS } from '../../api/names.ts';
 import { VENDOR_INFO, VENDORS, type Vendor } from '../../api/vendors.ts';
-import type { Device, NodePool } from '../wire/messages.ts';
-import type { Node as WireNode } from '../wire/generated/suanwang/agent/v1/Node.ts';
-import type { DeviceHealthCounts } from '../wire/generated/suanwang/agent/v1/DeviceHealthCounts.ts';
+import type { Device, NodePool } from '../../wire/messages.ts';
+import type { Node as WireNode } from '../../wire/generated/suanwang/agent/v1/Node.ts';
+import type { DeviceHealthCounts } from '../../wire/generated/suanwang/agent/v1/DeviceHealthCounts.ts';
 import { nodeDevices, type NodeDevices } from './node-devices.ts';
 import { holdsResources, podRequests } from './pod-requests.ts';
 import { addList, addUnits, toQuantityMap, toUnits, type Units } from './resource-units.ts';

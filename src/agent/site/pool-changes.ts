@@ -19,7 +19,7 @@
  * A device on a node that left the site raises nothing and is forgotten — the pool delta says the node is gone.
  * The first build after start raises nothing either: the snapshot carries the state.
  */
-import type { Device, HealthEvent, NodePool } from '../wire/messages.ts';
+import type { Device, HealthEvent, NodePool } from '../../wire/messages.ts';
 
 /** PoolDelta is the pool part of a SiteDelta. */
 export interface PoolDelta {

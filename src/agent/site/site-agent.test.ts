@@ -1,10 +1,10 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../controllers/runtime/clock.ts';
-import { deferred, flush } from '../../controllers/runtime/testing.ts';
-import type { DeltaContent } from '../wire/client-options.ts';
-import type { HealthEvent } from '../wire/messages.ts';
+import { FakeClock } from '../../runtime/clock.ts';
+import { deferred, flush } from '../../runtime/testing.ts';
+import type { DeltaContent } from '../../wire/client-options.ts';
+import type { HealthEvent } from '../../wire/messages.ts';
 import { SiteAgent, type AgentSession, type ObjectCache, type SessionSources } from './site-agent.ts';
 import { H100, makeNode, makePod, simReport } from './testing.ts';
 

@@ -14,9 +14,9 @@
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Cancel, Clock } from '../../controllers/runtime/clock.ts';
-import type { DeltaContent, HeartbeatContent, SnapshotContent } from '../wire/client-options.ts';
-import type { HealthEvent, NodePool } from '../wire/messages.ts';
+import type { Cancel, Clock } from '../../runtime/clock.ts';
+import type { DeltaContent, HeartbeatContent, SnapshotContent } from '../../wire/client-options.ts';
+import type { HealthEvent, NodePool } from '../../wire/messages.ts';
 import { deviceBaseline, diffPools, healthChanges, type DeviceBaseline } from './pool-changes.ts';
 import { buildPools } from './pool-builder.ts';
 

@@ -9,9 +9,9 @@
  */
 import { CoreV1Api, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Clock } from '../../controllers/runtime/clock.ts';
-import { InformerSupervisor } from '../../controllers/runtime/informer-supervisor.ts';
-import { listWatchInformerFactory } from '../../controllers/runtime/list-watch-informer.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { InformerSupervisor } from '../../runtime/informer-supervisor.ts';
+import { listWatchInformerFactory } from '../../runtime/list-watch-informer.ts';
 
 /** POD_FIELD_SELECTOR selects the pods that hold resources on a node. */
 export const POD_FIELD_SELECTOR = 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed';

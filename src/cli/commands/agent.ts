@@ -10,11 +10,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { siteCaches } from '../../agent/site/site-caches.ts';
 import { SiteAgent } from '../../agent/site/site-agent.ts';
-import { AgentClient } from '../../agent/wire/client.ts';
-import { systemClock as wireClock, systemTimers } from '../../agent/wire/clock.ts';
-import { parseSiteName } from '../../agent/wire/identity.ts';
-import { readTlsFiles, TlsFilesError, type TlsFiles } from '../../agent/wire/tls.ts';
-import { systemClock } from '../../controllers/runtime/clock.ts';
+import { AgentClient } from '../../wire/client.ts';
+import { systemClock as wireClock, systemTimers } from '../../wire/clock.ts';
+import { parseSiteName } from '../../wire/identity.ts';
+import { readTlsFiles, TlsFilesError, type TlsFiles } from '../../wire/tls.ts';
+import { systemClock } from '../../runtime/clock.ts';
 import { CliError, loadKubeConfig, makeLogger, untilSignal } from '../process.ts';
 
 const HELP = `Usage: suanwang agent --site NAME --operator HOST:PORT --tls-dir DIR [flags]

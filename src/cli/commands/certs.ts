@@ -1,11 +1,11 @@
 /**
- * `suanwang certs`: mints the lab's agent-wire certificates (src/agent/certs.ts) into a folder. This is the
+ * `suanwang certs`: mints the lab's agent-wire certificates (src/wire/certs.ts) into a folder. This is the
  * composition root of the command: it reads the wall clock and writes to the terminal; the minting itself takes them
  * as arguments.
  */
 import { parseArgs } from 'node:util';
-import { RESERVED_FILE_NAMES, writeLabCertificates } from '../../agent/certs.ts';
-import { parseSiteName, siteSpiffeId, type SiteName } from '../../agent/wire/identity.ts';
+import { RESERVED_FILE_NAMES, writeLabCertificates } from '../../wire/certs.ts';
+import { parseSiteName, siteSpiffeId, type SiteName } from '../../wire/identity.ts';
 
 const HELP = `Usage: suanwang certs --dir DIR --site NAME [--site NAME ...] [--server-name NAME ...] [--days N]
 

@@ -13,7 +13,7 @@ import { labNodeNames, labReportTargets } from '../../agent/site/lab-targets.ts'
 import { DEFAULT_REPORT_INTERVAL_MS, NodeReporter, type ReportTarget } from '../../agent/site/node-reporter.ts';
 import { KubernetesNodeWriter } from '../../agent/site/node-writer.ts';
 import { providerTarget } from '../../agent/site/provider-target.ts';
-import { systemClock } from '../../controllers/runtime/clock.ts';
+import { systemClock } from '../../runtime/clock.ts';
 import { loadTopology } from '../../lab/topology.ts';
 import { CliError, loadKubeConfig, makeLogger, untilSignal } from '../process.ts';
 

@@ -8,9 +8,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { InferenceService, Site } from '../../api/generated/types.ts';
 import { Kind } from '../../api/names.ts';
-import { Controller } from '../runtime/controller.ts';
-import { makeKey } from '../runtime/key.ts';
-import { watchSource } from '../runtime/source.ts';
+import { Controller } from '../../runtime/controller.ts';
+import { makeKey } from '../../runtime/key.ts';
+import { watchSource } from '../../runtime/source.ts';
 import { siteChangeSource } from '../site/site-change-source.ts';
 import type { ObjectCache } from '../training/controller.ts';
 import { HubEventRecorder, type EventRecorder } from '../training/events.ts';

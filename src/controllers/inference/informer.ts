@@ -6,9 +6,9 @@ import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type Kube
 import type { Logger } from 'pino';
 import type { InferenceService } from '../../api/generated/types.ts';
 import { GROUP, Kind, Plural, VERSION } from '../../api/names.ts';
-import type { Clock } from '../runtime/clock.ts';
-import { InformerSupervisor } from '../runtime/informer-supervisor.ts';
-import { listWatchInformerFactory } from '../runtime/list-watch-informer.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { InformerSupervisor } from '../../runtime/informer-supervisor.ts';
+import { listWatchInformerFactory } from '../../runtime/list-watch-informer.ts';
 import type { ObjectCache } from '../training/controller.ts';
 
 /** inferenceServiceInformer builds (does not start) an informer of every InferenceService on the hub. */

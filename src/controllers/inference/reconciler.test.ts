@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FINALIZER_CLEANUP } from '../../api/names.ts';
 import type { SiteClient } from '../../clusters/site-clients.ts';
-import { FakeClock } from '../runtime/clock.ts';
+import { FakeClock } from '../../runtime/clock.ts';
 import { PromisedCapacityTracker } from '../training/promised-capacity.ts';
 import { inferenceServiceKey } from './controller.ts';
 import type { InferenceServicePatcher } from './hub-writer.ts';

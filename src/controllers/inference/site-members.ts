@@ -6,8 +6,8 @@
  */
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { LABEL_NAMESPACE, LABEL_WORKLOAD } from '../../api/names.ts';
-import { applyObjectWith, FIELD_MANAGER } from '../../clusters/apply.ts';
-import { ignoreNotFound } from '../../clusters/errors.ts';
+import { applyObjectWith, FIELD_MANAGER } from '../../runtime/apply.ts';
+import { ignoreNotFound } from '../../runtime/errors.ts';
 import type { SiteClient } from '../../clusters/site-clients.ts';
 import type { MemberRef, SiteMembers } from './fencing.ts';
 

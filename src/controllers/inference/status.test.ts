@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InferenceService, PlacementRecord } from '../../api/generated/types.ts';
 import type { Assignment } from '../../placement/distribute.ts';
-import { findCondition } from '../training/conditions.ts';
+import { findCondition } from '../../runtime/conditions.ts';
 import { nextInferenceStatus, serviceUrl, statusChanged, type RecordedDecision, type SiteObservation } from './status.ts';
 import { makeService, memberDeployment, memberService, variant } from './testing.ts';
 

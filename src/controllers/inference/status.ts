@@ -16,8 +16,8 @@ import type {
 import { ConditionStatus, ConditionType, Reason } from '../../api/names.ts';
 import type { Assignment } from '../../placement/distribute.ts';
 import { compareStrings } from '../../placement/order.ts';
-import { formatTime, setCondition, type ConditionUpdate } from '../training/conditions.ts';
-import { deepEqual } from '../training/merge-patch.ts';
+import { formatTime, setCondition, type ConditionUpdate } from '../../runtime/conditions.ts';
+import { deepEqual } from '../../runtime/merge-patch.ts';
 import { PORT_NAME } from './member-objects.ts';
 
 /** SiteObservation is the service's Deployment and Service as read at one site (undefined: not there). */

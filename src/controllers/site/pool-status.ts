@@ -17,8 +17,8 @@ import type { NodePool, PoolAccelerator, Quantity } from '../../api/generated/ty
 import { ARCHITECTURES, LABEL_PRECISIONS, PRECISIONS } from '../../api/names.ts';
 import { formatBytes } from '../../api/quantity.ts';
 import { isVendor, VENDOR_INFO, type Vendor } from '../../api/vendors.ts';
-import type { NodePoolOut } from '../../agent/wire/messages.ts';
-import type { Node__Output as NodeOut } from '../../agent/wire/generated/suanwang/agent/v1/Node.ts';
+import type { NodePoolOut } from '../../wire/messages.ts';
+import type { Node__Output as NodeOut } from '../../wire/generated/suanwang/agent/v1/Node.ts';
 import { bucketOf } from './site-sessions.ts';
 
 const LABEL_ARCH = 'kubernetes.io/arch';

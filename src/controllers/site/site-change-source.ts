@@ -5,8 +5,8 @@
  * reads at the site or a placement run, for nothing. Only what placement and rebalancing read counts.
  */
 import type { Site } from '../../api/generated/types.ts';
-import { deepEqual } from '../training/merge-patch.ts';
-import type { SourceInformerView, WatchSource } from '../runtime/source.ts';
+import { deepEqual } from '../../runtime/merge-patch.ts';
+import type { SourceInformerView, WatchSource } from '../../runtime/source.ts';
 
 /**
  * siteChangeMatters says whether a Site changed in a way placement or rebalancing can see: its spec, its conditions

@@ -1,10 +1,10 @@
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { Site } from '../../api/generated/types.ts';
-import type { SiteName } from '../../agent/wire/identity.ts';
-import { ApiError } from '../../clusters/errors.ts';
-import { FakeClock } from '../runtime/clock.ts';
-import { TerminalError } from '../runtime/reconciler.ts';
+import type { SiteName } from '../../wire/identity.ts';
+import { ApiError } from '../../runtime/errors.ts';
+import { FakeClock } from '../../runtime/clock.ts';
+import { TerminalError } from '../../runtime/reconciler.ts';
 import { SiteStatusReconciler, siteKey, type SiteStatusPatcher } from './site-controller.ts';
 import { SiteSessions } from './site-sessions.ts';
 import { formatTime } from './site-status.ts';

@@ -13,13 +13,13 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } fr
 import type { Logger } from 'pino';
 import type { Condition, Site, SiteStatus } from '../../api/generated/types.ts';
 import { ConditionType, GROUP, Kind, Plural, VERSION } from '../../api/names.ts';
-import { FIELD_MANAGER } from '../../clusters/apply.ts';
-import { toApiError } from '../../clusters/errors.ts';
-import type { Clock } from '../runtime/clock.ts';
-import { Controller } from '../runtime/controller.ts';
-import { makeKey, parseKey } from '../runtime/key.ts';
-import { TerminalError, type Reconciler, type Result } from '../runtime/reconciler.ts';
-import type { WatchSource } from '../runtime/source.ts';
+import { FIELD_MANAGER } from '../../runtime/apply.ts';
+import { toApiError } from '../../runtime/errors.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { Controller } from '../../runtime/controller.ts';
+import { makeKey, parseKey } from '../../runtime/key.ts';
+import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
+import type { WatchSource } from '../../runtime/source.ts';
 import type { SiteSessions } from './site-sessions.ts';
 import { computeSiteStatus, nextCheckIn, statusEqual, type SiteStatusConfig } from './site-status.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { SiteName } from '../../agent/wire/identity.ts';
-import type { Registration } from '../../agent/wire/site-agent-handler.ts';
-import { FakeClock } from '../runtime/clock.ts';
+import type { SiteName } from '../../wire/identity.ts';
+import type { Registration } from '../../wire/site-agent-handler.ts';
+import { FakeClock } from '../../runtime/clock.ts';
 import { SiteSessions } from './site-sessions.ts';
 import { meta, T0, wirePool } from './testing.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The operator's memory of each site's agent: who is connected on which session, when it was last heard from, how
- * many heartbeats arrived in a row, and the node pools it reports. The wire server (src/agent/wire/server.ts) hands
+ * many heartbeats arrived in a row, and the node pools it reports. The wire server (src/wire/server.ts) hands
  * every accepted message to this handler, keyed by the site in the caller's certificate; the site controller turns
  * the state into `Site` status (site-status.ts) and placement reads that status.
  *
@@ -9,7 +9,7 @@
  * `get` returned is never modified afterwards, so a reconcile reads one consistent moment even if messages arrive
  * while it awaits.
  */
-import type { SiteName } from '../../agent/wire/identity.ts';
+import type { SiteName } from '../../wire/identity.ts';
 import type {
   DeviceOut,
   HealthEventOut,
@@ -17,10 +17,10 @@ import type {
   NodePoolOut,
   SiteDeltaOut,
   SiteSnapshotOut,
-} from '../../agent/wire/messages.ts';
-import type { DisconnectInfo, MessageMeta, Registration, SiteAgentHandler } from '../../agent/wire/site-agent-handler.ts';
-import type { DeviceUpdate__Output as DeviceUpdateOut } from '../../agent/wire/generated/suanwang/agent/v1/DeviceUpdate.ts';
-import type { DeviceHealthCounts__Output as DeviceHealthCountsOut } from '../../agent/wire/generated/suanwang/agent/v1/DeviceHealthCounts.ts';
+} from '../../wire/messages.ts';
+import type { DisconnectInfo, MessageMeta, Registration, SiteAgentHandler } from '../../wire/site-agent-handler.ts';
+import type { DeviceUpdate__Output as DeviceUpdateOut } from '../../wire/generated/suanwang/agent/v1/DeviceUpdate.ts';
+import type { DeviceHealthCounts__Output as DeviceHealthCountsOut } from '../../wire/generated/suanwang/agent/v1/DeviceHealthCounts.ts';
 
 /** HealthEventRecord is a health event with the operator's receive time. */
 export interface HealthEventRecord {

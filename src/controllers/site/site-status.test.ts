@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Condition, Site, SiteStatus } from '../../api/generated/types.ts';
-import type { SiteName } from '../../agent/wire/identity.ts';
+import type { SiteName } from '../../wire/identity.ts';
 import { SiteSessions, type SessionView } from './site-sessions.ts';
 import { computeSiteStatus, formatTime, nextCheckIn, statusEqual, type SiteStatusConfig } from './site-status.ts';
 import { makeSession, makeSite, meta, T0, wirePool, withStatus } from './testing.ts';

@@ -7,8 +7,8 @@
 import { pino, type Logger } from 'pino';
 import type { Site, SiteStatus } from '../../api/generated/types.ts';
 import { LABEL_PRECISIONS } from '../../api/names.ts';
-import type { DeviceOut, NodePoolOut } from '../../agent/wire/messages.ts';
-import type { MessageMeta } from '../../agent/wire/site-agent-handler.ts';
+import type { DeviceOut, NodePoolOut } from '../../wire/messages.ts';
+import type { MessageMeta } from '../../wire/site-agent-handler.ts';
 import type { SessionView } from './site-sessions.ts';
 
 /** T0 is the tests' epoch: 2026-01-01T00:00:00Z. */

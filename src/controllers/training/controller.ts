@@ -7,9 +7,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Site, TrainingJob } from '../../api/generated/types.ts';
 import { AttemptOutcome, Kind, LABEL_NAMESPACE, LABEL_WORKLOAD, TrainingJobPhase } from '../../api/names.ts';
-import { Controller } from '../runtime/controller.ts';
-import { makeKey } from '../runtime/key.ts';
-import { watchSource, type SourceInformerView, type WatchSource } from '../runtime/source.ts';
+import { Controller } from '../../runtime/controller.ts';
+import { makeKey } from '../../runtime/key.ts';
+import { watchSource, type SourceInformerView, type WatchSource } from '../../runtime/source.ts';
 import { siteChangeSource } from '../site/site-change-source.ts';
 import { HubEventRecorder, type EventRecorder } from './events.ts';
 import { TrainingJobReconciler, type TrainingJobReconcilerOptions } from './reconciler.ts';

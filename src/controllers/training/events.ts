@@ -7,7 +7,7 @@
 import { CoreV1Api, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ObjectMeta } from '../../api/generated/types.ts';
-import type { Clock } from '../runtime/clock.ts';
+import type { Clock } from '../../runtime/clock.ts';
 
 /** EventReason holds the reasons of the events the TrainingJob controller writes (PascalCase, like conditions). */
 export const EventReason = {

@@ -12,9 +12,9 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { ObjectMeta, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
 import { FINALIZER_CLEANUP, GROUP, Plural, VERSION } from '../../api/names.ts';
-import { FIELD_MANAGER } from '../../clusters/apply.ts';
-import { toApiError } from '../../clusters/errors.ts';
-import { mergePatchDiff, type JsonObject } from './merge-patch.ts';
+import { FIELD_MANAGER } from '../../runtime/apply.ts';
+import { toApiError } from '../../runtime/errors.ts';
+import { mergePatchDiff, type JsonObject } from '../../runtime/merge-patch.ts';
 
 /** HubPatcher is the part of CustomObjectsApi the writer uses (a seam for tests). */
 export type HubPatcher = Pick<CustomObjectsApi, 'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus'>;

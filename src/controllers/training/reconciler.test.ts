@@ -5,7 +5,7 @@ import type { TrainingJob, TrainingJobStatus } from '../../api/generated/types.t
 import { FINALIZER_CLEANUP, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD } from '../../api/names.ts';
 import type { SiteClient } from '../../clusters/site-clients.ts';
 import { labSites } from '../../placement/testing.ts';
-import { FakeClock } from '../runtime/clock.ts';
+import { FakeClock } from '../../runtime/clock.ts';
 import { trainingJobKey } from './controller.ts';
 import type { TrainingJobPatcher } from './hub-writer.ts';
 import { memberName } from './member-names.ts';

@@ -18,9 +18,9 @@ import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/t
 import { API_VERSION, FINALIZER_CLEANUP, Kind, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD, TrainingJobPhase } from '../../api/names.ts';
 import type { SiteClients } from '../../clusters/site-clients.ts';
 import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from '../../placement/config.ts';
-import type { Clock } from '../runtime/clock.ts';
-import { parseKey } from '../runtime/key.ts';
-import { TerminalError, type Reconciler, type Result } from '../runtime/reconciler.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { parseKey } from '../../runtime/key.ts';
+import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
 import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../site/site-liveness.ts';
 import { EventReason, noopEventRecorder, type EventRecorder, type EventType } from './events.ts';
 import { cleanupSites, failoverReason, isForeignMember, isStaleMember, judgeSite, mayAbandon, sitesToFence, type SiteVerdict } from './failover.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlacementRecord, TrainingJob } from '../../api/generated/types.ts';
-import { findCondition } from './conditions.ts';
+import { findCondition } from '../../runtime/conditions.ts';
 import { nextStatus, statusChanged, type StatusUpdate } from './status.ts';
 import { makeTrainingJob, memberJob, variant } from './testing.ts';
 

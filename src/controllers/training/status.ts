@@ -14,9 +14,9 @@ import {
   TrainingJobPhase,
   type TrainingJobPhaseName,
 } from '../../api/names.ts';
-import { findCondition, formatTime, setCondition, type ConditionUpdate } from './conditions.ts';
+import { findCondition, formatTime, setCondition, type ConditionUpdate } from '../../runtime/conditions.ts';
 import type { MemberDecision } from './member-objects.ts';
-import { deepEqual } from './merge-patch.ts';
+import { deepEqual } from '../../runtime/merge-patch.ts';
 
 /** MAX_ATTEMPTS is how many attempts status keeps (the API documents "the most recent 128"). */
 export const MAX_ATTEMPTS = 128;

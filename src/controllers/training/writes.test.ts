@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { TrainingJob } from '../../api/generated/types.ts';
-import { FakeClock } from '../runtime/clock.ts';
+import { FakeClock } from '../../runtime/clock.ts';
 import { waitsForSite } from './controller.ts';
 import { HubEventRecorder, type EventCreator } from './events.ts';
 import { HubTrainingJobWriter, type TrainingJobPatcher } from './hub-writer.ts';

@@ -6,7 +6,7 @@
  * DNS names). Everything here is pure: it parses the `subjectaltname` string Node's TLS layer reports.
  */
 import type { PeerCertificate } from 'node:tls';
-import { DNS1123_LABEL } from '../../api/field-reader.ts';
+import { DNS1123_LABEL } from '../api/field-reader.ts';
 
 /** SiteName is a validated site name (a DNS-1123 label); the brand keeps raw claims from passing as identities. */
 export type SiteName = string & { readonly __brand: 'SiteName' };

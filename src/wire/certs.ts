@@ -1,9 +1,9 @@
 /**
  * Lab certificates for the agent wire: a CA, the operator's server certificate, and one client certificate per site
- * whose URI SAN `spiffe://suanwang.io/site/<name>` is the site's identity (src/agent/wire/identity.ts). ECDSA P-256,
+ * whose URI SAN `spiffe://suanwang.io/site/<name>` is the site's identity (src/wire/identity.ts). ECDSA P-256,
  * SHA-256. Node's crypto can generate keys but not X.509 certificates, so @peculiar/x509 builds them on Node's
  * WebCrypto. This is for the lab and tests; real deployments bring certificates from their own PKI (cert-manager,
- * SPIRE, a corporate CA) with the same SANs — see src/agent/wire/README.md.
+ * SPIRE, a corporate CA) with the same SANs — see src/wire/README.md.
  */
 import { webcrypto } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { siteDnsName, siteSpiffeId, type SiteName } from './wire/identity.ts';
+import { siteDnsName, siteSpiffeId, type SiteName } from './identity.ts';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;

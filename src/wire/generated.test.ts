@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadAgentProtocol } from './load.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '../../..');
+const repo = join(here, '../..');
 const committed = join(here, 'generated');
 
 function files(dir: string): string[] {

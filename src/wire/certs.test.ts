@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { certsCommand, type CertsIo } from '../cli/commands/certs.ts';
 import { createCa, issueSiteCertificate, serverAltNames, writeLabCertificates } from './certs.ts';
-import { siteFromSubjectAltNames, type SiteName } from './wire/identity.ts';
+import { siteFromSubjectAltNames, type SiteName } from './identity.ts';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const dirs: string[] = [];

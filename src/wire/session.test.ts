@@ -1,5 +1,5 @@
 // End-to-end over loopback: a real OperatorServer and real AgentClients speaking gRPC with mTLS on 127.0.0.1, with
-// certificates minted by src/agent/certs.ts. No Kubernetes.
+// certificates minted by src/wire/certs.ts. No Kubernetes.
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentClient } from './client.ts';

@@ -9,7 +9,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from './generated/agent.ts';
 
 /** PROTO_ROOT is the include directory holding the project's .proto files. */
-export const PROTO_ROOT = fileURLToPath(new URL('../../../proto/', import.meta.url));
+export const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
 
 /** AGENT_PROTO is the protocol file, relative to PROTO_ROOT. */
 export const AGENT_PROTO = 'suanwang/agent/v1/agent.proto';

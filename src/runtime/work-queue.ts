@@ -10,7 +10,7 @@
  * All waiting goes through the injected `Clock`, so the queue is deterministic under `FakeClock`.
  */
 import { pino, type Logger } from 'pino';
-import { toApiError } from '../../clusters/errors.ts';
+import { toApiError } from './errors.ts';
 import type { Cancel, Clock } from './clock.ts';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import { TerminalError, type ReconcileFn } from './reconciler.ts';

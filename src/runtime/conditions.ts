@@ -2,7 +2,7 @@
  * metav1.Condition bookkeeping: one condition per type, and lastTransitionTime moves only when the status
  * (True/False/Unknown) moves, so re-asserting the same state writes nothing.
  */
-import type { Condition } from '../../api/generated/types.ts';
+import type { Condition } from '../api/generated/types.ts';
 
 /** ConditionUpdate is a condition as a controller asserts it, without the bookkeeping fields. */
 export interface ConditionUpdate {

@@ -24,7 +24,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { toApiError } from '../../clusters/errors.ts';
+import { toApiError } from './errors.ts';
 import { systemRandom, type Cancel, type Clock, type Random } from './clock.ts';
 
 /** SourceHandlers is how an informer instance reports to its supervisor. */

@@ -1,7 +1,7 @@
 /**
  * TlsFiles are the PEM documents one end of the agent connection needs: the CA that signs the other end's
  * certificate, and its own certificate chain and private key. Lab ones come from `suanwang certs`
- * (src/agent/certs.ts); real deployments bring their own (see README.md in this folder). readTlsFiles reads them from
+ * (src/wire/certs.ts); real deployments bring their own (see README.md in this folder). readTlsFiles reads them from
  * a folder laid out as `suanwang certs` writes it (or as a Secret mounted from cert-manager can be).
  */
 import { readFileSync } from 'node:fs';

@@ -3,7 +3,7 @@
  * logger that keeps its lines, and small waiting utilities. Test-only; nothing in the product imports this file.
  */
 import { pino, type Logger } from 'pino';
-import { createCa, issueServerCertificate, issueSiteCertificate, type CertificateAuthority, type PemPair } from '../certs.ts';
+import { createCa, issueServerCertificate, issueSiteCertificate, type CertificateAuthority, type PemPair } from './certs.ts';
 import { systemClock, systemTimers } from './clock.ts';
 import { AgentClient, type AgentClientOptions } from './client.ts';
 import { parseSiteName, type SiteName } from './identity.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../clusters/errors.ts';
+import { ApiError } from './errors.ts';
 import { FakeClock } from './clock.ts';
 import { ExponentialBackoff, defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import { TerminalError, type Result } from './reconciler.ts';
