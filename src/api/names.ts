@@ -207,6 +207,8 @@ export const DEFAULT_RESUME_ENV = 'SUANWANG_RESUME_FROM';
 /** DEFAULT_CURRENCY is the currency of prices that name none. */
 export const DEFAULT_CURRENCY = 'CNY';
 
+/** LABEL_ARCH is the well-known node label of the CPU architecture (kubelet sets it; placement selects by it). */
+export const LABEL_ARCH = 'kubernetes.io/arch';
 /** LABEL_POOL names the node pool a Node belongs to; the agent groups Nodes by it (the lab sets it on every Node). */
 export const LABEL_POOL = 'suanwang.io/pool';
 /**

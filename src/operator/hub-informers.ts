@@ -17,14 +17,9 @@ import { GROUP, Kind, Plural, SYSTEM_NAMESPACE, VERSION } from '../api/names.ts'
 import type { Clock } from '../runtime/clock.ts';
 import { InformerSupervisor } from '../runtime/informer-supervisor.ts';
 import { listWatchInformerFactory } from '../runtime/list-watch-informer.ts';
+import type { ObjectCache } from '../runtime/object-cache.ts';
 
-/** ObjectCache is an informer's cache and change feed, typed by the hub kind it holds. */
-export interface ObjectCache<T> {
-  get(namespace: string | undefined, name: string): T | undefined;
-  list(namespace?: string): T[];
-  onChange(listener: (obj: T, previous: T | undefined) => void): () => void;
-  waitForSync(signal?: AbortSignal): Promise<void>;
-}
+export type { ObjectCache };
 
 /** HubInformers are the supervisors (to start and stop) and typed views of their caches (to read). */
 export interface HubInformers {

@@ -33,7 +33,7 @@ import { DEFAULT_LEASE_MS, DEFAULT_LOST_AFTER_MS, DEFAULT_SUCCESS_THRESHOLD, typ
 import { newInferenceController } from '../controllers/inference/controller.ts';
 import { withInferenceServices } from '../controllers/inference/informer.ts';
 import { newTrainingController } from '../controllers/training/controller.ts';
-import { PromisedCapacityTracker } from '../controllers/training/promised-capacity.ts';
+import { PromisedCapacityTracker } from '../controllers/framework/promised-capacity.ts';
 import { OperatorConfigError } from './errors.ts';
 import { HealthServer } from './health-server.ts';
 import { hubInformers, type HubInformers } from './hub-informers.ts';

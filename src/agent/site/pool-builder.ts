@@ -19,7 +19,7 @@
  * each Device's telemetry.memoryTotalBytes.
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { LABEL_POOL, LABEL_PRECISIONS } from '../../api/names.ts';
+import { LABEL_ARCH, LABEL_POOL, LABEL_PRECISIONS } from '../../api/names.ts';
 import { VENDOR_INFO, VENDORS, type Vendor } from '../../api/vendors.ts';
 import type { Device, NodePool } from '../../wire/messages.ts';
 import type { Node as WireNode } from '../../wire/generated/suanwang/agent/v1/Node.ts';
@@ -28,8 +28,7 @@ import { nodeDevices, type NodeDevices } from './node-devices.ts';
 import { holdsResources, podRequests } from './pod-requests.ts';
 import { addList, addUnits, toQuantityMap, toUnits, type Units } from './resource-units.ts';
 
-/** LABEL_ARCH is the well-known node label of the CPU architecture. */
-export const LABEL_ARCH = 'kubernetes.io/arch';
+export { LABEL_ARCH };
 /** LABEL_NVIDIA_GPU_MEMORY is GPU feature discovery's per-GPU memory label, in MiB. */
 export const LABEL_NVIDIA_GPU_MEMORY = 'nvidia.com/gpu.memory';
 

@@ -19,6 +19,9 @@ class FakeCache<T extends { metadata?: { name?: string } }> implements ObjectCac
   start(): void {
     this.started = true;
   }
+  get(_namespace: string | undefined, name: string): T | undefined {
+    return this.#objects.get(name);
+  }
   async stop(): Promise<void> {
     this.stopped = true;
   }

@@ -15,6 +15,7 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Cancel, Clock } from '../../runtime/clock.ts';
+import type { RunningObjectCache } from '../../runtime/object-cache.ts';
 import type { DeltaContent, HeartbeatContent, SnapshotContent } from '../../wire/client-options.ts';
 import type { HealthEvent, NodePool } from '../../wire/messages.ts';
 import { deviceBaseline, diffPools, healthChanges, type DeviceBaseline } from './pool-changes.ts';
@@ -23,14 +24,8 @@ import { buildPools } from './pool-builder.ts';
 /** DEFAULT_DEBOUNCE_MS is how long the agent gathers changes before rebuilding. */
 export const DEFAULT_DEBOUNCE_MS = 500;
 
-/** ObjectCache is the part of InformerSupervisor the agent uses (a seam for tests). */
-export interface ObjectCache<T> {
-  start(): void;
-  stop(): Promise<void>;
-  waitForSync(signal?: AbortSignal): Promise<void>;
-  list(): T[];
-  onChange(listener: (obj: T, previous: T | undefined) => void): () => void;
-}
+/** ObjectCache is the part of InformerSupervisor the agent uses: a cache it starts and stops itself. */
+export type ObjectCache<T> = RunningObjectCache<T>;
 
 /** AgentSession is the part of AgentClient the agent uses (a seam for tests). */
 export interface AgentSession {

@@ -9,7 +9,7 @@ import { parseDuration } from '../../api/duration.ts';
 import { ConfigError } from '../../api/yaml-source.ts';
 import { createToolRunner } from '../../agent/devices/run-tool.ts';
 import { isProviderName, type ProviderName } from '../../agent/devices/types.ts';
-import { labNodeNames, labReportTargets } from '../../agent/site/lab-targets.ts';
+import { labNodeNames, labReportTargets } from '../../lab/report-targets.ts';
 import { DEFAULT_REPORT_INTERVAL_MS, NodeReporter, type ReportTarget } from '../../agent/site/node-reporter.ts';
 import { KubernetesNodeWriter } from '../../agent/site/node-writer.ts';
 import { providerTarget } from '../../agent/site/provider-target.ts';

@@ -11,9 +11,9 @@ import { Kind } from '../../api/names.ts';
 import { Controller } from '../../runtime/controller.ts';
 import { makeKey } from '../../runtime/key.ts';
 import { watchSource } from '../../runtime/source.ts';
-import { siteChangeSource } from '../site/site-change-source.ts';
-import type { ObjectCache } from '../training/controller.ts';
-import { HubEventRecorder, type EventRecorder } from '../training/events.ts';
+import { siteChangeSource } from '../framework/site-change-source.ts';
+import type { ObjectCache } from '../../runtime/object-cache.ts';
+import { HubEventRecorder, type EventRecorder } from '../framework/events.ts';
 import { InferenceServiceReconciler, type InferenceServiceReconcilerOptions } from './reconciler.ts';
 
 /**

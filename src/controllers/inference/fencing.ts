@@ -19,9 +19,9 @@
  * epochs restart with a new service, so theirs says nothing.
  */
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
-import { LABEL_EPOCH, LABEL_POOL } from '../../api/names.ts';
+import { LABEL_POOL } from '../../api/names.ts';
 import type { Assignment } from '../../placement/distribute.ts';
-import { LABEL_OWNER_UID } from '../training/member-objects.ts';
+import { isForeignMember, isStaleMember, memberEpoch } from '../framework/fencing.ts';
 import { LABEL_VARIANT, type MemberAssignment } from './member-objects.ts';
 
 /** SiteMembers are the Deployments and Services of one service found at a site (by label). */
@@ -54,19 +54,6 @@ export type FencePlan =
   | { readonly kind: 'Act'; readonly sites: readonly SitePlan[] }
   | { readonly kind: 'Wait'; readonly reason: string };
 
-/** epochOf reads an object's epoch label; undefined when absent or not a number. */
-export function epochOf(obj: V1Deployment | V1Service): number | undefined {
-  const raw = obj.metadata?.labels?.[LABEL_EPOCH];
-  const n = raw === undefined ? Number.NaN : Number(raw);
-  return Number.isInteger(n) ? n : undefined;
-}
-
-/** isForeign says whether an object was made for an earlier service of the same name (another uid). */
-export function isForeign(obj: V1Deployment | V1Service, uid: string | undefined): boolean {
-  const owner = obj.metadata?.labels?.[LABEL_OWNER_UID];
-  return uid !== undefined && owner !== undefined && owner !== uid;
-}
-
 /** isEmpty says whether a site read found nothing of the service. */
 export function isEmpty(members: SiteMembers): boolean {
   return members.deployments.length === 0 && members.services.length === 0;
@@ -93,7 +80,7 @@ export function joinBlocks(
     }
     const objects = [...read.members.deployments, ...read.members.services];
     const stale = (o: V1Deployment | V1Service): boolean =>
-      o.metadata?.deletionTimestamp !== undefined || isForeign(o, uid) || !((epochOf(o) ?? -1) >= epoch);
+      o.metadata?.deletionTimestamp !== undefined || isStaleMember(o, epoch, uid);
     if (objects.some(stale)) {
       out.set(site, 'holds member objects of an earlier placement; deleting them first');
     }
@@ -133,8 +120,8 @@ export function planSites(
       ...read.members.services.map((obj) => ({ kind: 'Service' as const, obj })),
     ];
     for (const { kind, obj } of objects) {
-      const e = epochOf(obj);
-      if (e !== undefined && e > epoch && !isForeign(obj, uid)) {
+      const e = memberEpoch(obj);
+      if (e !== undefined && e > epoch && !isForeignMember(obj, uid)) {
         return { kind: 'Wait', reason: `${kind} ${obj.metadata?.name ?? ''} at ${site} has epoch ${e}, newer than the recorded ${epoch}` };
       }
     }
@@ -142,7 +129,7 @@ export function planSites(
     const deletes = objects
       .filter(({ obj }) => apply === undefined || obj.metadata?.name !== name)
       .filter(({ obj }) => obj.metadata?.deletionTimestamp === undefined)
-      .map(({ kind, obj }) => ({ kind, name: obj.metadata?.name ?? '', epoch: epochOf(obj) }));
+      .map(({ kind, obj }) => ({ kind, name: obj.metadata?.name ?? '', epoch: memberEpoch(obj) }));
     if (apply !== undefined || deletes.length > 0) sites.push({ site, apply, deletes });
   }
   return { kind: 'Act', sites };

@@ -6,7 +6,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { InferenceService, InferenceServiceStatus } from '../../api/generated/types.ts';
 import { Plural } from '../../api/names.ts';
-import { HubWriter, type HubPatcher } from '../training/hub-writer.ts';
+import { HubWriter, type HubPatcher } from '../framework/hub-writer.ts';
 
 /** InferenceServicePatcher is the HubPatcher a HubInferenceServiceWriter takes in tests. */
 export type InferenceServicePatcher = HubPatcher;

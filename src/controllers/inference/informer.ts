@@ -9,7 +9,7 @@ import { GROUP, Kind, Plural, VERSION } from '../../api/names.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { InformerSupervisor } from '../../runtime/informer-supervisor.ts';
 import { listWatchInformerFactory } from '../../runtime/list-watch-informer.ts';
-import type { ObjectCache } from '../training/controller.ts';
+import type { ObjectCache } from '../../runtime/object-cache.ts';
 
 /** inferenceServiceInformer builds (does not start) an informer of every InferenceService on the hub. */
 export function inferenceServiceInformer(kc: KubeConfig, clock: Clock, logger: Logger): InformerSupervisor<KubernetesObject> {

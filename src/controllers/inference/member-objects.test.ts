@@ -1,6 +1,6 @@
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { memberName } from '../training/member-names.ts';
+import { memberName } from '../framework/member-names.ts';
 import { renderInferenceMembers, renderedHash, type MemberAssignment } from './member-objects.ts';
 import { makeService, variant } from './testing.ts';
 

@@ -11,11 +11,11 @@
 import { createHash } from 'node:crypto';
 import type { V1Deployment, V1EnvVar, V1Namespace, V1Service, V1Toleration } from '@kubernetes/client-node';
 import type { InferenceService, InferenceVariant } from '../../api/generated/types.ts';
-import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_POOL, LABEL_SITE, LABEL_WORKLOAD } from '../../api/names.ts';
+import { LABEL_ARCH, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_POOL, LABEL_SITE, LABEL_WORKLOAD } from '../../api/names.ts';
 import { parseQuantity } from '../../api/quantity.ts';
 import { VENDOR_INFO } from '../../api/vendors.ts';
-import { memberName } from '../training/member-names.ts';
-import { LABEL_ARCH, LABEL_MANAGED_BY, LABEL_OWNER_UID, LABEL_ROLE, MANAGED_BY } from '../training/member-objects.ts';
+import { memberName } from '../framework/member-names.ts';
+import { LABEL_MANAGED_BY, LABEL_OWNER_UID, LABEL_ROLE, MANAGED_BY } from '../framework/member-labels.ts';
 
 /** LABEL_VARIANT names the variant a site's replicas run as (on the Deployment and its pods). */
 export const LABEL_VARIANT = 'suanwang.io/variant';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InferenceSiteStatus, Site } from '../../api/generated/types.ts';
 import { inferenceWorkload } from '../../placement/workload.ts';
-import { siteLost } from '../site/site-liveness.ts';
+import { siteLost } from '../framework/site-liveness.ts';
 import { planRebalance, type RebalanceInput } from './rebalance.ts';
 import { gpuPool, labSites, makeService, makeSite, variant, withReady } from './testing.ts';
 

@@ -22,7 +22,7 @@ import type { Assignment } from '../../placement/distribute.ts';
 import { matchingPools } from '../../placement/filters/variant-fit.ts';
 import { buildSnapshot, type SiteInfo } from '../../placement/snapshot.ts';
 import type { Workload } from '../../placement/workload.ts';
-import { siteLost } from '../site/site-liveness.ts';
+import { siteLost } from '../framework/site-liveness.ts';
 
 /** MoveReason says why a share moves. */
 export const MoveReason = {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FINALIZER_CLEANUP } from '../../api/names.ts';
 import type { SiteClient } from '../../clusters/site-clients.ts';
 import { FakeClock } from '../../runtime/clock.ts';
-import { PromisedCapacityTracker } from '../training/promised-capacity.ts';
+import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { inferenceServiceKey } from './controller.ts';
 import type { InferenceServicePatcher } from './hub-writer.ts';
 import { InferenceServiceReconciler } from './reconciler.ts';

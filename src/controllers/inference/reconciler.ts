@@ -22,14 +22,14 @@ import type { Clock } from '../../runtime/clock.ts';
 import { parseKey } from '../../runtime/key.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
 import { findCondition, isTrue } from '../../runtime/conditions.ts';
-import { noopEventRecorder, type EventRecorder, type EventType } from '../training/events.ts';
-import { PromisedCapacityTracker } from '../training/promised-capacity.ts';
+import { noopEventRecorder, type EventRecorder, type EventType } from '../framework/events.ts';
+import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { InferenceEventReason } from './event-reasons.ts';
 import { planSites, type SitePlan } from './fencing.ts';
 import { HubInferenceServiceWriter, type InferenceServicePatcher } from './hub-writer.ts';
 import { inferenceMemberName, renderInferenceMembers, type InferenceMembers } from './member-objects.ts';
 import { placeInferenceService, type InferencePlacement } from './placing.ts';
-import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../site/site-liveness.ts';
+import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../framework/site-liveness.ts';
 import { actAt, cleanUpAt, errorText, observationsOf, readSites, type SiteFailure } from './site-actions.ts';
 import { invalidSpecStatus, nextInferenceStatus, type SiteObservation } from './status.ts';
 

@@ -14,14 +14,13 @@
  * would only create diffs.
  */
 import type { NodePool, PoolAccelerator, Quantity } from '../../api/generated/types.ts';
-import { ARCHITECTURES, LABEL_PRECISIONS, PRECISIONS } from '../../api/names.ts';
+import { ARCHITECTURES, LABEL_ARCH, LABEL_PRECISIONS, PRECISIONS } from '../../api/names.ts';
 import { formatBytes } from '../../api/quantity.ts';
 import { isVendor, VENDOR_INFO, type Vendor } from '../../api/vendors.ts';
 import type { NodePoolOut } from '../../wire/messages.ts';
 import type { Node__Output as NodeOut } from '../../wire/generated/suanwang/agent/v1/Node.ts';
 import { bucketOf } from './site-sessions.ts';
 
-const LABEL_ARCH = 'kubernetes.io/arch';
 
 type Architecture = (typeof ARCHITECTURES)[number];
 type Precision = (typeof PRECISIONS)[number];

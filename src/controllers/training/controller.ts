@@ -10,26 +10,13 @@ import { AttemptOutcome, Kind, LABEL_NAMESPACE, LABEL_WORKLOAD, TrainingJobPhase
 import { Controller } from '../../runtime/controller.ts';
 import { makeKey } from '../../runtime/key.ts';
 import { watchSource, type SourceInformerView, type WatchSource } from '../../runtime/source.ts';
-import { siteChangeSource } from '../site/site-change-source.ts';
-import { HubEventRecorder, type EventRecorder } from './events.ts';
+import { siteChangeSource } from '../framework/site-change-source.ts';
+import { HubEventRecorder, type EventRecorder } from '../framework/events.ts';
 import { TrainingJobReconciler, type TrainingJobReconcilerOptions } from './reconciler.ts';
 import { isTerminal } from './status.ts';
+import type { LabelledObject, ObjectCache } from '../../runtime/object-cache.ts';
 
-/**
- * ObjectCache is what the controller needs of an informer: its cache and its changes. An InformerSupervisor is one;
- * the interface is structural so that the hub kinds (typed by src/api, not by client-node) fit without casts.
- */
-export interface ObjectCache<T> {
-  get(namespace: string | undefined, name: string): T | undefined;
-  list(namespace?: string): T[];
-  onChange(listener: (obj: T, previous: T | undefined) => void): () => void;
-  waitForSync(signal?: AbortSignal): Promise<void>;
-}
-
-/** LabelledObject is any object with labels: enough to map a member object to its TrainingJob. */
-export interface LabelledObject {
-  readonly metadata?: { readonly labels?: Readonly<Record<string, string>> | undefined } | undefined;
-}
+export type { LabelledObject, ObjectCache } from '../../runtime/object-cache.ts';
 
 /**
  * TrainingControllerOptions configures newTrainingController: the reconciler's options (reconciler.ts), with the

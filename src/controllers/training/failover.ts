@@ -13,9 +13,8 @@
  *   beyond the grace and does not answer: waiting for it could last forever, so it is given up on (see `mayAbandon`).
  */
 import type { Site, TrainingJob } from '../../api/generated/types.ts';
-import { AttemptOutcome, LABEL_EPOCH, Reason } from '../../api/names.ts';
-import { siteLost } from '../site/site-liveness.ts';
-import { LABEL_OWNER_UID } from './member-objects.ts';
+import { AttemptOutcome, Reason } from '../../api/names.ts';
+import { siteLost } from '../framework/site-liveness.ts';
 
 /** DEFAULT_MAX_SITE_FAILOVERS is failurePolicy.maxSiteFailovers when the spec leaves it out (as the schema says). */
 export const DEFAULT_MAX_SITE_FAILOVERS = 2;
@@ -61,36 +60,6 @@ export function judgeSite(tj: TrainingJob, siteName: string, site: Site | undefi
 /** failoverReason is the reason of the event and condition for a verdict that moves or ends the job. */
 export function failoverReason(verdict: SiteVerdict): string {
   return verdict.kind === 'GiveUp' ? Reason.FailoverLimitExceeded : Reason.FailingOver;
-}
-
-/** MemberMeta is what fencing reads of a member object. */
-export interface MemberMeta {
-  readonly metadata?: { readonly labels?: Readonly<Record<string, string>> | undefined } | undefined;
-}
-
-/** memberEpoch reads a member object's epoch label; undefined when absent or not an integer. */
-export function memberEpoch(obj: MemberMeta): number | undefined {
-  const raw = obj.metadata?.labels?.[LABEL_EPOCH];
-  const n = raw === undefined ? Number.NaN : Number(raw);
-  return Number.isInteger(n) ? n : undefined;
-}
-
-/**
- * isForeignMember says whether a member object was made for another TrainingJob of the same name (another uid).
- * Objects made before the uid label existed carry none and are judged by their epoch alone.
- */
-export function isForeignMember(obj: MemberMeta, uid: string | undefined): boolean {
-  const owner = obj.metadata?.labels?.[LABEL_OWNER_UID];
-  return uid !== undefined && owner !== undefined && owner !== uid;
-}
-
-/**
- * isStaleMember says whether a member object must be deleted so it never runs beside the current placement: it
- * comes from an older epoch than `epoch` (or has no readable epoch), or belongs to another incarnation (uid).
- */
-export function isStaleMember(obj: MemberMeta, epoch: number, uid: string | undefined): boolean {
-  if (isForeignMember(obj, uid)) return true;
-  return !((memberEpoch(obj) ?? -1) >= epoch);
 }
 
 /** FenceTarget is a site that may still hold members of older epochs, and the newest such epoch there. */

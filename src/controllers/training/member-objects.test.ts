@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { TrainingAttempt } from '../../api/generated/types.ts';
-import { memberName, MAX_MEMBER_NAME } from './member-names.ts';
+import { memberName, MAX_MEMBER_NAME } from '../framework/member-names.ts';
 import { renderMembers, type MemberDecision } from './member-objects.ts';
 import { makeTrainingJob, variant } from './testing.ts';
 

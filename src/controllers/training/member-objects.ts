@@ -5,26 +5,11 @@
  */
 import type { V1EnvVar, V1Job, V1Namespace, V1Service, V1Toleration } from '@kubernetes/client-node';
 import type { TrainingJob, TrainingVariant } from '../../api/generated/types.ts';
-import { DEFAULT_RESUME_ENV, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_SITE, LABEL_WORKLOAD } from '../../api/names.ts';
+import { DEFAULT_RESUME_ENV, LABEL_ARCH, LABEL_EPOCH, LABEL_POOL, LABEL_NAMESPACE, LABEL_SITE, LABEL_WORKLOAD } from '../../api/names.ts';
 import { VENDOR_INFO } from '../../api/vendors.ts';
-import { memberName } from './member-names.ts';
+import { memberName } from '../framework/member-names.ts';
+import { LABEL_MANAGED_BY, LABEL_OWNER_UID, LABEL_ROLE, MANAGED_BY } from '../framework/member-labels.ts';
 
-/** LABEL_MANAGED_BY is the well-known label marking objects Suanwang manages. */
-export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
-/** MANAGED_BY is the value of LABEL_MANAGED_BY on member objects. */
-export const MANAGED_BY = 'suanwang';
-/**
- * LABEL_OWNER_UID carries the uid of the hub object (TrainingJob, InferenceService) a member object was made for.
- * Epochs restart at 1 when a workload is deleted and created again under the same name; the uid tells a copy left by
- * the earlier one (at a site that was unreachable when it was deleted) from the current one's, whatever their epochs.
- */
-export const LABEL_OWNER_UID = 'suanwang.io/owner-uid';
-/** LABEL_ROLE marks worker pods (so site-side tools can tell them from other pods of the workload). */
-export const LABEL_ROLE = 'suanwang.io/role';
-/** LABEL_POOL is the node label naming the node pool; the lab and the agent use it. */
-export const LABEL_POOL = 'suanwang.io/pool';
-/** LABEL_ARCH is the well-known node label of the CPU architecture. */
-export const LABEL_ARCH = 'kubernetes.io/arch';
 /** COMPLETION_INDEX_ANNOTATION is set by the Job controller on every pod of an Indexed Job. */
 export const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
 /** RENDEZVOUS_PORT is where worker 0 listens for the others (torch.distributed's default). */

@@ -21,14 +21,15 @@ import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from '../../placement/
 import type { Clock } from '../../runtime/clock.ts';
 import { parseKey } from '../../runtime/key.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
-import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../site/site-liveness.ts';
-import { EventReason, noopEventRecorder, type EventRecorder, type EventType } from './events.ts';
-import { cleanupSites, failoverReason, isForeignMember, isStaleMember, judgeSite, mayAbandon, sitesToFence, type SiteVerdict } from './failover.ts';
-import { HubTrainingJobWriter, type TrainingJobPatcher } from './hub-writer.ts';
+import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../framework/site-liveness.ts';
+import { EventReason, noopEventRecorder, type EventRecorder, type EventType } from '../framework/events.ts';
+import { isForeignMember, isStaleMember } from '../framework/fencing.ts';
+import { cleanupSites, failoverReason, judgeSite, mayAbandon, sitesToFence, type SiteVerdict } from './failover.ts';
+import { HubTrainingJobWriter, type TrainingJobPatcher } from '../framework/hub-writer.ts';
 import { renderMembers, type MemberDecision, type MemberObjects } from './member-objects.ts';
-import { memberName } from './member-names.ts';
+import { memberName } from '../framework/member-names.ts';
 import { placeTrainingJob, recordedDecision } from './placing.ts';
-import { PromisedCapacityTracker } from './promised-capacity.ts';
+import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { applyService, createMembers, deleteJob, deleteMembers, fenceMembers, readMembers } from './site-members.ts';
 import { currentEpoch, isTerminal, membersSeen, nextStatus, type StatusUpdate } from './status.ts';
 

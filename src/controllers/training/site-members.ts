@@ -9,7 +9,7 @@ import { applyObjectWith, FIELD_MANAGER } from '../../runtime/apply.ts';
 import { ignoreNotFound } from '../../runtime/errors.ts';
 import { ensureNamespace } from '../../clusters/namespaces.ts';
 import type { SiteClient } from '../../clusters/site-clients.ts';
-import { isStaleMember } from './failover.ts';
+import { isStaleMember } from '../framework/fencing.ts';
 import type { MemberObjects } from './member-objects.ts';
 
 /** ObservedMembers are the member objects found at a site; undefined where there is none. */

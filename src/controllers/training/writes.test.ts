@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { TrainingJob } from '../../api/generated/types.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import { waitsForSite } from './controller.ts';
-import { HubEventRecorder, type EventCreator } from './events.ts';
-import { HubTrainingJobWriter, type TrainingJobPatcher } from './hub-writer.ts';
-import { PromisedCapacityTracker } from './promised-capacity.ts';
+import { HubEventRecorder, type EventCreator } from '../framework/events.ts';
+import { HubTrainingJobWriter, type TrainingJobPatcher } from '../framework/hub-writer.ts';
+import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { makeTrainingJob, variant } from './testing.ts';
 
 type Call = { kind: 'status' | 'object'; param: Record<string, unknown> };

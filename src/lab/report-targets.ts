@@ -8,11 +8,11 @@
  * non-atomically must not make every device flap to healthy for one round (write it to a temporary name and rename).
  */
 import type { Logger } from 'pino';
-import { simulateReport } from '../devices/simulated.ts';
-import type { XidPolicy } from '../devices/xid.ts';
-import { nodeName, type LabSite } from '../../lab/topology.ts';
-import { parseFaultsFile, type FaultsByNode } from './faults-file.ts';
-import type { ReportTarget } from './node-reporter.ts';
+import { simulateReport } from '../agent/devices/simulated.ts';
+import type { XidPolicy } from '../agent/devices/xid.ts';
+import { nodeName, type LabSite } from './topology.ts';
+import { parseFaultsFile, type FaultsByNode } from '../agent/site/faults-file.ts';
+import type { ReportTarget } from '../agent/site/node-reporter.ts';
 
 /** LabTargetsOptions configures labReportTargets. */
 export interface LabTargetsOptions {

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { LabSite } from '../../lab/topology.ts';
-import { parseFaultsFile } from './faults-file.ts';
-import { labNodeNames, labReportTargets } from './lab-targets.ts';
+import type { LabSite } from './topology.ts';
+import { parseFaultsFile } from '../agent/site/faults-file.ts';
+import { labNodeNames, labReportTargets } from './report-targets.ts';
 
 const SITE: LabSite = {
   name: 'shanghai',

@@ -1,0 +1,18 @@
+/**
+ * The labels every member object carries at a site, whatever workload kind made it: who manages it, which hub object
+ * (by uid) it was made for, and the worker role. The workload, namespace, site and epoch labels are API names
+ * (src/api/names.ts) because users and site tools select by them.
+ */
+
+/** LABEL_MANAGED_BY is the well-known label marking objects Suanwang manages. */
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+/** MANAGED_BY is the value of LABEL_MANAGED_BY on member objects. */
+export const MANAGED_BY = 'suanwang';
+/**
+ * LABEL_OWNER_UID carries the uid of the hub object (TrainingJob, InferenceService) a member object was made for.
+ * Epochs restart at 1 when a workload is deleted and created again under the same name; the uid tells a copy left by
+ * the earlier one (at a site that was unreachable when it was deleted) from the current one's, whatever their epochs.
+ */
+export const LABEL_OWNER_UID = 'suanwang.io/owner-uid';
+/** LABEL_ROLE marks worker pods (so site-side tools can tell them from other pods of the workload). */
+export const LABEL_ROLE = 'suanwang.io/role';
