@@ -30,16 +30,18 @@ mkdir -p "$out"
 start_all=$SECONDS
 log() { printf '[build-binaries %4ds] %s\n' "$((SECONDS - start_all))" "$*" >&2; }
 
-# want <name> <expected substring of --version output>: 0 when the binary must be built.
+# want <name> <expected substring of --version output> [<check command>]: 0 when the binary must be built. A cached
+# binary is reused when its version matches and the optional check command (given the binary's path) succeeds.
 want() {
-  local name=$1 expect=$2 dir
+  local name=$1 expect=$2 check=${3:-} dir
   for dir in "${SUANWANG_BIN_DIR:-}" "${KUBEBUILDER_ASSETS:-}"; do
     if [ -n "$dir" ] && [ -x "$dir/$name" ]; then log "$name: using $dir/$name"; return 1; fi
   done
   # helm prints its version with a subcommand; the others take --version.
   local vflag=--version; [ "$name" = helm ] && vflag=version
   if [ "$force" = 0 ] && [ -x "$out/$name" ] && "$out/$name" $vflag 2>/dev/null | grep -q -- "$expect"; then
-    log "$name: cached ($out/$name)"; return 1
+    if [ -z "$check" ] || "$check" "$out/$name"; then log "$name: cached ($out/$name)"; return 1; fi
+    log "$name: cached $out/$name is out of date; rebuilding"
   fi
   return 0
 }
@@ -78,8 +80,47 @@ fi
 if want kwok "$KWOK_VERSION"; then
   build kwok "kwok $KWOK_VERSION" -ldflags "-s -w" -o "$out/kwok" sigs.k8s.io/kwok/cmd/kwok
 fi
-if want helm "v$HELM_VERSION"; then
-  build helm "helm $HELM_VERSION" -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" -o "$out/helm" helm.sh/helm/v3/cmd/helm
+# helm's own Makefile sets more than the version: without -X for the default Kubernetes version, `helm template` and
+# `helm lint` (no cluster, no --kube-version) assume Kubernetes v1.20 and refuse a chart whose kubeVersion needs more.
+# Like the Makefile, take that version from the k8s.io/client-go helm is built with (v0.X.Y → 1.X), not from
+# KUBERNETES_VERSION: it is the default of the released helm binary, so lint here judges a chart as users' helm does
+# (the lab's own version only matters where the tests pass --kube-version). tools/helm pins client-go through helm's
+# go.mod. The Makefile's gitCommit is left out: the module zip carries no commit.
+helm_kube() {
+  local v
+  v=$(cd "$here/helm" && go list -m -f '{{.Version}}' k8s.io/client-go) || return 1
+  v=${v#v}
+  echo "$((${v%%.*} + 1)).$(echo "$v" | cut -d. -f2)"
+}
+helm_kube=$(helm_kube) || { echo "build-binaries: cannot read the k8s.io/client-go version of tools/helm" >&2; exit 1; }
+helm_ld="-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION"
+helm_ld+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+for p in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+  helm_ld+=" -X $p.k8sVersionMajor=${helm_kube%%.*} -X $p.k8sVersionMinor=${helm_kube#*.}"
+done
+# helm_default_kube <helm>: 0 when that helm renders a chart with the default Kubernetes version set above (a helm
+# cached before these flags renders v1.20.0 and gets rebuilt).
+helm_default_kube() {
+  local chart rendered
+  chart=$(mktemp -d) || return 1
+  mkdir "$chart/templates"
+  printf 'apiVersion: v2\nname: probe\nversion: 0.1.0\n' > "$chart/Chart.yaml"
+  cat > "$chart/templates/probe.yaml" <<'PROBE'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: probe
+data:
+  kube: {{ .Capabilities.KubeVersion.Version | quote }}
+PROBE
+  rendered=$(HELM_CACHE_HOME="$chart/.h" HELM_CONFIG_HOME="$chart/.h" HELM_DATA_HOME="$chart/.h" \
+    "$1" template probe "$chart" 2>/dev/null | sed -n 's/^  kube: "\(.*\)"$/\1/p')
+  rm -rf "$chart"
+  [ "$rendered" = "v$helm_kube.0" ]
+}
+if want helm "v$HELM_VERSION" helm_default_kube; then
+  build helm "helm $HELM_VERSION (default Kubernetes $helm_kube)" -ldflags "$helm_ld" -o "$out/helm" \
+    helm.sh/helm/v3/cmd/helm
 fi
 # kwok's standalone controller needs Stage objects; copy the upstream "fast" stages out of the module cache.
 stages="$out/kwok-stages.yaml"
