@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CliError, loadKubeConfig, makeLogger, parseLogLevel, untilSignal } from './process.ts';
+import { CliError } from './cli-error.ts';
+import { loadKubeConfig, makeLogger, parseLogLevel, untilSignal } from './process.ts';
 
 function kubeconfig(cluster: string, server: string, current = true): string {
   return [

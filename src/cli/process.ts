@@ -1,25 +1,35 @@
 /**
  * What the long-running commands (`operator`, `agent`, `node-reporter`) do the same way at the edge of the process:
- * report problems the user can fix, wait for SIGTERM or SIGINT, find the cluster's kubeconfig and build the logger.
+ * wait for SIGTERM or SIGINT, find the cluster's kubeconfig and build the logger, with the flags they share for it.
  */
 import { delimiter } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
+import { CliError } from './cli-error.ts';
+import { parseFlagValue, type EnumFlag, type StringFlag } from './flag-values.ts';
 
-/** LOG_LEVELS are the levels --log-level accepts. */
+/** LOG_LEVELS are the levels --log-level accepts: pino's. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 /** LogLevel is one of LOG_LEVELS. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** CliError is a problem the user can fix; exitCode is 2 for flags, 1 for files. */
-export class CliError extends Error {
-  override readonly name = 'CliError';
-  readonly exitCode: number;
-  constructor(message: string, exitCode: number) {
-    super(message);
-    this.exitCode = exitCode;
-  }
+/** LOG_LEVEL_FLAG is --log-level, the same in every long-running command. */
+export const LOG_LEVEL_FLAG = {
+  type: 'enum',
+  values: LOG_LEVELS,
+  default: 'info',
+  value: 'LEVEL',
+  help: 'how much to log',
+} as const satisfies EnumFlag<LogLevel>;
+
+/** kubeconfigFlag is --kubeconfig, read by loadKubeConfig; `whose` says which cluster ("the hub cluster's"). */
+export function kubeconfigFlag(whose: string): StringFlag {
+  return {
+    type: 'string',
+    value: 'FILE',
+    help: `${whose} kubeconfig (default: $KUBECONFIG, else the in-cluster service account when running in a Pod, else ~/.kube/config)`,
+  };
 }
 
 /** SignalWait is a wait for the process's first SIGTERM or SIGINT. */
@@ -108,10 +118,7 @@ export function loadKubeConfig(file: string | undefined, env: Readonly<Record<st
 
 /** parseLogLevel checks --log-level (default info); throws CliError (exit 2) for a level pino does not have. */
 export function parseLogLevel(level: string | undefined): LogLevel {
-  const l = level ?? 'info';
-  const known = LOG_LEVELS.find((k) => k === l);
-  if (known === undefined) throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${l}"`, 2);
-  return known;
+  return level === undefined ? LOG_LEVEL_FLAG.default : parseFlagValue('--log-level', LOG_LEVEL_FLAG, level);
 }
 
 /**

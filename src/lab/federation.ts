@@ -14,12 +14,23 @@ export interface FederationTiming {
   readonly heartbeatIntervalMs: number;
   readonly leaseMs: number;
   readonly reporterIntervalMs: number;
-  /** siteLostGraceMs: how long inference replicas stay on a site that is not Ready before they move. */
+  /** siteLostGraceMs: how long workloads stay on a site that is not Ready before they move. */
   readonly siteLostGraceMs: number;
+  /** pollIntervalMs: the operator's safety-net poll of placed workloads (member informers wake them sooner). */
+  readonly pollIntervalMs: number;
 }
 
-/** DEFAULT_TIMING is the product default: 10 s heartbeats, a 40 s lease, 1 min grace; lab reporters sample every 5 s. */
-export const DEFAULT_TIMING: FederationTiming = { heartbeatIntervalMs: 10_000, leaseMs: 40_000, reporterIntervalMs: 5_000, siteLostGraceMs: 60_000 };
+/**
+ * DEFAULT_TIMING is the product default: 10 s heartbeats, a 40 s lease, 1 min grace, a 10 s poll; lab reporters
+ * sample every 5 s.
+ */
+export const DEFAULT_TIMING: FederationTiming = {
+  heartbeatIntervalMs: 10_000,
+  leaseMs: 40_000,
+  reporterIntervalMs: 5_000,
+  siteLostGraceMs: 60_000,
+  pollIntervalMs: 10_000,
+};
 
 /** operatorArgs is the lab operator's command line (after the Node binary). */
 export function operatorArgs(p: { kubeconfig: string; port: number; tlsDir: string; timing: FederationTiming }): string[] {
@@ -32,6 +43,7 @@ export function operatorArgs(p: { kubeconfig: string; port: number; tlsDir: stri
     `--lease=${p.timing.leaseMs}ms`,
     `--heartbeat-interval=${p.timing.heartbeatIntervalMs}ms`,
     `--site-lost-grace=${p.timing.siteLostGraceMs}ms`,
+    `--poll-interval=${p.timing.pollIntervalMs}ms`,
   ];
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { eventually } from '../runtime/eventually.ts';
 import { commandLineMentions, Component, isAlive, killPid } from './processes.ts';
 
 describe('Component', () => {
@@ -27,7 +28,7 @@ describe('Component', () => {
     const log = join(logDir(), 'sleep.log');
     const c = new Component('sleeper', 'lab', 'sh', ['-c', 'echo started; exec sleep 30'], log, process.env);
     expect(isAlive(c.pid)).toBe(true);
-    for (let i = 0; i < 500 && !readFileSync(log, 'utf8').includes('started'); i++) await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => readFileSync(log, 'utf8').includes('started'), { what: 'the process to start' });
     await c.stop(5_000);
     expect(c.exitInfo).toEqual({ code: null, signal: 'SIGTERM' });
     expect(isAlive(c.pid)).toBe(false);

@@ -18,6 +18,7 @@ const { values } = parseArgs({
     'lease-ms': { type: 'string', default: String(DEFAULT_TIMING.leaseMs) },
     'reporter-interval-ms': { type: 'string', default: String(DEFAULT_TIMING.reporterIntervalMs) },
     'site-lost-grace-ms': { type: 'string', default: String(DEFAULT_TIMING.siteLostGraceMs) },
+    'poll-interval-ms': { type: 'string', default: String(DEFAULT_TIMING.pollIntervalMs) },
   },
 });
 if (!values.dir || !values.topology) {
@@ -37,6 +38,7 @@ const supervisor = new Supervisor({
     leaseMs: Number(values['lease-ms']),
     reporterIntervalMs: Number(values['reporter-interval-ms']),
     siteLostGraceMs: Number(values['site-lost-grace-ms']),
+    pollIntervalMs: Number(values['poll-interval-ms']),
   },
 });
 process.exit(await supervisor.run());

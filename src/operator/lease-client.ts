@@ -9,7 +9,7 @@
  * Updates replace the Lease last read or written with only its spec changed, so labels and annotations someone put
  * on it survive (client-go's LeaseLock does the same).
  */
-import { CoordinationV1Api, Observable, V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
+import { Observable, V1MicroTime, type CoordinationV1Api, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
 import type { ConfigurationOptions, ObservableMiddleware, RequestContext, ResponseContext } from '@kubernetes/client-node';
 import { toApiError } from '../runtime/errors.ts';
 import type { LeaseClient, LeaseRecord, StoredLease } from './leader-election.ts';
@@ -26,8 +26,8 @@ export class KubernetesLeaseClient implements LeaseClient {
   /** #last is the Lease as last read or written, the base of the next replace. */
   #last: V1Lease | undefined;
 
-  constructor(hub: KubeConfig | LeaseApi, namespace: string, name: string) {
-    this.#api = 'makeApiClient' in hub ? hub.makeApiClient(CoordinationV1Api) : hub;
+  constructor(api: LeaseApi, namespace: string, name: string) {
+    this.#api = api;
     this.#namespace = namespace;
     this.#name = name;
     this.description = `${namespace}/${name}`;

@@ -19,24 +19,24 @@
  * then exit and be restarted, which drops every in-memory state the old term built (controller-runtime does the
  * same). An Operator is not restarted in place.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Clock as WireClock, Timers } from '../wire/clock.ts';
 import { DEFAULT_CADENCE, OperatorServer } from '../wire/server.ts';
 import type { TlsFiles } from '../wire/tls.ts';
 import { SiteClients } from '../clusters/site-clients.ts';
-import { systemClock, type Cancel, type Clock } from '../runtime/clock.ts';
+import { systemClock, type Clock } from '../runtime/clock.ts';
 import type { Controller } from '../runtime/controller.ts';
 import { newSiteController, siteKey } from '../controllers/site/site-controller.ts';
 import { SiteSessions } from '../controllers/site/site-sessions.ts';
 import { DEFAULT_LEASE_MS, DEFAULT_LOST_AFTER_MS, DEFAULT_SUCCESS_THRESHOLD, type SiteStatusConfig } from '../controllers/site/site-status.ts';
 import { newInferenceController } from '../controllers/inference/controller.ts';
-import { withInferenceServices } from '../controllers/inference/informer.ts';
 import { newTrainingController } from '../controllers/training/controller.ts';
 import { PromisedCapacityTracker } from '../controllers/framework/promised-capacity.ts';
 import { OperatorConfigError } from './errors.ts';
 import { HealthServer } from './health-server.ts';
-import { hubInformers, type HubInformers } from './hub-informers.ts';
+import { hubInformers, type HubInformers } from '../cache/hub-informers.ts';
+import { MemberInformers } from '../cache/member-informers.ts';
+import { LABEL_MANAGED_BY, MANAGED_BY } from '../controllers/framework/member-labels.ts';
 import { LeaderElector, resolveLeaderElectionTiming, type LeaderElectionTiming, type LeadershipLoss } from './leader-election.ts';
 import { KubernetesLeaseClient } from './lease-client.ts';
 import { formatAddress, parseListen } from './listen.ts';
@@ -66,6 +66,11 @@ export interface OperatorOptions {
   readonly lostAfterMs?: number;
   /** siteLostGraceMs: how long workloads stay on a site that is not Ready before they move (inference and training). */
   readonly siteLostGraceMs?: number;
+  /**
+   * pollIntervalMs: how often a placed workload's member objects are read even when nothing woke it (default 10 s).
+   * Member Jobs and Deployments are watched at every site, so this is only the safety net.
+   */
+  readonly pollIntervalMs?: number;
   /** leaderElection: when set, only the holder of this Lease runs the controllers and the agent endpoint. */
   readonly leaderElection?: LeaderElectionOptions;
   /** healthListen is "host:port" for the HTTP liveness endpoint (GET /healthz, see health-server.ts); unset: none. */
@@ -105,6 +110,7 @@ export class Operator {
   #lost = false;
   #health: HealthServer | undefined;
   #informers: HubInformers | undefined;
+  #members: MemberInformers | undefined;
   #elector: LeaderElector | undefined;
   #server: OperatorServer | undefined;
   #controllers: Controller[] = [];
@@ -152,7 +158,7 @@ export class Operator {
     }
 
     // 1. Caches.
-    const informers = withInferenceServices(hubInformers(kc, this.#clock, this.#o.logger), kc, this.#clock, this.#o.logger);
+    const informers = hubInformers(kc, this.#clock, this.#o.logger);
     this.#informers = informers;
     for (const i of informers.all) i.start();
 
@@ -160,7 +166,7 @@ export class Operator {
     const le = this.#o.leaderElection;
     if (le !== undefined) {
       const elector = new LeaderElector({
-        client: new KubernetesLeaseClient(kc, le.namespace, le.leaseName),
+        client: new KubernetesLeaseClient(kc.makeApiClient(CoordinationV1Api), le.namespace, le.leaseName),
         identity: le.identity,
         clock: this.#clock,
         logger: this.#o.logger,
@@ -187,31 +193,41 @@ export class Operator {
     siteController = newSiteController({
       sites: informers.sites,
       sessions,
-      hub: kc,
+      hub: kc.makeApiClient(CustomObjectsApi),
       clock: this.#clock,
       logger: this.#o.logger,
       config: statusConfig,
     });
     const siteClients = new SiteClients({ clock: this.#clock, secret: (namespace, name) => informers.secrets.get(namespace, name) });
+    // The member objects at every site wake their workloads; only the leader watches the sites.
+    const members = new MemberInformers({
+      sites: informers.sites,
+      secrets: informers.secrets,
+      siteClients,
+      labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY}`,
+      clock: this.#clock,
+      logger: this.#o.logger,
+    });
+    this.#members = members;
+    members.start();
     // One tracker for both placing controllers, so neither over-commits what the other placed a moment ago.
     const promised = new PromisedCapacityTracker();
-    const trainingController = newTrainingController({
+    const workloadOptions = {
       hub: kc,
       siteClients,
-      informers: { trainingJobs: informers.trainingJobs, sites: informers.sites },
       clock: this.#clock,
       logger: this.#o.logger,
       promised,
       ...(this.#o.siteLostGraceMs !== undefined && { siteLostGraceMs: this.#o.siteLostGraceMs }),
+      ...(this.#o.pollIntervalMs !== undefined && { pollIntervalMs: this.#o.pollIntervalMs }),
+    };
+    const trainingController = newTrainingController({
+      ...workloadOptions,
+      informers: { trainingJobs: informers.trainingJobs, sites: informers.sites, memberJobs: members.jobs },
     });
     const inferenceController = newInferenceController({
-      hub: kc,
-      siteClients,
-      informers: { inferenceServices: informers.inferenceServices, sites: informers.sites },
-      clock: this.#clock,
-      logger: this.#o.logger,
-      promised,
-      ...(this.#o.siteLostGraceMs !== undefined && { siteLostGraceMs: this.#o.siteLostGraceMs }),
+      ...workloadOptions,
+      informers: { inferenceServices: informers.inferenceServices, sites: informers.sites, memberDeployments: members.deployments },
     });
     this.#controllers = [siteController, trainingController, inferenceController];
 
@@ -221,8 +237,7 @@ export class Operator {
       tls,
       handler: sessions,
       logger: this.#o.logger,
-      clock: wireClock(this.#clock),
-      timers: wireTimers(this.#clock),
+      clock: this.#clock,
       cadence: { ...DEFAULT_CADENCE, heartbeatIntervalMs: this.#config.heartbeatIntervalMs, leaseDurationMs: this.#config.leaseMs },
     });
     this.#server = server;
@@ -276,6 +291,7 @@ export class Operator {
       await Promise.all(this.#controllers.map((c) => c.stop()));
       await this.#server?.stop();
     }
+    await this.#members?.stop();
     await this.#elector?.stop();
     await Promise.all((this.#informers?.all ?? []).map((i) => i.stop()));
     await this.#health?.stop();
@@ -361,16 +377,4 @@ function loadKubeConfig(source: KubeConfig | string): KubeConfig {
   }
   if (kc.getCurrentCluster() === null) throw new OperatorConfigError(`kubeconfig ${source} names no current cluster`);
   return kc;
-}
-
-/** wireClock and wireTimers bridge the controller runtime's Clock to the wire layer's smaller Clock and Timers. */
-function wireClock(clock: Clock): WireClock {
-  return { now: () => clock.now() };
-}
-
-function wireTimers(clock: Clock): Timers {
-  return {
-    setTimeout: (callback, ms) => clock.after(ms, callback),
-    clearTimeout: (handle) => (handle as Cancel)(),
-  };
 }

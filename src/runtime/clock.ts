@@ -1,8 +1,9 @@
 /**
- * Time as a dependency. Everything in the controller runtime that waits, backs off or stamps a time takes a `Clock`,
- * so tests can drive time by hand (`FakeClock`) and logic never reads `Date.now()` or calls `setTimeout` itself
- * (STYLE.md "Values, errors, time"; the same seam as Kueue's `WithClock` and client-go's `clock.WithTicker`).
- * This file is the one place in `src/controllers` allowed to touch the real timers (and `Math.random`).
+ * Time as a dependency: the one clock of every process. Everything that waits, backs off or stamps a time — the
+ * controllers, the wire's client and server, the agent's tool runner — takes a `Clock`, so tests can drive time by
+ * hand (`FakeClock`) and logic never reads `Date.now()` or calls `setTimeout` itself (STYLE.md "Values, errors,
+ * time"; the same seam as Kueue's `WithClock` and client-go's `clock.WithTicker`). Outside the composition roots,
+ * which pass `systemClock` and `systemRandom`, this file is the one place that touches the real timers and `Math.random`.
  */
 
 /** Cancel stops a timer from `Clock.after`. Calling it after the timer fired, or twice, does nothing. */

@@ -24,6 +24,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { toApiError } from './errors.ts';
 import { systemRandom, type Cancel, type Clock, type Random } from './clock.ts';
 
@@ -80,9 +81,7 @@ export class InformerSupervisor<T extends KubernetesObject> {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #random: Random;
-  readonly #baseMs: number;
-  readonly #maxMs: number;
-  readonly #jitter: number;
+  readonly #backoff: BackoffPolicy;
   readonly #resetMs: number;
   readonly #staleMs: number;
 
@@ -106,9 +105,13 @@ export class InformerSupervisor<T extends KubernetesObject> {
     this.#clock = options.clock;
     this.#log = options.logger.child({ informer: options.name });
     this.#random = options.random ?? systemRandom;
-    this.#baseMs = options.backoffBaseMs ?? 1000;
-    this.#maxMs = options.backoffMaxMs ?? 120_000;
-    this.#jitter = Math.min(1, Math.max(0, options.jitter ?? 0.2));
+    this.#backoff = {
+      initialMs: options.backoffBaseMs ?? 1000,
+      maxMs: options.backoffMaxMs ?? 120_000,
+      multiplier: 2,
+      jitter: Math.min(1, Math.max(0, options.jitter ?? 0.2)),
+      jitterDirection: 'down',
+    };
     this.#resetMs = options.backoffResetMs ?? 120_000;
     this.#staleMs = options.staleAfterMs ?? 5 * 60_000;
   }
@@ -266,7 +269,8 @@ export class InformerSupervisor<T extends KubernetesObject> {
       this.#lastRestartWasGone = true;
       delay = 0;
     } else {
-      delay = this.#backoff(this.#failures++);
+      // random() is the fraction of the jitter taken off (0: the full delay), as the `jitter` option has always meant.
+      delay = backoffDelay(this.#backoff, this.#failures++, 1 - this.#random());
     }
     this.#log.warn({ err, code: apiErr.code, restartInMs: delay, failures: this.#failures }, 'informer failed');
     this.#restart(delay);
@@ -279,11 +283,6 @@ export class InformerSupervisor<T extends KubernetesObject> {
       this.#restartTimer = undefined;
       if (this.#running) this.#launch();
     });
-  }
-
-  #backoff(failures: number): number {
-    const capped = Math.min(this.#maxMs, this.#baseMs * 2 ** failures);
-    return capped * (1 - this.#jitter * this.#random());
   }
 
   #touch(): void {

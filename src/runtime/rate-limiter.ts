@@ -4,6 +4,7 @@
  * cannot hammer the API server), taking the longer of the two delays — the shape of client-go's default controller
  * rate limiter, with our own defaults.
  */
+import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import type { Clock } from './clock.ts';
 
 /** RateLimiter answers "how long until this key may be retried?" and remembers failures per key. */
@@ -24,22 +25,22 @@ export interface ExponentialBackoffOptions {
   readonly maxMs?: number;
 }
 
-/** ExponentialBackoff delays the n-th consecutive failure of a key by `baseMs * 2^(n-1)`, capped at `maxMs`. */
+/**
+ * ExponentialBackoff delays the n-th consecutive failure of a key by `baseMs * 2^(n-1)`, capped at `maxMs` (a
+ * backoff.ts policy without jitter: the global bucket, not chance, keeps many failing keys apart).
+ */
 export class ExponentialBackoff implements RateLimiter {
-  readonly #baseMs: number;
-  readonly #maxMs: number;
+  readonly #policy: BackoffPolicy;
   readonly #failures = new Map<string, number>();
 
   constructor(options: ExponentialBackoffOptions = {}) {
-    this.#baseMs = options.baseMs ?? 5;
-    this.#maxMs = options.maxMs ?? 5 * 60_000;
+    this.#policy = { initialMs: options.baseMs ?? 5, maxMs: options.maxMs ?? 5 * 60_000, multiplier: 2, jitter: 0 };
   }
 
   when(key: string): number {
     const n = this.#failures.get(key) ?? 0;
     this.#failures.set(key, n + 1);
-    // 2 ** n overflows to Infinity for large n, which Math.min turns back into the cap.
-    return Math.min(this.#maxMs, this.#baseMs * 2 ** n);
+    return backoffDelay(this.#policy, n, 0);
   }
 
   forget(key: string): void {

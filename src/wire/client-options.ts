@@ -1,11 +1,11 @@
 /**
  * What the agent's end of the wire (client.ts) is configured with: where the operator is, who the agent is, where
- * its state comes from, and the injected logger, clock, timers and randomness.
+ * its state comes from, and the injected logger, clock (time and timers) and randomness.
  */
 import type { Interceptor } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { BackoffPolicy } from './backoff.ts';
-import type { Clock, Timers } from './clock.ts';
+import type { BackoffPolicy } from '../runtime/backoff.ts';
+import type { Clock, Random } from '../runtime/clock.ts';
 import type { AgentKeepalive } from './keepalive.ts';
 import type { Heartbeat, SiteDelta, SiteSnapshot } from './messages.ts';
 import type { TlsFiles } from './tls.ts';
@@ -56,10 +56,11 @@ export interface AgentClientOptions {
   /** heartbeat adds cheap counters to each heartbeat; it must not wait on telemetry collection. */
   readonly heartbeat?: () => HeartbeatContent;
   readonly logger: Logger;
+  /** clock stamps unacked writes, sets the Register deadline and runs every timer (heartbeat, snapshot, retry). */
   readonly clock: Clock;
-  readonly timers: Timers;
-  /** random returns a uniform number in [0, 1); it jitters the reconnect backoff. */
-  readonly random: () => number;
+  /** random jitters the reconnect backoff. */
+  readonly random: Random;
+  /** backoff shapes the reconnect delays (default DEFAULT_RECONNECT_BACKOFF in client.ts). */
   readonly backoff?: BackoffPolicy;
   readonly keepalive?: AgentKeepalive;
   /** outboxLimit is the most unacked messages kept (default 10 000); older ones are dropped, then resynced. */

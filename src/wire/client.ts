@@ -8,8 +8,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { DEFAULT_BACKOFF, backoffDelay, validateBackoffPolicy } from './backoff.ts';
-import type { TimerHandle } from './clock.ts';
+import { backoffDelay, validateBackoffPolicy, type BackoffPolicy } from '../runtime/backoff.ts';
+import type { Cancel } from '../runtime/clock.ts';
 import type { AgentClientOptions, DeltaContent } from './client-options.ts';
 import { DEFAULT_AGENT_KEEPALIVE, agentChannelOptions } from './keepalive.ts';
 import { loadAgentProtocol } from './load.ts';
@@ -20,6 +20,14 @@ export type * from './client-options.ts';
 
 /** AGENT_PROTOCOL_VERSION is the highest protocol version this client speaks. */
 export const AGENT_PROTOCOL_VERSION = 1;
+
+/**
+ * DEFAULT_RECONNECT_BACKOFF: 1 s doubling to a 60 s cap with ±20 % jitter. grpc-js re-establishes a *channel* on its
+ * own, but a broken stream has to be reopened by the application; without jitter every agent of a federation would
+ * hammer a restarted operator in lock-step. The cap is half of grpc-js's channel cap (120 s) because a site that is
+ * back should report within a minute; the operator's lease (40 s) already tolerates the gap.
+ */
+export const DEFAULT_RECONNECT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 60_000, multiplier: 2, jitter: 0.2 };
 
 /** MIN_INTERVAL_MS keeps a misconfigured operator from making the agent spin. */
 const MIN_INTERVAL_MS = 10;
@@ -39,8 +47,8 @@ interface Attempt {
   snapshotMs: number;
   /** waitingSince is when the oldest unanswered write went out; undefined while nothing is unacked. */
   waitingSince: number | undefined;
-  heartbeatTimer?: TimerHandle;
-  snapshotTimer?: TimerHandle;
+  heartbeatTimer?: Cancel;
+  snapshotTimer?: Cancel;
   closed: boolean;
 }
 
@@ -50,7 +58,7 @@ export class AgentClient {
   readonly #log: Logger;
   readonly #outbox: Outbox;
   #attempt: Attempt | undefined;
-  #retryTimer: TimerHandle | undefined;
+  #retryTimer: Cancel | undefined;
   #failures = 0;
   #generation = 0;
   #sessions = 0;
@@ -59,7 +67,7 @@ export class AgentClient {
   #snapshotInFlight: Promise<number | undefined> | undefined;
 
   constructor(opts: AgentClientOptions) {
-    const problems = validateBackoffPolicy(opts.backoff ?? DEFAULT_BACKOFF);
+    const problems = validateBackoffPolicy(opts.backoff ?? DEFAULT_RECONNECT_BACKOFF);
     if (problems.length > 0) throw new RangeError(`invalid backoff policy: ${problems.join('; ')}`);
     this.#opts = opts;
     this.#log = opts.logger.child({ component: 'agent-client', site: opts.site });
@@ -96,16 +104,16 @@ export class AgentClient {
   /** stop half-closes the session, waits briefly for the operator to finish it, and stops reconnecting. */
   async stop(graceMs = 500): Promise<void> {
     this.#stopped = true;
-    if (this.#retryTimer !== undefined) this.#opts.timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer?.();
     this.#retryTimer = undefined;
     const attempt = this.#attempt;
     if (!attempt) return;
     const stream = attempt.stream;
     if (stream && !attempt.closed) {
       await new Promise<void>((resolve) => {
-        const timer = this.#opts.timers.setTimeout(resolve, graceMs);
+        const cancel = this.#opts.clock.after(graceMs, resolve);
         stream.once('status', () => {
-          this.#opts.timers.clearTimeout(timer);
+          cancel();
           resolve();
         });
         stream.end();
@@ -286,8 +294,8 @@ export class AgentClient {
   }
 
   #armHeartbeat(a: Attempt): void {
-    if (a.heartbeatTimer !== undefined) this.#opts.timers.clearTimeout(a.heartbeatTimer);
-    a.heartbeatTimer = this.#opts.timers.setTimeout(() => {
+    a.heartbeatTimer?.();
+    a.heartbeatTimer = this.#opts.clock.after(a.heartbeatMs, () => {
       if (a.closed) return;
       // A stream can look open while the path is dead (a half-open TCP connection behind a NAT): no ack for a few
       // heartbeats means start over rather than queue forever.
@@ -298,24 +306,24 @@ export class AgentClient {
       }
       this.#send({ heartbeat: { ...this.#opts.heartbeat?.(), snapshotGeneration: this.#generation } });
       this.#armHeartbeat(a);
-    }, a.heartbeatMs);
+    });
   }
 
   #armSnapshot(a: Attempt): void {
-    if (a.snapshotTimer !== undefined) this.#opts.timers.clearTimeout(a.snapshotTimer);
-    a.snapshotTimer = this.#opts.timers.setTimeout(() => {
+    a.snapshotTimer?.();
+    a.snapshotTimer = this.#opts.clock.after(a.snapshotMs, () => {
       if (a.closed) return;
       void this.sendSnapshot();
       this.#armSnapshot(a);
-    }, a.snapshotMs);
+    });
   }
 
   /** close ends an attempt once: timers, stream, channel; then schedules the next attempt unless stopped. */
   #close(a: Attempt, err: Partial<grpc.ServiceError> | undefined, what: string): void {
     if (a.closed) return;
     a.closed = true;
-    if (a.heartbeatTimer !== undefined) this.#opts.timers.clearTimeout(a.heartbeatTimer);
-    if (a.snapshotTimer !== undefined) this.#opts.timers.clearTimeout(a.snapshotTimer);
+    a.heartbeatTimer?.();
+    a.snapshotTimer?.();
     a.stream?.cancel();
     a.client.close();
     if (this.#attempt === a) this.#attempt = undefined;
@@ -327,13 +335,13 @@ export class AgentClient {
   /** retry schedules the next attempt after the backoff delay, unless stopped. */
   #retry(what: string, code: number | undefined, details: string): void {
     if (this.#stopped) return;
-    const delay = backoffDelay(this.#opts.backoff ?? DEFAULT_BACKOFF, this.#failures, this.#opts.random());
+    const delay = backoffDelay(this.#opts.backoff ?? DEFAULT_RECONNECT_BACKOFF, this.#failures, this.#opts.random());
     this.#failures += 1;
     this.#log.warn({ what, code, details, retryInMs: Math.round(delay), failures: this.#failures }, 'operator connection lost');
     this.#opts.observer?.onRetryScheduled?.(delay, this.#failures);
-    this.#retryTimer = this.#opts.timers.setTimeout(() => {
+    this.#retryTimer = this.#opts.clock.after(delay, () => {
       this.#retryTimer = undefined;
       this.#connect();
-    }, delay);
+    });
   }
 }

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_KEEPALIVE, DEFAULT_OPERATOR_PING_POLICY, agentChannelOptions, keepaliveProblems, operatorServerOptions, type AgentKeepalive, type OperatorPingPolicy } from './keepalive.ts';
-import { TEST_KEEPALIVE, eventually, mintPki, newAgent, sleep, startServer, type LabPki } from './test-helpers.ts';
+import { TEST_KEEPALIVE, eventually, mintPki, newAgent, startServer, type LabPki } from './test-helpers.ts';
 
 describe('keepaliveProblems', () => {
   const server = (minPingIntervalMs: number, permitWithoutCalls = true): OperatorPingPolicy => ({ ...DEFAULT_OPERATOR_PING_POLICY, minPingIntervalMs, permitWithoutCalls });
@@ -72,17 +72,17 @@ describe('keepalive over loopback', () => {
     const agent = newAgent(pki, port, 'alpha', { observer: { onDisconnected: (code, details) => disconnects.push(`${code}: ${details}`) } });
     cleanups.push(() => agent.stop(0));
     agent.start();
-    await eventually(() => agent.connected, 5000, 'connected');
+    await eventually(() => agent.connected, { timeoutMs: 5000, what: 'connected' });
 
     // The agent really pinged (keepalive every 200 ms) and heartbeats every 50 ms kept flowing: waited for by polling,
     // not a fixed sleep, so a loaded machine that runs timers late only makes the test take longer ...
-    let pings = 0;
-    const deadline = Date.now() + 10_000;
-    while ((pings < 4 || handler.of('heartbeat').length < 15) && Date.now() < deadline) {
-      await sleep(100);
-      pings = await clientKeepalivesTo(port);
-    }
-    expect(pings).toBeGreaterThanOrEqual(4);
+    await eventually(
+      async () => {
+        expect(await clientKeepalivesTo(port)).toBeGreaterThanOrEqual(4);
+        expect(handler.of('heartbeat').length).toBeGreaterThanOrEqual(15);
+      },
+      { timeoutMs: 10_000, intervalMs: 100, what: 'four keepalive pings and fifteen heartbeats' },
+    );
     // ... and the connection never broke: one session, no disconnect, heartbeats acked.
     expect(disconnects).toEqual([]);
     expect(agent.sessions).toBe(1);

@@ -5,7 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../runtime/clock.ts';
 import { siteOfCaller, type SiteName } from './identity.ts';
 import type { AgentMessageOut, OperatorMessage } from './messages.ts';
 import type { PayloadKind, SequenceTracker } from './sequence.ts';

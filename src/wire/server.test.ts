@@ -107,7 +107,7 @@ describe('mTLS identity', () => {
     s.write({ seq: 1, snapshot: { site: 'beta', generation: 1 } });
     expect((await s.status).code).toBe(grpc.status.PERMISSION_DENIED);
     expect(handler.of('snapshot')).toEqual([]);
-    await eventually(() => handler.of('disconnect').length === 1, 2000, 'disconnect');
+    await eventually(() => handler.of('disconnect').length === 1, { timeoutMs: 2000, what: 'disconnect' });
     expect(handler.of('disconnect')[0]?.site).toBe('alpha');
   });
 
@@ -148,7 +148,7 @@ describe('session protocol', () => {
     s.write({ seq: 5, heartbeat: { snapshotGeneration: 0 } }); // liveness counts even in a gap: delivered, not acked
     s.write({ seq: 6, snapshot: { site: 'alpha', generation: 2 } }); // closes the gap: delivered, ack 6
     s.write({ seq: 7, delta: { baseGeneration: 2, generation: 3 } }); // in order again
-    await eventually(() => s.received.length >= 5, 3000, 'operator replies');
+    await eventually(() => s.received.length >= 5, { timeoutMs: 3000, what: 'operator replies' });
     expect(s.received).toEqual([
       { ack: { seq: 1 }, payload: 'ack' },
       { ack: { seq: 1 }, payload: 'ack' },
@@ -168,7 +168,7 @@ describe('session protocol', () => {
     const { handler, port } = await serve();
     const s = await registerAndHello(dial(port, 'alpha'), 'alpha', 10);
     s.write({ seq: 11, healthEvent: { eventId: 'after-restart' } });
-    await eventually(() => s.received.length >= 1, 2000, 'ack');
+    await eventually(() => s.received.length >= 1, { timeoutMs: 2000, what: 'ack' });
     expect(s.received[0]).toEqual({ ack: { seq: 11 }, payload: 'ack' });
     expect(handler.of('healthEvent').map((e) => e.meta.seq)).toEqual([11]);
   });
@@ -177,22 +177,22 @@ describe('session protocol', () => {
     const { server, port } = await serve();
     const client = dial(port, 'alpha');
     const first = await registerAndHello(client, 'alpha');
-    await eventually(() => server.connectedSites().length === 1, 2000, 'first stream attached');
+    await eventually(() => server.connectedSites().length === 1, { timeoutMs: 2000, what: 'first stream attached' });
     const second = await registerAndHello(client, 'alpha');
     expect((await first.status).code).toBe(grpc.status.ABORTED);
     second.write({ seq: 1, heartbeat: {} });
-    await eventually(() => second.received.length === 1, 2000, 'ack on the new stream');
+    await eventually(() => second.received.length === 1, { timeoutMs: 2000, what: 'ack on the new stream' });
     expect(server.connectedSites()).toEqual([site('alpha')]);
   });
 
   it('pushes config updates and resync requests to a connected site', async () => {
     const { server, port } = await serve();
     const s = await registerAndHello(dial(port, 'alpha'), 'alpha');
-    await eventually(() => server.connectedSites().length === 1, 2000, 'stream attached');
+    await eventually(() => server.connectedSites().length === 1, { timeoutMs: 2000, what: 'stream attached' });
     expect(server.pushConfig(site('alpha'), { heartbeatIntervalMs: 5000 })).toBe(true);
     expect(server.requestResync(site('alpha'), 'operator-restarted-controller')).toBe(true);
     expect(server.pushConfig(site('beta'), { heartbeatIntervalMs: 5000 })).toBe(false);
-    await eventually(() => s.received.length >= 2, 2000, 'operator messages');
+    await eventually(() => s.received.length >= 2, { timeoutMs: 2000, what: 'operator messages' });
     expect(s.received).toEqual([
       { configUpdate: { heartbeatIntervalMs: 5000, _heartbeatIntervalMs: 'heartbeatIntervalMs' }, payload: 'configUpdate' },
       { resyncRequest: { reason: 'operator-restarted-controller', fromSeq: 1 }, payload: 'resyncRequest' },

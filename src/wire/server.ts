@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Clock, Timers } from './clock.ts';
+import type { Clock } from '../runtime/clock.ts';
 import { siteOfCaller, type SiteName } from './identity.ts';
 import { DEFAULT_OPERATOR_PING_POLICY, operatorServerOptions, type OperatorPingPolicy } from './keepalive.ts';
 import { loadAgentProtocol } from './load.ts';
@@ -43,8 +43,8 @@ export interface OperatorServerOptions {
   readonly tls: TlsFiles;
   readonly handler: SiteAgentHandler;
   readonly logger: Logger;
+  /** clock stamps received messages and runs the shutdown grace timer. */
   readonly clock: Clock;
-  readonly timers: Timers;
   readonly cadence?: Cadence;
   readonly pingPolicy?: OperatorPingPolicy;
   /** newSessionId makes session ids; random UUIDs unless a test wants predictable ones. */
@@ -135,12 +135,12 @@ export class OperatorServer {
     this.#server = undefined;
     for (const s of [...this.#streams.values()]) s.close(grpc.status.UNAVAILABLE, 'operator shutting down');
     await new Promise<void>((resolve) => {
-      const timer = this.#opts.timers.setTimeout(() => {
+      const cancel = this.#opts.clock.after(graceMs, () => {
         server.forceShutdown();
         resolve();
-      }, graceMs);
+      });
       server.tryShutdown(() => {
-        this.#opts.timers.clearTimeout(timer);
+        cancel();
         resolve();
       });
     });

@@ -33,7 +33,7 @@ describe('agent session over mTLS', () => {
     track(agent);
     agent.start();
 
-    await eventually(() => handler.of('heartbeat').length >= 3, 5000, 'three heartbeats');
+    await eventually(() => handler.of('heartbeat').length >= 3, { timeoutMs: 5000, what: 'three heartbeats' });
     const [reg] = handler.of('register');
     expect(reg?.site).toBe('alpha');
     expect(reg?.registration).toMatchObject({ agentInstanceId: 'instance-alpha', agentVersion: 'test', capabilities: ['deltas', 'health-events'] });
@@ -57,11 +57,11 @@ describe('agent session over mTLS', () => {
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(handler.events.every((e) => e.site === 'alpha')).toBe(true);
 
-    await eventually(() => agent.lastAckedSeq >= 3, 2000, 'acks');
+    await eventually(() => agent.lastAckedSeq >= 3, { timeoutMs: 2000, what: 'acks' });
     expect(acks.length).toBeGreaterThan(0);
     expect(acks).toEqual([...acks].sort((a, b) => a - b));
     // A heartbeat may be in flight at any moment: at most one message waits for its ack.
-    await eventually(() => agent.pending <= 1, 2000, 'outbox drained');
+    await eventually(() => agent.pending <= 1, { timeoutMs: 2000, what: 'outbox drained' });
     expect(server.connectedSites()).toEqual([site('alpha')]);
   });
 
@@ -71,18 +71,18 @@ describe('agent session over mTLS', () => {
     const agent = newAgent(pki, port, 'beta');
     track(agent);
     agent.start();
-    await eventually(() => handler.of('snapshot').length === 1, 5000, 'first snapshot');
+    await eventually(() => handler.of('snapshot').length === 1, { timeoutMs: 5000, what: 'first snapshot' });
 
     agent.sendDelta({ removedPoolNames: ['old'] });
     agent.sendHealthEvent({ eventId: 'e1', nodeName: 'n1', deviceId: 'GPU-1', code: 'nvidia.xid.79', severity: 'SEVERITY_FATAL' });
-    await eventually(() => handler.of('healthEvent').length === 1, 2000, 'health event');
+    await eventually(() => handler.of('healthEvent').length === 1, { timeoutMs: 2000, what: 'health event' });
     const [delta] = handler.of('delta');
     expect(delta?.delta).toMatchObject({ removedPoolNames: ['old'], baseGeneration: 1, generation: 2 });
     expect(handler.of('healthEvent')[0]?.event).toMatchObject({ eventId: 'e1', code: 'nvidia.xid.79', severity: 'SEVERITY_FATAL' });
     expect((delta?.meta.seq ?? 0) < (handler.of('healthEvent')[0]?.meta.seq ?? 0)).toBe(true);
 
     await agent.stop();
-    const disconnect = await eventually(() => handler.of('disconnect')[0], 2000, 'disconnect');
+    const disconnect = await eventually(() => handler.of('disconnect')[0] ?? false, { timeoutMs: 2000, what: 'disconnect' });
     expect(disconnect.site).toBe('beta');
     expect(server.connectedSites()).toEqual([]);
   });
@@ -95,7 +95,7 @@ describe('agent session over mTLS', () => {
     const agent = newAgent(pki, port, 'alpha', { site: 'beta', observer: { onDisconnected: (code) => codes.push(code) } });
     track(agent);
     agent.start();
-    await eventually(() => codes.length >= 2, 3000, 'two refused attempts');
+    await eventually(() => codes.length >= 2, { timeoutMs: 3000, what: 'two refused attempts' });
     expect(codes.every((c) => c === grpc.status.PERMISSION_DENIED)).toBe(true);
     expect(agent.sessions).toBe(0);
     expect(handler.events).toEqual([]);
@@ -107,7 +107,7 @@ describe('agent session over mTLS', () => {
     const agent = newAgent(pki, port, 'alpha');
     track(agent);
     agent.start();
-    await eventually(() => handler.of('heartbeat').length >= 2, 5000, 'heartbeats at 50 ms');
+    await eventually(() => handler.of('heartbeat').length >= 2, { timeoutMs: 5000, what: 'heartbeats at 50 ms' });
     expect(server.pushConfig(site('alpha'), { heartbeatIntervalMs: 60_000 })).toBe(true);
     // The update lands after a round trip (a heartbeat already due may still go out): wait until the count has stood
     // still for six old intervals, however loaded the machine is, then watch ten more.
@@ -119,8 +119,7 @@ describe('agent session over mTLS', () => {
         if (n !== seen) [seen, stillSince] = [n, Date.now()];
         return Date.now() - stillSince >= 300;
       },
-      5000,
-      'heartbeats to stop at the old cadence',
+      { timeoutMs: 5000, what: 'heartbeats to stop at the old cadence' },
     );
     const before = handler.of('heartbeat').length;
     await sleep(500); // ten old intervals
@@ -149,7 +148,7 @@ describe('agent session over mTLS', () => {
     });
     track(agent);
     agent.start();
-    await eventually(() => first.handler.of('snapshot').length === 1, 5000, 'a session after the failed read');
+    await eventually(() => first.handler.of('snapshot').length === 1, { timeoutMs: 5000, what: 'a session after the failed read' });
     expect(reads).toBe(2);
     expect(disconnects[0]).toBe('alpha.key: half written');
 
@@ -158,7 +157,7 @@ describe('agent session over mTLS', () => {
     current = rotated;
     const second = await startServer(rotated, { port, pingPolicy: testPingPolicy });
     track(second.server);
-    await eventually(() => second.handler.of('snapshot').length === 1, 5000, 'a session with the rotated files');
+    await eventually(() => second.handler.of('snapshot').length === 1, { timeoutMs: 5000, what: 'a session with the rotated files' });
     expect(agent.sessions).toBe(2);
     expect(reads).toBeGreaterThanOrEqual(3);
   });
@@ -185,13 +184,13 @@ describe('agent session over mTLS', () => {
     });
     track(agent);
     agent.start();
-    await eventually(() => handler.of('snapshot').length === 1, 5000, 'first snapshot');
-    await eventually(() => agent.pending === 0, 2000, 'all acked');
+    await eventually(() => handler.of('snapshot').length === 1, { timeoutMs: 5000, what: 'first snapshot' });
+    await eventually(() => agent.pending === 0, { timeoutMs: 2000, what: 'all acked' });
 
     agent.sendDelta({ removedPoolNames: ['lost'] });
     agent.sendHealthEvent({ eventId: 'after-gap', code: 'nvidia.xid.48' });
 
-    const second = await eventually(() => handler.of('snapshot')[1], 3000, 'resync snapshot');
+    const second = await eventually(() => handler.of('snapshot')[1] ?? false, { timeoutMs: 3000, what: 'resync snapshot' });
     expect(resyncs).toEqual([{ reason: 'gap', fromSeq: lostSeq }]);
     expect(second.meta.seq).toBeGreaterThan(lostSeq);
     expect(second.snapshot.generation).toBeGreaterThan(handler.of('snapshot')[0]?.snapshot.generation ?? 0);
@@ -199,7 +198,7 @@ describe('agent session over mTLS', () => {
     expect(handler.of('delta')).toEqual([]);
     expect(handler.of('healthEvent')).toEqual([]);
     // The snapshot closed the gap: acks cover it and the agent forgets everything before.
-    await eventually(() => agent.lastAckedSeq >= second.meta.seq, 2000, 'ack of the resync snapshot');
+    await eventually(() => agent.lastAckedSeq >= second.meta.seq, { timeoutMs: 2000, what: 'ack of the resync snapshot' });
   });
 
   it('reconnects with backoff after an operator restart and resends what was never acked', async () => {
@@ -209,23 +208,23 @@ describe('agent session over mTLS', () => {
     const agent = newAgent(pki, port, 'alpha', { observer: { onRetryScheduled: (ms) => delays.push(ms) } });
     track(agent);
     agent.start();
-    await eventually(() => first.handler.of('snapshot').length === 1 && agent.pending === 0, 5000, 'first session settled');
+    await eventually(() => first.handler.of('snapshot').length === 1 && agent.pending === 0, { timeoutMs: 5000, what: 'first session settled' });
     const ackedBefore = agent.lastAckedSeq;
 
     await first.server.stop(0);
-    await eventually(() => !agent.connected, 2000, 'agent notices the operator is gone');
+    await eventually(() => !agent.connected, { timeoutMs: 2000, what: 'agent notices the operator is gone' });
     // Queued while the operator is away: these must survive in the outbox and arrive after the restart.
     const lostEventSeq = agent.sendHealthEvent({ eventId: 'while-down', code: 'nvidia.xid.79', severity: 'SEVERITY_FATAL' });
-    await eventually(() => delays.length >= 4, 3000, 'several failed attempts');
+    await eventually(() => delays.length >= 4, { timeoutMs: 3000, what: 'several failed attempts' });
 
     const second = await startServer(pki, { port, pingPolicy: testPingPolicy });
     track(second.server);
-    const ev = await eventually(() => second.handler.of('healthEvent')[0], 5000, 'resent health event');
+    const ev = await eventually(() => second.handler.of('healthEvent')[0] ?? false, { timeoutMs: 5000, what: 'resent health event' });
     expect(ev.event.eventId).toBe('while-down');
     expect(ev.meta.seq).toBe(lostEventSeq);
     expect(ev.meta.seq).toBeGreaterThan(ackedBefore);
     expect(agent.sessions).toBe(2);
-    await eventually(() => agent.lastAckedSeq >= lostEventSeq, 2000, 'ack after restart');
+    await eventually(() => agent.lastAckedSeq >= lostEventSeq, { timeoutMs: 2000, what: 'ack after restart' });
 
     // Capped exponential backoff with ±20 % jitter and random fixed at 0.5, i.e. the middle of each window:
     // 50, 100, 200, then the cap: the window [320, 480] is cut at 400, so its middle is 360.

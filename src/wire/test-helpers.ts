@@ -4,7 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { createCa, issueServerCertificate, issueSiteCertificate, type CertificateAuthority, type PemPair } from './certs.ts';
-import { systemClock, systemTimers } from './clock.ts';
+import { systemClock } from '../runtime/clock.ts';
 import { AgentClient, type AgentClientOptions } from './client.ts';
 import { parseSiteName, type SiteName } from './identity.ts';
 import type { AgentKeepalive, OperatorPingPolicy } from './keepalive.ts';
@@ -79,16 +79,8 @@ export function captureLogger(): { logger: Logger; lines: Record<string, unknown
   return { logger, lines };
 }
 
-/** eventually polls `check` until it returns a value other than undefined/false, or fails after timeoutMs. */
-export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** eventually is the runtime's polling helper (src/runtime/eventually.ts), re-exported for the wire's tests. */
+export { eventually } from '../runtime/eventually.ts';
 
 /** sleep waits in real time. */
 export function sleep(ms: number): Promise<void> {
@@ -110,7 +102,6 @@ export async function startServer(
     handler,
     logger: opts.logger ?? pino({ level: 'silent' }),
     clock: systemClock,
-    timers: systemTimers,
     cadence: opts.cadence ?? FAST_CADENCE,
     ...(opts.pingPolicy ? { pingPolicy: opts.pingPolicy } : {}),
   });
@@ -153,7 +144,6 @@ export function newAgent(
     heartbeat: () => ({ nodesTotal: 1, nodesReady: 1 }),
     logger: pino({ level: 'silent' }),
     clock: systemClock,
-    timers: systemTimers,
     random: () => 0.5,
     backoff: { initialMs: 50, maxMs: 400, multiplier: 2, jitter: 0.2 },
     keepalive: TEST_KEEPALIVE,

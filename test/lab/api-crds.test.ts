@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crdName, GROUP, Kind, Plural, type KindName } from '../../src/api/names.ts';
 import { TRAINING_JOB } from '../../src/api/schema/training-job.ts';
 import { VENDORS } from '../../src/api/vendors.ts';
-import { kubectl, sharedLab, type SharedLab } from './support/shared-lab.ts';
+import { eventually, kubectl, sharedLab, type SharedLab } from './support/shared-lab.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLUSTER_SCOPED: ReadonlySet<string> = new Set([Kind.Site, Kind.Queue]);
@@ -56,16 +56,8 @@ function exists(kind: KindName, name: string): boolean {
 }
 
 /** retry repeats fn until it passes: the apiserver publishes discovery and OpenAPI a little after a CRD is Established. */
-async function retry<T>(fn: () => T, timeoutMs = 60_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      return fn();
-    } catch (err) {
-      if (performance.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+function retry<T>(fn: () => T): Promise<Awaited<T>> {
+  return eventually(fn, { timeoutMs: 60_000, intervalMs: 500, what: 'discovery and OpenAPI to catch up' });
 }
 
 /** expectSubset checks every field given in want is in got with the same value (the apiserver pruned nothing). */

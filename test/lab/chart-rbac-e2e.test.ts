@@ -71,7 +71,7 @@ describe('the hub chart’s RBAC', () => {
     );
     operator.stdout?.on('data', (d: Buffer) => (operatorLog += d.toString()));
     operator.stderr?.on('data', (d: Buffer) => (operatorLog += d.toString()));
-    await eventually(() => expect(operatorLog).toMatch(/operator ready: grpc listening on/), 30_000, 200);
+    await eventually(() => expect(operatorLog).toMatch(/operator ready: grpc listening on/), { timeoutMs: 30_000, intervalMs: 200 });
 
     applyYaml(hub, `apiVersion: suanwang.io/v1alpha1
 kind: TrainingJob
@@ -88,7 +88,7 @@ spec:
       const tj = getTrainingJob(hub, ns, 'rbac-check');
       expect(tj.status?.phase, tj.status?.placement?.message).toBe('Succeeded');
       return tj;
-    }, 90_000, 500);
+    }, { timeoutMs: 90_000, intervalMs: 500 });
     expect(done.status?.site).toBe('guizhou');
     // Site status is written by this operator too: heartbeats keep every site Ready.
     await new Promise((r) => setTimeout(r, TEST_TIMING.leaseMs));

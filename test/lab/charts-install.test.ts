@@ -256,18 +256,18 @@ describe('site chart in a lab site', () => {
       for (const v of ['huawei', 'amd', 'cambricon']) expect(desired(v), v).toBe(0);
       expect(daemonSetPods('nvidia').map((p) => p.spec.nodeName).sort()).toEqual(nvidiaNodes);
       expect(daemonSetPods('hygon').map((p) => p.spec.nodeName).sort()).toEqual(hygonNodes);
-    }, 60_000);
+    }, { timeoutMs: 60_000, intervalMs: 250 });
   });
 
   it('loses the tainted node without the default tolerations (so they are what put the reporter there)', async () => {
     mustHelm(['upgrade', release, ...installArgs(), '--set-json', 'nodeReporter.tolerations=[]'], { kubeconfig: kc });
     await eventually(() => {
       expect(kubectlJson<DaemonSetStatus>(kc, ['-n', ns, 'get', 'daemonset', `${full}-node-reporter-nvidia`]).status.desiredNumberScheduled).toBe(nvidiaNodes.length - 1);
-    }, 60_000);
+    }, { timeoutMs: 60_000, intervalMs: 250 });
     mustHelm(['upgrade', release, ...installArgs()], { kubeconfig: kc });
     await eventually(() => {
       expect(daemonSetPods('nvidia').map((p) => p.spec.nodeName).sort()).toEqual(nvidiaNodes);
-    }, 60_000);
+    }, { timeoutMs: 60_000, intervalMs: 250 });
   });
 
   it('lets the agent read Nodes and Pods and nothing else', () => {
@@ -346,7 +346,7 @@ describe('site chart in a lab site', () => {
     });
 
     it("admits the reporter's own writes on its own Node, made by the program's Node writer", async () => {
-      const writer = new KubernetesNodeWriter(reporterKc);
+      const writer = KubernetesNodeWriter.forKubeConfig(reporterKc);
       const now = new Date().toISOString();
       const annotation = original.annotation ?? '{"provider":"nvidia-smi","chartTest":true}';
       const c = original.condition;
@@ -367,7 +367,7 @@ describe('site chart in a lab site', () => {
     });
 
     it('denies the same writes on another Node', async () => {
-      const writer = new KubernetesNodeWriter(reporterKc);
+      const writer = KubernetesNodeWriter.forKubeConfig(reporterKc);
       const now = new Date().toISOString();
       await expect(writer.writeAnnotation(otherNode, '{}')).rejects.toThrow(/may only write the Node its pod runs on/);
       await expect(

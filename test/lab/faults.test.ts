@@ -27,7 +27,7 @@ describe('lab faults', () => {
       const p = poolOf(getSite(hub, 'beijing'), 'a100');
       expect(p.unhealthyDevices).toBe(1);
       expect(num(p.allocatable?.['nvidia.com/gpu'])).toBe(gpus - 1);
-    }, 20_000, 250);
+    }, { timeoutMs: 20_000, intervalMs: 250 });
     const condition = kubectl(lab.kubeconfig('beijing'), ['get', 'node', 'beijing-a100-1', '-o', 'jsonpath={.status.conditions[?(@.type=="AcceleratorHealthy")].status}']);
     expect(condition.stdout).toBe('False');
     await clearFaults(lab.dir, 'beijing');
@@ -35,7 +35,7 @@ describe('lab faults', () => {
       const p = poolOf(getSite(hub, 'beijing'), 'a100');
       expect(p.unhealthyDevices ?? 0).toBe(0);
       expect(num(p.allocatable?.['nvidia.com/gpu'])).toBe(gpus);
-    }, 20_000, 250);
+    }, { timeoutMs: 20_000, intervalMs: 250 });
   });
 
   it('drops a lost node from its pool, and brings it back when cleared', async () => {
@@ -47,7 +47,7 @@ describe('lab faults', () => {
       const p = poolOf(getSite(hub, 'beijing'), 'cpu');
       expect(p.nodes).toBe(1);
       expect(num(p.capacity?.['cpu'])).toBe(cpu / 2);
-    }, 20_000, 250);
+    }, { timeoutMs: 20_000, intervalMs: 250 });
     const restored = await clearFaults(lab.dir, 'beijing');
     expect(restored).toEqual(['beijing-cpu-1']);
     await eventually(() => {
@@ -55,6 +55,6 @@ describe('lab faults', () => {
       expect(p.nodes).toBe(2);
       expect(p.readyNodes).toBe(2);
       expect(num(p.capacity?.['cpu'])).toBe(cpu);
-    }, 30_000, 250);
+    }, { timeoutMs: 30_000, intervalMs: 250 });
   });
 });

@@ -71,7 +71,7 @@ describe('site agents report to the operator', () => {
         const p = poolOf(getSite(hub, 'shanghai'), 'h100');
         expect(num(p.allocatable?.['nvidia.com/gpu'])).toBe(gpus - 1);
         expect(p.unhealthyDevices).toBe(1);
-      }, 2 * TEST_TIMING.heartbeatIntervalMs + TEST_TIMING.reporterIntervalMs + 3000, 200);
+      }, { timeoutMs: 2 * TEST_TIMING.heartbeatIntervalMs + TEST_TIMING.reporterIntervalMs + 3000, intervalMs: 200 });
       const seen = performance.now() - t0;
       console.log(`XID 79 visible in Site status after ${(seen / 1000).toFixed(1)} s (heartbeat ${TEST_TIMING.heartbeatIntervalMs / 1000} s)`);
     } finally {
@@ -82,17 +82,17 @@ describe('site agents report to the operator', () => {
       const p = poolOf(getSite(hub, 'shanghai'), 'h100');
       expect(num(p.allocatable?.['nvidia.com/gpu'])).toBe(gpus);
       expect(p.unhealthyDevices ?? 0).toBe(0);
-    }, 15_000, 200);
+    }, { timeoutMs: 15_000, intervalMs: 200 });
   });
 
   it('counts an Ascend device in Critical health as unhealthy', async () => {
     await injectFault(lab.dir, 'guizhou', { kind: 'ascend-critical', node: 'guizhou-ascend910b-1', device: 2 });
     try {
-      await eventually(() => expect(poolOf(getSite(hub, 'guizhou'), 'ascend910b').unhealthyDevices).toBe(1), 15_000, 200);
+      await eventually(() => expect(poolOf(getSite(hub, 'guizhou'), 'ascend910b').unhealthyDevices).toBe(1), { timeoutMs: 15_000, intervalMs: 200 });
     } finally {
       await clearFaults(lab.dir, 'guizhou');
     }
-    await eventually(() => expect(poolOf(getSite(hub, 'guizhou'), 'ascend910b').unhealthyDevices ?? 0).toBe(0), 15_000, 200);
+    await eventually(() => expect(poolOf(getSite(hub, 'guizhou'), 'ascend910b').unhealthyDevices ?? 0).toBe(0), { timeoutMs: 15_000, intervalMs: 200 });
   });
 
   it('turns a Site Unknown after the lease when its agent stops, and Ready again when it returns', async () => {
@@ -103,7 +103,7 @@ describe('site agents report to the operator', () => {
         const c = conditionOf(getSite(hub, 'beijing'), 'Ready');
         expect(c?.status).toBe('Unknown');
         return c;
-      }, TEST_TIMING.leaseMs + 15_000, 250);
+      }, { timeoutMs: TEST_TIMING.leaseMs + 15_000, intervalMs: 250 });
       const after = performance.now() - t0;
       expect(unknown?.reason).toBe('LeaseExpired');
       expect(after).toBeGreaterThanOrEqual(TEST_TIMING.leaseMs - TEST_TIMING.heartbeatIntervalMs - 1000);
@@ -114,7 +114,7 @@ describe('site agents report to the operator', () => {
       // The lab is shared: the agent comes back even when an expectation above failed.
       await controlComponent(lab.dir, 'start', 'agent', 'beijing');
     }
-    await eventually(() => expect(conditionOf(getSite(hub, 'beijing'), 'Ready')?.status).toBe('True'), 30_000, 250);
+    await eventually(() => expect(conditionOf(getSite(hub, 'beijing'), 'Ready')?.status).toBe('True'), { timeoutMs: 30_000, intervalMs: 250 });
   });
 
   it('refuses an agent holding site A’s certificate that claims site B, and leaves B untouched', async () => {
@@ -132,7 +132,7 @@ describe('site agents report to the operator', () => {
     impostor.stderr.on('data', (d: Buffer) => (out += d.toString()));
     try {
       // gRPC status 7 is PERMISSION_DENIED; the details name both identities.
-      await eventually(() => expect(out).toMatch(/"code":7,"details":"certificate is for site shanghai, request claims \\"guizhou\\""/), 20_000, 200);
+      await eventually(() => expect(out).toMatch(/"code":7,"details":"certificate is for site shanghai, request claims \\"guizhou\\""/), { timeoutMs: 20_000, intervalMs: 200 });
     } finally {
       // Wait for it to go (SIGKILL if it will not), so no impostor outlives the test.
       if (impostor.exitCode === null && impostor.signalCode === null) {

@@ -75,7 +75,7 @@ describe('inference services across the federation', () => {
       expect(conditionOf(s, 'Ready')?.status).toBe('True');
       expect(s.status?.readyReplicas).toBe(6);
       return s;
-    }, 90_000, 500);
+    }, { timeoutMs: 90_000, intervalMs: 500 });
     expect(svc.status?.sites?.map((s) => [s.site, s.replicas, s.variant])).toEqual([
       ['beijing', 2, 'gpu'],
       ['guizhou', 2, 'cpu'],
@@ -98,19 +98,19 @@ describe('inference services across the federation', () => {
     for (const node of ['shanghai-h100-0', 'shanghai-h100-1']) {
       for (let d = 0; d < 8; d++) await injectFault(lab.dir, 'shanghai', { kind: 'xid', node, device: d, xid: 79 });
     }
-    await eventually(() => expect(poolOf(getSite(hub, 'shanghai'), 'h100').unhealthyDevices).toBe(16), 20_000, 300);
+    await eventually(() => expect(poolOf(getSite(hub, 'shanghai'), 'h100').unhealthyDevices).toBe(16), { timeoutMs: 20_000, intervalMs: 300 });
     applyYaml(hub, service('fallback', { replicas: 2, minSites: 1, sites: ['shanghai'] }), ns);
     const svc = await eventually(() => {
       const s = getService('fallback');
       expect(conditionOf(s, 'Ready')?.status).toBe('True');
       return s;
-    }, 60_000, 500);
+    }, { timeoutMs: 60_000, intervalMs: 500 });
     expect(svc.status?.sites?.map((s) => [s.site, s.replicas, s.variant])).toEqual([['shanghai', 2, 'cpu']]);
     expect(svc.status?.placement?.message).toMatch(/CPU fallback at shanghai: no accelerator variant fits there/);
     const candidate = svc.status?.placement?.candidates?.find((c) => c.site === 'shanghai');
     expect(candidate?.variant).toBe('cpu');
     await clearFaults(lab.dir, 'shanghai');
-    await eventually(() => expect(poolOf(getSite(hub, 'shanghai'), 'h100').unhealthyDevices ?? 0).toBe(0), 20_000, 300);
+    await eventually(() => expect(poolOf(getSite(hub, 'shanghai'), 'h100').unhealthyDevices ?? 0).toBe(0), { timeoutMs: 20_000, intervalMs: 300 });
     kubectl(hub, ['delete', 'inferenceservice', 'fallback', '-n', ns, '--wait=true', '--timeout=60s']);
   });
 
@@ -121,7 +121,7 @@ describe('inference services across the federation', () => {
       expect(conditionOf(s, 'Ready')?.status).toBe('True');
       expect(s.status?.readyReplicas).toBe(4);
       return s;
-    }, 90_000, 500);
+    }, { timeoutMs: 90_000, intervalMs: 500 });
     const before = Object.fromEntries((first.status?.sites ?? []).map((s) => [s.site, s.replicas]));
     expect(Object.values(before).reduce((a, b) => (a ?? 0) + (b ?? 0), 0)).toBe(4);
     const lost = 'beijing' in before ? 'beijing' : 'shanghai';
@@ -132,13 +132,13 @@ describe('inference services across the federation', () => {
       expect(s.status?.sites?.some((x) => x.site === lost)).toBe(false);
       expect(s.status?.readyReplicas).toBe(4);
       return s;
-    }, TEST_TIMING.leaseMs + TEST_TIMING.siteLostGraceMs + 30_000, 500);
+    }, { timeoutMs: TEST_TIMING.leaseMs + TEST_TIMING.siteLostGraceMs + 30_000, intervalMs: 500 });
     const took = (performance.now() - t0) / 1000;
     console.log(`share of ${lost} moved after ${took.toFixed(1)} s (lease ${TEST_TIMING.leaseMs / 1000} s + grace ${TEST_TIMING.siteLostGraceMs / 1000} s)`);
     expect(took).toBeGreaterThanOrEqual((TEST_TIMING.leaseMs + TEST_TIMING.siteLostGraceMs) / 1000 - 3);
     expect(moved.status?.sites?.reduce((n, s) => n + (s.replicas ?? 0), 0)).toBe(4);
     await controlComponent(lab.dir, 'start', 'agent', lost);
-    await eventually(() => expect(conditionOf(getSite(hub, lost), 'Ready')?.status).toBe('True'), 30_000, 500);
+    await eventually(() => expect(conditionOf(getSite(hub, lost), 'Ready')?.status).toBe('True'), { timeoutMs: 30_000, intervalMs: 500 });
     // Let the returning site settle: whatever the operator decides, the total stays exactly 4, never 6.
     await new Promise((r) => setTimeout(r, 3 * TEST_TIMING.heartbeatIntervalMs));
     const settled = await eventually(() => {
@@ -148,7 +148,7 @@ describe('inference services across the federation', () => {
       expect(replicas).toBe(4);
       expect(running).toBe(4);
       return at;
-    }, 60_000, 500);
+    }, { timeoutMs: 60_000, intervalMs: 500 });
     for (const x of Object.values(settled)) expect(x.deployments).toBe(1);
     expect(getService('resilient').status?.readyReplicas).toBe(4);
   });

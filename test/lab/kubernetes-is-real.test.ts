@@ -45,7 +45,7 @@ describe('the lab is real Kubernetes', () => {
       const got = kubectlJson<Pod>(kc, ['get', 'pod', 'one-gpu', '-n', ns]);
       expect(got.status.phase).toBe('Running');
       return got;
-    });
+    }, { timeoutMs: 30_000, intervalMs: 250 });
     const node = kubectlJson<{ metadata: { labels: Record<string, string> } }>(kc, ['get', 'node', p.spec.nodeName ?? '']);
     expect(node.metadata.labels['nvidia.com/gpu.product']).toBe('NVIDIA-H100-80GB-HBM3');
   });
@@ -59,7 +59,7 @@ describe('the lab is real Kubernetes', () => {
       expect(c?.reason).toBe('Unschedulable');
       expect(got.status.phase).toBe('Pending');
       return c;
-    });
+    }, { timeoutMs: 30_000, intervalMs: 250 });
     expect(cond?.message).toMatch(/Insufficient nvidia\.com\/gpu/);
   });
 
@@ -87,7 +87,7 @@ spec:
       const j = kubectlJson<{ status: { succeeded?: number; conditions?: Array<{ type: string; status: string }> } }>(kc, ['get', 'job', 'indexed', '-n', ns]);
       expect(j.status.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')).toBe(true);
       return j.status;
-    }, 60_000);
+    }, { timeoutMs: 60_000, intervalMs: 250 });
     expect(status.succeeded).toBe(4);
     const pods = kubectlJson<{ items: Array<{ metadata: { annotations: Record<string, string> }; spec: { nodeName: string } }> }>(kc, ['get', 'pods', '-n', ns, '-l', 'job-name=indexed']);
     expect(pods.items.map((p) => p.metadata.annotations['batch.kubernetes.io/job-completion-index']).sort()).toEqual(['0', '1', '2', '3']);

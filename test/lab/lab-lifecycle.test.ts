@@ -65,8 +65,8 @@ describe('lab life cycle', () => {
       // Whatever happened above, the owner goes: it never exits by itself, and its lab lives as long as it does.
       child.kill('SIGKILL');
     }
-    await eventually(() => expect(processesMentioning(dir)).toEqual([]), 45_000);
-    await eventually(() => expect(existsSync(dir)).toBe(false), 10_000);
+    await eventually(() => expect(processesMentioning(dir)).toEqual([]), { timeoutMs: 45_000, intervalMs: 250 });
+    await eventually(() => expect(existsSync(dir)).toBe(false), { timeoutMs: 10_000, intervalMs: 250 });
   });
 
   it('reports a component that dies during start-up with its log, and stops everything it started', async () => {

@@ -159,7 +159,7 @@ afterAll(async () => {
   // Later test files expect the federation as the lab left it.
   await eventually(() => {
     for (const site of lab.sites) expect(conditionOf(getSite(hub, site), 'Ready')?.status, site).toBe('True');
-  }, 120_000, 500);
+  }, { timeoutMs: 120_000, intervalMs: 500 });
 });
 
 describe('leader election between two operators on one agent address', () => {
@@ -169,11 +169,11 @@ describe('leader election between two operators on one agent address', () => {
 
   it('lets the first lead and keeps the second standing by, with the agent port unbound and /healthz answering', async () => {
     a = startOperator(`op-a-${suffix}`, leaseName, await freePort());
-    await eventually(() => expect(a.stdout).toContain(`operator ready: grpc listening on ${address}`), 30_000, 200);
+    await eventually(() => expect(a.stdout).toContain(`operator ready: grpc listening on ${address}`), { timeoutMs: 30_000, intervalMs: 200 });
     expect(lease(leaseName).spec).toMatchObject({ holderIdentity: `op-a-${suffix}`, leaseDurationSeconds: LEASE_S, leaseTransitions: 0 });
 
     b = startOperator(`op-b-${suffix}`, leaseName, await freePort());
-    await eventually(() => expect(b.stdout).toContain(`operator standby: waiting for leadership (lease ${ns}/${leaseName} held by op-a-${suffix})`), 30_000, 200);
+    await eventually(() => expect(b.stdout).toContain(`operator standby: waiting for leadership (lease ${ns}/${leaseName} held by op-a-${suffix})`), { timeoutMs: 30_000, intervalMs: 200 });
     // Several retry periods later b still waits: alive (binding the address would have failed and ended it), silent
     // about readiness, listening only on its health port — and the kubelet's liveness probe would pass.
     await new Promise((r) => setTimeout(r, 3 * RETRY_S * 1000));
@@ -192,7 +192,7 @@ describe('leader election between two operators on one agent address', () => {
     await a.exit;
     // Nobody serves agents until b has waited out the Lease: b did not bind the address while standing by.
     expect(await accepts(address)).toBe(false);
-    await eventually(() => expect(b.stdout).toContain(`operator ready: grpc listening on ${address}`), 20_000, 100);
+    await eventually(() => expect(b.stdout).toContain(`operator ready: grpc listening on ${address}`), { timeoutMs: 20_000, intervalMs: 100 });
     const tookS = (performance.now() - killedAt) / 1000;
     console.log(`leader election: the standby led ${tookS.toFixed(1)} s after the leader's SIGKILL (lease ${LEASE_S} s, retry ${RETRY_S} s)`);
     // a renewed at most one retry period before it died, and b counts a full lease from when it saw that renewal.
@@ -204,7 +204,7 @@ describe('leader election between two operators on one agent address', () => {
     await eventually(() => {
       for (const site of lab.sites) expect(b.stderr, site).toMatch(new RegExp(`"site":"${site}".*"msg":"site agent registered"`));
       for (const site of lab.sites) expect(conditionOf(getSite(hub, site), 'Ready')?.status, site).toBe('True');
-    }, 60_000, 500);
+    }, { timeoutMs: 60_000, intervalMs: 500 });
   });
 
   it('releases the Lease when the leader stops on SIGTERM', async () => {
@@ -221,7 +221,7 @@ describe('a leader whose Lease is taken', () => {
   it('stops and exits 1 with the reason; a standby then stops on SIGTERM without writing', async () => {
     const leaseName = `taken-${suffix}`;
     const c = startOperator(`op-c-${suffix}`, leaseName, await freePort());
-    await eventually(() => expect(c.stdout).toContain(`operator ready: grpc listening on ${address}`), 30_000, 200);
+    await eventually(() => expect(c.stdout).toContain(`operator ready: grpc listening on ${address}`), { timeoutMs: 30_000, intervalMs: 200 });
     // Someone else writes the Lease (an operator with a clock far off, or a person): c must not go on acting.
     const r = kubectl(hub, ['-n', ns, 'patch', 'lease', leaseName, '--type=merge', '-p', JSON.stringify({ spec: { holderIdentity: 'intruder' } })]);
     expect(r.code, r.stderr).toBe(0);
@@ -233,7 +233,7 @@ describe('a leader whose Lease is taken', () => {
     // A standby on that Lease stops on SIGTERM at once and leaves the Lease as it found it.
     const before = kubectlJson<{ metadata: { resourceVersion: string } }>(hub, ['-n', ns, 'get', 'lease', leaseName]).metadata.resourceVersion;
     const d = startOperator(`op-d-${suffix}`, leaseName, await freePort());
-    await eventually(() => expect(d.stdout).toContain(`held by intruder`), 30_000, 100);
+    await eventually(() => expect(d.stdout).toContain(`held by intruder`), { timeoutMs: 30_000, intervalMs: 100 });
     d.child.kill('SIGTERM');
     expect(await d.exit).toBe(0);
     expect(d.stdout).not.toContain('operator ready');

@@ -77,7 +77,7 @@ describe('training job failover', () => {
       const tj = getTrainingJob(hub, ns, name);
       expect(tj.status?.site).toMatch(/^(shanghai|guizhou)$/);
       return tj;
-    }, 60_000, 300);
+    }, { timeoutMs: 60_000, intervalMs: 300 });
     const lost = placed.status?.site ?? '';
     const other = lost === 'shanghai' ? 'guizhou' : 'shanghai';
     expect(placed.status?.placement?.epoch).toBe(1);
@@ -87,9 +87,9 @@ describe('training job failover', () => {
     await eventually(() => {
       const pods = kubectlJson<{ items: unknown[] }>(lab.kubeconfig(lost), ['get', 'pods', '-n', ns, '-l', `suanwang.io/workload=${name}`]).items;
       expect(pods.length).toBeGreaterThan(0);
-    }, 30_000, 200);
+    }, { timeoutMs: 30_000, intervalMs: 200 });
     kubectl(lab.kubeconfig(lost), ['annotate', 'pods', '-n', ns, '-l', `suanwang.io/workload=${name}`, `${POD_COMPLETE_DELAY_ANNOTATION}=300s`, '--overwrite']);
-    await eventually(() => expect(getTrainingJob(hub, ns, name).status?.phase).toBe('Running'), 30_000, 200);
+    await eventually(() => expect(getTrainingJob(hub, ns, name).status?.phase).toBe('Running'), { timeoutMs: 30_000, intervalMs: 200 });
 
     let maxUnfinished = 0;
     await controlComponent(lab.dir, 'stop', 'agent', lost);
@@ -100,7 +100,7 @@ describe('training job failover', () => {
         const tj = getTrainingJob(hub, ns, name);
         expect(tj.status?.site).toBe(other);
         return tj;
-      }, TEST_TIMING.leaseMs + TEST_TIMING.siteLostGraceMs + 30_000, 300);
+      }, { timeoutMs: TEST_TIMING.leaseMs + TEST_TIMING.siteLostGraceMs + 30_000, intervalMs: 300 });
       const took = (performance.now() - t0) / 1000;
       console.log(`${name} moved from ${lost} to ${other} after ${took.toFixed(1)} s (lease ${TEST_TIMING.leaseMs / 1000} s + grace ${TEST_TIMING.siteLostGraceMs / 1000} s)`);
       expect(took).toBeGreaterThanOrEqual((TEST_TIMING.leaseMs + TEST_TIMING.siteLostGraceMs) / 1000 - 3);
@@ -118,20 +118,20 @@ describe('training job failover', () => {
         expect(memberJobsAt(lost, name)).toEqual([]);
         const at = memberJobsAt(other, name);
         expect(at.map((j) => j.metadata.labels?.['suanwang.io/epoch'])).toEqual(['2']);
-      }, 30_000, 300);
+      }, { timeoutMs: 30_000, intervalMs: 300 });
       const done = await eventually(() => {
         maxUnfinished = Math.max(maxUnfinished, Object.values(unfinished(name)).reduce((a, b) => a + b, 0));
         const tj = getTrainingJob(hub, ns, name);
         expect(tj.status?.phase).toBe('Succeeded');
         return tj;
-      }, 60_000, 300);
+      }, { timeoutMs: 60_000, intervalMs: 300 });
       expect(done.status?.site).toBe(other);
       expect(maxUnfinished).toBeLessThanOrEqual(1);
       const events = kubectl(hub, ['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name}`, '-o', 'jsonpath={.items[*].reason}']).stdout;
       expect(events).toMatch(/FailingOver/);
     } finally {
       await controlComponent(lab.dir, 'start', 'agent', lost);
-      await eventually(() => expect(conditionOf(getSite(hub, lost), 'Ready')?.status).toBe('True'), 60_000, 500);
+      await eventually(() => expect(conditionOf(getSite(hub, lost), 'Ready')?.status).toBe('True'), { timeoutMs: 60_000, intervalMs: 500 });
     }
     // Back: the returning site gets nothing of the job again.
     expect(memberJobsAt(lost, name)).toEqual([]);

@@ -57,7 +57,7 @@ async function waitPhase(name: string, phase: string, timeoutMs = 90_000) {
     const tj = getTrainingJob(hub, ns, name);
     expect(tj.status?.phase, `${name}: ${tj.status?.placement?.message ?? ''}`).toBe(phase);
     return tj;
-  }, timeoutMs, 300);
+  }, { timeoutMs, intervalMs: 300 });
 }
 
 function memberJobsEverywhere(name: string): Array<{ site: string; name: string; epoch: string | undefined }> {
@@ -84,7 +84,7 @@ describe('training jobs across the federation', () => {
       const tj = getTrainingJob(hub, ns, 'llama-finetune-h100');
       expect(tj.status?.site).toBe('shanghai');
       return tj;
-    }, 60_000, 300);
+    }, { timeoutMs: 60_000, intervalMs: 300 });
     expect(placed.status?.variant).toBe('h100-fp8');
     expect(placed.status?.placement?.message).toMatch(/^placed on shanghai/);
     const rejected = placed.status?.placement?.candidates?.filter((c) => c.verdict === 'Rejected').map((c) => c.site);
@@ -115,7 +115,7 @@ describe('training jobs across the federation', () => {
       expect(t.status?.phase).toBe('Pending');
       expect(t.status?.placement?.message).toMatch(/^0\/3 sites fit: /);
       return t;
-    }, 30_000, 300);
+    }, { timeoutMs: 30_000, intervalMs: 300 });
     const msg = tj.status?.placement?.message ?? '';
     expect(msg).toMatch(/beijing: .*; guizhou: .*; shanghai: .*/);
     expect(msg).toMatch(/shanghai: .*512 nvidia\.com\/gpu|shanghai: .*nvidia\.com\/gpu/);
@@ -135,7 +135,7 @@ describe('training jobs across the federation', () => {
       expect(placed).toHaveLength(1);
       expect(waiting).toHaveLength(1);
       return [placed[0], waiting[0]];
-    }, 60_000, 300);
+    }, { timeoutMs: 60_000, intervalMs: 300 });
     expect(second?.status?.placement?.message).toMatch(/shanghai: .*nvidia\.com\/gpu/);
     expect(second?.status?.site).toBeUndefined();
     const [firstName, secondName] = [first?.metadata.name ?? '', second?.metadata.name ?? ''];
@@ -145,7 +145,7 @@ describe('training jobs across the federation', () => {
       const got = getTrainingJob(hub, ns, secondName);
       expect(got.status?.phase).toBe('Succeeded');
       return got;
-    }, 150_000, 500);
+    }, { timeoutMs: 150_000, intervalMs: 500 });
     const a = getTrainingJob(hub, ns, firstName);
     expect(a.status?.phase).toBe('Succeeded');
     expect(maxGpus).toBeLessThanOrEqual(16);
@@ -174,7 +174,7 @@ describe('training jobs across the federation', () => {
 
   it('survives an operator restart mid-way without duplicate member objects or lost jobs', async () => {
     applyYaml(hub, h100Job('before-restart', 1), ns);
-    await eventually(() => expect(getTrainingJob(hub, ns, 'before-restart').status?.site).toBe('shanghai'), 60_000, 300);
+    await eventually(() => expect(getTrainingJob(hub, ns, 'before-restart').status?.site).toBe('shanghai'), { timeoutMs: 60_000, intervalMs: 300 });
     await controlComponent(lab.dir, 'stop', 'operator', 'hub');
     applyYaml(hub, h100Job('during-restart', 1), ns);
     await new Promise((r) => setTimeout(r, 1500));

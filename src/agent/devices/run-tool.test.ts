@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createToolRunner, failureReason, type Timers, type ToolFailure } from './run-tool.ts';
+import { FakeClock } from '../../runtime/clock.ts';
+import { createToolRunner, failureReason, type ToolFailure } from './run-tool.ts';
 
 describe('createToolRunner with real processes', () => {
   const run = createToolRunner({ timeoutMs: 5_000 });
@@ -46,11 +47,16 @@ describe('createToolRunner with real processes', () => {
   });
 
   it('gives up on a process that outlives its kill (uninterruptible sleep) when the guard fires', async () => {
-    // Timers that fire at once stand in for "deadline + grace has passed" while execFile's own deadline is far away.
-    const immediate: Timers = { setTimeout: (fn) => setTimeout(fn, 0), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
-    const guarded = createToolRunner({ timeoutMs: 60_000, timers: immediate });
-    const r = await guarded('sleep', ['5']);
-    expect(r).toMatchObject({ ok: false, kind: 'timeout', timeoutMs: 60_000 });
+    // A fake clock moved past deadline + grace stands in for a kill that did not work, while execFile's own deadline
+    // (real time) is far away.
+    const clock = new FakeClock();
+    const guarded = createToolRunner({ timeoutMs: 60_000, graceMs: 2_000, clock });
+    const run = guarded('sleep', ['5']);
+    clock.advance(61_999);
+    expect(clock.pending()).toBe(1);
+    clock.advance(1);
+    expect(clock.pending()).toBe(0);
+    expect(await run).toMatchObject({ ok: false, kind: 'timeout', timeoutMs: 60_000 });
   });
 });
 

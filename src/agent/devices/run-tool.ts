@@ -6,6 +6,7 @@
  */
 import { execFile, type ChildProcess, type ExecFileException } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { systemClock, type Clock } from '../../runtime/clock.ts';
 import { firstLine } from './report.ts';
 
 /** ToolSuccess is a run that exited 0. */
@@ -58,12 +59,6 @@ export interface RunOptions {
 /** ToolRunner runs one command (no shell) and reports how it went; it never rejects. */
 export type ToolRunner = (command: string, args: readonly string[], opts?: RunOptions) => Promise<ToolResult>;
 
-/** Timers is the part of the timer API the runner uses, injectable for tests. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 /** ToolRunnerOptions configure a runner; every field has a default. */
 export interface ToolRunnerOptions {
   /** timeoutMs is the default deadline per run (10 s: research §5 suggests 5–10 s per command). */
@@ -72,19 +67,18 @@ export interface ToolRunnerOptions {
   readonly maxBufferBytes?: number;
   /** graceMs is how long after the deadline to wait for a killed process to go away before giving up on it. */
   readonly graceMs?: number;
-  /** now is a monotonic clock in milliseconds, for durationMs. */
+  /**
+   * now is a monotonic clock in milliseconds, for durationMs (default performance.now). It is not `clock.now`: a
+   * duration measured on wall time would jump with every NTP step or manual clock change during the run.
+   */
   readonly now?: () => number;
-  readonly timers?: Timers;
+  /** clock runs the guard timer at deadline + grace (see createToolRunner). */
+  readonly clock?: Clock;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_BUFFER = 16 * 2 ** 20;
 const DEFAULT_GRACE_MS = 2_000;
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /**
  * createToolRunner returns a runner that uses execFile with a timeout, SIGKILL and maxBuffer. It also arms its own
@@ -96,21 +90,21 @@ export function createToolRunner(options: ToolRunnerOptions = {}): ToolRunner {
   const maxBuffer = options.maxBufferBytes ?? DEFAULT_MAX_BUFFER;
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const now = options.now ?? (() => performance.now());
-  const timers = options.timers ?? realTimers;
+  const clock = options.clock ?? systemClock;
   return (command, args, opts) =>
     new Promise<ToolResult>((resolve) => {
       const timeoutMs = opts?.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const started = now();
       let settled = false;
       let child: ChildProcess | undefined;
-      const guard = timers.setTimeout(() => {
+      const cancelGuard = clock.after(timeoutMs + graceMs, () => {
         child?.kill('SIGKILL');
         finish({ ok: false, kind: 'timeout', command, timeoutMs, stdout: '', stderr: '' });
-      }, timeoutMs + graceMs);
+      });
       const finish = (result: ToolResult): void => {
         if (settled) return;
         settled = true;
-        timers.clearTimeout(guard);
+        cancelGuard();
         resolve(result);
       };
       try {

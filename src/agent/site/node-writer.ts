@@ -34,9 +34,14 @@ function iso(t: Date | string | undefined): string | undefined {
 export class KubernetesNodeWriter implements NodeWriter {
   readonly #api: NodeApi;
 
-  /** Takes a kubeconfig, or a NodeApi in tests. */
-  constructor(kc: KubeConfig | NodeApi) {
-    this.#api = 'makeApiClient' in kc ? kc.makeApiClient(CoreV1Api) : kc;
+  /** Takes the cluster's CoreV1Api (or a stand-in in tests). */
+  constructor(api: NodeApi) {
+    this.#api = api;
+  }
+
+  /** forKubeConfig builds a writer against the cluster a kubeconfig names. */
+  static forKubeConfig(kc: KubeConfig): KubernetesNodeWriter {
+    return new KubernetesNodeWriter(kc.makeApiClient(CoreV1Api));
   }
 
   async read(node: string): Promise<NodeDeviceState> {

@@ -460,6 +460,16 @@ export interface TrainingJobStatus {
   site?: string;
   /** Variant the job runs as now; empty when not placed. */
   variant?: string;
+  /**
+   * Node pool at the site the workers run in (their nodeSelector); empty when not placed. Recorded with site, variant
+   * and placement.epoch so a restarted operator renders the same member objects.
+   */
+  pool?: string;
+  /**
+   * Extended resource the workers request at the site, as the pool reported it (for example huawei.com/Ascend910);
+   * empty for a CPU pool.
+   */
+  acceleratorResource?: string;
   /** The last placement decision and its explanation: every candidate site, why it was rejected or how it scored. */
   placement?: PlacementRecord;
   /** Runs of the job so far, oldest first (the most recent 128). */
@@ -517,6 +527,8 @@ export interface TrainingAttempt {
   site: string;
   /** Variant the attempt ran as. */
   variant: string;
+  /** Node pool at the site the attempt ran in; empty when placement named none. */
+  pool?: string;
   /** Placement epoch of the attempt. */
   epoch?: number;
   /** When the attempt was placed. */

@@ -134,6 +134,7 @@ const ATTEMPT = obj(
   {
     site: dns1123Label('Site the attempt ran on.'),
     variant: str('Variant the attempt ran as.', { maxLength: 63 }),
+    pool: str('Node pool at the site the attempt ran in; empty when placement named none.', { maxLength: 63 }),
     epoch: int('Placement epoch of the attempt.', { minimum: 0, format: 'int64' }),
     startTime: dateTime('When the attempt was placed.'),
     endTime: dateTime('When the attempt ended; empty while it runs.'),
@@ -149,6 +150,14 @@ const STATUS = obj('TrainingJobStatus', 'What the operator observed and decided.
   conditions: conditions(TRAINING_JOB_CONDITIONS),
   site: str('Site the job is placed on now; empty when not placed.', { maxLength: 63 }),
   variant: str('Variant the job runs as now; empty when not placed.', { maxLength: 63 }),
+  pool: str(
+    'Node pool at the site the workers run in (their nodeSelector); empty when not placed. Recorded with site, variant and placement.epoch so a restarted operator renders the same member objects.',
+    { maxLength: 63 },
+  ),
+  acceleratorResource: str(
+    'Extended resource the workers request at the site, as the pool reported it (for example huawei.com/Ascend910); empty for a CPU pool.',
+    { maxLength: 253 },
+  ),
   placement: PLACEMENT_RECORD,
   attempts: atomicList('Runs of the job so far, oldest first (the most recent 128).', ATTEMPT, { maxItems: 128 }),
   failovers: int('Times the job moved to another site.', { minimum: 0 }),

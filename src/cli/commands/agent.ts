@@ -5,21 +5,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { siteCaches } from '../../agent/site/site-caches.ts';
 import { SiteAgent } from '../../agent/site/site-agent.ts';
 import { AgentClient } from '../../wire/client.ts';
-import { systemClock as wireClock, systemTimers } from '../../wire/clock.ts';
-import { parseSiteName } from '../../wire/identity.ts';
 import { readTlsFiles, TlsFilesError, type TlsFiles } from '../../wire/tls.ts';
-import { systemClock } from '../../runtime/clock.ts';
-import { CliError, loadKubeConfig, makeLogger, untilSignal } from '../process.ts';
+import { systemClock, systemRandom } from '../../runtime/clock.ts';
+import { CliError, reportCliError } from '../cli-error.ts';
+import { usageText } from '../flag-usage.ts';
+import { defineCommand, parseCommandLine } from '../flags.ts';
+import { kubeconfigFlag, loadKubeConfig, LOG_LEVEL_FLAG, makeLogger, untilSignal } from '../process.ts';
+import { parseSiteFlag } from '../site-flag.ts';
 
-const HELP = `Usage: suanwang agent --site NAME --operator HOST:PORT --tls-dir DIR [flags]
-
-Runs a site's agent: watches the site's Nodes and Pods, groups the Nodes into node pools, and keeps the operator
+const AGENT = defineCommand({
+  name: 'agent',
+  usage: 'suanwang agent --site NAME --operator HOST:PORT --tls-dir DIR [flags]',
+  description: `Runs a site's agent: watches the site's Nodes and Pods, groups the Nodes into node pools, and keeps the operator
 told about them over one long-lived gRPC session (mTLS, outbound only: the site needs no inbound access).
 
 It sends a full snapshot of the pools on every (re)connect and every few minutes, a delta when pools change
@@ -29,25 +31,25 @@ keeps on each accelerator Node; a device the annotation calls Unhealthy or Unkno
 allocatable.
 
 Pools: a Node belongs to the pool named by its label suanwang.io/pool; a Node without it goes to a pool named
-<kubernetes.io/arch>-<accelerator product label, or "cpu">.
-
-Flags:
-  --site NAME            the site this agent speaks for (a DNS-1123 label); must match its client certificate
-  --operator HOST:PORT   the operator's agent endpoint
-  --tls-dir DIR          folder holding DIR/ca.crt (the CA that signs the operator's certificate) and
-                         DIR/<site>.crt, DIR/<site>.key (this site's client certificate, URI SAN
-                         spiffe://suanwang.io/site/<site>). Files are re-read on every reconnect.
-                         'suanwang certs --dir DIR --site NAME' mints lab ones.
-  --server-name NAME     check the operator's certificate against NAME instead of HOST
-  --kubeconfig FILE      the site cluster's kubeconfig (default: $KUBECONFIG, else the in-cluster service account
-                         when running in a Pod, else ~/.kube/config)
-  --log-level LEVEL      trace, debug, info (default), warn, error, fatal or silent
-  -h, --help             show this help
-
-Logs are JSON lines on stdout. Stops cleanly on SIGTERM or SIGINT (exit 0); a second signal exits at once (exit 1).
+<kubernetes.io/arch>-<accelerator product label, or "cpu">.`,
+  flags: {
+    site: { type: 'string', value: 'NAME', required: true, parse: parseSiteFlag, help: 'the site this agent speaks for (a DNS-1123 label); must match its client certificate' },
+    operator: { type: 'host:port', required: true, help: "the operator's agent endpoint" },
+    'tls-dir': {
+      type: 'string',
+      value: 'DIR',
+      required: true,
+      help: "folder holding DIR/ca.crt (the CA that signs the operator's certificate) and DIR/<site>.crt, DIR/<site>.key (this site's client certificate, URI SAN spiffe://suanwang.io/site/<site>). Files are re-read on every reconnect.\n'suanwang certs --dir DIR --site NAME' mints lab ones.",
+    },
+    'server-name': { type: 'string', value: 'NAME', help: "check the operator's certificate against NAME instead of HOST" },
+    kubeconfig: kubeconfigFlag("the site cluster's"),
+    'log-level': LOG_LEVEL_FLAG,
+  },
+  footer: `Logs are JSON lines on stdout. Stops cleanly on SIGTERM or SIGINT (exit 0); a second signal exits at once (exit 1).
 Exit codes: 0 stopped by a signal, 1 a file could not be used or the agent failed, 2 bad flags.
 
-Kubernetes permissions: nodes and pods, list and watch, cluster-wide.`;
+Kubernetes permissions: nodes and pods, list and watch, cluster-wide.`,
+});
 
 /** readTls reads the site's TLS files from --tls-dir; throws CliError (exit 1) naming the file that is unusable. */
 function readTls(dir: string, site: string): TlsFiles {
@@ -59,8 +61,6 @@ function readTls(dir: string, site: string): TlsFiles {
   }
 }
 
-const OPERATOR = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
 function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
@@ -70,76 +70,29 @@ function packageVersion(): string {
   }
 }
 
-interface AgentFlags {
-  readonly site: string;
-  readonly operator: string;
-  readonly tlsDir: string;
-  readonly serverName: string | undefined;
-  readonly kubeconfig: string | undefined;
-  readonly logLevel: string | undefined;
-}
-
-function parseFlags(argv: string[]): AgentFlags | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        site: { type: 'string' },
-        operator: { type: 'string' },
-        'tls-dir': { type: 'string' },
-        'server-name': { type: 'string' },
-        kubeconfig: { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err: unknown) {
-    throw new CliError(err instanceof Error ? err.message : String(err), 2);
-  }
-  if (values.help === true) return 'help';
-  if (values.site === undefined) throw new CliError('--site is required', 2);
-  if (parseSiteName(values.site) === undefined) throw new CliError(`--site ${JSON.stringify(values.site)} is not a DNS-1123 label (lower-case letters, digits, '-')`, 2);
-  if (values.operator === undefined) throw new CliError('--operator HOST:PORT is required', 2);
-  const m = OPERATOR.exec(values.operator);
-  const port = Number(m?.[2]);
-  if (m === null || !(port >= 1 && port <= 65535)) throw new CliError(`--operator must be HOST:PORT, got ${JSON.stringify(values.operator)}`, 2);
-  if (values['tls-dir'] === undefined) throw new CliError('--tls-dir DIR is required', 2);
-  return {
-    site: values.site,
-    operator: values.operator,
-    tlsDir: values['tls-dir'],
-    serverName: values['server-name'],
-    kubeconfig: values.kubeconfig,
-    logLevel: values['log-level'],
-  };
-}
-
 /** agentCommand runs `suanwang agent`; resolves to the exit code once stopped. */
 export async function agentCommand(argv: string[]): Promise<number> {
-  let flags: AgentFlags | 'help';
+  let flags;
   let root: Logger;
   let kc: KubeConfig;
   try {
-    flags = parseFlags(argv);
-    if (flags === 'help') {
-      process.stdout.write(`${HELP}\n`);
+    const parsed = parseCommandLine(AGENT, argv);
+    if (parsed === 'help') {
+      process.stdout.write(`${usageText(AGENT)}\n`);
       return 0;
     }
-    root = makeLogger(flags.logLevel, 'stdout');
+    flags = parsed.values;
+    root = makeLogger(flags['log-level'], 'stdout');
     // Checked once now so a bad folder fails the start with one line; read again on every connection attempt below.
-    readTls(flags.tlsDir, flags.site);
+    readTls(flags['tls-dir'], flags.site);
     kc = loadKubeConfig(flags.kubeconfig);
   } catch (err: unknown) {
     if (!(err instanceof CliError)) throw err;
-    process.stderr.write(`agent: ${err.message}\n`);
-    if (err.exitCode === 2) process.stderr.write('Run `suanwang agent --help` for usage.\n');
-    return err.exitCode;
+    return reportCliError(AGENT.name, err, (line) => process.stderr.write(`${line}\n`));
   }
 
-  const { site, operator, serverName, tlsDir } = flags;
+  const { site, 'server-name': serverName, 'tls-dir': tlsDir } = flags;
+  const operator = flags.operator.address;
   const log = root.child({ component: 'site-agent', site });
   const instanceId = randomUUID();
   const caches = siteCaches(kc, systemClock, log, site);
@@ -163,9 +116,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
         heartbeat: sources.heartbeat,
         // AgentClient adds its own {component, site}.
         logger: root,
-        clock: wireClock,
-        timers: systemTimers,
-        random: Math.random,
+        clock: systemClock,
+        random: systemRandom,
       }),
   });
   log.info({ operator, cluster: kc.getCurrentCluster()?.server, instanceId }, 'site agent starting');

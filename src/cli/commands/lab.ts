@@ -1,19 +1,24 @@
 /**
  * `suanwang lab up|down|status`: the embedded default federation on one machine.
  */
-import { parseArgs } from 'node:util';
-import { parseDuration } from '../../api/duration.ts';
 import { formatBytes } from '../../api/quantity.ts';
 import { ConfigError } from '../../api/yaml-source.ts';
 import { MissingBinaryError } from '../../lab/binaries.ts';
 import { clearFaults, FaultError, injectFault, type FaultSpec } from '../../lab/faults.ts';
-import type { FederationTiming } from '../../lab/federation.ts';
+import { DEFAULT_TIMING, type FederationTiming } from '../../lab/federation.ts';
 import { controlComponent, LabStartError, labStatus, startLab, stopLab } from '../../lab/lab.ts';
 import { LabStateError, type LabState } from '../../lab/state.ts';
+import { CliError, reportCliError } from '../cli-error.ts';
+import { usageText } from '../flag-usage.ts';
+import { defineCommand, parseCommandLine, type FlagValues } from '../flags.ts';
 
-const HELP = `Usage: suanwang lab <up|down|status|fault|component> [flags]
+const FAULT = "'lab fault' (what to inject, or --clear):";
+const COMPONENT = "'lab component':";
 
-  up       start etcd, one kube-apiserver for the hub and one per site, and for each site a
+const LAB = defineCommand({
+  name: 'lab',
+  usage: 'suanwang lab <up|down|status|fault|component> [flags]',
+  description: `  up       start etcd, one kube-apiserver for the hub and one per site, and for each site a
            kube-controller-manager, a kube-scheduler and kwok with Nodes shaped like the topology's pools;
            writes <dir>/hub.kubeconfig and <dir>/<site>.kubeconfig and returns once every cluster is ready.
            The lab keeps running in the background until 'lab down'.
@@ -28,76 +33,58 @@ const HELP = `Usage: suanwang lab <up|down|status|fault|component> [flags]
              lab fault --site S --node N --node-lost                the whole node disappears
              lab fault --site S [--node N] --clear                  remove faults, re-register lost nodes
   component  stop or start one component of a running lab, e.g.
-             lab component stop agent --cluster shanghai;  lab component start operator --cluster hub
+             lab component stop agent --cluster shanghai;  lab component start operator --cluster hub`,
+  positionals: true,
+  flags: {
+    dir: { type: 'string', value: 'DIR', default: '.lab', help: 'lab state directory' },
+    topology: { type: 'string', value: 'FILE', default: 'examples/lab/default.yaml', help: "topology YAML for 'up'" },
+    timeout: { type: 'duration', bare: 's', default: 180_000, help: "how long 'up' waits for readiness, in seconds or as a duration" },
+    json: { type: 'boolean', help: "'status' prints the state as JSON" },
+    'no-federation': { type: 'boolean', help: "'up' starts only the Kubernetes clusters (no operator, agents or reporters)" },
+    'heartbeat-interval': { type: 'duration', bare: 'ms', default: DEFAULT_TIMING.heartbeatIntervalMs, help: "agent heartbeat interval for 'up'; a bare number is milliseconds" },
+    lease: { type: 'duration', bare: 'ms', default: DEFAULT_TIMING.leaseMs, help: "how long a silent site stays Ready for 'up'; a bare number is milliseconds" },
+    site: { type: 'string', value: 'NAME', section: FAULT, help: 'the site whose node gets the fault, or whose faults are cleared' },
+    node: { type: 'string', value: 'NAME', section: FAULT, help: 'the node (with --clear: only this node)' },
+    device: { type: 'int', section: FAULT, help: 'the device index, for --xid, --ecc and --ascend-critical' },
+    xid: { type: 'int', section: FAULT, help: 'an NVIDIA XID on the device, e.g. 79 (fallen off the bus)' },
+    ecc: { type: 'int', section: FAULT, help: 'this many uncorrectable ECC errors on the device' },
+    'ascend-critical': { type: 'boolean', section: FAULT, help: 'an Ascend device in Critical health' },
+    'node-lost': { type: 'boolean', section: FAULT, help: 'the whole node disappears' },
+    clear: { type: 'boolean', section: FAULT, help: 'remove faults, re-register lost nodes' },
+    cluster: { type: 'string', value: 'CLUSTER', section: COMPONENT, help: "the component's cluster: hub or a site's name" },
+  },
+  footer: "Binaries come from $SUANWANG_BIN_DIR, $KUBEBUILDER_ASSETS, or the cache filled by 'make binaries'.",
+});
 
-Flags:
-  --dir <dir>          lab state directory (default .lab)
-  --topology <file>    topology YAML for 'up' (default examples/lab/default.yaml)
-  --timeout <seconds>  how long 'up' waits for readiness (default 180)
-  --json               'status' prints the state as JSON
-  --no-federation      'up' starts only the Kubernetes clusters (no operator, agents or reporters)
-  --heartbeat-interval agent heartbeat interval for 'up' (default 10s)
-  --lease              how long a silent site stays Ready for 'up' (default 40s)
-  -h, --help           show this help
-
-Durations: 500ms, 10s, 2m, 1h, or sums such as 1m30s; a bare number is milliseconds.
-
-Binaries come from $SUANWANG_BIN_DIR, $KUBEBUILDER_ASSETS, or the cache filled by 'make binaries'.`;
+type Values = FlagValues<typeof LAB.flags>;
 
 /** labCommand implements `suanwang lab`. */
 export async function labCommand(argv: string[]): Promise<number> {
+  const usageError = (command: string, err: CliError): number => reportCliError(command, err, (line) => console.error(line));
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        dir: { type: 'string', default: '.lab' },
-        topology: { type: 'string', default: 'examples/lab/default.yaml' },
-        timeout: { type: 'string', default: '180' },
-        json: { type: 'boolean', default: false },
-        'no-federation': { type: 'boolean', default: false },
-        'heartbeat-interval': { type: 'string' },
-        lease: { type: 'string' },
-        site: { type: 'string' },
-        node: { type: 'string' },
-        device: { type: 'string' },
-        xid: { type: 'string' },
-        ecc: { type: 'string' },
-        'ascend-critical': { type: 'boolean', default: false },
-        'node-lost': { type: 'boolean', default: false },
-        clear: { type: 'boolean', default: false },
-        cluster: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    console.error(`suanwang lab: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
-    return 2;
+    parsed = parseCommandLine(LAB, argv);
+  } catch (err: unknown) {
+    if (err instanceof CliError) return usageError(LAB.name, err);
+    throw err;
+  }
+  if (parsed === 'help' || parsed.positionals[0] === undefined) {
+    console.log(usageText(LAB));
+    return parsed === 'help' ? 0 : 2;
   }
   const { values, positionals } = parsed;
   const sub = positionals[0];
-  if (values.help || sub === undefined) {
-    console.log(HELP);
-    return values.help ? 0 : 2;
-  }
   try {
     switch (sub) {
       case 'up': {
-        const timing = {
-          ...(values['heartbeat-interval'] ? { heartbeatIntervalMs: durationMs(values['heartbeat-interval'], '--heartbeat-interval') } : {}),
-          ...(values.lease ? { leaseMs: durationMs(values.lease, '--lease') } : {}),
-        };
-        const timeoutS = Number(values.timeout);
-        // NaN would make the wait below never time out.
-        if (!(Number.isFinite(timeoutS) && timeoutS > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got "${values.timeout}"`);
-        return await up(values.dir, values.topology, timeoutS * 1000, !values['no-federation'], timing);
+        const timing = { heartbeatIntervalMs: values['heartbeat-interval'], leaseMs: values.lease };
+        return await up(values.dir, values.topology, values.timeout, !values['no-federation'], timing);
       }
       case 'fault':
         return await fault(values);
       case 'component': {
         const [action, name] = [positionals[1], positionals[2]];
-        if ((action !== 'stop' && action !== 'start') || !name || !values.cluster) throw new UsageError('usage: suanwang lab component <stop|start> NAME --cluster CLUSTER');
+        if ((action !== 'stop' && action !== 'start') || !name || !values.cluster) throw new CliError('usage: suanwang lab component <stop|start> NAME --cluster CLUSTER', 2);
         const pid = await controlComponent(values.dir, action, name, values.cluster);
         console.log(`${action === 'stop' ? 'Stopped' : 'Started'} ${name} (${values.cluster}), pid ${pid}.`);
         return 0;
@@ -107,14 +94,10 @@ export async function labCommand(argv: string[]): Promise<number> {
       case 'status':
         return status(values.dir, values.json);
       default:
-        console.error(`suanwang lab: unknown subcommand "${sub}"\n\n${HELP}`);
-        return 2;
+        throw new CliError(`unknown subcommand "${sub}": up, down, status, fault or component`, 2);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`suanwang lab ${sub}: ${err.message}`);
-      return 2;
-    }
+    if (err instanceof CliError) return usageError(`lab ${sub}`, err);
     if (err instanceof ConfigError || err instanceof LabStartError || err instanceof MissingBinaryError || err instanceof FaultError || err instanceof LabStateError) {
       console.error(`suanwang lab ${sub}: ${err.message}`);
       return 1;
@@ -123,40 +106,29 @@ export async function labCommand(argv: string[]): Promise<number> {
   }
 }
 
-class UsageError extends Error {}
-
-/** durationMs parses a duration ("40s", "500ms", "2m", "1m30s") or, for this command only, plain milliseconds ("500"). */
-function durationMs(v: string, flag: string): number {
-  const bare = /^\d+(?:\.\d+)?$/.test(v.trim());
-  const ms = bare ? Math.round(Number(v.trim())) : parseDuration(v);
-  if (ms === undefined) throw new UsageError(`${flag}: "${v}" is not a duration (use e.g. 500ms, 10s, 2m)`);
-  return ms;
-}
-
-function intFlag(v: string | undefined, flag: string): number {
-  if (v === undefined || !/^\d+$/.test(v)) throw new UsageError(`${flag} needs a whole number${v === undefined ? '' : `, got "${v}"`}`);
-  return Number(v);
-}
-
-async function fault(values: { dir: string; site?: string | undefined; node?: string | undefined; device?: string | undefined; xid?: string | undefined; ecc?: string | undefined; 'ascend-critical': boolean; 'node-lost': boolean; clear: boolean }): Promise<number> {
+async function fault(values: Values): Promise<number> {
   const site = values.site;
-  if (!site) throw new UsageError('--site is required');
+  if (!site) throw new CliError('--site is required', 2);
   if (values.clear) {
     const restored = await clearFaults(values.dir, site, values.node);
     console.log(`Cleared faults on ${values.node ?? `every node of ${site}`}${restored.length ? `; re-registered ${restored.join(', ')}` : ''}.`);
     return 0;
   }
   const node = values.node;
-  if (!node) throw new UsageError('--node is required (or --clear)');
+  if (!node) throw new CliError('--node is required (or --clear)', 2);
   const kinds = [values.xid !== undefined, values.ecc !== undefined, values['ascend-critical'], values['node-lost']].filter(Boolean).length;
-  if (kinds !== 1) throw new UsageError('give exactly one of --xid, --ecc, --ascend-critical, --node-lost');
+  if (kinds !== 1) throw new CliError('give exactly one of --xid, --ecc, --ascend-critical, --node-lost', 2);
+  const device = (): number => {
+    if (values.device === undefined) throw new CliError('--device is required with --xid, --ecc and --ascend-critical', 2);
+    return values.device;
+  };
   const spec: FaultSpec = values['node-lost']
     ? { kind: 'node-lost', node }
     : values.xid !== undefined
-      ? { kind: 'xid', node, device: intFlag(values.device, '--device'), xid: intFlag(values.xid, '--xid') }
+      ? { kind: 'xid', node, device: device(), xid: values.xid }
       : values.ecc !== undefined
-        ? { kind: 'ecc', node, device: intFlag(values.device, '--device'), count: intFlag(values.ecc, '--ecc') }
-        : { kind: 'ascend-critical', node, device: intFlag(values.device, '--device') };
+        ? { kind: 'ecc', node, device: device(), count: values.ecc }
+        : { kind: 'ascend-critical', node, device: device() };
   await injectFault(values.dir, site, spec);
   console.log(`Injected ${spec.kind} on ${node}${'device' in spec ? ` device ${spec.device}` : ''} (site ${site}).`);
   return 0;

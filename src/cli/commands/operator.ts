@@ -5,66 +5,107 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { parseDuration } from '../../api/duration.ts';
+import { DEFAULT_SITE_LOST_GRACE_MS } from '../../controllers/framework/site-liveness.ts';
 import { DEFAULT_LEASE_MS, DEFAULT_LOST_AFTER_MS, DEFAULT_SUCCESS_THRESHOLD } from '../../controllers/site/site-status.ts';
 import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, resolveLeaderElectionTiming, type LeadershipLoss } from '../../operator/leader-election.ts';
-import { parseListen } from '../../operator/listen.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, Operator, OperatorConfigError, resolveOperatorConfig, type LeaderElectionOptions, type OperatorOptions } from '../../operator/operator.ts';
-import { CliError, loadKubeConfig, makeLogger, parseLogLevel, untilSignal, type LogLevel } from '../process.ts';
-import { formatDuration } from '../../api/duration.ts';
+import { CliError, reportCliError } from '../cli-error.ts';
+import { usageText } from '../flag-usage.ts';
+import { defineCommand, parseCommandLine, type FlagValues } from '../flags.ts';
+import { kubeconfigFlag, loadKubeConfig, LOG_LEVEL_FLAG, makeLogger, untilSignal, type LogLevel } from '../process.ts';
 
-const HELP = `Usage: suanwang operator --listen HOST:PORT --tls-dir DIR [--kubeconfig FILE] [flags]
+const LEADER_ELECTION = 'Leader election, to run several replicas of which one acts (a coordination.k8s.io/v1 Lease on the hub):';
 
-Runs the operator on the hub: serves the endpoint that every site's agent dials (gRPC, mutual TLS), keeps each
+const OPERATOR = defineCommand({
+  name: 'operator',
+  usage: 'suanwang operator --listen HOST:PORT --tls-dir DIR [--kubeconfig FILE] [flags]',
+  description: `Runs the operator on the hub: serves the endpoint that every site's agent dials (gRPC, mutual TLS), keeps each
 Site's status (node pools, device health, AgentConnected and Ready) from what its agent reports, and places
-TrainingJobs on sites.
-
-Flags:
-  --kubeconfig FILE           the hub cluster's kubeconfig (default: $KUBECONFIG, else the in-cluster service account
-                              when running in a Pod, else ~/.kube/config)
-  --listen HOST:PORT          where agents connect, e.g. 0.0.0.0:7443 (IPv6: [::]:7443); port 0 picks a free port
-  --tls-dir DIR               folder holding DIR/ca.crt (the CA that signs agent client certificates) and
-                              DIR/server.crt, DIR/server.key (the operator's serving certificate).
-                              'suanwang certs --dir DIR --site NAME' mints lab ones.
-  --lease DURATION            a site with no heartbeat for this long becomes Ready=Unknown (LeaseExpired) and takes
-                              no new work; agents are told it (default ${formatDuration(DEFAULT_LEASE_MS)})
-  --success-threshold N       consecutive heartbeats before Ready returns to True after a (re)connect or an expired
-                              lease, so a flapping agent does not flap the site (default ${DEFAULT_SUCCESS_THRESHOLD})
-  --heartbeat-interval DURATION
-                              how often agents send a heartbeat; at most half the lease (default ${formatDuration(DEFAULT_HEARTBEAT_INTERVAL_MS)})
-  --lost-after DURATION       a site silent for this long becomes Ready=False (SiteLost) and its workloads are
-                              placed elsewhere; 0 never (default ${formatDuration(DEFAULT_LOST_AFTER_MS)})
-  --site-lost-grace DURATION  how long workloads stay on a site that is not Ready before they move: an
-                              InferenceService's replicas go to other sites, a TrainingJob fails over (up to
-                              failurePolicy.maxSiteFailovers) and resumes from its checkpoint (default 1m)
-  --health-listen HOST:PORT   serve GET /healthz (HTTP, 200 while the process runs, leader or standby) for a
-                              liveness probe, e.g. 0.0.0.0:8081 (default: no health endpoint)
-  --log-level LEVEL           trace, debug, info (default), warn, error, fatal or silent
-  -h, --help                  show this help
-
-Leader election, to run several replicas of which one acts (a coordination.k8s.io/v1 Lease on the hub):
-  --leader-elect              take part in the election; a standby fills its caches but neither binds --listen nor
-                              writes anything until it holds the Lease (default off: this process always acts)
-  --leader-elect-namespace NS namespace of the Lease (default: $POD_NAMESPACE, else suanwang-system)
-  --leader-elect-lease-name NAME
-                              name of the Lease; replicas of one operator share it (default suanwang-operator)
-  --leader-elect-identity ID  this replica's name in the Lease, unique among the replicas (default: $POD_NAME, else
-                              the host name and a random suffix)
-  --leader-elect-lease-duration DURATION
-                              how long the Lease must stay unrenewed, measured on the standby's own clock, before a
-                              standby takes it over; whole seconds (default ${formatDuration(DEFAULT_LEASE_DURATION_MS)})
-  --leader-elect-renew-deadline DURATION
-                              the leader gives up when it could not renew for this long; shorter than the lease
-                              duration (default ${formatDuration(DEFAULT_RENEW_DEADLINE_MS)})
-  --leader-elect-retry-period DURATION
-                              how often the leader renews and standbys try (default ${formatDuration(DEFAULT_RETRY_PERIOD_MS)})
-
-Durations are numbers with a unit: 500ms, 40s, 2m, 1h, or sums such as 1m30s.
-
-When it is ready (every cache synced, the endpoint bound) it prints one line on stdout:
+TrainingJobs on sites.`,
+  flags: {
+    kubeconfig: kubeconfigFlag("the hub cluster's"),
+    listen: { type: 'host:port', required: true, port0: true, help: 'where agents connect, e.g. 0.0.0.0:7443 (IPv6: [::]:7443); port 0 picks a free port' },
+    'tls-dir': {
+      type: 'string',
+      value: 'DIR',
+      required: true,
+      help: "folder holding DIR/ca.crt (the CA that signs agent client certificates) and DIR/server.crt, DIR/server.key (the operator's serving certificate).\n'suanwang certs --dir DIR --site NAME' mints lab ones.",
+    },
+    lease: {
+      type: 'duration',
+      default: DEFAULT_LEASE_MS,
+      help: 'a site with no heartbeat for this long becomes Ready=Unknown (LeaseExpired) and takes no new work; agents are told it',
+    },
+    'success-threshold': {
+      type: 'int',
+      min: 1,
+      default: DEFAULT_SUCCESS_THRESHOLD,
+      help: 'consecutive heartbeats before Ready returns to True after a (re)connect or an expired lease, so a flapping agent does not flap the site',
+    },
+    'heartbeat-interval': { type: 'duration', default: DEFAULT_HEARTBEAT_INTERVAL_MS, help: 'how often agents send a heartbeat; at most half the lease' },
+    'lost-after': {
+      type: 'duration',
+      min: 0,
+      default: DEFAULT_LOST_AFTER_MS,
+      help: 'a site silent for this long becomes Ready=False (SiteLost) and its workloads are placed elsewhere; 0 never',
+    },
+    'site-lost-grace': {
+      type: 'duration',
+      default: DEFAULT_SITE_LOST_GRACE_MS,
+      help: "how long workloads stay on a site that is not Ready before they move: an InferenceService's replicas go to other sites, a TrainingJob fails over (up to failurePolicy.maxSiteFailovers) and resumes from its checkpoint",
+    },
+    'health-listen': {
+      type: 'host:port',
+      port0: true,
+      help: 'serve GET /healthz (HTTP, 200 while the process runs, leader or standby) for a liveness probe, e.g. 0.0.0.0:8081 (default: no health endpoint)',
+    },
+    'log-level': LOG_LEVEL_FLAG,
+    'leader-elect': {
+      type: 'boolean',
+      section: LEADER_ELECTION,
+      help: 'take part in the election; a standby fills its caches but neither binds --listen nor writes anything until it holds the Lease (default off: this process always acts)',
+    },
+    'leader-elect-namespace': { type: 'string', value: 'NS', section: LEADER_ELECTION, needs: 'leader-elect', help: 'namespace of the Lease (default: $POD_NAMESPACE, else suanwang-system)' },
+    'leader-elect-lease-name': {
+      type: 'string',
+      value: 'NAME',
+      default: 'suanwang-operator',
+      section: LEADER_ELECTION,
+      needs: 'leader-elect',
+      help: 'name of the Lease; replicas of one operator share it',
+    },
+    'leader-elect-identity': {
+      type: 'string',
+      value: 'ID',
+      section: LEADER_ELECTION,
+      needs: 'leader-elect',
+      help: "this replica's name in the Lease, unique among the replicas (default: $POD_NAME, else the host name and a random suffix)",
+    },
+    'leader-elect-lease-duration': {
+      type: 'duration',
+      default: DEFAULT_LEASE_DURATION_MS,
+      section: LEADER_ELECTION,
+      needs: 'leader-elect',
+      help: "how long the Lease must stay unrenewed, measured on the standby's own clock, before a standby takes it over; whole seconds",
+    },
+    'leader-elect-renew-deadline': {
+      type: 'duration',
+      default: DEFAULT_RENEW_DEADLINE_MS,
+      section: LEADER_ELECTION,
+      needs: 'leader-elect',
+      help: 'the leader gives up when it could not renew for this long; shorter than the lease duration',
+    },
+    'leader-elect-retry-period': {
+      type: 'duration',
+      default: DEFAULT_RETRY_PERIOD_MS,
+      section: LEADER_ELECTION,
+      needs: 'leader-elect',
+      help: 'how often the leader renews and standbys try',
+    },
+  },
+  footer: `When it is ready (every cache synced, the endpoint bound) it prints one line on stdout:
   operator ready: grpc listening on HOST:PORT
 With --leader-elect that is once it leads; while another replica holds the Lease it prints, for each new holder:
   operator standby: waiting for leadership (lease NS/NAME held by ID)
@@ -73,7 +114,10 @@ drops every in-memory state, and it then joins the election again. On SIGTERM or
 standby takes over at once.
 Logs are JSON lines on stderr. Stops cleanly on SIGTERM or SIGINT (exit 0); a second signal exits at once (exit 1).
 Exit codes: 0 stopped by a signal, 1 a file or the address could not be used, the operator failed or it lost the
-leadership, 2 bad flags.`;
+leadership, 2 bad flags.`,
+});
+
+type Values = FlagValues<typeof OPERATOR.flags>;
 
 /**
  * lostStopGraceMs bounds the stop after a lost leadership before the process exits anyway. A standby may take over
@@ -97,134 +141,54 @@ interface Flags {
 }
 
 function parseFlags(argv: string[], env: Readonly<Record<string, string | undefined>>): Flags | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        kubeconfig: { type: 'string' },
-        listen: { type: 'string' },
-        'tls-dir': { type: 'string' },
-        lease: { type: 'string' },
-        'success-threshold': { type: 'string' },
-        'heartbeat-interval': { type: 'string' },
-        'lost-after': { type: 'string' },
-        'site-lost-grace': { type: 'string' },
-        'health-listen': { type: 'string' },
-        'leader-elect': { type: 'boolean' },
-        'leader-elect-namespace': { type: 'string' },
-        'leader-elect-lease-name': { type: 'string' },
-        'leader-elect-identity': { type: 'string' },
-        'leader-elect-lease-duration': { type: 'string' },
-        'leader-elect-renew-deadline': { type: 'string' },
-        'leader-elect-retry-period': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err: unknown) {
-    throw new CliError(err instanceof Error ? err.message : String(err), 2);
-  }
-  if (values.help === true) return 'help';
-  if (values.listen === undefined) throw new CliError('--listen HOST:PORT is required', 2);
-  if (parseListen(values.listen) === undefined) throw new CliError(`--listen must be HOST:PORT (IPv6 as [::1]:7443), got ${JSON.stringify(values.listen)}`, 2);
-  if (values['tls-dir'] === undefined) throw new CliError('--tls-dir DIR is required', 2);
-  const duration = (flag: string, raw: string | undefined, allowZero = false): number | undefined => {
-    if (raw === undefined) return undefined;
-    const ms = parseDuration(raw);
-    if (ms === undefined || (!allowZero && ms === 0)) {
-      throw new CliError(`--${flag} must be a duration such as 40s, 500ms or 2m${allowZero ? ' (or 0)' : ''}, got ${JSON.stringify(raw)}`, 2);
-    }
-    return ms;
-  };
-  const leaseMs = duration('lease', values.lease);
-  const heartbeatIntervalMs = duration('heartbeat-interval', values['heartbeat-interval']);
-  const lostAfterMs = values['lost-after'] === '0' ? 0 : duration('lost-after', values['lost-after'], true);
-  const siteLostGraceMs = duration('site-lost-grace', values['site-lost-grace']);
-  let successThreshold: number | undefined;
-  if (values['success-threshold'] !== undefined) {
-    successThreshold = Number(values['success-threshold']);
-    if (!/^\d+$/.test(values['success-threshold']) || successThreshold < 1) {
-      throw new CliError(`--success-threshold must be a whole number of at least 1, got ${JSON.stringify(values['success-threshold'])}`, 2);
-    }
-  }
-  const healthListen = values['health-listen'];
-  if (healthListen !== undefined && parseListen(healthListen) === undefined) {
-    throw new CliError(`--health-listen must be HOST:PORT, got ${JSON.stringify(healthListen)}`, 2);
-  }
-  const leaderElection = parseLeaderElection(values, env, duration);
-  const logLevel = parseLogLevel(values['log-level']);
+  const parsed = parseCommandLine(OPERATOR, argv);
+  if (parsed === 'help') return 'help';
+  const { values } = parsed;
+  const healthListen = values['health-listen']?.address;
+  const leaderElection = parseLeaderElection(values, env);
   return {
-    logLevel,
+    logLevel: values['log-level'],
     kubeconfig: values.kubeconfig,
     options: {
-      listen: values.listen,
+      listen: values.listen.address,
       tlsDir: values['tls-dir'],
       ...(healthListen !== undefined && { healthListen }),
       ...(leaderElection !== undefined && { leaderElection }),
-      ...(leaseMs !== undefined && { leaseMs }),
-      ...(heartbeatIntervalMs !== undefined && { heartbeatIntervalMs }),
-      ...(lostAfterMs !== undefined && { lostAfterMs }),
-      ...(siteLostGraceMs !== undefined && { siteLostGraceMs }),
-      ...(successThreshold !== undefined && { successThreshold }),
+      leaseMs: values.lease,
+      heartbeatIntervalMs: values['heartbeat-interval'],
+      lostAfterMs: values['lost-after'],
+      siteLostGraceMs: values['site-lost-grace'],
+      successThreshold: values['success-threshold'],
     },
   };
 }
-
-const LEADER_ELECT_FLAGS = [
-  'leader-elect-namespace',
-  'leader-elect-lease-name',
-  'leader-elect-identity',
-  'leader-elect-lease-duration',
-  'leader-elect-renew-deadline',
-  'leader-elect-retry-period',
-] as const;
-
-type LeaderElectValues = { readonly 'leader-elect'?: boolean | undefined } & { readonly [K in (typeof LEADER_ELECT_FLAGS)[number]]?: string | undefined };
 
 /**
  * parseLeaderElection turns the --leader-elect flags and the pod's environment into the operator's option; undefined
  * without --leader-elect. The identity's random suffix keeps two processes on one host (or two runs) apart.
  */
-function parseLeaderElection(
-  values: LeaderElectValues,
-  env: Readonly<Record<string, string | undefined>>,
-  duration: (flag: string, raw: string | undefined) => number | undefined,
-): LeaderElectionOptions | undefined {
-  if (values['leader-elect'] !== true) {
-    const stray = LEADER_ELECT_FLAGS.find((f) => values[f] !== undefined);
-    if (stray !== undefined) throw new CliError(`--${stray} needs --leader-elect`, 2);
-    return undefined;
-  }
+function parseLeaderElection(values: Values, env: Readonly<Record<string, string | undefined>>): LeaderElectionOptions | undefined {
+  if (!values['leader-elect']) return undefined;
   const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
-  const leaseDurationMs = duration('leader-elect-lease-duration', values['leader-elect-lease-duration']);
-  const renewDeadlineMs = duration('leader-elect-renew-deadline', values['leader-elect-renew-deadline']);
-  const retryPeriodMs = duration('leader-elect-retry-period', values['leader-elect-retry-period']);
   return {
     namespace: values['leader-elect-namespace'] ?? nonEmpty(env['POD_NAMESPACE']) ?? 'suanwang-system',
-    leaseName: values['leader-elect-lease-name'] ?? 'suanwang-operator',
+    leaseName: values['leader-elect-lease-name'],
     identity: values['leader-elect-identity'] ?? nonEmpty(env['POD_NAME']) ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
-    ...(leaseDurationMs !== undefined && { leaseDurationMs }),
-    ...(renewDeadlineMs !== undefined && { renewDeadlineMs }),
-    ...(retryPeriodMs !== undefined && { retryPeriodMs }),
+    leaseDurationMs: values['leader-elect-lease-duration'],
+    renewDeadlineMs: values['leader-elect-renew-deadline'],
+    retryPeriodMs: values['leader-elect-retry-period'],
   };
 }
 
 /** operatorCommand runs `suanwang operator`; resolves to the exit code once stopped. */
 export async function operatorCommand(argv: string[]): Promise<number> {
-  const fail = (message: string, code: number): number => {
-    process.stderr.write(`operator: ${message}\n`);
-    if (code === 2) process.stderr.write('Run `suanwang operator --help` for usage.\n');
-    return code;
-  };
+  const fail = (message: string, code: number): number => reportCliError(OPERATOR.name, new CliError(message, code), (line) => process.stderr.write(`${line}\n`));
 
   let flags: Flags | 'help';
   try {
     flags = parseFlags(argv, process.env);
     if (flags === 'help') {
-      process.stdout.write(`${HELP}\n`);
+      process.stdout.write(`${usageText(OPERATOR)}\n`);
       return 0;
     }
     // How the values fit together (lease against heartbeat, ...) is still a flag problem.

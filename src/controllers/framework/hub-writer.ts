@@ -1,5 +1,5 @@
 /**
- * Writes to the namespaced Suanwang kinds on the hub (TrainingJobs here, InferenceServices through the same class):
+ * Writes to the namespaced Suanwang kinds on the hub (TrainingJobs, InferenceServices: one class, the plural apart):
  * JSON merge patches only (custom resources do not support strategic merge, client-node's default for patch calls),
  * each carrying the resourceVersion it was computed from. The precondition is what makes a reconcile that read a
  * stale cache harmless: its write fails with Conflict instead of recording a second placement, and the key is
@@ -9,17 +9,15 @@
  * JSON whatever it picked; the `setHeaderOptions` middleware runs after that and replaces the header, so the
  * same body goes out as `application/merge-patch+json`.
  */
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import type { ObjectMeta, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
-import { FINALIZER_CLEANUP, GROUP, Plural, VERSION } from '../../api/names.ts';
+import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
+import type { ObjectMeta } from '../../api/generated/types.ts';
+import { FINALIZER_CLEANUP, GROUP, VERSION } from '../../api/names.ts';
 import { FIELD_MANAGER } from '../../runtime/apply.ts';
 import { toApiError } from '../../runtime/errors.ts';
 import { mergePatchDiff, type JsonObject } from '../../runtime/merge-patch.ts';
 
-/** HubPatcher is the part of CustomObjectsApi the writer uses (a seam for tests). */
+/** HubPatcher is the part of CustomObjectsApi the writer uses: CustomObjectsApi itself, or a stand-in in tests. */
 export type HubPatcher = Pick<CustomObjectsApi, 'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus'>;
-/** TrainingJobPatcher is the HubPatcher a HubTrainingJobWriter takes in tests. */
-export type TrainingJobPatcher = HubPatcher;
 
 /** HubObject is a namespaced object of a Suanwang kind as the hub serves it. */
 export interface HubObject<S> {
@@ -34,9 +32,9 @@ export class HubWriter<T extends HubObject<S>, S extends object> {
   readonly #api: HubPatcher;
   readonly #plural: string;
 
-  /** Takes the hub's kubeconfig, or a patcher in tests, and the kind's plural. */
-  constructor(hub: KubeConfig | HubPatcher, plural: string) {
-    this.#api = 'makeApiClient' in hub ? hub.makeApiClient(CustomObjectsApi) : hub;
+  /** Takes the hub's CustomObjectsApi (or a stand-in) and the kind's plural. */
+  constructor(api: HubPatcher, plural: string) {
+    this.#api = api;
     this.#plural = plural;
   }
 
@@ -80,13 +78,5 @@ export class HubWriter<T extends HubObject<S>, S extends object> {
 
   #target(obj: T): { group: string; version: string; plural: string; namespace: string; name: string } {
     return { group: GROUP, version: VERSION, plural: this.#plural, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' };
-  }
-}
-
-/** HubTrainingJobWriter patches TrainingJobs (metadata and status) on the hub. */
-export class HubTrainingJobWriter extends HubWriter<TrainingJob, TrainingJobStatus> {
-  /** Takes the hub's kubeconfig, or a patcher in tests. */
-  constructor(hub: KubeConfig | HubPatcher) {
-    super(hub, Plural.TrainingJob);
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inferenceServiceKey } from './controller.ts';
-import { HubInferenceServiceWriter, type InferenceServicePatcher } from './hub-writer.ts';
+import type { HubPatcher as InferenceServicePatcher } from '../framework/hub-writer.ts';
+import { HubInferenceServiceWriter } from './hub-writer.ts';
 import { makeService, variant } from './testing.ts';
 
 describe('inferenceServiceKey', () => {

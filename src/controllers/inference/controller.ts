@@ -1,18 +1,19 @@
 /**
  * Wiring of the InferenceService controller: which changes wake which services, and the reconciler behind them.
  * The informers belong to the composition root (one informer feeds several controllers); this only subscribes.
- * Member Deployments are not watched: every service is looked at again every pollIntervalMs (readiness) and on
- * every Site change placement can see (a site lost, back, cordoned or with new capacity may change any service's
- * assignment; site/site-change-source.ts).
+ * A service is looked at when a member Deployment at a site changes (readiness), on every Site change placement can
+ * see (a site lost, back, cordoned or with new capacity may change any service's assignment;
+ * framework/site-change-source.ts), and every pollIntervalMs as a safety net.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { InferenceService, Site } from '../../api/generated/types.ts';
 import { Kind } from '../../api/names.ts';
 import { Controller } from '../../runtime/controller.ts';
 import { makeKey } from '../../runtime/key.ts';
-import { watchSource } from '../../runtime/source.ts';
+import { watchSource, type SourceInformerView } from '../../runtime/source.ts';
+import { memberSource } from '../framework/member-source.ts';
 import { siteChangeSource } from '../framework/site-change-source.ts';
-import type { ObjectCache } from '../../runtime/object-cache.ts';
+import type { LabelledObject, ObjectCache } from '../../runtime/object-cache.ts';
 import { HubEventRecorder, type EventRecorder } from '../framework/events.ts';
 import { InferenceServiceReconciler, type InferenceServiceReconcilerOptions } from './reconciler.ts';
 
@@ -27,6 +28,8 @@ export interface InferenceControllerOptions extends Omit<InferenceServiceReconci
   readonly informers: {
     readonly inferenceServices: ObjectCache<InferenceService>;
     readonly sites: ObjectCache<Site>;
+    /** The member Deployments at every site (cache/member-informers.ts): readiness changes wake the service at once. */
+    readonly memberDeployments?: SourceInformerView<LabelledObject>;
   };
   /** Default: Events written to the hub. */
   readonly events?: EventRecorder;
@@ -44,6 +47,7 @@ export function newInferenceController(options: InferenceControllerOptions): Con
   const { inferenceServices, sites } = options.informers;
   const reconciler = new InferenceServiceReconciler({
     ...options,
+    hub: options.hub.makeApiClient(CustomObjectsApi),
     inferenceServices: (namespace, name) => inferenceServices.get(namespace, name),
     sites: () => sites.list(),
     events: options.events ?? new HubEventRecorder({ kubeConfig: options.hub, clock: options.clock, logger: options.logger }),
@@ -56,6 +60,7 @@ export function newInferenceController(options: InferenceControllerOptions): Con
       watchSource(inferenceServices, (svc) => [keyOf(svc)]),
       // Level-triggered: a Site change that placement can see may matter to any service; the reconciler finds out.
       siteChangeSource(sites, () => inferenceServices.list().map(keyOf)),
+      ...(options.informers.memberDeployments === undefined ? [] : [memberSource(options.informers.memberDeployments, inferenceServiceKey)]),
     ],
     clock: options.clock,
     logger: options.logger,

@@ -5,7 +5,7 @@ import type { SiteClient } from '../../clusters/site-clients.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { inferenceServiceKey } from './controller.ts';
-import type { InferenceServicePatcher } from './hub-writer.ts';
+import type { HubPatcher as InferenceServicePatcher } from '../framework/hub-writer.ts';
 import { InferenceServiceReconciler } from './reconciler.ts';
 import { labSites, makeService, variant } from './testing.ts';
 

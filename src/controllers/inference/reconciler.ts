@@ -10,7 +10,6 @@
  * with a resourceVersion precondition) before any site is touched for them, so a restarted operator converges on the
  * recorded decision instead of making a second one, and a pass that read a stale cache cannot record one.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { InferenceService, InferenceServiceStatus, Site } from '../../api/generated/types.ts';
 import { API_VERSION, ConditionStatus, ConditionType, FINALIZER_CLEANUP, Kind } from '../../api/names.ts';
@@ -26,7 +25,8 @@ import { noopEventRecorder, type EventRecorder, type EventType } from '../framew
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { InferenceEventReason } from './event-reasons.ts';
 import { planSites, type SitePlan } from './fencing.ts';
-import { HubInferenceServiceWriter, type InferenceServicePatcher } from './hub-writer.ts';
+import type { HubPatcher } from '../framework/hub-writer.ts';
+import { HubInferenceServiceWriter } from './hub-writer.ts';
 import { inferenceMemberName, renderInferenceMembers, type InferenceMembers } from './member-objects.ts';
 import { placeInferenceService, type InferencePlacement } from './placing.ts';
 import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../framework/site-liveness.ts';
@@ -35,8 +35,8 @@ import { invalidSpecStatus, nextInferenceStatus, type SiteObservation } from './
 
 /** InferenceServiceReconcilerOptions configures an InferenceServiceReconciler. */
 export interface InferenceServiceReconcilerOptions {
-  /** The hub's kubeconfig, for writes to InferenceServices (or a patcher standing in for CustomObjectsApi). */
-  readonly hub: KubeConfig | InferenceServicePatcher;
+  /** Patches InferenceServices on the hub (CustomObjectsApi in production). */
+  readonly hub: HubPatcher;
   /** inferenceServices reads an InferenceService from the informer cache. */
   readonly inferenceServices: (namespace: string, name: string) => InferenceService | undefined;
   /** sites lists the Sites from the informer cache. */

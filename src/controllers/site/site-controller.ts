@@ -9,7 +9,7 @@
  * recomputed, instead of moving a lastTransitionTime backwards. A merge patch replaces lists whole, so the full
  * conditions and nodePools lists go out every time.
  */
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Condition, Site, SiteStatus } from '../../api/generated/types.ts';
 import { ConditionType, GROUP, Kind, Plural, VERSION } from '../../api/names.ts';
@@ -48,8 +48,8 @@ export function siteKey(name: string): string {
 export interface SiteReconcilerOptions {
   readonly sites: Pick<SiteCache, 'get'>;
   readonly sessions: Pick<SiteSessions, 'get'>;
-  /** The hub's kubeconfig, or a patcher in tests. */
-  readonly hub: KubeConfig | SiteStatusPatcher;
+  /** Patches Site status on the hub (CustomObjectsApi in production). */
+  readonly hub: SiteStatusPatcher;
   readonly clock: Pick<Clock, 'now'>;
   readonly logger: Logger;
   readonly config: SiteStatusConfig;
@@ -69,7 +69,7 @@ export class SiteStatusReconciler implements Reconciler {
 
   constructor(options: SiteReconcilerOptions) {
     this.#o = options;
-    this.#api = 'makeApiClient' in options.hub ? options.hub.makeApiClient(CustomObjectsApi) : options.hub;
+    this.#api = options.hub;
     this.#log = options.logger.child({ controller: 'site' });
   }
 

@@ -4,12 +4,13 @@
  * A Site wakes its jobs only when it changed in a way placement can see (site/site-change-source.ts), not on every
  * heartbeat written to its status.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Site, TrainingJob } from '../../api/generated/types.ts';
-import { AttemptOutcome, Kind, LABEL_NAMESPACE, LABEL_WORKLOAD, TrainingJobPhase } from '../../api/names.ts';
+import { AttemptOutcome, Kind, TrainingJobPhase } from '../../api/names.ts';
 import { Controller } from '../../runtime/controller.ts';
 import { makeKey } from '../../runtime/key.ts';
 import { watchSource, type SourceInformerView, type WatchSource } from '../../runtime/source.ts';
+import { memberSource } from '../framework/member-source.ts';
 import { siteChangeSource } from '../framework/site-change-source.ts';
 import { HubEventRecorder, type EventRecorder } from '../framework/events.ts';
 import { TrainingJobReconciler, type TrainingJobReconcilerOptions } from './reconciler.ts';
@@ -29,10 +30,10 @@ export interface TrainingControllerOptions extends Omit<TrainingJobReconcilerOpt
     readonly trainingJobs: ObjectCache<TrainingJob>;
     readonly sites: ObjectCache<Site>;
     /**
-     * Site-side informers of member Jobs (optional): a change wakes the job at once instead of at the next poll.
-     * Without them the controller polls the member Job of every placed, unfinished job.
+     * The member Jobs at every site (cache/member-informers.ts): a change wakes the job at once instead of at the
+     * next poll. Without it the controller only polls the member Job of every placed, unfinished job.
      */
-    readonly memberJobs?: readonly SourceInformerView<LabelledObject>[];
+    readonly memberJobs?: SourceInformerView<LabelledObject>;
   };
   /** Default: Events written to the hub. */
   readonly events?: EventRecorder;
@@ -65,6 +66,7 @@ export function newTrainingController(options: TrainingControllerOptions): Contr
   const { trainingJobs, sites } = options.informers;
   const reconciler = new TrainingJobReconciler({
     ...options,
+    hub: options.hub.makeApiClient(CustomObjectsApi),
     trainingJobs: (namespace, name) => trainingJobs.get(namespace, name),
     sites: () => sites.list(),
     events: options.events ?? new HubEventRecorder({ kubeConfig: options.hub, clock: options.clock, logger: options.logger }),
@@ -77,14 +79,7 @@ export function newTrainingController(options: TrainingControllerOptions): Contr
         .filter((tj) => waitsForSite(tj, site))
         .map((tj) => trainingJobKey(tj.metadata.namespace, tj.metadata.name ?? '')),
     ),
-    ...(options.informers.memberJobs ?? []).map((jobs) =>
-      watchSource(jobs, (job) => {
-        const labels = job.metadata?.labels;
-        const namespace = labels?.[LABEL_NAMESPACE];
-        const name = labels?.[LABEL_WORKLOAD];
-        return namespace === undefined || name === undefined ? [] : [trainingJobKey(namespace, name)];
-      }),
-    ),
+    ...(options.informers.memberJobs === undefined ? [] : [memberSource(options.informers.memberJobs, trainingJobKey)]),
   ];
   return new Controller({
     name: 'trainingjob',

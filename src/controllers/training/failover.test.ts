@@ -9,7 +9,7 @@ import { FakeClock } from '../../runtime/clock.ts';
 import { trainingJobKey, waitsForSite } from './controller.ts';
 import { isStaleMember } from '../framework/fencing.ts';
 import { judgeSite, sitesToFence } from './failover.ts';
-import type { TrainingJobPatcher } from '../framework/hub-writer.ts';
+import type { HubPatcher as TrainingJobPatcher } from '../framework/hub-writer.ts';
 import { memberName } from '../framework/member-names.ts';
 import { LABEL_OWNER_UID } from '../framework/member-labels.ts';
 import { deleteMembers } from './site-members.ts';
@@ -140,6 +140,8 @@ class World {
   readonly at: Record<string, FakeSite> = { shanghai: new FakeSite('shanghai'), guizhou: new FakeSite('guizhou') };
   readonly clock = new FakeClock(NOW);
   readonly events: string[] = [];
+  /** statusWrites counts the status patches sent to the hub. */
+  statusWrites = 0;
   readonly reconciler: TrainingJobReconciler;
 
   constructor(tj: TrainingJob, sites: Site[]) {
@@ -153,7 +155,11 @@ class World {
       this.tj = next;
       return structuredClone(next);
     };
-    const hub = { patchNamespacedCustomObject: write, patchNamespacedCustomObjectStatus: write } as unknown as TrainingJobPatcher;
+    const writeStatus = (p: { body: Record<string, unknown> }): Promise<unknown> => {
+      this.statusWrites++;
+      return write(p);
+    };
+    const hub = { patchNamespacedCustomObject: write, patchNamespacedCustomObjectStatus: writeStatus } as unknown as TrainingJobPatcher;
     this.reconciler = new TrainingJobReconciler({
       hub,
       trainingJobs: () => structuredClone(this.tj),
@@ -365,5 +371,43 @@ describe('deleteMembers', () => {
     const site = new FakeSite('shanghai').hold(1);
     site.jobs.delete = () => true; // the apiserver accepts the delete; the object stays until its finalizer goes
     expect(await deleteMembers(site.client(), 'default', NAME, 'train')).toBe(false);
+  });
+});
+
+describe('TrainingJobReconciler passes', () => {
+  it('writes status at most once per pass: a failover records the lost attempt and the new placement together', async () => {
+    const w = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou', unknownFor(GRACE))]);
+    w.at.guizhou?.hold(1);
+    await w.reconciler.reconcile(KEY);
+    expect(w.statusWrites).toBe(1);
+    expect(w.tj.status?.attempts?.map((a) => [a.site, a.outcome])).toEqual([
+      ['guizhou', 'SiteLost'],
+      ['shanghai', 'Running'],
+    ]);
+    expect(w.at.shanghai?.jobs.has(NAME)).toBe(true); // created in the same pass, after the write
+    // The next pass mirrors the member Job: one more write, and only one.
+    await w.reconciler.reconcile(KEY);
+    expect(w.statusWrites).toBe(2);
+    await w.reconciler.reconcile(KEY);
+    expect(w.statusWrites).toBe(2); // nothing changed: nothing written
+  });
+
+  it('records the whole decision, pool included, and renders it again after a restart that lost the members', async () => {
+    const w = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou', unknownFor(GRACE))]);
+    w.at.guizhou?.hold(1);
+    await w.reconciler.reconcile(KEY);
+    const s = w.tj.status;
+    expect(s?.pool).toBeDefined();
+    expect(s?.attempts?.at(-1)?.pool).toBe(s?.pool);
+    const selector = w.at.shanghai?.jobs.get(NAME)?.spec?.template.spec?.nodeSelector;
+    expect(selector?.['suanwang.io/pool']).toBe(s?.pool);
+    // An operator that stopped between the write and the create: a fresh reconciler finds only the status.
+    w.at.shanghai?.jobs.clear();
+    w.at.shanghai?.services.clear();
+    const fresh = new World(w.tj, w.sites);
+    await fresh.reconciler.reconcile(KEY);
+    expect(fresh.at.shanghai?.jobs.get(NAME)?.spec?.template.spec?.nodeSelector?.['suanwang.io/pool']).toBe(s?.pool);
+    expect(fresh.at.shanghai?.jobs.get(NAME)?.spec?.template.spec?.containers[0]?.resources?.limits).toHaveProperty(s?.acceleratorResource ?? 'nvidia.com/gpu');
+    expect(fresh.statusWrites).toBe(1); // the created Job mirrored: the pass's one write
   });
 });

@@ -62,19 +62,24 @@ export function placeTrainingJob(
 }
 
 /**
- * recordedDecision rebuilds the decision recorded in status (site, variant, epoch) to render member objects from
- * after a restart, when the decision was written but the members were not created yet. The pool is not recorded,
- * so there is no pool nodeSelector then; the accelerator resource comes from the first pool of the site (in name
- * order) with devices of the variant's vendor, else the vendor's usual name.
+ * recordedDecision rebuilds the decision recorded in status (site, variant, pool, accelerator resource, epoch), to
+ * render member objects from when the decision was written but the members were not created yet (an operator that
+ * stopped in between). A status written before the pool was recorded has none: then there is no pool nodeSelector,
+ * and the accelerator resource comes from the first pool of the site (in name order) with devices of the variant's
+ * vendor, else the vendor's usual name.
  */
 export function recordedDecision(tj: TrainingJob, site: Site): MemberDecision | undefined {
   const s = tj.status;
   const epoch = s?.placement?.epoch;
   if (s?.site === undefined || s.variant === undefined || epoch === undefined) return undefined;
+  const decision = { site: s.site, variant: s.variant, epoch };
+  if (s.pool !== undefined) {
+    return { ...decision, pool: s.pool, ...(s.acceleratorResource !== undefined && { acceleratorResource: s.acceleratorResource }) };
+  }
   const vendor = tj.spec.variants.find((v) => v.name === s.variant)?.accelerator?.vendor;
   const resource = [...(site.status?.nodePools ?? [])]
     .sort((a, b) => compareStrings(a.name, b.name))
     .find((p) => vendor !== undefined && p.accelerator?.vendor === vendor && p.accelerator.resourceName !== undefined)
     ?.accelerator?.resourceName;
-  return { site: s.site, variant: s.variant, epoch, ...(resource !== undefined && { acceleratorResource: resource }) };
+  return { ...decision, ...(resource !== undefined && { acceleratorResource: resource }) };
 }

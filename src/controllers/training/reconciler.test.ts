@@ -7,7 +7,7 @@ import type { SiteClient } from '../../clusters/site-clients.ts';
 import { labSites } from '../../placement/testing.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import { trainingJobKey } from './controller.ts';
-import type { TrainingJobPatcher } from '../framework/hub-writer.ts';
+import type { HubPatcher as TrainingJobPatcher } from '../framework/hub-writer.ts';
 import { memberName } from '../framework/member-names.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { TrainingJobReconciler } from './reconciler.ts';

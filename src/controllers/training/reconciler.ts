@@ -1,42 +1,44 @@
 /**
  * The TrainingJob reconciler: places a job on a site, creates its member objects there, mirrors their state into
- * the job's status, and cleans up on suspend and delete. Level-triggered: each pass reads the hub object and the
- * member objects at its site, decides, then writes (STYLE.md "Read group → decide → act").
+ * the job's status, and cleans up on suspend and delete. Each pass is read → decide → act (STYLE.md):
+ * 1. read the hub object (informer cache), the Sites, and the member objects at the job's site (a failed read is
+ *    never "none there");
+ * 2. decide: decide.ts, pure, returns a plan;
+ * 3. act, in this order: promise bookkeeping, the one status write, fencing of lost sites, the one site action.
  *
- * Crash safety rests on one ordering: the decision (site, variant, epoch) is written to status BEFORE any member
+ * Crash safety rests on one ordering: a decision (site, variant, pool, epoch) is written to status BEFORE any member
  * object exists, with a resourceVersion precondition. Status is the durable record, so a restarted operator finds
- * the decision and converges on it (deterministic names, server-side apply) instead of deciding again; and a pass
- * that read a stale cache cannot record a second decision, because its write conflicts. The Placed condition turns
- * True only once the member Job was seen; a Job missing after that has vanished, and the job is placed anew.
+ * the whole decision and converges on it (deterministic names, server-side apply) instead of deciding again; and a
+ * pass that read a stale cache cannot record a second decision, because its write conflicts. The Placed condition
+ * turns True only once the member Job was seen; a Job missing after that has vanished, and the job is placed anew.
  *
  * A site that stops being Ready keeps the job for a grace; beyond it the job fails over under a new epoch, and
  * member objects of older epochs are deleted wherever they are found, as soon as their site answers (failover.ts).
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
-import { API_VERSION, FINALIZER_CLEANUP, Kind, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD, TrainingJobPhase } from '../../api/names.ts';
+import { Kind } from '../../api/names.ts';
 import type { SiteClients } from '../../clusters/site-clients.ts';
 import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from '../../placement/config.ts';
 import type { Clock } from '../../runtime/clock.ts';
-import { parseKey } from '../../runtime/key.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
-import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../framework/site-liveness.ts';
-import { EventReason, noopEventRecorder, type EventRecorder, type EventType } from '../framework/events.ts';
-import { isForeignMember, isStaleMember } from '../framework/fencing.ts';
-import { cleanupSites, failoverReason, judgeSite, mayAbandon, sitesToFence, type SiteVerdict } from './failover.ts';
-import { HubTrainingJobWriter, type TrainingJobPatcher } from '../framework/hub-writer.ts';
-import { renderMembers, type MemberDecision, type MemberObjects } from './member-objects.ts';
+import { EventReason, noopEventRecorder, type EventRecorder } from '../framework/events.ts';
+import type { HubPatcher, HubWriter } from '../framework/hub-writer.ts';
+import { HubTrainingJobWriter } from './hub-writer.ts';
 import { memberName } from '../framework/member-names.ts';
-import { placeTrainingJob, recordedDecision } from './placing.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
+import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../framework/site-liveness.ts';
+import { WorkloadReconciler, type CleanUpOutcome, type WorkloadPass } from '../framework/workload-reconciler.ts';
+import { decideTraining, mirror, SHORT_WAIT_MS, type MemberRead, type SiteAction, type TrainingPlan } from './decide.ts';
+import { cleanupSites, mayAbandon, sitesToFence } from './failover.ts';
+import { renderMembers, type MemberDecision, type MemberObjects } from './member-objects.ts';
 import { applyService, createMembers, deleteJob, deleteMembers, fenceMembers, readMembers } from './site-members.ts';
-import { currentEpoch, isTerminal, membersSeen, nextStatus, type StatusUpdate } from './status.ts';
+import { currentEpoch, nextStatus } from './status.ts';
 
 /** TrainingJobReconcilerOptions configures a TrainingJobReconciler. */
 export interface TrainingJobReconcilerOptions {
-  /** The hub's kubeconfig, for writes to TrainingJobs (or a patcher standing in for CustomObjectsApi in tests). */
-  readonly hub: KubeConfig | TrainingJobPatcher;
+  /** Patches TrainingJobs on the hub (CustomObjectsApi in production). */
+  readonly hub: HubPatcher;
   /** trainingJobs reads a TrainingJob from the informer cache. */
   readonly trainingJobs: (namespace: string, name: string) => TrainingJob | undefined;
   /** sites lists the Sites from the informer cache. */
@@ -48,7 +50,10 @@ export interface TrainingJobReconcilerOptions {
   readonly placementConfig?: PlacementConfig;
   /** Shared with any other controller that places on the same sites (default: a tracker of its own). */
   readonly promised?: PromisedCapacityTracker;
-  /** How often a placed, unfinished job is looked at to mirror its member Job (default 10 s). */
+  /**
+   * How often a placed, unfinished job is looked at to mirror its member Job (default 10 s). With the member-Job
+   * informers wired (controller.ts) a change arrives at once; the poll is the safety net.
+   */
   readonly pollIntervalMs?: number;
   /**
    * How often a job no site fits is looked at again even when no Site changed (default 10 s). Capacity also frees
@@ -58,31 +63,18 @@ export interface TrainingJobReconcilerOptions {
   readonly pendingRetryMs?: number;
   /**
    * How long the job's site may be not Ready (Unknown, or False other than Cordoned) before the job fails over to
-   * another site (default 60 s; site/site-liveness.ts).
+   * another site (default 60 s; framework/site-liveness.ts).
    */
   readonly siteLostGraceMs?: number;
-}
-
-/** Short waits: for deletions at a site to finish, and for the hub cache to catch up with a site. */
-const SHORT_WAIT_MS = 1000;
-/** Wait before looking again at a name taken by an object that is not ours. */
-const FOREIGN_WAIT_MS = 30_000;
-
-interface Pass {
-  readonly key: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly log: Logger;
 }
 
 /** TrainingJobReconciler reconciles keys `TrainingJob/<namespace>/<name>`. */
 export class TrainingJobReconciler implements Reconciler {
   readonly #o: TrainingJobReconcilerOptions;
-  readonly #writer: HubTrainingJobWriter;
-  readonly #events: EventRecorder;
+  readonly #shell: WorkloadReconciler<TrainingJob, TrainingJobStatus>;
+  readonly #writer: HubWriter<TrainingJob, TrainingJobStatus>;
   readonly #promised: PromisedCapacityTracker;
   readonly #config: PlacementConfig;
-  readonly #log: Logger;
   readonly #pollMs: number;
   readonly #pendingMs: number;
   readonly #graceMs: number;
@@ -95,85 +87,138 @@ export class TrainingJobReconciler implements Reconciler {
   constructor(options: TrainingJobReconcilerOptions) {
     this.#o = options;
     this.#writer = new HubTrainingJobWriter(options.hub);
-    this.#events = options.events ?? noopEventRecorder;
     this.#promised = options.promised ?? new PromisedCapacityTracker();
     this.#config = options.placementConfig ?? DEFAULT_PLACEMENT_CONFIG;
-    this.#log = options.logger.child({ controller: 'trainingjob' });
     this.#pollMs = options.pollIntervalMs ?? 10_000;
     this.#pendingMs = options.pendingRetryMs ?? 10_000;
     this.#graceMs = options.siteLostGraceMs ?? DEFAULT_SITE_LOST_GRACE_MS;
+    this.#shell = new WorkloadReconciler({
+      adapter: {
+        kind: Kind.TrainingJob,
+        read: options.trainingJobs,
+        converge: (pass, tj) => this.#converge(pass, tj),
+        cleanUp: (pass, tj) => this.#cleanUp(pass, tj),
+        forget: (key) => this.#fenced.delete(key),
+      },
+      writer: this.#writer,
+      events: options.events ?? noopEventRecorder,
+      promised: this.#promised,
+      logger: options.logger.child({ controller: 'trainingjob' }),
+    });
   }
 
-  async reconcile(key: string): Promise<Result> {
-    const ref = parseKey(key);
-    if (ref === undefined || ref.kind !== Kind.TrainingJob) throw new TerminalError(`not a TrainingJob key: ${key}`);
-    const pass: Pass = { key, namespace: ref.namespace, name: ref.name, log: this.#log.child({ namespace: ref.namespace, name: ref.name }) };
+  reconcile(key: string): Promise<Result> {
+    return this.#shell.reconcile(key);
+  }
 
-    // 1. Read the hub object.
-    const cached = this.#o.trainingJobs(ref.namespace, ref.name);
-    if (cached === undefined) {
-      this.#promised.release(key);
-      this.#events.forget(ref.namespace, ref.name);
-      this.#fenced.delete(key);
-      return {};
-    }
-    if (cached.metadata.deletionTimestamp !== undefined) return this.#finalize(pass, cached);
-    let tj = cached;
-    if (!(tj.metadata.finalizers ?? []).includes(FINALIZER_CLEANUP)) {
-      tj = await this.#writer.addFinalizer(tj);
-      pass.log.debug('added finalizer');
-    }
+  /** #converge is one read → decide → act pass over a live job. */
+  async #converge(pass: WorkloadPass, tj: TrainingJob): Promise<Result> {
+    // 1. Read.
+    const sites = this.#o.sites();
+    const members = await this.#readMembers(pass, tj, sites);
+    // 2. Decide.
+    const plan = decideTraining({
+      tj,
+      sites,
+      members,
+      promised: this.#promised.total(pass.key),
+      config: this.#config,
+      graceMs: this.#graceMs,
+      pollMs: this.#pollMs,
+      pendingMs: this.#pendingMs,
+      now: this.#o.clock.now(),
+    });
+    // 3. Act.
+    return this.#act(pass, tj, plan);
+  }
 
-    // A finished job keeps its member Job (for its logs) and its status; only observedGeneration follows the spec.
-    // Members at sites the job was lost at are fenced off whatever the job does now, finished jobs included.
-    const fenceRetry = await this.#fenceLostSites(pass, tj);
-    if (isTerminal(tj.status?.phase)) {
-      this.#promised.release(key);
-      await this.#write(tj, nextStatus(tj, { kind: 'Observed', job: undefined }, this.#now()));
-      return fenceRetry ? { requeueAfter: this.#pollMs } : {};
-    }
-    if (tj.spec.suspend === true) return this.#suspend(pass, tj);
-
+  /** #readMembers reads the member objects at the site the job is placed on, if that site is listed. */
+  async #readMembers(pass: WorkloadPass, tj: TrainingJob, sites: readonly Site[]): Promise<MemberRead> {
     const siteName = tj.status?.site;
-    if (siteName === undefined) return this.#place(pass, tj, tj.status);
-    const site = this.#site(siteName);
-    const verdict = judgeSite(tj, siteName, site, this.#graceMs, this.#o.clock.now());
-    if (verdict.kind === 'FailOver' || verdict.kind === 'GiveUp') return this.#failover(pass, tj, siteName, verdict);
-    if (site === undefined) return { requeueAfter: SHORT_WAIT_MS }; // judgeSite fails over from a removed site
-    if (verdict.kind === 'Stay') return this.#converge(pass, tj, site, undefined);
-    // Not Ready, within the grace: keep the job there, and look again when the grace runs out (no Site change
-    // wakes the job then). A site that does not answer meanwhile is not an error: its grace is running.
+    const site = siteName === undefined ? undefined : sites.find((s) => s.metadata.name === siteName);
+    if (siteName === undefined || site === undefined) return { kind: 'None' };
     try {
-      const result = await this.#converge(pass, tj, site, undefined);
-      return result.requeueAfter === undefined ? result : { requeueAfter: Math.min(result.requeueAfter, verdict.recheckInMs) };
+      const observed = await readMembers(this.#o.siteClients.forSite(site), pass.namespace, memberName(pass.namespace, pass.name));
+      return { kind: 'Read', site: siteName, observed };
     } catch (err: unknown) {
-      pass.log.info({ site: siteName, err, recheckInMs: verdict.recheckInMs }, 'site not Ready and not answering; within the grace');
-      return { requeueAfter: Math.min(this.#pollMs, verdict.recheckInMs) };
+      return { kind: 'Unreadable', site: siteName, error: err };
+    }
+  }
+
+  async #act(pass: WorkloadPass, tj: TrainingJob, plan: TrainingPlan): Promise<Result> {
+    if (plan.releaseFirst) this.#promised.release(pass.key);
+    // Hold before the first await, so a decision made concurrently for another job already counts this one.
+    const undoHold = plan.hold === undefined ? undefined : this.#promised.hold(pass.key, plan.hold);
+    let written = tj;
+    if (plan.status !== undefined) {
+      try {
+        written = await this.#writer.writeStatus(tj, plan.status);
+      } catch (err: unknown) {
+        undoHold?.(); // not release: see PromisedCapacityTracker.hold
+        throw err;
+      }
+    }
+    if (plan.release === 'now') this.#promised.release(pass.key);
+    else if (plan.release === 'whenSettled') this.#promised.releaseWhenSettled(pass.key, this.#o.clock.now());
+    for (const l of plan.logs) pass.log.info(l.fields, l.msg);
+    for (const e of plan.events) this.#shell.event(written, e.type, e.reason, e.message);
+
+    // Lost sites are fenced before anything is created elsewhere: the new epoch is on record by now.
+    const fenceRetry = await this.#fenceLostSites(pass, written);
+    if (plan.site !== undefined) await this.#siteAction(pass, written, plan.site);
+    if (plan.fail !== undefined) throw plan.fail;
+    const after = plan.result.requeueAfter;
+    if (!fenceRetry) return plan.result;
+    return { requeueAfter: after === undefined ? this.#pollMs : Math.min(after, this.#pollMs) };
+  }
+
+  /** #siteAction carries out the plan's one action at the job's site. */
+  async #siteAction(pass: WorkloadPass, tj: TrainingJob, action: SiteAction): Promise<void> {
+    const site = this.#site(action.site);
+    if (site === undefined) return; // placement only picks listed sites, and the reads were of listed ones
+    const client = this.#o.siteClients.forSite(site);
+    const name = memberName(pass.namespace, pass.name);
+    switch (action.kind) {
+      case 'DeleteStaleJob':
+        await deleteJob(client, pass.namespace, name);
+        return;
+      case 'DeleteMembers':
+        await deleteMembers(client, pass.namespace, name, pass.name);
+        return;
+      case 'ApplyService':
+        await applyService(client, this.#render(tj, action.decision));
+        return;
+      case 'Create':
+        return this.#create(pass, tj, action);
     }
   }
 
   /**
-   * #failover ends the attempt at a lost site. Below the failover limit the attempt is closed as SiteLost and the
-   * job placed anew (placement gives a not-Ready site nothing, and status.failovers counts the move when the new
-   * placement is recorded: status.ts); at the limit the job fails with FailoverLimitExceeded. The status is written
-   * first, so the lost attempt is on record before anything is deleted, then the lost site is fenced if it answers
-   * (an apiserver may answer while the agent is silent), and only then are members created elsewhere.
+   * #create brings the member objects into being. After a fresh decision the status was written already and the
+   * next pass mirrors the Job (its informer wakes it); for a recorded decision this is the pass's one write.
    */
-  async #failover(pass: Pass, tj: TrainingJob, siteName: string, verdict: SiteVerdict & { readonly message: string }): Promise<Result> {
-    this.#promised.release(pass.key);
-    const reason = failoverReason(verdict);
-    if (verdict.kind === 'GiveUp') {
-      const written = await this.#write(tj, this.#next(tj, { kind: 'FailoverLimitExceeded', message: verdict.message }));
-      pass.log.info({ site: siteName, failovers: tj.status?.failovers ?? 0 }, 'site lost; failover limit reached, job failed');
-      this.#event(written, 'Warning', reason, verdict.message);
-      await this.#fenceLostSites(pass, written);
-      return {};
+  async #create(pass: WorkloadPass, tj: TrainingJob, action: SiteAction & { readonly kind: 'Create' }): Promise<void> {
+    const site = this.#site(action.site);
+    if (site === undefined) return;
+    const members = this.#render(tj, action.decision);
+    let job;
+    try {
+      job = await createMembers(this.#o.siteClients.forSite(site), members);
+    } catch (err: unknown) {
+      const message = `creating member objects on ${action.site} failed: ${err instanceof Error ? err.message : String(err)}`;
+      // Only where this is the pass's one write: after a fresh decision the retry records it.
+      if (action.mirror) await this.#writer.writeStatus(tj, nextStatus(tj, { kind: 'MemberCreateFailed', message }, this.#now()));
+      this.#shell.event(tj, 'Warning', EventReason.MemberCreateFailed, message);
+      throw err;
     }
-    const written = await this.#write(tj, this.#next(tj, { kind: 'Unplaced', outcome: 'SiteLost', message: verdict.message }));
-    pass.log.info({ site: siteName, failovers: tj.status?.failovers ?? 0 }, 'site lost; failing over');
-    this.#event(written, 'Warning', reason, verdict.message);
-    await this.#fenceLostSites(pass, written);
-    return this.#place(pass, written, written.status);
+    pass.log.info({ site: action.site, job: members.job.metadata?.name, epoch: action.decision.epoch }, 'created member objects');
+    if (!action.mirror) return;
+    const plan = mirror({ pollMs: this.#pollMs }, tj, action.site, job, (base, u) => nextStatus(base, u, this.#now()));
+    if (plan.status === undefined) return;
+    const written = await this.#writer.writeStatus(tj, plan.status);
+    if (plan.release === 'now') this.#promised.release(pass.key);
+    else if (plan.release === 'whenSettled') this.#promised.releaseWhenSettled(pass.key, this.#o.clock.now());
+    for (const e of plan.events) this.#shell.event(written, e.type, e.reason, e.message);
   }
 
   /**
@@ -181,7 +226,7 @@ export class TrainingJobReconciler implements Reconciler {
    * was lost at, where the Site is Ready (or at least answers) now. Failures do not block the job: such a site is
    * tried again on a later pass, and when its Site changes. Says whether a reachable site is still to be cleaned.
    */
-  async #fenceLostSites(pass: Pass, tj: TrainingJob): Promise<boolean> {
+  async #fenceLostSites(pass: WorkloadPass, tj: TrainingJob): Promise<boolean> {
     const targets = sitesToFence(tj, this.#fenced.get(pass.key));
     if (targets.length === 0) return false;
     const now = this.#o.clock.now();
@@ -204,7 +249,7 @@ export class TrainingJobReconciler implements Reconciler {
         });
         if (r.deleted.length > 0) {
           pass.log.info({ site: t.site, deleted: r.deleted, epoch }, 'deleted member objects of an earlier placement');
-          this.#event(tj, 'Normal', EventReason.Fenced, `deleted ${r.deleted.join(', ')} from ${t.site} (current epoch ${epoch})`);
+          this.#shell.event(tj, 'Normal', EventReason.Fenced, `deleted ${r.deleted.join(', ')} from ${t.site} (current epoch ${epoch})`);
         }
         if (r.clean) this.#markFenced(pass.key, t.site, t.lostEpoch);
         else retry ||= reachable;
@@ -223,136 +268,12 @@ export class TrainingJobReconciler implements Reconciler {
   }
 
   /**
-   * #place runs placement on top of `base` (the status so far in this pass) and records the outcome. A decision is
-   * written before anything is created, then converged on in the same pass.
+   * #cleanUp deletes the member objects at every site that may hold some (failover.ts cleanupSites). A site that
+   * fails to answer keeps the finalizer, unless the job may give up on it (failover.ts mayAbandon): removed from
+   * the federation, or not Ready for longer than the grace. That bound keeps a site that never comes back from
+   * blocking deletion forever.
    */
-  async #place(pass: Pass, tj: TrainingJob, base: TrainingJobStatus | undefined): Promise<Result> {
-    const working: TrainingJob = { ...tj, ...(base !== undefined && { status: base }) };
-    const outcome = placeTrainingJob(working, this.#o.sites(), this.#promised.total(pass.key), this.#config);
-    if (outcome.kind === 'Unschedulable') {
-      await this.#write(tj, this.#next(working, { kind: 'Unschedulable', record: outcome.record, reason: outcome.reason }));
-      this.#event(tj, 'Warning', EventReason.Unschedulable, outcome.record.message ?? 'no site fits');
-      return { requeueAfter: this.#pendingMs };
-    }
-    const decision: MemberDecision = {
-      site: outcome.site,
-      variant: outcome.variant,
-      epoch: currentEpoch(working) + 1,
-      pool: outcome.pool,
-      ...(outcome.acceleratorResource !== undefined && { acceleratorResource: outcome.acceleratorResource }),
-    };
-    // Hold before the first await, so a decision made concurrently for another job already counts this one.
-    const undoHold = this.#promised.hold(pass.key, outcome.promised);
-    let written: TrainingJob;
-    try {
-      written = await this.#write(tj, this.#next(working, { kind: 'Placed', decision, record: outcome.record }));
-    } catch (err: unknown) {
-      undoHold(); // not release: see PromisedCapacityTracker.hold
-      throw err;
-    }
-    pass.log.info({ site: decision.site, variant: decision.variant, pool: decision.pool, epoch: decision.epoch }, 'placed');
-    this.#event(written, 'Normal', EventReason.Placed, outcome.record.message ?? `placed on ${decision.site}`);
-    const site = this.#site(decision.site);
-    if (site === undefined) return { requeueAfter: SHORT_WAIT_MS }; // placement only picks listed sites; defensive
-    return this.#converge(pass, written, site, decision);
-  }
-
-  /**
-   * #converge brings the site in line with the recorded placement: fences off older epochs, creates what is
-   * missing, notices members that vanished, and mirrors the member Job into status.
-   */
-  async #converge(pass: Pass, tj: TrainingJob, site: Site, fresh: MemberDecision | undefined): Promise<Result> {
-    const siteName = site.metadata.name ?? '';
-    const epoch = currentEpoch(tj);
-    const name = memberName(pass.namespace, pass.name);
-    const client = this.#o.siteClients.forSite(site);
-
-    // 2. Read the member objects (a failed read throws: it is not "not found").
-    const observed = await readMembers(client, pass.namespace, name);
-    let job = observed.job;
-
-    // 3. Decide and act.
-    if (job !== undefined) {
-      const labels = job.metadata?.labels ?? {};
-      if (labels[LABEL_WORKLOAD] !== pass.name || labels[LABEL_NAMESPACE] !== pass.namespace) {
-        const message = `a Job ${pass.namespace}/${name} not created for this TrainingJob exists on ${siteName}`;
-        await this.#write(tj, this.#next(tj, { kind: 'MemberCreateFailed', message }));
-        this.#event(tj, 'Warning', EventReason.MemberCreateFailed, message);
-        return { requeueAfter: FOREIGN_WAIT_MS };
-      }
-      const jobEpoch = Number(labels[LABEL_EPOCH] ?? 0);
-      if (isStaleMember(job, epoch, tj.metadata.uid)) {
-        // A copy from an older placement, or from an earlier TrainingJob of this name: never let it run beside the
-        // current one, nor adopt it.
-        pass.log.info({ site: siteName, jobEpoch, epoch, foreign: isForeignMember(job, tj.metadata.uid) }, 'deleting a stale member Job');
-        if (job.metadata?.deletionTimestamp === undefined) await deleteJob(client, pass.namespace, name);
-        return { requeueAfter: SHORT_WAIT_MS };
-      }
-      // A newer epoch than ours means our copy of the TrainingJob is behind the site; wait for the cache.
-      if (jobEpoch > epoch || job.metadata?.deletionTimestamp !== undefined) return { requeueAfter: SHORT_WAIT_MS };
-      const service = observed.service;
-      if (service === undefined || service.metadata?.labels?.[LABEL_EPOCH] !== String(epoch) || isForeignMember(service, tj.metadata.uid)) {
-        // Applied over: the stale Service (older epoch, other uid) takes this placement's labels and selector.
-        await applyService(client, this.#render(tj, fresh ?? recordedDecision(tj, site)));
-      }
-    } else if (membersSeen(tj)) {
-      // The Job existed and is gone (deleted by someone, or the site lost it): clear what is left, place anew.
-      const message = `member Job ${name} vanished from ${siteName}`;
-      if (!(await deleteMembers(client, pass.namespace, name, pass.name))) return { requeueAfter: SHORT_WAIT_MS };
-      this.#promised.release(pass.key);
-      this.#event(tj, 'Warning', EventReason.Replacing, message);
-      return this.#place(pass, tj, this.#next(tj, { kind: 'Unplaced', outcome: 'Evicted', message }));
-    } else {
-      // Decided but not created yet: just now, or by an operator that stopped in between.
-      const members = this.#render(tj, fresh ?? recordedDecision(tj, site));
-      try {
-        job = await createMembers(client, members);
-      } catch (err: unknown) {
-        const message = `creating member objects on ${siteName} failed: ${err instanceof Error ? err.message : String(err)}`;
-        await this.#write(tj, this.#next(tj, { kind: 'MemberCreateFailed', message }));
-        this.#event(tj, 'Warning', EventReason.MemberCreateFailed, message);
-        throw err;
-      }
-      pass.log.info({ site: siteName, job: name, epoch }, 'created member objects');
-    }
-
-    // 4. Mirror.
-    const next = this.#next(tj, { kind: 'Observed', job });
-    if (isTerminal(next.phase)) this.#promised.release(pass.key);
-    // Running: every worker is bound (ready or done), so the site's report will soon count the whole gang. One
-    // visible pod is not enough: the rest of the gang's devices would be promised to nobody.
-    else if (next.phase === TrainingJobPhase.Running) this.#promised.releaseWhenSettled(pass.key, this.#o.clock.now());
-    const written = await this.#write(tj, next);
-    this.#announce(written, tj.status?.phase, next.phase, siteName);
-    return isTerminal(next.phase) ? {} : { requeueAfter: this.#pollMs };
-  }
-
-  /** #suspend deletes the member objects, then records the job as Suspended and frees what it held. */
-  async #suspend(pass: Pass, tj: TrainingJob): Promise<Result> {
-    const siteName = tj.status?.site;
-    const site = siteName === undefined ? undefined : this.#site(siteName);
-    if (site !== undefined) {
-      const gone = await deleteMembers(this.#o.siteClients.forSite(site), pass.namespace, memberName(pass.namespace, pass.name), pass.name);
-      if (!gone) return { requeueAfter: SHORT_WAIT_MS };
-    }
-    this.#promised.release(pass.key);
-    const next = this.#next(tj, { kind: 'Suspended' });
-    await this.#write(tj, next);
-    if (tj.status?.phase !== TrainingJobPhase.Suspended) {
-      pass.log.info({ site: siteName }, 'suspended');
-      this.#event(tj, 'Normal', EventReason.Suspended, siteName === undefined ? 'suspended' : `suspended; member objects deleted from ${siteName}`);
-    }
-    return {};
-  }
-
-  /**
-   * #finalize deletes the member objects at every site that may hold some (failover.ts cleanupSites) and only then
-   * removes the finalizer. A site that fails to answer keeps the finalizer, unless the job may give up on it
-   * (failover.ts mayAbandon): removed from the federation, or not Ready for longer than the grace. That bound keeps
-   * a site that never comes back from blocking deletion forever.
-   */
-  async #finalize(pass: Pass, tj: TrainingJob): Promise<Result> {
-    if (!(tj.metadata.finalizers ?? []).includes(FINALIZER_CLEANUP)) return {};
+  async #cleanUp(pass: WorkloadPass, tj: TrainingJob): Promise<CleanUpOutcome> {
     const name = memberName(pass.namespace, pass.name);
     const now = this.#o.clock.now();
     const cleaned: string[] = [];
@@ -374,45 +295,22 @@ export class TrainingJobReconciler implements Reconciler {
       }
     }
     if (failure !== undefined) throw failure;
-    if (waiting) return { requeueAfter: SHORT_WAIT_MS };
+    if (waiting) return { done: false, result: { requeueAfter: SHORT_WAIT_MS } };
     if (abandoned.length > 0) pass.log.warn({ sites: abandoned }, 'sites removed or lost beyond the grace; their member objects, if any, are left');
-    this.#promised.release(pass.key);
-    this.#fenced.delete(pass.key);
     const parts = [
       ...(cleaned.length > 0 ? [`member objects deleted from ${cleaned.join(', ')}`] : []),
       ...(abandoned.length > 0 ? [`not reachable, left as they are: ${abandoned.join(', ')}`] : []),
     ];
-    this.#event(tj, 'Normal', EventReason.CleanedUp, parts.length === 0 ? 'nothing to clean up' : parts.join('; '));
-    await this.#writer.removeFinalizer(tj);
-    this.#events.forget(pass.namespace, pass.name);
-    pass.log.info({ sites: cleaned, abandoned }, 'cleaned up; finalizer removed');
-    return {};
+    return { done: true, message: parts.length === 0 ? 'nothing to clean up' : parts.join('; ') };
   }
 
-  /** #announce turns phase transitions into events. */
-  #announce(tj: TrainingJob, before: string | undefined, after: string | undefined, site: string): void {
-    if (before === after) return;
-    if (after === TrainingJobPhase.Running) this.#event(tj, 'Normal', EventReason.Started, `all ${tj.spec.workers ?? 1} workers running on ${site}`);
-    else if (after === TrainingJobPhase.Succeeded) this.#event(tj, 'Normal', EventReason.Succeeded, `completed on ${site}`);
-    else if (after === TrainingJobPhase.Failed) this.#event(tj, 'Warning', EventReason.Failed, `failed on ${site}`);
-  }
-
-  #render(tj: TrainingJob, decision: MemberDecision | undefined): MemberObjects {
-    if (decision === undefined) throw new TerminalError('status records no complete placement (site, variant, epoch)');
+  #render(tj: TrainingJob, decision: MemberDecision): MemberObjects {
     try {
       return renderMembers(tj, decision);
     } catch (err: unknown) {
       // Deterministic: retrying the same spec renders the same failure. A spec change enqueues the key again.
       throw new TerminalError(`cannot render member objects: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-  }
-
-  #write(tj: TrainingJob, next: TrainingJobStatus): Promise<TrainingJob> {
-    return this.#writer.writeStatus(tj, next);
-  }
-
-  #next(tj: TrainingJob, update: StatusUpdate): TrainingJobStatus {
-    return nextStatus(tj, update, this.#now());
   }
 
   #now(): Date {
@@ -422,9 +320,4 @@ export class TrainingJobReconciler implements Reconciler {
   #site(name: string): Site | undefined {
     return this.#o.sites().find((s) => s.metadata.name === name);
   }
-
-  #event(tj: TrainingJob, type: EventType, reason: string, message: string): void {
-    this.#events.record({ apiVersion: API_VERSION, kind: Kind.TrainingJob, metadata: tj.metadata }, type, reason, message);
-  }
 }
-

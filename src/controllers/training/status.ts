@@ -100,10 +100,15 @@ function placed(b: StatusBuilder, decision: MemberDecision, record: PlacementRec
   if (forced && last.site !== decision.site) b.s.failovers = (b.s.failovers ?? 0) + 1;
   b.s.site = decision.site;
   b.s.variant = decision.variant;
+  if (decision.pool !== undefined) b.s.pool = decision.pool;
+  else delete b.s.pool;
+  if (decision.acceleratorResource !== undefined) b.s.acceleratorResource = decision.acceleratorResource;
+  else delete b.s.acceleratorResource;
   b.s.placement = { ...withoutBookkeeping(record), epoch: decision.epoch, decisionTime: b.now };
   const attempt: TrainingAttempt = {
     site: decision.site,
     variant: decision.variant,
+    ...(decision.pool !== undefined && { pool: decision.pool }),
     epoch: decision.epoch,
     startTime: b.now,
     outcome: AttemptOutcome.Running,
@@ -216,6 +221,8 @@ class StatusBuilder {
   unplace(): void {
     delete this.s.site;
     delete this.s.variant;
+    delete this.s.pool;
+    delete this.s.acceleratorResource;
   }
 
   finish(phase: TrainingJobPhaseName, outcome: TrainingAttempt['outcome'], reason: string, message: string): void {

@@ -4,7 +4,8 @@ import type { TrainingJob } from '../../api/generated/types.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import { waitsForSite } from './controller.ts';
 import { HubEventRecorder, type EventCreator } from '../framework/events.ts';
-import { HubTrainingJobWriter, type TrainingJobPatcher } from '../framework/hub-writer.ts';
+import type { HubPatcher as TrainingJobPatcher } from '../framework/hub-writer.ts';
+import { HubTrainingJobWriter } from './hub-writer.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { makeTrainingJob, variant } from './testing.ts';
 

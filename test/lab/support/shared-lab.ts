@@ -51,18 +51,8 @@ export function kubectlJson<T = Record<string, unknown>>(kubeconfig: string, arg
   return JSON.parse(r.stdout) as T;
 }
 
-/** eventually retries fn until it stops throwing or timeoutMs passes; returns fn's last value. */
-export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (performance.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  }
-}
+/** eventually is the runtime's polling helper (src/runtime/eventually.ts), re-exported for the lab tests. */
+export { eventually } from '../../../src/runtime/eventually.ts';
 
 /** processesMentioning lists pids whose command line contains text (read from /proc). */
 export function processesMentioning(text: string): number[] {

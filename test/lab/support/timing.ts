@@ -1,8 +1,9 @@
 /**
  * Timing of the shared test lab's federation: short heartbeats and lease so failure tests take seconds, in the same
- * proportions as the product defaults (10 s heartbeats, 40 s lease).
+ * proportions as the product defaults (10 s heartbeats, 40 s lease). The operator's safety-net poll is set to a
+ * minute, far beyond any wait in the tests: a member's change must reach the hub through the member informers.
  */
-export const TEST_TIMING = { heartbeatIntervalMs: 2000, leaseMs: 8000, reporterIntervalMs: 1000, siteLostGraceMs: 6000 } as const;
+export const TEST_TIMING = { heartbeatIntervalMs: 2000, leaseMs: 8000, reporterIntervalMs: 1000, siteLostGraceMs: 6000, pollIntervalMs: 60_000 } as const;
 
 /** TEST_POD_COMPLETE_DELAY_MS is how long kwok keeps Job pods Running in the shared test lab. */
 export const TEST_POD_COMPLETE_DELAY_MS = 12_000;

@@ -1,6 +1,6 @@
 /**
- * The hub informers the operator's controllers share: Sites (cluster-wide), TrainingJobs (all namespaces) and the
- * Secrets in SYSTEM_NAMESPACE that hold site kubeconfigs (SiteClients reads them). One informer per resource, fed
+ * Every hub informer, built in one place: Sites (cluster-wide), TrainingJobs and InferenceServices (all namespaces)
+ * and the Secrets in SYSTEM_NAMESPACE that hold site kubeconfigs (SiteClients reads them). One informer per resource, fed
  * to every controller that needs it; the operator starts and stops them (controllers only subscribe).
  */
 import {
@@ -12,7 +12,7 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Site, TrainingJob } from '../api/generated/types.ts';
+import type { InferenceService, Site, TrainingJob } from '../api/generated/types.ts';
 import { GROUP, Kind, Plural, SYSTEM_NAMESPACE, VERSION } from '../api/names.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { InformerSupervisor } from '../runtime/informer-supervisor.ts';
@@ -25,6 +25,7 @@ export type { ObjectCache };
 export interface HubInformers {
   readonly sites: ObjectCache<Site>;
   readonly trainingJobs: ObjectCache<TrainingJob>;
+  readonly inferenceServices: ObjectCache<InferenceService>;
   readonly secrets: ObjectCache<V1Secret>;
   /** all lists every supervisor, for start and stop. */
   readonly all: readonly InformerSupervisor<KubernetesObject>[];
@@ -34,7 +35,7 @@ export interface HubInformers {
 export function hubInformers(kc: KubeConfig, clock: Clock, logger: Logger): HubInformers {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
-  const customInformer = (kind: 'Site' | 'TrainingJob'): InformerSupervisor<KubernetesObject> => {
+  const customInformer = (kind: 'Site' | 'TrainingJob' | 'InferenceService'): InformerSupervisor<KubernetesObject> => {
     const plural = Plural[kind];
     return new InformerSupervisor<KubernetesObject>({
       name: kind,
@@ -51,6 +52,7 @@ export function hubInformers(kc: KubeConfig, clock: Clock, logger: Logger): HubI
   };
   const sites = customInformer(Kind.Site);
   const trainingJobs = customInformer(Kind.TrainingJob);
+  const inferenceServices = customInformer(Kind.InferenceService);
   const secrets = new InformerSupervisor<V1Secret>({
     name: `Secret@${SYSTEM_NAMESPACE}`,
     clock,
@@ -65,8 +67,9 @@ export function hubInformers(kc: KubeConfig, clock: Clock, logger: Logger): HubI
   return {
     sites: asCache<Site>(sites),
     trainingJobs: asCache<TrainingJob>(trainingJobs),
+    inferenceServices: asCache<InferenceService>(inferenceServices),
     secrets,
-    all: [sites, trainingJobs, secrets as InformerSupervisor<KubernetesObject>],
+    all: [sites, trainingJobs, inferenceServices, secrets as InformerSupervisor<KubernetesObject>],
   };
 }
 

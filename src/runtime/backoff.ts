@@ -1,10 +1,18 @@
 /**
- * Capped exponential backoff with jitter for re-opening the agent's session. grpc-js re-establishes a *channel* on
- * its own, but a broken stream has to be reopened by the application; without jitter every agent of a federation
- * would hammer a restarted operator in lock-step. Pure: the caller supplies the random number.
+ * Capped exponential backoff with optional jitter: the one delay policy of every retry loop (the work queue's per-key
+ * backoff, the informer supervisor's restarts, the agent's reconnects). Jitter keeps many retriers that failed
+ * together — N operators after an apiserver outage, every agent of a federation after an operator restart — from
+ * retrying in lock-step. Pure: the caller supplies the attempt number and the random number (see `Random`).
  */
 
-/** BackoffPolicy shapes the delays: initialMs × multiplier^attempt, capped at maxMs, then spread by ±jitter. */
+/**
+ * JitterDirection says where the random spread goes: `both` spreads each delay ±jitter around its base (the agent's
+ * reconnects); `down` only takes up to `jitter` off it (the informer's restarts, so its documented delays are the
+ * longest it waits). Either way no delay exceeds maxMs.
+ */
+export type JitterDirection = 'both' | 'down';
+
+/** BackoffPolicy shapes the delays: initialMs × multiplier^attempt, capped at maxMs, then spread by the jitter. */
 export interface BackoffPolicy {
   /** initialMs is the delay before the first retry. */
   readonly initialMs: number;
@@ -12,15 +20,11 @@ export interface BackoffPolicy {
   readonly maxMs: number;
   /** multiplier grows the delay per failed attempt (≥ 1). */
   readonly multiplier: number;
-  /** jitter is the relative spread in [0, 1]: 0.2 means ±20 %. */
+  /** jitter is the relative spread in [0, 1]: 0.2 means ±20 % (−20 % with `jitterDirection: 'down'`); 0 means none. */
   readonly jitter: number;
+  /** jitterDirection is `both` unless given. */
+  readonly jitterDirection?: JitterDirection;
 }
-
-/**
- * DEFAULT_BACKOFF: 1 s doubling to a 60 s cap with ±20 % jitter. The cap is half of grpc-js's channel cap (120 s)
- * because a site that is back should report within a minute; the operator's lease (40 s) already tolerates the gap.
- */
-export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 60_000, multiplier: 2, jitter: 0.2 };
 
 /** validateBackoffPolicy returns the problems of a policy; empty when it is usable. */
 export function validateBackoffPolicy(p: BackoffPolicy): string[] {
@@ -35,12 +39,14 @@ export function validateBackoffPolicy(p: BackoffPolicy): string[] {
 /** backoffBounds returns the least and greatest delay backoffDelay can return for this attempt (0-based). */
 export function backoffBounds(p: BackoffPolicy, attempt: number): { readonly min: number; readonly max: number } {
   const base = baseDelay(p, attempt);
-  return { min: Math.min(p.maxMs, base * (1 - p.jitter)), max: Math.min(p.maxMs, base * (1 + p.jitter)) };
+  const up = p.jitterDirection === 'down' ? 0 : p.jitter;
+  return { min: Math.min(p.maxMs, base * (1 - p.jitter)), max: Math.min(p.maxMs, base * (1 + up)) };
 }
 
 /**
  * backoffDelay returns the delay in milliseconds before retry number `attempt` (0 for the first retry), given a
- * uniform random number in [0, 1). The result lies within backoffBounds and never exceeds maxMs.
+ * uniform random number in [0, 1): 0 picks the least delay of backoffBounds, values towards 1 the greatest. Without
+ * jitter the random number does not matter. The result never exceeds maxMs.
  */
 export function backoffDelay(p: BackoffPolicy, attempt: number, random: number): number {
   const { min, max } = backoffBounds(p, attempt);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BACKOFF, backoffBounds, backoffDelay, validateBackoffPolicy, type BackoffPolicy } from './backoff.ts';
+import { backoffBounds, backoffDelay, validateBackoffPolicy, type BackoffPolicy } from './backoff.ts';
 
 describe('backoffDelay', () => {
   const p: BackoffPolicy = { initialMs: 1000, maxMs: 60_000, multiplier: 2, jitter: 0.2 };
@@ -49,11 +49,18 @@ describe('backoffDelay', () => {
     const q = { ...p, jitter: 0 };
     expect([0, 1, 2, 3, 10].map((a) => backoffDelay(q, a, 0.9))).toEqual([1000, 2000, 4000, 8000, 60_000]);
   });
+
+  it('with downward jitter only takes off, from the capped delay', () => {
+    const q: BackoffPolicy = { ...p, jitterDirection: 'down' };
+    expect(backoffBounds(q, 0)).toEqual({ min: 800, max: 1000 });
+    expect(backoffBounds(q, 10)).toEqual({ min: 48_000, max: 60_000 });
+    expect(backoffDelay(q, 1, 0.5)).toBe(1800);
+  });
 });
 
 describe('validateBackoffPolicy', () => {
-  it('accepts the default', () => {
-    expect(validateBackoffPolicy(DEFAULT_BACKOFF)).toEqual([]);
+  it('accepts a usable policy', () => {
+    expect(validateBackoffPolicy({ initialMs: 1000, maxMs: 60_000, multiplier: 2, jitter: 0.2 })).toEqual([]);
   });
   it('reports each problem', () => {
     expect(validateBackoffPolicy({ initialMs: 0, maxMs: -1, multiplier: 0.5, jitter: 2 })).toHaveLength(4);

@@ -1,0 +1,313 @@
+/**
+ * The TrainingJob controller's decision, as a pure function of what one pass read: the hub object, the Sites, the
+ * member objects at the job's site, the capacity others hold, and the time. It returns a plan — at most one status
+ * to write, at most one action at a site, events and when to look again — that the
+ * reconciler carries out in a fixed order (reconciler.ts). Keeping every branch here, with no I/O, is what lets the
+ * tests walk each path by hand.
+ *
+ * Several things that happen in one pass fold into one status: a failover closes the lost attempt AND records the
+ * new placement in the same write, so the record never shows a job between two sites.
+ */
+import type { V1Job } from '@kubernetes/client-node';
+import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
+import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD, TrainingJobPhase } from '../../api/names.ts';
+import type { PlacementConfig } from '../../placement/config.ts';
+import type { PromisedCapacity } from '../../placement/snapshot.ts';
+import type { Result } from '../../runtime/reconciler.ts';
+import { EventReason, type EventType } from '../framework/events.ts';
+import { isForeignMember, isStaleMember } from '../framework/fencing.ts';
+import { memberName } from '../framework/member-names.ts';
+import { failoverReason, judgeSite } from './failover.ts';
+import type { MemberDecision } from './member-objects.ts';
+import { placeTrainingJob, recordedDecision } from './placing.ts';
+import type { ObservedMembers } from './site-members.ts';
+import { currentEpoch, isTerminal, membersSeen, nextStatus, type StatusUpdate } from './status.ts';
+
+/** Short waits: for deletions at a site to finish, and for the hub cache to catch up with a site. */
+export const SHORT_WAIT_MS = 1000;
+/** Wait before looking again at a name taken by an object that is not ours. */
+export const FOREIGN_WAIT_MS = 30_000;
+
+/** MemberRead is what reading the member objects at the job's current site came to. */
+export type MemberRead =
+  /** Not placed, or placed at a site that is no longer listed: nothing was read. */
+  | { readonly kind: 'None' }
+  | { readonly kind: 'Read'; readonly site: string; readonly observed: ObservedMembers }
+  /** The site did not answer; never taken as "no members there". */
+  | { readonly kind: 'Unreadable'; readonly site: string; readonly error: unknown };
+
+/** TrainingInput is everything one pass read. */
+export interface TrainingInput {
+  /** The job, live and carrying the finalizer. */
+  readonly tj: TrainingJob;
+  readonly sites: readonly Site[];
+  readonly members: MemberRead;
+  /** Capacity promised to other workloads, not yet in the sites' reports. */
+  readonly promised: PromisedCapacity;
+  readonly config: PlacementConfig;
+  readonly graceMs: number;
+  readonly pollMs: number;
+  readonly pendingMs: number;
+  readonly now: number;
+}
+
+/** SiteAction is the one thing a pass does at the job's site. */
+export type SiteAction =
+  /**
+   * Create the Namespace, Service and Job for `decision`. `mirror`: no status was written before it in this pass,
+   * so the created Job is mirrored into status afterwards (or the failure recorded); otherwise the next pass does.
+   */
+  | { readonly kind: 'Create'; readonly site: string; readonly decision: MemberDecision; readonly mirror: boolean }
+  /** Apply the rendezvous Service over a missing or stale one. */
+  | { readonly kind: 'ApplyService'; readonly site: string; readonly decision: MemberDecision }
+  /** Delete a member Job of an older epoch or another uid before anything else happens there. */
+  | { readonly kind: 'DeleteStaleJob'; readonly site: string }
+  /** Delete the member Job and Service (suspension, or what is left of a vanished Job). */
+  | { readonly kind: 'DeleteMembers'; readonly site: string };
+
+/** PlannedEvent is an event to record once the status write went through. */
+export interface PlannedEvent {
+  readonly type: EventType;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** PlannedLog is a log line naming what was decided. */
+export interface PlannedLog {
+  readonly msg: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** TrainingPlan is what one pass does, in the order the reconciler carries it out. */
+export interface TrainingPlan {
+  /** 1. Release the job's promise before anything (its placement ended). */
+  readonly releaseFirst: boolean;
+  /** 2. Hold this capacity for a new placement: synchronously, before the first await. */
+  readonly hold?: PromisedCapacity;
+  /** 3. The one status write of the pass (undefined: none before the site action). */
+  readonly status?: TrainingJobStatus;
+  /** 4. After the write: release the promise now, or once the site's report has caught up. */
+  readonly release?: 'now' | 'whenSettled';
+  /** 5. (always) Fence the sites earlier attempts were lost at: failover.ts sitesToFence of the status as written. */
+  /** 6. The site action. */
+  readonly site?: SiteAction;
+  readonly events: readonly PlannedEvent[];
+  readonly logs: readonly PlannedLog[];
+  /** When to look again; a fence that left work behind shortens it to the poll interval. */
+  readonly result: Result;
+  /** Throw this after acting (a site that must answer did not): the work queue backs off. */
+  readonly fail?: unknown;
+}
+
+/** decideTraining plans one pass for a live TrainingJob. Pure. */
+export function decideTraining(input: TrainingInput): TrainingPlan {
+  const { tj } = input;
+  const at = new Date(input.now);
+  const next = (base: TrainingJob, update: StatusUpdate): TrainingJobStatus => nextStatus(base, update, at);
+
+  // A finished job keeps its member Job (for its logs) and its status; only observedGeneration follows the spec.
+  // Members at sites it was lost at are fenced whatever it does now.
+  if (isTerminal(tj.status?.phase)) {
+    return plan({ releaseFirst: true, status: next(tj, { kind: 'Observed', job: undefined }), result: {} });
+  }
+  if (tj.spec.suspend === true) return suspend(input, next);
+
+  const siteName = tj.status?.site;
+  if (siteName === undefined) return placeAnew(input, tj, [], []);
+  const site = input.sites.find((s) => s.metadata.name === siteName);
+  const verdict = judgeSite(tj, siteName, site, input.graceMs, input.now);
+  const failovers = tj.status?.failovers ?? 0;
+  if (verdict.kind === 'GiveUp') {
+    return plan({
+      releaseFirst: true,
+      status: next(tj, { kind: 'FailoverLimitExceeded', message: verdict.message }),
+      events: [{ type: 'Warning', reason: failoverReason(verdict), message: verdict.message }],
+      logs: [{ msg: 'site lost; failover limit reached, job failed', fields: { site: siteName, failovers } }],
+      result: {},
+    });
+  }
+  if (verdict.kind === 'FailOver') {
+    const lost = withStatus(tj, next(tj, { kind: 'Unplaced', outcome: 'SiteLost', message: verdict.message }));
+    return placeAnew(
+      input,
+      lost,
+      [{ type: 'Warning', reason: failoverReason(verdict), message: verdict.message }],
+      [{ msg: 'site lost; failing over', fields: { site: siteName, failovers } }],
+    );
+  }
+  if (site === undefined) return plan({ result: { requeueAfter: SHORT_WAIT_MS } }); // judgeSite fails over from a removed site
+  const recheck = verdict.kind === 'Wait' ? verdict.recheckInMs : undefined;
+  const converged = converge(input, siteName, site, next);
+  if (recheck === undefined) return converged;
+  // Not Ready, within the grace: keep the job there, and look again when the grace runs out (no Site change wakes
+  // the job then). A site that does not answer meanwhile is not an error: its grace is running.
+  if (converged.fail !== undefined) {
+    const { fail: _fail, ...rest } = converged;
+    return {
+      ...rest,
+      logs: [...rest.logs, { msg: 'site not Ready and not answering; within the grace', fields: { site: siteName, recheckInMs: recheck } }],
+      result: { requeueAfter: Math.min(input.pollMs, recheck) },
+    };
+  }
+  const after = converged.result.requeueAfter;
+  return after === undefined ? converged : { ...converged, result: { requeueAfter: Math.min(after, recheck) } };
+}
+
+/** converge plans the pass of a job placed at a listed site from what its members there look like. */
+function converge(input: TrainingInput, siteName: string, site: Site, next: (base: TrainingJob, u: StatusUpdate) => TrainingJobStatus): TrainingPlan {
+  const { tj, members } = input;
+  if (members.kind !== 'Read' || members.site !== siteName) {
+    const error = members.kind === 'Unreadable' ? members.error : new Error(`member objects at ${siteName} were not read`);
+    return plan({ fail: error, result: {} });
+  }
+  const { job, service } = members.observed;
+  const epoch = currentEpoch(tj);
+  const ns = tj.metadata.namespace ?? '';
+  const name = tj.metadata.name ?? '';
+  const uid = tj.metadata.uid;
+  const recorded = recordedDecision(tj, site);
+
+  if (job !== undefined) {
+    const labels = job.metadata?.labels ?? {};
+    if (labels[LABEL_WORKLOAD] !== name || labels[LABEL_NAMESPACE] !== ns) {
+      const message = `a Job ${job.metadata?.namespace ?? ns}/${job.metadata?.name ?? ''} not created for this TrainingJob exists on ${siteName}`;
+      return plan({
+        status: next(tj, { kind: 'MemberCreateFailed', message }),
+          events: [{ type: 'Warning', reason: EventReason.MemberCreateFailed, message }],
+        result: { requeueAfter: FOREIGN_WAIT_MS },
+      });
+    }
+    const jobEpoch = Number(labels[LABEL_EPOCH] ?? 0);
+    if (isStaleMember(job, epoch, uid)) {
+      // A copy from an older placement, or from an earlier TrainingJob of this name: never let it run beside the
+      // current one, nor adopt it.
+      return plan({
+          ...(job.metadata?.deletionTimestamp === undefined && { site: { kind: 'DeleteStaleJob', site: siteName } as const }),
+        logs: [{ msg: 'deleting a stale member Job', fields: { site: siteName, jobEpoch, epoch, foreign: isForeignMember(job, uid) } }],
+        result: { requeueAfter: SHORT_WAIT_MS },
+      });
+    }
+    // A newer epoch than ours means our copy of the TrainingJob is behind the site; wait for the cache.
+    if (jobEpoch > epoch || job.metadata?.deletionTimestamp !== undefined) return plan({ result: { requeueAfter: SHORT_WAIT_MS } });
+    const serviceStale = service === undefined || service.metadata?.labels?.[LABEL_EPOCH] !== String(epoch) || isForeignMember(service, uid);
+    const observed = mirror(input, tj, siteName, job, next);
+    // Applied over: the stale Service (older epoch, other uid) takes this placement's labels and selector.
+    return serviceStale && recorded !== undefined ? { ...observed, site: { kind: 'ApplyService', site: siteName, decision: recorded } } : observed;
+  }
+
+  if (membersSeen(tj)) {
+    // The Job existed and is gone (deleted by someone, or the site lost it): clear what is left, then place anew.
+    const leftover = service !== undefined && service.metadata?.labels?.[LABEL_WORKLOAD] === name && service.metadata.labels[LABEL_NAMESPACE] === ns;
+    if (leftover) return plan({ site: { kind: 'DeleteMembers', site: siteName }, result: { requeueAfter: SHORT_WAIT_MS } });
+    const message = `member Job ${memberName(ns, name)} vanished from ${siteName}`;
+    const evicted = withStatus(tj, next(tj, { kind: 'Unplaced', outcome: 'Evicted', message }));
+    return placeAnew(input, evicted, [{ type: 'Warning', reason: EventReason.Replacing, message }], []);
+  }
+
+  // Decided but not created yet: by an operator that stopped in between, or a create that failed.
+  if (recorded === undefined) {
+    return plan({ fail: new Error('status records no complete placement (site, variant, epoch)'), result: {} });
+  }
+  return plan({ site: { kind: 'Create', site: siteName, decision: recorded, mirror: true }, result: { requeueAfter: input.pollMs } });
+}
+
+/** mirror plans the write of what the member Job shows, with the promise and the phase events that follow. */
+export function mirror(
+  input: Pick<TrainingInput, 'pollMs'>,
+  tj: TrainingJob,
+  siteName: string,
+  job: V1Job,
+  next: (base: TrainingJob, u: StatusUpdate) => TrainingJobStatus,
+): TrainingPlan {
+  const status = next(tj, { kind: 'Observed', job });
+  // Running: every worker is bound (ready or done), so the site's report will soon count the whole gang. One
+  // visible pod is not enough: the rest of the gang's devices would be promised to nobody.
+  const release = isTerminal(status.phase) ? ('now' as const) : status.phase === TrainingJobPhase.Running ? ('whenSettled' as const) : undefined;
+  return plan({
+    status,
+    ...(release !== undefined && { release }),
+    events: phaseEvents(tj, tj.status?.phase, status.phase, siteName),
+    result: isTerminal(status.phase) ? {} : { requeueAfter: input.pollMs },
+  });
+}
+
+/** phaseEvents turns a phase transition into events. */
+export function phaseEvents(tj: TrainingJob, before: string | undefined, after: string | undefined, site: string): PlannedEvent[] {
+  if (before === after) return [];
+  if (after === TrainingJobPhase.Running) return [{ type: 'Normal', reason: EventReason.Started, message: `all ${tj.spec.workers ?? 1} workers running on ${site}` }];
+  if (after === TrainingJobPhase.Succeeded) return [{ type: 'Normal', reason: EventReason.Succeeded, message: `completed on ${site}` }];
+  if (after === TrainingJobPhase.Failed) return [{ type: 'Warning', reason: EventReason.Failed, message: `failed on ${site}` }];
+  return [];
+}
+
+/**
+ * placeAnew runs placement over `base` (the job with what this pass already decided folded into its status) and
+ * plans one write of the outcome. A new decision is written before anything is created for it, then created.
+ */
+function placeAnew(input: TrainingInput, base: TrainingJob, events: readonly PlannedEvent[], logs: readonly PlannedLog[]): TrainingPlan {
+  const at = new Date(input.now);
+  // A job that was placed gives its promise back first (it moves); one that never was holds nothing of its own, and
+  // releasing there would drop the promise of a decision a stale cache does not show yet.
+  const releaseFirst = input.tj.status?.site !== undefined;
+  const outcome = placeTrainingJob(base, input.sites, input.promised, input.config);
+  if (outcome.kind === 'Unschedulable') {
+    return plan({
+      releaseFirst,
+      status: nextStatus(base, { kind: 'Unschedulable', record: outcome.record, reason: outcome.reason }, at),
+      events: [...events, { type: 'Warning', reason: EventReason.Unschedulable, message: outcome.record.message ?? 'no site fits' }],
+      logs,
+      result: { requeueAfter: input.pendingMs },
+    });
+  }
+  const decision: MemberDecision = {
+    site: outcome.site,
+    variant: outcome.variant,
+    epoch: currentEpoch(base) + 1,
+    pool: outcome.pool,
+    ...(outcome.acceleratorResource !== undefined && { acceleratorResource: outcome.acceleratorResource }),
+  };
+  return plan({
+    releaseFirst,
+    hold: outcome.promised,
+    status: nextStatus(base, { kind: 'Placed', decision, record: outcome.record }, at),
+    site: { kind: 'Create', site: decision.site, decision, mirror: false },
+    events: [...events, { type: 'Normal', reason: EventReason.Placed, message: outcome.record.message ?? `placed on ${decision.site}` }],
+    logs: [...logs, { msg: 'placed', fields: { site: decision.site, variant: decision.variant, pool: decision.pool, epoch: decision.epoch } }],
+    result: { requeueAfter: input.pollMs },
+  });
+}
+
+/** suspend deletes the member objects first, then records the job as Suspended and frees what it held. */
+function suspend(input: TrainingInput, next: (base: TrainingJob, u: StatusUpdate) => TrainingJobStatus): TrainingPlan {
+  const { tj, members } = input;
+  const siteName = tj.status?.site;
+  if (members.kind === 'Unreadable') return plan({ fail: members.error, result: {} });
+  if (members.kind === 'Read' && ours(tj, members.observed)) {
+    return plan({ site: { kind: 'DeleteMembers', site: members.site }, result: { requeueAfter: SHORT_WAIT_MS } });
+  }
+  const announce = tj.status?.phase !== TrainingJobPhase.Suspended;
+  return plan({
+    releaseFirst: true,
+    status: next(tj, { kind: 'Suspended' }),
+    events: announce
+      ? [{ type: 'Normal', reason: EventReason.Suspended, message: siteName === undefined ? 'suspended' : `suspended; member objects deleted from ${siteName}` }]
+      : [],
+    logs: announce ? [{ msg: 'suspended', fields: { site: siteName } }] : [],
+    result: {},
+  });
+}
+
+/** ours says whether the member objects read carry this job's workload labels (anything else is not ours to delete). */
+function ours(tj: TrainingJob, observed: ObservedMembers): boolean {
+  const mine = (o: { metadata?: { labels?: Record<string, string> } } | undefined): boolean =>
+    o?.metadata?.labels?.[LABEL_WORKLOAD] === tj.metadata.name && o?.metadata?.labels?.[LABEL_NAMESPACE] === tj.metadata.namespace;
+  return mine(observed.job) || mine(observed.service);
+}
+
+function withStatus(tj: TrainingJob, status: TrainingJobStatus): TrainingJob {
+  return { ...tj, status };
+}
+
+function plan(p: Partial<TrainingPlan> & Pick<TrainingPlan, 'result'>): TrainingPlan {
+  return { releaseFirst: false, events: [], logs: [], ...p };
+}
