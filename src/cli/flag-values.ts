@@ -113,8 +113,8 @@ export type SingleValueFlag = Exclude<FlagSpec, BooleanFlag | RepeatedFlag>;
 /** DURATION_EXAMPLES is how every duration error shows the accepted form. */
 const DURATION_EXAMPLES = 'such as 500ms, 40s, 2m or 1m30s';
 
-/** badValue is the one wording of a value a flag does not accept; commands use it for their own checks too. */
-export function badValue(flag: string, raw: string, want: string): CliError {
+/** badValue is the one wording of a value a flag does not accept. */
+function badValue(flag: string, raw: string, want: string): CliError {
   return new CliError(`${flag} must be ${want}, got ${JSON.stringify(raw)}`, 2);
 }
 
@@ -123,11 +123,9 @@ export function listOr(words: readonly string[]): string {
   return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1) ?? ''}`;
 }
 
-/** wantOf says what a flag accepts, for errors: "a whole number of at least 1", "one of a, b or c". */
-export function wantOf(spec: SingleValueFlag): string {
+/** wantOf says what a flag accepts, for errors: "a whole number of at least 1", "one of a, b, c". */
+function wantOf(spec: Exclude<SingleValueFlag, StringFlag>): string {
   switch (spec.type) {
-    case 'string':
-      return 'a non-empty value';
     case 'duration': {
       const min = spec.min ?? 1;
       const bare = spec.bare === undefined ? '' : `number of ${spec.bare === 's' ? 'seconds' : 'milliseconds'} or a `;
@@ -154,11 +152,12 @@ const BARE_NUMBER = /^\d+(?:\.\d+)?$/;
  */
 export function parseFlagValue<F extends SingleValueFlag>(flag: string, spec: F, raw: string): ValueOf<F>;
 export function parseFlagValue(flag: string, spec: SingleValueFlag, raw: string): string | number | HostPort {
+  if (spec.type === 'string') {
+    if (raw === '') throw new CliError(`${flag} must not be empty`, 2);
+    return spec.parse === undefined ? raw : spec.parse(raw, flag);
+  }
   const bad = (): CliError => badValue(flag, raw, wantOf(spec));
   switch (spec.type) {
-    case 'string':
-      if (raw === '') throw bad();
-      return spec.parse === undefined ? raw : spec.parse(raw, flag);
     case 'duration': {
       const text = raw.trim();
       const bareUnit = spec.bare === 's' ? 1000 : 1;

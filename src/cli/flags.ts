@@ -90,7 +90,8 @@ export function parseCommandLine<S extends FlagSpecs>(command: CommandSpec<S>, a
       const list = Array.isArray(value) ? value.map(String) : [];
       if (spec.required === true && list.length === 0) throw new CliError(`at least one ${flag} is required`, 2);
       if (list.includes('')) throw new CliError(`${flag} must not be empty`, 2);
-      values[name] = spec.parse === undefined ? list : list.map((v) => (spec.parse as (raw: string, flag: string) => string)(v, flag));
+      const parse = spec.parse;
+      values[name] = parse === undefined ? list : list.map((v) => parse(v, flag));
     } else if (typeof value === 'string') {
       values[name] = parseFlagValue(flag, spec, value);
     } else if (spec.required === true) {
@@ -102,12 +103,13 @@ export function parseCommandLine<S extends FlagSpecs>(command: CommandSpec<S>, a
   return { values: values as FlagValues<S>, positionals };
 }
 
-/** parseArgsMessage words util.parseArgs's errors: an unknown option becomes "unknown flag --x", the rest stay. */
+/** parseArgsMessage words util.parseArgs's commonest errors as the flags' own are: "unknown flag --x", "--x needs a value". */
 function parseArgsMessage(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  if ((err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const option = /'([^']+)'/.exec(message)?.[1];
-    if (option !== undefined) return `unknown flag ${option}`;
-  }
+  const code = (err as { code?: unknown }).code;
+  const option = /'(?:-\w, )?(-[^' ]+)/.exec(message)?.[1];
+  if (option === undefined) return message;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown flag ${option}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && message.endsWith('argument missing')) return `${option} needs a value`;
   return message;
 }

@@ -1,20 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../runtime/temp-dirs.ts';
 import { REPO_ROOT } from './binaries.ts';
 import { LabStartError, startLab, stopLab } from './lab.ts';
 import { foreignEntries, LabStateError, readState, removeLabDir } from './state.ts';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'suanwang-lab-dir-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempDirs('suanwang-lab-dir-');
+const tempDir = (): string => temp.make();
+afterEach(() => temp.removeAll());
 
 /** labLeftovers writes what a lab that failed to start leaves behind (stopLab with keepLogs). */
 function labLeftovers(dir: string): void {

@@ -10,6 +10,7 @@ import { REPO_ROOT } from '../../src/lab/binaries.ts';
 import { controlComponent } from '../../src/lab/lab.ts';
 import { applyYaml, getTrainingJob } from './support/hub.ts';
 import { eventually, kubectl, kubectlJson, sharedLab, type SharedLab } from './support/shared-lab.ts';
+import { h100Job } from './support/workload-namespace.ts';
 
 let lab: SharedLab;
 let hub: string;
@@ -35,21 +36,6 @@ interface PodLite {
 
 function example(file: string): string {
   return readFileSync(join(REPO_ROOT, 'examples', file), 'utf8');
-}
-
-/** h100Job is a job of `workers` workers × 8 H100 (only shanghai has H100s in the default lab). */
-function h100Job(name: string, workers: number): string {
-  return `apiVersion: suanwang.io/v1alpha1
-kind: TrainingJob
-metadata: { name: ${name} }
-spec:
-  workers: ${workers}
-  resources: { cpu: "16", memory: 64Gi }
-  variants:
-    - name: h100
-      accelerator: { vendor: nvidia, model: H100, count: 8 }
-      image: registry.example.com/train:1.0
-`;
 }
 
 async function waitPhase(name: string, phase: string, timeoutMs = 90_000) {

@@ -1,22 +1,15 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../../runtime/temp-dirs.ts';
 import { certsCommand, type CertsIo } from './certs.ts';
-
 import { siteFromSubjectAltNames } from '../../wire/identity.ts';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'suanwang-certs-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempDirs('suanwang-certs-');
+const tempDir = (): string => temp.make();
+afterEach(() => temp.removeAll());
 
 const read = (dir: string, f: string): string => readFileSync(join(dir, f), 'utf8');
 const cert = (dir: string, f: string): X509Certificate => new X509Certificate(read(dir, f));

@@ -1,5 +1,5 @@
 /**
- * `suanwang lab up|down|status`: the embedded default federation on one machine.
+ * `suanwang lab up|down|status|fault|component`: the embedded default federation on one machine.
  */
 import { formatBytes } from '../../api/quantity.ts';
 import { ConfigError } from '../../api/yaml-source.ts';
@@ -12,6 +12,7 @@ import { CliError, reportCliError } from '../cli-error.ts';
 import { usageText } from '../flag-usage.ts';
 import { defineCommand, parseCommandLine, type FlagValues } from '../flags.ts';
 
+const SUBCOMMANDS = ['up', 'down', 'status', 'fault', 'component'] as const;
 const FAULT = "'lab fault' (what to inject, or --clear):";
 const COMPONENT = "'lab component':";
 
@@ -60,12 +61,12 @@ type Values = FlagValues<typeof LAB.flags>;
 
 /** labCommand implements `suanwang lab`. */
 export async function labCommand(argv: string[]): Promise<number> {
-  const usageError = (command: string, err: CliError): number => reportCliError(command, err, (line) => console.error(line));
+  const report = (command: string, err: CliError): number => reportCliError(command, err, (line) => console.error(line));
   let parsed;
   try {
     parsed = parseCommandLine(LAB, argv);
   } catch (err: unknown) {
-    if (err instanceof CliError) return usageError(LAB.name, err);
+    if (err instanceof CliError) return report(LAB.name, err);
     throw err;
   }
   if (parsed === 'help' || parsed.positionals[0] === undefined) {
@@ -73,7 +74,8 @@ export async function labCommand(argv: string[]): Promise<number> {
     return parsed === 'help' ? 0 : 2;
   }
   const { values, positionals } = parsed;
-  const sub = positionals[0];
+  const sub = SUBCOMMANDS.find((s) => s === positionals[0]);
+  if (sub === undefined) return report(LAB.name, new CliError(`unknown subcommand "${positionals[0]}": ${SUBCOMMANDS.join(', ')}`, 2));
   try {
     switch (sub) {
       case 'up': {
@@ -93,14 +95,11 @@ export async function labCommand(argv: string[]): Promise<number> {
         return await down(values.dir);
       case 'status':
         return status(values.dir, values.json);
-      default:
-        throw new CliError(`unknown subcommand "${sub}": up, down, status, fault or component`, 2);
     }
   } catch (err) {
-    if (err instanceof CliError) return usageError(`lab ${sub}`, err);
+    if (err instanceof CliError) return report(`lab ${sub}`, err);
     if (err instanceof ConfigError || err instanceof LabStartError || err instanceof MissingBinaryError || err instanceof FaultError || err instanceof LabStateError) {
-      console.error(`suanwang lab ${sub}: ${err.message}`);
-      return 1;
+      return report(`lab ${sub}`, new CliError(err.message, 1));
     }
     throw err;
   }
@@ -164,7 +163,7 @@ async function down(dir: string): Promise<number> {
     return 0;
   }
   if (res.stillAlive.length > 0) {
-    console.error(`suanwang lab down: processes still alive after SIGKILL: ${res.stillAlive.join(', ')}`);
+    console.error(`lab down: processes still alive after SIGKILL: ${res.stillAlive.join(', ')}`);
     return 1;
   }
   console.log(`Stopped ${res.stopped.length} processes and removed ${dir}.`);

@@ -56,6 +56,12 @@ TrainingJobs on sites.`,
       default: DEFAULT_SITE_LOST_GRACE_MS,
       help: "how long workloads stay on a site that is not Ready before they move: an InferenceService's replicas go to other sites, a TrainingJob fails over (up to failurePolicy.maxSiteFailovers) and resumes from its checkpoint",
     },
+    'poll-interval': {
+      type: 'duration',
+      min: 100,
+      default: 10_000,
+      help: "how often a placed workload's member objects are read when nothing woke it; member Jobs and Deployments are watched at every site, so this is only the safety net",
+    },
     'health-listen': {
       type: 'host:port',
       port0: true,
@@ -158,6 +164,7 @@ function parseFlags(argv: string[], env: Readonly<Record<string, string | undefi
       heartbeatIntervalMs: values['heartbeat-interval'],
       lostAfterMs: values['lost-after'],
       siteLostGraceMs: values['site-lost-grace'],
+      pollIntervalMs: values['poll-interval'],
       successThreshold: values['success-threshold'],
     },
   };

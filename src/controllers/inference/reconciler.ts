@@ -12,16 +12,15 @@
  */
 import type { Logger } from 'pino';
 import type { InferenceService, InferenceServiceStatus, Site } from '../../api/generated/types.ts';
-import { API_VERSION, ConditionStatus, ConditionType, FINALIZER_CLEANUP, Kind } from '../../api/names.ts';
-import { isNotFound } from '../../runtime/errors.ts';
+import { ConditionStatus, ConditionType, Kind } from '../../api/names.ts';
 import type { SiteClients } from '../../clusters/site-clients.ts';
 import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from '../../placement/config.ts';
 import { inferenceWorkload } from '../../placement/workload.ts';
 import type { Clock } from '../../runtime/clock.ts';
-import { parseKey } from '../../runtime/key.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
 import { findCondition, isTrue } from '../../runtime/conditions.ts';
 import { noopEventRecorder, type EventRecorder, type EventType } from '../framework/events.ts';
+import { WorkloadReconciler, type CleanUpOutcome, type WorkloadPass } from '../framework/workload-reconciler.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { InferenceEventReason } from './event-reasons.ts';
 import { planSites, type SitePlan } from './fencing.ts';
@@ -57,51 +56,48 @@ export interface InferenceServiceReconcilerOptions {
 /** Wait for the hub cache to catch up with a site, or for deletions at a site to finish. */
 const SHORT_WAIT_MS = 1000;
 
-interface Pass {
-  readonly key: string;
-  readonly log: Logger;
-}
+type Pass = WorkloadPass;
 
 /** InferenceServiceReconciler reconciles keys `InferenceService/<namespace>/<name>`. */
 export class InferenceServiceReconciler implements Reconciler {
   readonly #o: InferenceServiceReconcilerOptions;
+  readonly #shell: WorkloadReconciler<InferenceService, InferenceServiceStatus>;
   readonly #writer: HubInferenceServiceWriter;
-  readonly #events: EventRecorder;
   readonly #promised: PromisedCapacityTracker;
   readonly #config: PlacementConfig;
-  readonly #log: Logger;
   readonly #graceMs: number;
   readonly #pollMs: number;
 
   constructor(options: InferenceServiceReconcilerOptions) {
     this.#o = options;
     this.#writer = new HubInferenceServiceWriter(options.hub);
-    this.#events = options.events ?? noopEventRecorder;
     this.#promised = options.promised ?? new PromisedCapacityTracker();
     this.#config = options.placementConfig ?? DEFAULT_PLACEMENT_CONFIG;
-    this.#log = options.logger.child({ controller: 'inferenceservice' });
     this.#graceMs = options.siteLostGraceMs ?? DEFAULT_SITE_LOST_GRACE_MS;
     this.#pollMs = options.pollIntervalMs ?? 10_000;
+    this.#shell = new WorkloadReconciler({
+      adapter: {
+        kind: Kind.InferenceService,
+        read: options.inferenceServices,
+        converge: (pass, svc) => this.#converge(pass, svc),
+        cleanUp: (pass, svc) => this.#cleanUp(pass, svc),
+        forget: () => {},
+      },
+      writer: this.#writer,
+      events: options.events ?? noopEventRecorder,
+      promised: this.#promised,
+      logger: options.logger.child({ controller: 'inferenceservice' }),
+    });
   }
 
-  async reconcile(key: string): Promise<Result> {
-    const ref = parseKey(key);
-    if (ref === undefined || ref.kind !== Kind.InferenceService) throw new TerminalError(`not an InferenceService key: ${key}`);
-    const pass: Pass = { key, log: this.#log.child({ namespace: ref.namespace, name: ref.name }) };
+  reconcile(key: string): Promise<Result> {
+    return this.#shell.reconcile(key);
+  }
 
-    // 1. Read the hub object.
-    const cached = this.#o.inferenceServices(ref.namespace, ref.name);
-    if (cached === undefined) {
-      this.#promised.release(key);
-      this.#events.forget(ref.namespace, ref.name);
-      return {};
-    }
-    if (cached.metadata.deletionTimestamp !== undefined) return this.#finalize(pass, cached);
+  /** #converge is one pass over a live service (it carries the finalizer): steps 2 to 4 of the file comment. */
+  async #converge(pass: Pass, cached: InferenceService): Promise<Result> {
+    const key = pass.key;
     let svc = cached;
-    if (!(svc.metadata.finalizers ?? []).includes(FINALIZER_CLEANUP)) {
-      svc = await this.#writer.addFinalizer(svc);
-      pass.log.debug('added finalizer');
-    }
     const workload = inferenceWorkload(svc);
     if (!workload.ok) {
       // Deterministic: the same spec fails the same way; a spec change enqueues the key again. What runs stays.
@@ -196,13 +192,12 @@ export class InferenceServiceReconciler implements Reconciler {
   }
 
   /**
-   * #finalize deletes the member objects everywhere, then removes the finalizer. Sites that must answer first: every
+   * #cleanUp deletes the member objects everywhere; the shell then removes the finalizer. Sites that must answer first: every
    * Ready site and every site in status.sites that is not lost. Others (lost, removed) are tried but cannot hold the
    * delete forever: what a lost site still holds stays there until the service is recreated (fencing then deletes
    * it) or an orphan sweep, which does not exist yet, finds it.
    */
-  async #finalize(pass: Pass, svc: InferenceService): Promise<Result> {
-    if (!(svc.metadata.finalizers ?? []).includes(FINALIZER_CLEANUP)) return {};
+  async #cleanUp(pass: Pass, svc: InferenceService): Promise<CleanUpOutcome> {
     const recorded = new Set((svc.status?.sites ?? []).map((s) => s.site));
     const nowMs = this.#o.clock.now();
     const sites = this.#o.sites();
@@ -220,19 +215,8 @@ export class InferenceServiceReconciler implements Reconciler {
       if (out.failure !== undefined) throw out.failure.error instanceof Error ? out.failure.error : new Error(errorText(out.failure.error));
       waiting = true;
     }
-    if (waiting) return { requeueAfter: SHORT_WAIT_MS };
-    this.#promised.release(pass.key);
-    try {
-      await this.#writer.removeFinalizer(svc);
-    } catch (err: unknown) {
-      // A pass that read the object before an earlier pass removed the finalizer finds it gone: nothing left to do.
-      if (!isNotFound(err)) throw err;
-      return {};
-    }
-    this.#event(svc, 'Normal', InferenceEventReason.CleanedUp, 'member objects deleted at every site');
-    this.#events.forget(svc.metadata.namespace ?? '', svc.metadata.name ?? '');
-    pass.log.info('cleaned up; finalizer removed');
-    return {};
+    if (waiting) return { done: false, result: { requeueAfter: SHORT_WAIT_MS } };
+    return { done: true, message: 'member objects deleted at every site' };
   }
 
   #announceDecision(pass: Pass, svc: InferenceService, d: InferencePlacement): void {
@@ -269,7 +253,7 @@ export class InferenceServiceReconciler implements Reconciler {
   }
 
   #event(svc: InferenceService, type: EventType, reason: string, message: string): void {
-    this.#events.record({ apiVersion: API_VERSION, kind: Kind.InferenceService, metadata: svc.metadata }, type, reason, message);
+    this.#shell.event(svc, type, reason, message);
   }
 }
 

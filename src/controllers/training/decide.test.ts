@@ -1,0 +1,89 @@
+// The TrainingJob decision, walked path by path with no I/O: what is written, what is done at the site, in one plan.
+import { describe, expect, it } from 'vitest';
+import type { TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
+import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD } from '../../api/names.ts';
+import { DEFAULT_PLACEMENT_CONFIG } from '../../placement/config.ts';
+import { labSites } from '../../placement/testing.ts';
+import { decideTraining, SHORT_WAIT_MS, type MemberRead, type TrainingInput } from './decide.ts';
+import { makeTrainingJob, memberJob, variant } from './testing.ts';
+
+const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
+const sites = Object.values(labSites()).map((b) => b.obj());
+const ours = (epoch: number): Record<string, string> => ({ [LABEL_WORKLOAD]: 'train', [LABEL_NAMESPACE]: 'default', [LABEL_EPOCH]: String(epoch) });
+
+function job(status?: TrainingJobStatus, edit?: (tj: TrainingJob) => void): TrainingJob {
+  return makeTrainingJob('train')
+    .variant(variant('h100').nvidia('H100', 8))
+    .edit((tj) => {
+      tj.metadata.uid = 'uid-1';
+      if (status !== undefined) tj.status = status;
+      edit?.(tj);
+    })
+    .obj();
+}
+
+const placed: TrainingJobStatus = { phase: 'Placed', site: 'shanghai', variant: 'h100', pool: 'h100', placement: { epoch: 2 } };
+
+function input(tj: TrainingJob, members: MemberRead = { kind: 'None' }): TrainingInput {
+  return { tj, sites, members, promised: {}, config: DEFAULT_PLACEMENT_CONFIG, graceMs: 60_000, pollMs: 10_000, pendingMs: 10_000, now: NOW };
+}
+
+describe('decideTraining', () => {
+  it('places an unplaced job: holds capacity, writes the whole decision, then creates without a second write', () => {
+    const plan = decideTraining(input(job()));
+    expect(plan.hold).toBeDefined();
+    expect(plan.releaseFirst).toBe(false); // a stale cache must not drop the promise of a decision already written
+    expect(plan.status).toMatchObject({ site: 'shanghai', variant: 'h100', pool: expect.any(String), placement: { epoch: 1 } });
+    expect(plan.site).toMatchObject({ kind: 'Create', site: 'shanghai', mirror: false, decision: { epoch: 1, pool: plan.status?.pool } });
+  });
+
+  it('creates from the recorded decision, pool included, and mirrors the Job as the pass’s one write', () => {
+    const plan = decideTraining(input(job(placed), { kind: 'Read', site: 'shanghai', observed: { job: undefined, service: undefined } }));
+    expect(plan.status).toBeUndefined();
+    expect(plan.site).toEqual({ kind: 'Create', site: 'shanghai', mirror: true, decision: { site: 'shanghai', variant: 'h100', epoch: 2, pool: 'h100' } });
+  });
+
+  it('deletes a member Job of an older epoch before anything else, and writes nothing', () => {
+    const stale = memberJob().labels(ours(1)).obj();
+    const plan = decideTraining(input(job(placed), { kind: 'Read', site: 'shanghai', observed: { job: stale, service: undefined } }));
+    expect(plan.status).toBeUndefined();
+    expect(plan.site).toEqual({ kind: 'DeleteStaleJob', site: 'shanghai' });
+    expect(plan.result).toEqual({ requeueAfter: SHORT_WAIT_MS });
+  });
+
+  it('mirrors a completed member Job and gives the promise back at once', () => {
+    const done = memberJob().labels(ours(2)).succeeded(1).complete().obj();
+    const service = { metadata: { labels: ours(2) } };
+    const plan = decideTraining(input(job(placed), { kind: 'Read', site: 'shanghai', observed: { job: done, service } }));
+    expect(plan.status?.phase).toBe('Succeeded');
+    expect(plan.release).toBe('now');
+    expect(plan.site).toBeUndefined();
+    expect(plan.events.map((e) => e.reason)).toEqual(['Succeeded']);
+  });
+
+  it('on suspend, deletes the members first and records Suspended only once they are gone', () => {
+    const suspended = job(placed, (tj) => (tj.spec.suspend = true));
+    const running = memberJob().labels(ours(2)).obj();
+    const first = decideTraining(input(suspended, { kind: 'Read', site: 'shanghai', observed: { job: running, service: undefined } }));
+    expect(first.status).toBeUndefined();
+    expect(first.site).toEqual({ kind: 'DeleteMembers', site: 'shanghai' });
+    const second = decideTraining(input(suspended, { kind: 'Read', site: 'shanghai', observed: { job: undefined, service: undefined } }));
+    expect(second.status?.phase).toBe('Suspended');
+    expect(second.releaseFirst).toBe(true);
+  });
+
+  it('fails the pass when a Ready site does not answer, instead of reading it as "no members"', () => {
+    const error = new Error('connect ECONNREFUSED');
+    const plan = decideTraining(input(job(placed), { kind: 'Unreadable', site: 'shanghai', error }));
+    expect(plan.fail).toBe(error);
+    expect(plan.status).toBeUndefined();
+    expect(plan.site).toBeUndefined();
+  });
+
+  it('writes only observedGeneration for a finished job, and never acts at its site', () => {
+    const finished = job({ ...placed, phase: 'Succeeded' }, (tj) => (tj.metadata.generation = 3));
+    const plan = decideTraining(input(finished));
+    expect(plan.status).toEqual({ ...placed, phase: 'Succeeded', observedGeneration: 3 });
+    expect(plan.site).toBeUndefined();
+  });
+});

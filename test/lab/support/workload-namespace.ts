@@ -1,0 +1,55 @@
+/**
+ * A namespace of its own on the shared lab's hub for one lab test file: created before its tests, emptied of
+ * TrainingJobs after them (their finalizers clean the sites), so files never see each other's workloads.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { kubectl, sharedLab, type SharedLab } from './shared-lab.ts';
+
+/** WorkloadNamespace is the lab, the hub's kubeconfig and the namespace, readable once beforeAll ran. */
+export interface WorkloadNamespace {
+  readonly lab: SharedLab;
+  readonly hub: string;
+  readonly ns: string;
+}
+
+/** useWorkloadNamespace registers the hooks and returns the namespace's handle (its fields are set in beforeAll). */
+export function useWorkloadNamespace(prefix: string): WorkloadNamespace {
+  const ns = `${prefix}-${randomBytes(3).toString('hex')}`;
+  let lab: SharedLab | undefined;
+  beforeAll(async () => {
+    lab = await sharedLab();
+    expect(kubectl(lab.kubeconfig('hub'), ['create', 'namespace', ns]).code).toBe(0);
+  });
+  afterAll(() => {
+    if (lab !== undefined) kubectl(lab.kubeconfig('hub'), ['delete', 'trainingjobs', '--all', '-n', ns, '--wait=true', '--timeout=60s']);
+  });
+  const ready = (): SharedLab => {
+    if (lab === undefined) throw new Error('the shared lab is read in beforeAll; use the namespace inside a test');
+    return lab;
+  };
+  return {
+    get lab() {
+      return ready();
+    },
+    get hub() {
+      return ready().kubeconfig('hub');
+    },
+    ns,
+  };
+}
+
+/** h100Job is a job of `workers` workers × 8 H100 (only shanghai has H100s in the default lab, in its pool "h100"). */
+export function h100Job(name: string, workers = 1): string {
+  return `apiVersion: suanwang.io/v1alpha1
+kind: TrainingJob
+metadata: { name: ${name} }
+spec:
+  workers: ${workers}
+  resources: { cpu: "16", memory: 64Gi }
+  variants:
+    - name: h100
+      accelerator: { vendor: nvidia, model: H100, count: 8 }
+      image: registry.example.com/train:1.0
+`;
+}
