@@ -5,50 +5,16 @@ import { FakeClock } from '../../runtime/clock.ts';
 import { deferred, flush } from '../../runtime/testing.ts';
 import type { DeltaContent } from '../../wire/client-options.ts';
 import type { HealthEvent } from '../../wire/messages.ts';
-import { SiteAgent, type AgentSession, type ObjectCache, type SessionSources } from './site-agent.ts';
+import { MemoryCache } from '../../runtime/memory-cache.ts';
+import { SiteAgent, type AgentSession, type SessionSources } from './site-agent.ts';
 import { H100, makeNode, makePod, simReport } from './testing.ts';
 
-/** FakeCache is an ObjectCache the test fills by hand; set() and remove() notify listeners like an informer. */
-class FakeCache<T extends { metadata?: { name?: string } }> implements ObjectCache<T> {
-  readonly #objects = new Map<string, T>();
-  readonly #listeners = new Set<(obj: T, previous: T | undefined) => void>();
+/** FakeCache is an in-memory cache whose sync the test releases by hand (`synced.resolve()`). */
+class FakeCache<T extends { metadata?: { name?: string } }> extends MemoryCache<T> {
   readonly synced = deferred();
-  started = false;
-  stopped = false;
-
-  start(): void {
-    this.started = true;
-  }
-  get(_namespace: string | undefined, name: string): T | undefined {
-    return this.#objects.get(name);
-  }
-  async stop(): Promise<void> {
-    this.stopped = true;
-  }
-  waitForSync(signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      signal?.addEventListener('abort', () => reject(signal.reason));
-      this.synced.promise.then(resolve, reject);
-    });
-  }
-  list(): T[] {
-    return [...this.#objects.values()];
-  }
-  onChange(listener: (obj: T, previous: T | undefined) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-  set(obj: T): void {
-    const name = obj.metadata?.name ?? '';
-    const previous = this.#objects.get(name);
-    this.#objects.set(name, obj);
-    for (const l of this.#listeners) l(obj, previous);
-  }
-  remove(name: string): void {
-    const obj = this.#objects.get(name);
-    if (obj === undefined) return;
-    this.#objects.delete(name);
-    for (const l of this.#listeners) l(obj, obj);
+  constructor() {
+    super();
+    this.holdSync(this.synced.promise);
   }
 }
 
@@ -183,7 +149,7 @@ describe('SiteAgent', () => {
     nodes.synced.resolve();
     pods.synced.resolve();
     await started;
-    nodes.remove('c-0');
+    nodes.remove(undefined, 'c-0');
     await settle(clock);
     expect(sessions[0]?.deltas).toEqual([{ upsertedPools: [], removedPoolNames: ['cpu'] }]);
   });

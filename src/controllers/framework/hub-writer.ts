@@ -1,5 +1,6 @@
 /**
- * Writes to the namespaced Suanwang kinds on the hub (TrainingJobs, InferenceServices: one class, the plural apart):
+ * Writes to the Suanwang kinds on the hub (TrainingJobs and InferenceServices, and the status of the cluster-scoped
+ * Sites: one class, the plural apart):
  * JSON merge patches only (custom resources do not support strategic merge, client-node's default for patch calls),
  * each carrying the resourceVersion it was computed from. The precondition is what makes a reconcile that read a
  * stale cache harmless: its write fails with Conflict instead of recording a second placement, and the key is
@@ -17,9 +18,9 @@ import { toApiError } from '../../runtime/errors.ts';
 import { mergePatchDiff, type JsonObject } from '../../runtime/merge-patch.ts';
 
 /** HubPatcher is the part of CustomObjectsApi the writer uses: CustomObjectsApi itself, or a stand-in in tests. */
-export type HubPatcher = Pick<CustomObjectsApi, 'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus'>;
+export type HubPatcher = Pick<CustomObjectsApi, 'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus' | 'patchClusterCustomObjectStatus'>;
 
-/** HubObject is a namespaced object of a Suanwang kind as the hub serves it. */
+/** HubObject is an object of a Suanwang kind as the hub serves it (no namespace: a cluster-scoped kind). */
 export interface HubObject<S> {
   readonly metadata: ObjectMeta;
   readonly status?: S | undefined;
@@ -27,15 +28,17 @@ export interface HubObject<S> {
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-/** HubWriter patches the objects of one namespaced kind (its plural) on the hub: finalizer and status. */
+/** HubWriter patches the objects of one kind (its plural) on the hub: finalizer and status. */
 export class HubWriter<T extends HubObject<S>, S extends object> {
   readonly #api: HubPatcher;
   readonly #plural: string;
+  readonly #scope: 'Namespaced' | 'Cluster';
 
-  /** Takes the hub's CustomObjectsApi (or a stand-in) and the kind's plural. */
-  constructor(api: HubPatcher, plural: string) {
+  /** Takes the hub's CustomObjectsApi (or a stand-in), the kind's plural and its scope. */
+  constructor(api: HubPatcher, plural: string, scope: 'Namespaced' | 'Cluster' = 'Namespaced') {
     this.#api = api;
     this.#plural = plural;
+    this.#scope = scope;
   }
 
   /** addFinalizer adds FINALIZER_CLEANUP; returns the updated object. */
@@ -61,8 +64,12 @@ export class HubWriter<T extends HubObject<S>, S extends object> {
     const diff = mergePatchDiff({ ...obj.status } as JsonObject, { ...next } as JsonObject);
     if (diff === undefined) return obj;
     const body = { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: diff };
+    const target = this.#target(obj);
     try {
-      return (await this.#api.patchNamespacedCustomObjectStatus({ ...this.#target(obj), body, fieldManager: FIELD_MANAGER }, MERGE_PATCH)) as T;
+      if (target.namespace === undefined) {
+        return (await this.#api.patchClusterCustomObjectStatus({ ...target, body, fieldManager: FIELD_MANAGER }, MERGE_PATCH)) as T;
+      }
+      return (await this.#api.patchNamespacedCustomObjectStatus({ ...target, namespace: target.namespace, body, fieldManager: FIELD_MANAGER }, MERGE_PATCH)) as T;
     } catch (err: unknown) {
       throw toApiError(err);
     }
@@ -70,13 +77,15 @@ export class HubWriter<T extends HubObject<S>, S extends object> {
 
   async #patch(obj: T, body: object): Promise<T> {
     try {
-      return (await this.#api.patchNamespacedCustomObject({ ...this.#target(obj), body, fieldManager: FIELD_MANAGER }, MERGE_PATCH)) as T;
+      const target = this.#target(obj);
+      return (await this.#api.patchNamespacedCustomObject({ ...target, namespace: target.namespace ?? '', body, fieldManager: FIELD_MANAGER }, MERGE_PATCH)) as T;
     } catch (err: unknown) {
       throw toApiError(err);
     }
   }
 
-  #target(obj: T): { group: string; version: string; plural: string; namespace: string; name: string } {
-    return { group: GROUP, version: VERSION, plural: this.#plural, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' };
+  #target(obj: T): { group: string; version: string; plural: string; namespace: string | undefined; name: string } {
+    const namespace = this.#scope === 'Cluster' ? undefined : (obj.metadata.namespace ?? '');
+    return { group: GROUP, version: VERSION, plural: this.#plural, namespace, name: obj.metadata.name ?? '' };
   }
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Site } from '../../api/generated/types.ts';
 import { labSites } from '../../placement/testing.ts';
-import { siteChangeMatters, siteChangeSource, type SiteCacheView } from './site-change-source.ts';
+import { MemoryCache } from '../../runtime/memory-cache.ts';
+import { siteChangeMatters, siteChangeSource } from './site-change-source.ts';
 
 function allocated(site: Site): Site {
   const next = structuredClone(site);
@@ -29,41 +30,9 @@ describe('siteChangeMatters', () => {
   });
 });
 
-/** FakeSites is a Sites cache whose changes the test makes by hand. */
-class FakeSites implements SiteCacheView {
-  readonly #sites = new Map<string, Site>();
-  readonly #listeners = new Set<(obj: Site, previous: Site | undefined) => void>();
-
-  set(site: Site): void {
-    const name = site.metadata.name ?? '';
-    const previous = this.#sites.get(name);
-    this.#sites.set(name, site);
-    for (const l of this.#listeners) l(site, previous);
-  }
-  delete(name: string): void {
-    const previous = this.#sites.get(name);
-    if (previous === undefined) return;
-    this.#sites.delete(name);
-    for (const l of this.#listeners) l(previous, previous);
-  }
-  get(_namespace: undefined, name: string): Site | undefined {
-    return this.#sites.get(name);
-  }
-  list(): Site[] {
-    return [...this.#sites.values()];
-  }
-  onChange(listener: (obj: Site, previous: Site | undefined) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-  waitForSync(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 describe('siteChangeSource', () => {
   it('wakes the site’s workloads on a change placement can see and on deletion, not on a heartbeat alone', () => {
-    const cache = new FakeSites();
+    const cache = new MemoryCache<Site>();
     const base = labSites().beijing.obj();
     cache.set(heartbeat(base, '1'));
     cache.set(labSites().guizhou.obj());
@@ -79,7 +48,7 @@ describe('siteChangeSource', () => {
     expect(enqueued).toEqual(['job-at-beijing', 'pending-job']);
 
     enqueued.length = 0;
-    cache.delete('guizhou');
+    cache.remove(undefined, 'guizhou');
     expect(enqueued).toEqual(['job-at-guizhou', 'pending-job']);
 
     unsubscribe();

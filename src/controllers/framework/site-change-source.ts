@@ -6,7 +6,8 @@
  */
 import type { Site } from '../../api/generated/types.ts';
 import { deepEqual } from '../../runtime/merge-patch.ts';
-import type { SourceInformerView, WatchSource } from '../../runtime/source.ts';
+import type { ObjectCache } from '../../runtime/object-cache.ts';
+import type { WatchSource } from '../../runtime/source.ts';
 
 /**
  * siteChangeMatters says whether a Site changed in a way placement or rebalancing can see: its spec, its conditions
@@ -23,16 +24,11 @@ export function siteChangeMatters(previous: Site | undefined, next: Site): boole
   return !deepEqual(view(previous), view(next));
 }
 
-/** SiteCacheView is what siteChangeSource needs of the Sites informer. */
-export interface SiteCacheView extends SourceInformerView<Site> {
-  get(namespace: undefined, name: string): Site | undefined;
-}
-
 /**
  * siteChangeSource enqueues `keys(site)` for every Site change that matters, and for a deleted Site; on subscribe,
  * for every cached Site. `keys` names the workloads a change of that site may concern; the reconciler decides.
  */
-export function siteChangeSource(cache: SiteCacheView, keys: (site: string) => readonly string[]): WatchSource {
+export function siteChangeSource(cache: ObjectCache<Site>, keys: (site: string) => readonly string[]): WatchSource {
   return {
     subscribe(enqueue) {
       const unsubscribe = cache.onChange((site, previous) => {

@@ -4,40 +4,23 @@
  * Site carries, writes it to the status subresource. It then asks to be called again when the lease would run out,
  * so a silent agent turns Unknown on time even though silence sends no event.
  *
- * Writes are JSON merge patches (custom resources have no strategic merge, client-node's default) that carry the
- * resourceVersion they were computed from: a status computed from a stale cache fails with Conflict and is
- * recomputed, instead of moving a lastTransitionTime backwards. A merge patch replaces lists whole, so the full
- * conditions and nodePools lists go out every time.
+ * Writes go through the hub writer the workload controllers use (framework/hub-writer.ts): JSON merge patches that
+ * carry the resourceVersion they were computed from, so a status computed from a stale cache fails with Conflict and
+ * is recomputed, instead of moving a lastTransitionTime backwards. A merge patch replaces lists whole, so a changed
+ * conditions or nodePools list goes out whole.
  */
-import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Condition, Site, SiteStatus } from '../../api/generated/types.ts';
-import { ConditionType, GROUP, Kind, Plural, VERSION } from '../../api/names.ts';
-import { FIELD_MANAGER } from '../../runtime/apply.ts';
-import { toApiError } from '../../runtime/errors.ts';
+import { ConditionType, Kind, Plural } from '../../api/names.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { Controller } from '../../runtime/controller.ts';
 import { makeKey, parseKey } from '../../runtime/key.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
+import type { ObjectCache } from '../../runtime/object-cache.ts';
 import type { WatchSource } from '../../runtime/source.ts';
+import { HubWriter, type HubPatcher } from '../framework/hub-writer.ts';
 import type { SiteSessions } from './site-sessions.ts';
 import { computeSiteStatus, nextCheckIn, statusEqual, type SiteStatusConfig } from './site-status.ts';
-
-const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
-/** SiteStatusPatcher is the part of CustomObjectsApi the controller writes with (a seam for tests). */
-export type SiteStatusPatcher = Pick<CustomObjectsApi, 'patchClusterCustomObjectStatus'>;
-
-/**
- * SiteCache is what the controller needs of the Sites informer. Structural, so that an InformerSupervisor (typed by
- * client-node) and the hub types of src/api meet without casts here.
- */
-export interface SiteCache {
-  get(namespace: string | undefined, name: string): Site | undefined;
-  list(): Site[];
-  onChange(listener: (obj: Site, previous: Site | undefined) => void): () => void;
-  waitForSync(signal?: AbortSignal): Promise<void>;
-}
 
 /** siteKey is the work-queue key of a Site (cluster-scoped: empty namespace). */
 export function siteKey(name: string): string {
@@ -46,10 +29,10 @@ export function siteKey(name: string): string {
 
 /** SiteReconcilerOptions configures SiteStatusReconciler. */
 export interface SiteReconcilerOptions {
-  readonly sites: Pick<SiteCache, 'get'>;
+  readonly sites: Pick<ObjectCache<Site>, 'get'>;
   readonly sessions: Pick<SiteSessions, 'get'>;
   /** Patches Site status on the hub (CustomObjectsApi in production). */
-  readonly hub: SiteStatusPatcher;
+  readonly hub: HubPatcher;
   readonly clock: Pick<Clock, 'now'>;
   readonly logger: Logger;
   readonly config: SiteStatusConfig;
@@ -58,7 +41,7 @@ export interface SiteReconcilerOptions {
 /** SiteStatusReconciler writes each Site's status from its agent's session. */
 export class SiteStatusReconciler implements Reconciler {
   readonly #o: SiteReconcilerOptions;
-  readonly #api: SiteStatusPatcher;
+  readonly #writer: HubWriter<Site, SiteStatus>;
   readonly #log: Logger;
   /**
    * The object each site's last write returned, with the resourceVersion it replaced. Until the informer catches
@@ -69,7 +52,7 @@ export class SiteStatusReconciler implements Reconciler {
 
   constructor(options: SiteReconcilerOptions) {
     this.#o = options;
-    this.#api = options.hub;
+    this.#writer = new HubWriter<Site, SiteStatus>(options.hub, Plural.Site, 'Cluster');
     this.#log = options.logger.child({ controller: 'site' });
   }
 
@@ -119,20 +102,8 @@ export class SiteStatusReconciler implements Reconciler {
     return cached;
   }
 
-  async #write(site: Site, next: SiteStatus): Promise<Site> {
-    // Top-level fields that disappear are sent as null (merge patch deletes them); lists go out whole.
-    const status: Record<string, unknown> = { ...next };
-    for (const k of Object.keys(site.status ?? {})) if (!(k in status)) status[k] = null;
-    const body = { metadata: { resourceVersion: site.metadata.resourceVersion }, status };
-    try {
-      const written = (await this.#api.patchClusterCustomObjectStatus(
-        { group: GROUP, version: VERSION, plural: Plural.Site, name: site.metadata.name ?? '', body, fieldManager: FIELD_MANAGER },
-        MERGE_PATCH,
-      )) as Site;
-      return written;
-    } catch (err: unknown) {
-      throw toApiError(err);
-    }
+  #write(site: Site, next: SiteStatus): Promise<Site> {
+    return this.#writer.writeStatus(site, next);
   }
 }
 
@@ -151,7 +122,7 @@ function logTransitions(log: Logger, before: readonly Condition[] | undefined, a
 
 /** SiteControllerOptions configures newSiteController. */
 export interface SiteControllerOptions extends Omit<SiteReconcilerOptions, 'sites' | 'clock'> {
-  readonly sites: SiteCache;
+  readonly sites: ObjectCache<Site>;
   readonly clock: Clock;
   /** Sites reconciled in parallel (default 4): one slow write must not delay every other site's lease. */
   readonly concurrency?: number;
