@@ -5,7 +5,6 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Site } from '../api/generated/types.ts';
 import type { SiteClient } from '../clusters/site-clients.ts';
-import { labSites } from '../placement/testing.ts';
 import { FakeClock } from '../runtime/clock.ts';
 import { MemoryCache } from '../runtime/memory-cache.ts';
 import type { LabelledObject } from '../runtime/object-cache.ts';
@@ -16,7 +15,7 @@ interface Member extends LabelledObject {
 }
 
 function world() {
-  const sites = new MemoryCache<Site>([labSites().shanghai.obj(), labSites().guizhou.obj()]);
+  const sites = new MemoryCache<Site>([site('shanghai'), site('guizhou')]);
   const secrets = new MemoryCache<V1Secret>();
   /** The client each site gets now; a new object stands for rotated credentials, undefined for none. */
   const clients = new Map<string, SiteClient | undefined>([
@@ -46,6 +45,9 @@ function world() {
   const running = (site: string, kind: MemberKind) => built.filter((b) => b.site === site && b.kind === kind && b.cache.started && !b.cache.stopped);
   return { sites, secrets, clients, built, members, running };
 }
+
+/** site is a Site as far as MemberInformers reads one: its name (the clients come from the test's map). */
+const site = (name: string): Site => ({ apiVersion: 'suanwang.io/v1alpha1', kind: 'Site', metadata: { name }, spec: {} }) as unknown as Site;
 
 const job = (name: string, workload: string): Member => ({ metadata: { name, namespace: 'team-a', labels: { 'suanwang.io/workload': workload } } });
 
@@ -106,7 +108,7 @@ describe('MemberInformers', () => {
     w.members.start();
     await w.members.stop();
     expect(w.built.every((b) => b.cache.stopped)).toBe(true);
-    w.sites.set(labSites().beijing.obj());
+    w.sites.set(site('beijing'));
     expect(w.members.sites()).toEqual([]);
   });
 });
