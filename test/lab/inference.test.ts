@@ -2,26 +2,24 @@
  * InferenceServices across the federation, end to end with the operator and agents running: spread over sites,
  * CPU fallback when GPUs are gone, and a lost site's share moved and never duplicated when it returns.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferenceService } from '../../src/api/generated/types.ts';
 import { clearFaults, injectFault } from '../../src/lab/faults.ts';
 import { controlComponent } from '../../src/lab/lab.ts';
 import { applyYaml, conditionOf, getSite, poolOf } from './support/hub.ts';
-import { eventually, kubectl, kubectlJson, sharedLab, type SharedLab } from './support/shared-lab.ts';
+import { eventually, kubectl, kubectlJson, type SharedLab } from './support/shared-lab.ts';
+import { useWorkloadNamespace } from './support/workload-namespace.ts';
 import { TEST_TIMING } from './support/timing.ts';
 
+const t = useWorkloadNamespace('serve');
 let lab: SharedLab;
 let hub: string;
-const ns = `serve-${randomBytes(3).toString('hex')}`;
+const ns = t.ns;
 
-beforeAll(async () => {
-  lab = await sharedLab();
-  hub = lab.kubeconfig('hub');
-  expect(kubectl(hub, ['create', 'namespace', ns]).code).toBe(0);
+beforeAll(() => {
+  ({ lab, hub } = t);
 });
 afterAll(async () => {
-  kubectl(hub, ['delete', 'inferenceservices', '--all', '-n', ns, '--wait=true', '--timeout=90s']);
   await clearFaults(lab.dir, 'shanghai');
 });
 

@@ -3,25 +3,21 @@
  * other site that can run it, under a new epoch, after the lease and the grace; the attempt at the lost site is
  * closed as SiteLost, and at no moment do two unfinished member Jobs of the job exist across the federation.
  */
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { controlComponent } from '../../src/lab/lab.ts';
 import { POD_COMPLETE_DELAY_ANNOTATION } from '../../src/lab/kwok-stages.ts';
 import { applyYaml, conditionOf, getSite, getTrainingJob } from './support/hub.ts';
-import { eventually, kubectl, kubectlJson, sharedLab, type SharedLab } from './support/shared-lab.ts';
+import { eventually, kubectl, kubectlJson, type SharedLab } from './support/shared-lab.ts';
+import { useWorkloadNamespace } from './support/workload-namespace.ts';
 import { TEST_TIMING } from './support/timing.ts';
 
+const t = useWorkloadNamespace('failover');
 let lab: SharedLab;
 let hub: string;
-const ns = `failover-${randomBytes(3).toString('hex')}`;
+const ns = t.ns;
 
-beforeAll(async () => {
-  lab = await sharedLab();
-  hub = lab.kubeconfig('hub');
-  expect(kubectl(hub, ['create', 'namespace', ns]).code).toBe(0);
-});
-afterAll(() => {
-  kubectl(hub, ['delete', 'trainingjobs', '--all', '-n', ns, '--wait=true', '--timeout=60s']);
+beforeAll(() => {
+  ({ lab, hub } = t);
 });
 
 /** portableJob runs on 8 H100s (shanghai) or 8 Ascend 910Bs (guizhou), whichever placement prefers. */

@@ -2,27 +2,22 @@
  * TrainingJobs across the federation, end to end with the operator and agents running: placement by hardware and
  * price, gang capacity without over-commit, explanations, clean-up, and an operator restart without duplicates.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/lab/binaries.ts';
 import { controlComponent } from '../../src/lab/lab.ts';
 import { applyYaml, getTrainingJob } from './support/hub.ts';
-import { eventually, kubectl, kubectlJson, sharedLab, type SharedLab } from './support/shared-lab.ts';
-import { h100Job } from './support/workload-namespace.ts';
+import { eventually, kubectl, kubectlJson, type SharedLab } from './support/shared-lab.ts';
+import { h100Job, useWorkloadNamespace } from './support/workload-namespace.ts';
 
+const t = useWorkloadNamespace('train');
 let lab: SharedLab;
 let hub: string;
-const ns = `train-${randomBytes(3).toString('hex')}`;
+const ns = t.ns;
 
-beforeAll(async () => {
-  lab = await sharedLab();
-  hub = lab.kubeconfig('hub');
-  expect(kubectl(hub, ['create', 'namespace', ns]).code).toBe(0);
-});
-afterAll(() => {
-  kubectl(hub, ['delete', 'trainingjobs', '--all', '-n', ns, '--wait=true', '--timeout=60s']);
+beforeAll(() => {
+  ({ lab, hub } = t);
 });
 
 interface K8sList<T> {

@@ -5,14 +5,39 @@
  * its member objects. Level-triggered: a pass never learns whether the object was added, changed or deleted.
  */
 import type { Logger } from 'pino';
-import type { ObjectMeta } from '../../api/generated/types.ts';
+import type { ObjectMeta, Site } from '../../api/generated/types.ts';
+import type { SiteClients } from '../../clusters/site-clients.ts';
+import type { PlacementConfig } from '../../placement/config.ts';
+import type { Clock } from '../../runtime/clock.ts';
 import { API_VERSION, FINALIZER_CLEANUP } from '../../api/names.ts';
 import { isNotFound } from '../../runtime/errors.ts';
 import { parseKey } from '../../runtime/key.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
 import type { EventRecorder, EventType } from './events.ts';
-import type { HubObject, HubWriter } from './hub-writer.ts';
+import type { HubObject, HubPatcher, HubWriter } from './hub-writer.ts';
 import type { PromisedCapacityTracker } from './promised-capacity.ts';
+
+/** WorkloadOptions are what every workload reconciler takes; each kind adds its cache reader and its own knobs. */
+export interface WorkloadOptions {
+  /** Patches the kind on the hub (CustomObjectsApi in production). */
+  readonly hub: HubPatcher;
+  /** sites lists the Sites from the informer cache. */
+  readonly sites: () => readonly Site[];
+  readonly siteClients: Pick<SiteClients, 'forSite'>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly events?: EventRecorder;
+  readonly placementConfig?: PlacementConfig;
+  /** Shared with every controller that places on the same sites (default: a tracker of its own). */
+  readonly promised?: PromisedCapacityTracker;
+  /** How long a site may be not Ready before its workloads move (default 60 s; site-liveness.ts). */
+  readonly siteLostGraceMs?: number;
+  /**
+   * How often a placed workload's member objects are read when nothing woke it (default 10 s). With the member
+   * informers wired (cache/member-informers.ts) a change arrives at once; the poll is the safety net.
+   */
+  readonly pollIntervalMs?: number;
+}
 
 /** WorkloadPass is one reconcile of one workload: its key, name and a logger that names it. */
 export interface WorkloadPass {

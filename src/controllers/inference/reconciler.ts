@@ -10,21 +10,17 @@
  * with a resourceVersion precondition) before any site is touched for them, so a restarted operator converges on the
  * recorded decision instead of making a second one, and a pass that read a stale cache cannot record one.
  */
-import type { Logger } from 'pino';
 import type { InferenceService, InferenceServiceStatus, Site } from '../../api/generated/types.ts';
 import { ConditionStatus, ConditionType, Kind } from '../../api/names.ts';
-import type { SiteClients } from '../../clusters/site-clients.ts';
 import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from '../../placement/config.ts';
 import { inferenceWorkload } from '../../placement/workload.ts';
-import type { Clock } from '../../runtime/clock.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
 import { findCondition, isTrue } from '../../runtime/conditions.ts';
-import { noopEventRecorder, type EventRecorder, type EventType } from '../framework/events.ts';
-import { WorkloadReconciler, type CleanUpOutcome, type WorkloadPass } from '../framework/workload-reconciler.ts';
+import { noopEventRecorder, type EventType } from '../framework/events.ts';
+import { WorkloadReconciler, type CleanUpOutcome, type WorkloadOptions, type WorkloadPass } from '../framework/workload-reconciler.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { InferenceEventReason } from './event-reasons.ts';
 import { planSites, type SitePlan } from './fencing.ts';
-import type { HubPatcher } from '../framework/hub-writer.ts';
 import { HubInferenceServiceWriter } from './hub-writer.ts';
 import { inferenceMemberName, renderInferenceMembers, type InferenceMembers } from './member-objects.ts';
 import { placeInferenceService, type InferencePlacement } from './placing.ts';
@@ -33,24 +29,9 @@ import { actAt, cleanUpAt, errorText, observationsOf, readSites, type SiteFailur
 import { invalidSpecStatus, nextInferenceStatus, type SiteObservation } from './status.ts';
 
 /** InferenceServiceReconcilerOptions configures an InferenceServiceReconciler. */
-export interface InferenceServiceReconcilerOptions {
-  /** Patches InferenceServices on the hub (CustomObjectsApi in production). */
-  readonly hub: HubPatcher;
+export interface InferenceServiceReconcilerOptions extends WorkloadOptions {
   /** inferenceServices reads an InferenceService from the informer cache. */
   readonly inferenceServices: (namespace: string, name: string) => InferenceService | undefined;
-  /** sites lists the Sites from the informer cache. */
-  readonly sites: () => readonly Site[];
-  readonly siteClients: Pick<SiteClients, 'forSite'>;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly events?: EventRecorder;
-  readonly placementConfig?: PlacementConfig;
-  /** Shared with the other controllers that place on the same sites (default: a tracker of its own). */
-  readonly promised?: PromisedCapacityTracker;
-  /** How long a site may be not Ready before its replicas move (default 60 s; site/site-liveness.ts). */
-  readonly siteLostGraceMs?: number;
-  /** How often a service is looked at to mirror its replicas' readiness (default 10 s). */
-  readonly pollIntervalMs?: number;
 }
 
 /** Wait for the hub cache to catch up with a site, or for deletions at a site to finish. */

@@ -15,20 +15,17 @@
  * A site that stops being Ready keeps the job for a grace; beyond it the job fails over under a new epoch, and
  * member objects of older epochs are deleted wherever they are found, as soon as their site answers (failover.ts).
  */
-import type { Logger } from 'pino';
 import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
 import { Kind } from '../../api/names.ts';
-import type { SiteClients } from '../../clusters/site-clients.ts';
 import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from '../../placement/config.ts';
-import type { Clock } from '../../runtime/clock.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
-import { EventReason, noopEventRecorder, type EventRecorder } from '../framework/events.ts';
-import type { HubPatcher, HubWriter } from '../framework/hub-writer.ts';
+import { EventReason, noopEventRecorder } from '../framework/events.ts';
+import type { HubWriter } from '../framework/hub-writer.ts';
 import { HubTrainingJobWriter } from './hub-writer.ts';
 import { memberName } from '../framework/member-names.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../framework/site-liveness.ts';
-import { WorkloadReconciler, type CleanUpOutcome, type WorkloadPass } from '../framework/workload-reconciler.ts';
+import { WorkloadReconciler, type CleanUpOutcome, type WorkloadOptions, type WorkloadPass } from '../framework/workload-reconciler.ts';
 import { decideTraining, mirror, SHORT_WAIT_MS, type MemberRead, type SiteAction, type TrainingPlan } from './decide.ts';
 import { cleanupSites, mayAbandon, sitesToFence } from './failover.ts';
 import { renderMembers, type MemberDecision, type MemberObjects } from './member-objects.ts';
@@ -36,36 +33,15 @@ import { applyService, createMembers, deleteJob, deleteMembers, fenceMembers, re
 import { currentEpoch, nextStatus } from './status.ts';
 
 /** TrainingJobReconcilerOptions configures a TrainingJobReconciler. */
-export interface TrainingJobReconcilerOptions {
-  /** Patches TrainingJobs on the hub (CustomObjectsApi in production). */
-  readonly hub: HubPatcher;
+export interface TrainingJobReconcilerOptions extends WorkloadOptions {
   /** trainingJobs reads a TrainingJob from the informer cache. */
   readonly trainingJobs: (namespace: string, name: string) => TrainingJob | undefined;
-  /** sites lists the Sites from the informer cache. */
-  readonly sites: () => readonly Site[];
-  readonly siteClients: Pick<SiteClients, 'forSite'>;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly events?: EventRecorder;
-  readonly placementConfig?: PlacementConfig;
-  /** Shared with any other controller that places on the same sites (default: a tracker of its own). */
-  readonly promised?: PromisedCapacityTracker;
-  /**
-   * How often a placed, unfinished job is looked at to mirror its member Job (default 10 s). With the member-Job
-   * informers wired (controller.ts) a change arrives at once; the poll is the safety net.
-   */
-  readonly pollIntervalMs?: number;
   /**
    * How often a job no site fits is looked at again even when no Site changed (default 10 s). Capacity also frees
    * when another job's promise is released, which changes no Site; placement is pure and takes well under a
    * millisecond, and an unchanged explanation writes nothing, so a short retry costs little.
    */
   readonly pendingRetryMs?: number;
-  /**
-   * How long the job's site may be not Ready (Unknown, or False other than Cordoned) before the job fails over to
-   * another site (default 60 s; framework/site-liveness.ts).
-   */
-  readonly siteLostGraceMs?: number;
 }
 
 /** TrainingJobReconciler reconciles keys `TrainingJob/<namespace>/<name>`. */

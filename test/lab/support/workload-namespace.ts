@@ -1,6 +1,7 @@
 /**
  * A namespace of its own on the shared lab's hub for one lab test file: created before its tests, emptied of
- * TrainingJobs after them (their finalizers clean the sites), so files never see each other's workloads.
+ * TrainingJobs and InferenceServices after them (their finalizers clean the sites), so files never see each other's
+ * workloads.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
@@ -22,7 +23,7 @@ export function useWorkloadNamespace(prefix: string): WorkloadNamespace {
     expect(kubectl(lab.kubeconfig('hub'), ['create', 'namespace', ns]).code).toBe(0);
   });
   afterAll(() => {
-    if (lab !== undefined) kubectl(lab.kubeconfig('hub'), ['delete', 'trainingjobs', '--all', '-n', ns, '--wait=true', '--timeout=60s']);
+    if (lab !== undefined) kubectl(lab.kubeconfig('hub'), ['delete', 'trainingjobs,inferenceservices', '--all', '-n', ns, '--wait=true', '--timeout=90s']);
   });
   const ready = (): SharedLab => {
     if (lab === undefined) throw new Error('the shared lab is read in beforeAll; use the namespace inside a test');
