@@ -24,9 +24,6 @@ import { buildPools } from './pool-builder.ts';
 /** DEFAULT_DEBOUNCE_MS is how long the agent gathers changes before rebuilding. */
 export const DEFAULT_DEBOUNCE_MS = 500;
 
-/** ObjectCache is the part of InformerSupervisor the agent uses: a cache it starts and stops itself. */
-export type ObjectCache<T> = RunningObjectCache<T>;
-
 /** AgentSession is the part of AgentClient the agent uses (a seam for tests). */
 export interface AgentSession {
   start(): void;
@@ -44,8 +41,9 @@ export interface SessionSources {
 /** SiteAgentOptions configures a SiteAgent. */
 export interface SiteAgentOptions {
   readonly site: string;
-  readonly nodes: ObjectCache<V1Node>;
-  readonly pods: ObjectCache<V1Pod>;
+  /** The agent starts and stops its caches itself (an InformerSupervisor in production). */
+  readonly nodes: RunningObjectCache<V1Node>;
+  readonly pods: RunningObjectCache<V1Pod>;
   /** openSession builds the (not yet started) session to the operator; the composition root builds an AgentClient. */
   readonly openSession: (sources: SessionSources) => AgentSession;
   readonly clock: Clock;
