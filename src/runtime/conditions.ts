@@ -24,8 +24,15 @@ export function setCondition(
 ): Condition[] {
   const out = [...conditions];
   const i = out.findIndex((c) => c.type === update.type);
-  const previous = i >= 0 ? out[i] : undefined;
-  const next: Condition = {
+  const next = withBookkeeping(i >= 0 ? out[i] : undefined, update, now, generation);
+  if (i >= 0) out[i] = next;
+  else out.push(next);
+  return out;
+}
+
+/** withBookkeeping is `update` as a full condition: lastTransitionTime kept while the status is unchanged. */
+export function withBookkeeping(previous: Condition | undefined, update: ConditionUpdate, now: string, generation: number | undefined): Condition {
+  return {
     type: update.type,
     status: update.status,
     ...(generation !== undefined && { observedGeneration: generation }),
@@ -33,9 +40,6 @@ export function setCondition(
     reason: update.reason,
     message: update.message,
   };
-  if (i >= 0) out[i] = next;
-  else out.push(next);
-  return out;
 }
 
 /** findCondition returns the condition of `type`, if present. */
@@ -49,9 +53,10 @@ export function isTrue(conditions: readonly Condition[] | undefined, type: strin
 }
 
 /**
- * formatTime renders an instant as Kubernetes does (RFC 3339, whole seconds, UTC): the apiserver and kubectl show
- * metav1.Time this way, and a fixed rendering keeps equal states byte-equal.
+ * formatTime renders an instant (a Date or epoch milliseconds) as Kubernetes renders metav1.Time: RFC 3339, whole
+ * seconds, UTC, so that what we compute compares equal to what the apiserver hands back.
  */
-export function formatTime(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+export function formatTime(at: Date | number): string {
+  const ms = typeof at === 'number' ? at : at.getTime();
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -8,7 +8,7 @@ import { TerminalError } from '../../runtime/reconciler.ts';
 import type { HubPatcher as SiteStatusPatcher } from '../framework/hub-writer.ts';
 import { SiteStatusReconciler, siteKey } from './site-controller.ts';
 import { SiteSessions } from './site-sessions.ts';
-import { formatTime } from './site-status.ts';
+import { formatTime } from '../../runtime/conditions.ts';
 import { makeSite, meta, silentLogger, T0, wirePool } from './testing.ts';
 
 const SHANGHAI = 'shanghai' as SiteName;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Condition, Site, SiteStatus } from '../../api/generated/types.ts';
 import type { SiteName } from '../../wire/identity.ts';
 import { SiteSessions, type SessionView } from './site-sessions.ts';
-import { computeSiteStatus, formatTime, nextCheckIn, statusEqual, type SiteStatusConfig } from './site-status.ts';
+import { formatTime } from '../../runtime/conditions.ts';
+import { computeSiteStatus, nextCheckIn, statusEqual, type SiteStatusConfig } from './site-status.ts';
 import { makeSession, makeSite, meta, T0, wirePool, withStatus } from './testing.ts';
 
 const CFG: SiteStatusConfig = { leaseMs: 40_000, successThreshold: 2 };

@@ -41,6 +41,8 @@ import { ConditionStatus, ConditionType, Reason } from '../../api/names.ts';
 import { nodePoolsStatus } from './pool-status.ts';
 import type { SessionView } from './site-sessions.ts';
 import { formatDuration } from '../../api/duration.ts';
+import { findCondition, formatTime, withBookkeeping, type ConditionUpdate } from '../../runtime/conditions.ts';
+import { deepEqual } from '../../runtime/merge-patch.ts';
 
 /** DEFAULT_LEASE_MS: a site is Unknown after 40 s without a heartbeat (kubelet and Karmada use the same lease). */
 export const DEFAULT_LEASE_MS = 40_000;
@@ -61,8 +63,6 @@ export interface SiteStatusConfig {
   readonly startedAt?: number | undefined;
 }
 
-type ConditionUpdate = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
-
 /** computeSiteStatus returns the status `site` should have at `now`; see the file comment for the rules. */
 export function computeSiteStatus(site: Site, session: SessionView | undefined, now: number, cfg: SiteStatusConfig): SiteStatus {
   const prev = site.status ?? {};
@@ -74,8 +74,8 @@ export function computeSiteStatus(site: Site, session: SessionView | undefined, 
   const stamp = formatTime(now);
   const ours = [ConditionType.Ready, ConditionType.AgentConnected] as const;
   const conditions: Condition[] = [
-    withBookkeeping(prev.conditions, ready, stamp, generation),
-    withBookkeeping(prev.conditions, agent, stamp, generation),
+    withBookkeeping(findCondition(prev.conditions, ready.type), ready, stamp, generation),
+    withBookkeeping(findCondition(prev.conditions, agent.type), agent, stamp, generation),
     // Conditions of other types are not ours to drop; a merge patch replaces the list, so carry them along.
     ...(prev.conditions ?? []).filter((c) => !(ours as readonly string[]).includes(c.type)),
   ];
@@ -209,48 +209,12 @@ function readyCondition(
   };
 }
 
-/** withBookkeeping adds lastTransitionTime (kept while the status is unchanged) and observedGeneration. */
-function withBookkeeping(
-  previous: readonly Condition[] | undefined,
-  update: ConditionUpdate,
-  now: string,
-  generation: number | undefined,
-): Condition {
-  const prev = previous?.find((c) => c.type === update.type);
-  return {
-    type: update.type,
-    status: update.status,
-    ...(generation !== undefined && { observedGeneration: generation }),
-    lastTransitionTime: prev !== undefined && prev.status === update.status ? prev.lastTransitionTime : now,
-    reason: update.reason,
-    message: update.message,
-  };
-}
-
 /** statusEqual compares two statuses as JSON: key order and keys holding undefined do not matter. */
 export function statusEqual(a: SiteStatus | undefined, b: SiteStatus | undefined): boolean {
-  return jsonEqual(a ?? {}, b ?? {});
+  return deepEqual(a ?? {}, b ?? {});
 }
 
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  }
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)])) if (!jsonEqual(ra[k], rb[k])) return false;
-  return true;
-}
 
-/**
- * formatTime renders an instant as Kubernetes renders metav1.Time (RFC 3339, whole seconds, UTC), so that what we
- * compute compares equal to what the apiserver hands back.
- */
-export function formatTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function parseTime(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
