@@ -1,13 +1,14 @@
 /**
- * The operator process, wired: hub informers, the agent wire server with its session state, the Site controller
- * and the TrainingJob controller. This is a composition root — it picks the real clock and builds every collaborator
- * — but it reads no environment: the CLI (src/cli/commands/operator.ts) turns flags and the environment into
- * OperatorOptions.
+ * The operator process, wired: hub informers (cache/hub-informers.ts), the agent wire server with its session state,
+ * the Site controller, the member informers at every site (cache/member-informers.ts) and the TrainingJob and
+ * InferenceService controllers they wake. This is a composition root — it picks the real clock and builds every
+ * collaborator — but it reads no environment: the CLI (src/cli/commands/operator.ts) turns flags and the environment
+ * into OperatorOptions.
  *
  * Start order: the health endpoint (when asked for), informers (so caches fill while the rest starts), then — with
- * leader election — the wait for the Lease, then the gRPC server (agents may connect at once; their state queues up in
- * SiteSessions and the site controller's queue), then the controllers, which begin reconciling once every cache they
- * read has synced. A standby thus warms its caches but neither binds the agent port nor writes anything: agents, and
+ * leader election — the wait for the Lease, then the member informers and the gRPC server (agents may connect at
+ * once; their state queues up in SiteSessions and the site controller's queue), then the controllers, which begin
+ * reconciling once every cache they has synced. A standby thus warms its caches but neither binds the agent port nor writes anything: agents, and
  * the Service's readiness probe, find only the leader. Stop: the controllers first (running reconciles finish,
  * nothing new starts), then the gRPC server (agents reconnect to the next operator), then the Lease is released (only
  * now, so a successor never overlaps a running reconcile), then the informers. Controllers go before the server so
