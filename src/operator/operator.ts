@@ -8,10 +8,11 @@
  * Start order: the health endpoint (when asked for), informers (so caches fill while the rest starts), then — with
  * leader election — the wait for the Lease, then the member informers and the gRPC server (agents may connect at
  * once; their state queues up in SiteSessions and the site controller's queue), then the controllers, which begin
- * reconciling once every cache they has synced. A standby thus warms its caches but neither binds the agent port nor writes anything: agents, and
- * the Service's readiness probe, find only the leader. Stop: the controllers first (running reconciles finish,
- * nothing new starts), then the gRPC server (agents reconnect to the next operator), then the Lease is released (only
- * now, so a successor never overlaps a running reconcile), then the informers. Controllers go before the server so
+ * reconciling once every cache they read has synced. A standby thus warms its caches but neither binds the agent
+ * port nor writes anything: agents, and the Service's readiness probe, find only the leader. Stop: the controllers
+ * first (running reconciles finish, nothing new starts), then the gRPC server (agents reconnect to the next
+ * operator), then the member informers, then the Lease is released (only now, so a successor never overlaps a
+ * running reconcile), then the hub informers. Controllers go before the server so
  * that the sessions this shutdown ends are not written into every Site as AgentDisconnected: that would flap each
  * site on every rollout, while the next operator reads the last status and gives agents a lease to come back
  * (site-status.ts).
