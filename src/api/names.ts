@@ -45,6 +45,10 @@ export const ConditionType = {
   Ready: 'Ready',
   /** Site: the site's agent holds an authenticated session with the operator. */
   AgentConnected: 'AgentConnected',
+  /** Site: the agent's last report was written as sent; False names what was dropped or clamped, or a refused write. */
+  ReportAccepted: 'ReportAccepted',
+  /** Site: the kubeconfig Secret the Site names can be used (inline credentials, an https server, our namespace). */
+  ConnectionAccepted: 'ConnectionAccepted',
   /** TrainingJob: its queue admitted it (quota reserved). */
   Admitted: 'Admitted',
   /** TrainingJob: a site and a variant were chosen and the member objects exist there. */
@@ -61,7 +65,12 @@ export const ConditionType = {
 export type ConditionTypeName = (typeof ConditionType)[keyof typeof ConditionType];
 
 /** SITE_CONDITIONS are the condition types a Site carries. */
-export const SITE_CONDITIONS = [ConditionType.Ready, ConditionType.AgentConnected] as const;
+export const SITE_CONDITIONS = [
+  ConditionType.Ready,
+  ConditionType.AgentConnected,
+  ConditionType.ReportAccepted,
+  ConditionType.ConnectionAccepted,
+] as const;
 /** TRAINING_JOB_CONDITIONS are the condition types a TrainingJob carries. */
 export const TRAINING_JOB_CONDITIONS = [
   ConditionType.Admitted,
@@ -88,6 +97,22 @@ export const Reason = {
   KubeconfigMissing: 'KubeconfigMissing',
   KubeconfigInvalid: 'KubeconfigInvalid',
   ApiServerUnreachable: 'ApiServerUnreachable',
+  // Site ConnectionAccepted (with KubeconfigMissing and KubeconfigInvalid above)
+  KubeconfigAccepted: 'KubeconfigAccepted',
+  /** The kubeconfig holds a field that runs code, reads files or sends credentials elsewhere (exec, tokenFile, ...). */
+  KubeconfigNotAllowed: 'KubeconfigNotAllowed',
+  /** kubeconfigSecretRef names a namespace other than the operator's own. */
+  SecretNamespaceNotAllowed: 'SecretNamespaceNotAllowed',
+  // Site ReportAccepted: True/ReportValid, else the class of the first problem (controllers/site/report-check.ts)
+  ReportValid: 'ReportValid',
+  InvalidPoolName: 'InvalidPoolName',
+  TooManyPools: 'TooManyPools',
+  ValueTooLong: 'ValueTooLong',
+  ValueOutOfRange: 'ValueOutOfRange',
+  InvalidQuantity: 'InvalidQuantity',
+  InvalidValue: 'InvalidValue',
+  /** The apiserver refused the status write; liveness was written without the new pool data. */
+  StatusRejected: 'StatusRejected',
   // TrainingJob admission
   QuotaReserved: 'QuotaReserved',
   QuotaExceeded: 'QuotaExceeded',
@@ -102,6 +127,8 @@ export const Reason = {
   NoSiteReady: 'NoSiteReady',
   MemberCreateFailed: 'MemberCreateFailed',
   SiteUnreachable: 'SiteUnreachable',
+  /** TrainingJob: members found at the sites are newer than the status knew (it was lost): fenced before placing. */
+  MembersRediscovered: 'MembersRediscovered',
   // Running and finishing
   WorkersStarting: 'WorkersStarting',
   WorkersRunning: 'WorkersRunning',

@@ -16,6 +16,19 @@ describe('parseQuantity', () => {
     { in: '1GB', want: undefined },
     { in: 'lots', want: undefined },
     { in: Number.NaN, want: undefined },
+    // Finite and within int64, or not a quantity: a value that overflows never reaches placement arithmetic.
+    { in: '1e400', want: undefined },
+    { in: '1E400', want: undefined },
+    { in: '9'.repeat(400), want: undefined },
+    { in: `0.${'0'.repeat(400)}1e400`, want: undefined },
+    { in: '1e19', want: undefined },
+    { in: '16Ei', want: undefined },
+    { in: Number.POSITIVE_INFINITY, want: undefined },
+    { in: 1e19, want: undefined },
+    { in: '9223372036854775807', want: 2 ** 63 },
+    { in: '8Ei', want: 2 ** 63 },
+    { in: '9E', want: 9e18 },
+    { in: '1e18', want: 1e18 },
   ];
   it.each(cases)('$in -> $want', ({ in: input, want }) => {
     expect(parseQuantity(input)).toBe(want);

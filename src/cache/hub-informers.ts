@@ -1,6 +1,7 @@
 /**
  * Every hub informer, built in one place: Sites (cluster-wide), TrainingJobs and InferenceServices (all namespaces)
- * and the Secrets in SYSTEM_NAMESPACE that hold site kubeconfigs (SiteClients reads them). One informer per resource, fed
+ * and the Secrets in the operator's own namespace that hold site kubeconfigs (SiteClients reads them, and only from
+ * there: the chart's Role grants Secrets in the release namespace alone). One informer per resource, fed
  * to every controller that needs it; the operator starts and stops them (controllers only subscribe).
  */
 import {
@@ -13,7 +14,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { InferenceService, Site, TrainingJob } from '../api/generated/types.ts';
-import { GROUP, Kind, Plural, SYSTEM_NAMESPACE, VERSION } from '../api/names.ts';
+import { GROUP, Kind, Plural, VERSION } from '../api/names.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { InformerSupervisor } from '../runtime/informer-supervisor.ts';
 import { listWatchInformerFactory } from '../runtime/list-watch-informer.ts';
@@ -31,8 +32,8 @@ export interface HubInformers {
   readonly all: readonly InformerSupervisor<KubernetesObject>[];
 }
 
-/** hubInformers builds (does not start) the hub informers. */
-export function hubInformers(kc: KubeConfig, clock: Clock, logger: Logger): HubInformers {
+/** hubInformers builds (does not start) the hub informers; `namespace` is the operator's own (site kubeconfig Secrets). */
+export function hubInformers(kc: KubeConfig, clock: Clock, logger: Logger, namespace: string): HubInformers {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const customInformer = (kind: 'Site' | 'TrainingJob' | 'InferenceService'): InformerSupervisor<KubernetesObject> => {
@@ -54,13 +55,13 @@ export function hubInformers(kc: KubeConfig, clock: Clock, logger: Logger): HubI
   const trainingJobs = customInformer(Kind.TrainingJob);
   const inferenceServices = customInformer(Kind.InferenceService);
   const secrets = new InformerSupervisor<V1Secret>({
-    name: `Secret@${SYSTEM_NAMESPACE}`,
+    name: `Secret@${namespace}`,
     clock,
     logger,
     factory: listWatchInformerFactory<V1Secret>({
       kubeConfig: kc,
-      path: `/api/v1/namespaces/${SYSTEM_NAMESPACE}/secrets`,
-      list: () => core.listNamespacedSecret({ namespace: SYSTEM_NAMESPACE }),
+      path: `/api/v1/namespaces/${namespace}/secrets`,
+      list: () => core.listNamespacedSecret({ namespace }),
       clock,
     }),
   });

@@ -25,6 +25,14 @@ export type MemberKind = 'Job' | 'Deployment';
 /** MemberInformerFactory builds the informer of one kind at one site (the production one is siteMemberInformer). */
 export type MemberInformerFactory = (client: SiteClient, kind: MemberKind, labelSelector: string) => RunningObjectCache<LabelledObject>;
 
+/** SiteMembers is what one site's informer holds of one workload's members. */
+export interface SiteMembers {
+  readonly site: string;
+  /** synced is false while the site's informer has not listed once: its silence says nothing yet. */
+  readonly synced: boolean;
+  readonly members: readonly LabelledObject[];
+}
+
 /** MemberInformersOptions configures MemberInformers. */
 export interface MemberInformersOptions {
   readonly sites: ObjectCache<Site>;
@@ -85,6 +93,22 @@ export class MemberInformers {
     const entries = [...this.#entries.values()];
     this.#entries.clear();
     await Promise.all(entries.map((e) => this.#stopEntry(e)));
+  }
+
+  /**
+   * find returns, per watched site, the members of one workload (by its namespace and name labels) of one kind, from
+   * the caches: what a controller checks before it places a workload anew, so members left behind by a lost status
+   * or a restored backup are adopted or fenced instead of joined by a second copy.
+   */
+  find(kind: MemberKind, labels: { readonly namespaceLabel: string; readonly nameLabel: string }, namespace: string, name: string): SiteMembers[] {
+    const out: SiteMembers[] = [];
+    for (const [site, entry] of this.#entries) {
+      const informer = entry.informers.get(kind);
+      if (informer === undefined) continue;
+      const members = informer.list().filter((o) => o.metadata?.labels?.[labels.namespaceLabel] === namespace && o.metadata.labels[labels.nameLabel] === name);
+      out.push({ site, synced: informer.hasSynced(), members });
+    }
+    return out.sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : 0));
   }
 
   /** sites lists the sites whose informers run, for logs and tests. */

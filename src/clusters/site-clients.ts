@@ -3,13 +3,22 @@
  * per site and rebuilt when the Secret changes (its resourceVersion or content), so rotating credentials needs no
  * restart. Every call goes through a per-site token bucket (one slow or flapping site cannot starve the others of
  * the operator's attention) and a deadline (a site that stops answering fails fast instead of holding a worker).
+ *
+ * The Secret is read from the operator's own namespace only (the chart's release namespace, where its Role grants
+ * Secrets), and its kubeconfig is read as data: inline credentials for an https server, nothing that runs or reads
+ * anything inside the operator (site-kubeconfig.ts). A refusal is a SiteClientError whose reason the Site's
+ * ConnectionAccepted condition shows (`check`).
  */
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, type V1Secret } from '@kubernetes/client-node';
 import type { Site } from '../api/generated/types.ts';
-import { SYSTEM_NAMESPACE } from '../api/names.ts';
+import { KUBECONFIG_SECRET_KEY, Reason } from '../api/names.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { TokenBucket } from '../runtime/rate-limiter.ts';
 import { ApiError, toApiError } from '../runtime/errors.ts';
+import { SiteClientError, type ConnectionReason } from './site-client-error.ts';
+import { KubeconfigRefusal, vetKubeconfig } from './site-kubeconfig.ts';
+
+export { SiteClientError, type ConnectionReason } from './site-client-error.ts';
 
 /** SiteApis are the typed clients a reconciler uses against one site. */
 export interface SiteApis {
@@ -28,6 +37,11 @@ export interface SiteClientsOptions {
   /** qps and burst of each site's token bucket (defaults 20 and 40). */
   readonly qps?: number;
   readonly burst?: number;
+  /**
+   * namespace is the operator's own (the chart's release namespace): the only one site kubeconfig Secrets are read
+   * from, and the one a Site's kubeconfigSecretRef means when it names none.
+   */
+  readonly namespace: string;
   /** secret returns the hub Secret named by a Site (usually from an informer cache); undefined when absent. */
   readonly secret: (namespace: string, name: string) => V1Secret | undefined;
 }
@@ -68,15 +82,13 @@ export class SiteClient {
   }
 }
 
-/** SiteClientError: a Site's connection cannot be used (no Secret, no key, unparsable kubeconfig). */
-export class SiteClientError extends Error {
-  readonly code = 'SiteConnectionInvalid';
-}
+/** ConnectionVerdict is whether a Site's connection can be used, as the Site's ConnectionAccepted shows it. */
+export type ConnectionVerdict =
+  | { readonly ok: true; readonly secret: string }
+  | { readonly ok: false; readonly reason: ConnectionReason; readonly message: string };
 
-interface Cached {
-  readonly fingerprint: string;
-  readonly client: SiteClient;
-}
+/** Cached is a site's client, or the refusal of its kubeconfig, for one version of its Secret. */
+type Cached = { readonly fingerprint: string } & ({ readonly client: SiteClient } | { readonly refused: SiteClientError });
 
 /** SiteClients caches one SiteClient per site. */
 export class SiteClients {
@@ -87,26 +99,42 @@ export class SiteClients {
     this.#o = options;
   }
 
-  /** forSite returns the client for a site, rebuilding it when the site's Secret changed. */
+  /**
+   * forSite returns the client for a site, rebuilding it when the site's Secret changed; throws SiteClientError when
+   * the connection cannot be used.
+   */
   forSite(site: Site): SiteClient {
     const name = site.metadata.name ?? '';
     const ref = site.spec.connection.kubeconfigSecretRef;
-    if (!ref) throw new SiteClientError(`site ${name}: spec.connection.kubeconfigSecretRef is not set`);
-    const ns = ref.namespace ?? SYSTEM_NAMESPACE;
-    const key = ref.key ?? 'kubeconfig';
+    if (!ref) throw new SiteClientError(Reason.KubeconfigMissing, `site ${name}: spec.connection.kubeconfigSecretRef is not set`);
+    const own = this.#o.namespace;
+    const ns = ref.namespace ?? own;
+    if (ns !== own) {
+      throw new SiteClientError(
+        Reason.SecretNamespaceNotAllowed,
+        `site ${name}: spec.connection.kubeconfigSecretRef.namespace ${ns} is not allowed: site kubeconfig Secrets are read from the operator's namespace ${own} only`,
+      );
+    }
+    const key = ref.key ?? KUBECONFIG_SECRET_KEY;
     const secret = this.#o.secret(ns, ref.name);
-    if (!secret) throw new SiteClientError(`site ${name}: Secret ${ns}/${ref.name} not found`);
+    if (!secret) throw new SiteClientError(Reason.KubeconfigMissing, `site ${name}: Secret ${ns}/${ref.name} not found`);
     const raw = secret.data?.[key];
-    if (!raw) throw new SiteClientError(`site ${name}: Secret ${ns}/${ref.name} has no key "${key}"`);
+    if (!raw) throw new SiteClientError(Reason.KubeconfigMissing, `site ${name}: Secret ${ns}/${ref.name} has no key "${key}"`);
     const fingerprint = `${secret.metadata?.uid}/${secret.metadata?.resourceVersion}/${raw.length}`;
     const cached = this.#cache.get(name);
-    if (cached?.fingerprint === fingerprint) return cached.client;
+    if (cached?.fingerprint === fingerprint) {
+      if ('refused' in cached) throw cached.refused;
+      return cached.client;
+    }
 
     const kubeConfig = new KubeConfig();
     try {
-      kubeConfig.loadFromString(Buffer.from(raw, 'base64').toString('utf8'));
-    } catch (err) {
-      throw new SiteClientError(`site ${name}: Secret ${ns}/${ref.name} key "${key}" is not a valid kubeconfig: ${err instanceof Error ? err.message : String(err)}`);
+      kubeConfig.loadFromOptions(vetKubeconfig(Buffer.from(raw, 'base64').toString('utf8')));
+    } catch (err: unknown) {
+      if (!(err instanceof KubeconfigRefusal)) throw err;
+      const refused = new SiteClientError(err.reason, `site ${name}: Secret ${ns}/${ref.name} key "${key}": ${err.message}`);
+      this.#cache.set(name, { fingerprint, refused });
+      throw refused;
     }
     const apis: SiteApis = {
       kubeConfig,
@@ -119,6 +147,18 @@ export class SiteClients {
     const client = new SiteClient(name, apis, bucket, this.#o.clock, this.#o.deadlineMs ?? 15_000);
     this.#cache.set(name, { fingerprint, client });
     return client;
+  }
+
+  /** check says whether the site's connection can be used, for its status; it builds (and caches) the client. */
+  check(site: Site): ConnectionVerdict {
+    try {
+      this.forSite(site);
+    } catch (err: unknown) {
+      if (err instanceof SiteClientError) return { ok: false, reason: err.reason, message: err.message };
+      throw err;
+    }
+    const ref = site.spec.connection.kubeconfigSecretRef;
+    return { ok: true, secret: `${ref?.namespace ?? this.#o.namespace}/${ref?.name ?? ''}` };
   }
 
   /** forget drops a site's client (the Site was deleted). */

@@ -18,11 +18,13 @@ export interface FederationTiming {
   readonly siteLostGraceMs: number;
   /** pollIntervalMs: the operator's safety-net poll of placed workloads (member informers wake them sooner). */
   readonly pollIntervalMs: number;
+  /** lostAfterMs: silence after which the operator calls a site Ready=False/SiteLost (its --lost-after). */
+  readonly lostAfterMs: number;
 }
 
 /**
- * DEFAULT_TIMING is the product default: 10 s heartbeats, a 40 s lease, 1 min grace, a 10 s poll; lab reporters
- * sample every 5 s.
+ * DEFAULT_TIMING is the product default: 10 s heartbeats, a 40 s lease, 1 min grace, a 10 s poll, lost after 5 min;
+ * lab reporters sample every 5 s.
  */
 export const DEFAULT_TIMING: FederationTiming = {
   heartbeatIntervalMs: 10_000,
@@ -30,6 +32,7 @@ export const DEFAULT_TIMING: FederationTiming = {
   reporterIntervalMs: 5_000,
   siteLostGraceMs: 60_000,
   pollIntervalMs: 10_000,
+  lostAfterMs: 5 * 60_000,
 };
 
 /** operatorArgs is the lab operator's command line (after the Node binary). */
@@ -44,6 +47,7 @@ export function operatorArgs(p: { kubeconfig: string; port: number; tlsDir: stri
     `--heartbeat-interval=${p.timing.heartbeatIntervalMs}ms`,
     `--site-lost-grace=${p.timing.siteLostGraceMs}ms`,
     `--poll-interval=${p.timing.pollIntervalMs}ms`,
+    `--lost-after=${p.timing.lostAfterMs}ms`,
   ];
 }
 

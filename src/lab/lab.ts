@@ -65,6 +65,7 @@ export async function startLab(o: StartLabOptions): Promise<LabState> {
   if (o.timing?.reporterIntervalMs !== undefined) args.push('--reporter-interval-ms', String(o.timing.reporterIntervalMs));
   if (o.timing?.siteLostGraceMs !== undefined) args.push('--site-lost-grace-ms', String(o.timing.siteLostGraceMs));
   if (o.timing?.pollIntervalMs !== undefined) args.push('--poll-interval-ms', String(o.timing.pollIntervalMs));
+  if (o.timing?.lostAfterMs !== undefined) args.push('--lost-after-ms', String(o.timing.lostAfterMs));
   // detached: the supervisor leads a new process group (its pid is the group id) and outlives `lab up`.
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: o.env ?? process.env });
   closeSync(fd);

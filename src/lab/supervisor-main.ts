@@ -1,6 +1,8 @@
 /**
  * Process entry of the lab supervisor, spawned detached by startLab(). Arguments:
  *   --dir <dir> --topology <file> [--owner-pid <pid>] [--pod-complete-delay-ms <ms>] [--start-timeout-ms <ms>]
+ *   [--no-federation] [--heartbeat-interval-ms, --lease-ms, --reporter-interval-ms, --site-lost-grace-ms,
+ *   --poll-interval-ms, --lost-after-ms <ms>]
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_TIMING } from './federation.ts';
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     'reporter-interval-ms': { type: 'string', default: String(DEFAULT_TIMING.reporterIntervalMs) },
     'site-lost-grace-ms': { type: 'string', default: String(DEFAULT_TIMING.siteLostGraceMs) },
     'poll-interval-ms': { type: 'string', default: String(DEFAULT_TIMING.pollIntervalMs) },
+    'lost-after-ms': { type: 'string', default: String(DEFAULT_TIMING.lostAfterMs) },
   },
 });
 if (!values.dir || !values.topology) {
@@ -39,6 +42,7 @@ const supervisor = new Supervisor({
     reporterIntervalMs: Number(values['reporter-interval-ms']),
     siteLostGraceMs: Number(values['site-lost-grace-ms']),
     pollIntervalMs: Number(values['poll-interval-ms']),
+    lostAfterMs: Number(values['lost-after-ms']),
   },
 });
 process.exit(await supervisor.run());

@@ -35,15 +35,18 @@ import { newInferenceController } from '../controllers/inference/controller.ts';
 import { newTrainingController } from '../controllers/training/controller.ts';
 import { PromisedCapacityTracker } from '../controllers/framework/promised-capacity.ts';
 import { OperatorConfigError } from './errors.ts';
+import { restorePromises } from './restore-promises.ts';
 import { HealthServer } from './health-server.ts';
 import { hubInformers, type HubInformers } from '../cache/hub-informers.ts';
 import { MemberInformers } from '../cache/member-informers.ts';
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../controllers/framework/member-labels.ts';
+import { LABEL_NAMESPACE, LABEL_WORKLOAD } from '../api/names.ts';
 import { LeaderElector, resolveLeaderElectionTiming, type LeaderElectionTiming, type LeadershipLoss } from './leader-election.ts';
 import { KubernetesLeaseClient } from './lease-client.ts';
 import { formatAddress, parseListen } from './listen.ts';
 import { readServerTls } from './tls-dir.ts';
 import { formatDuration } from '../api/duration.ts';
+import { SYSTEM_NAMESPACE } from '../api/names.ts';
 
 export { OperatorConfigError } from './errors.ts';
 
@@ -77,6 +80,11 @@ export interface OperatorOptions {
   readonly leaderElection?: LeaderElectionOptions;
   /** healthListen is "host:port" for the HTTP liveness endpoint (GET /healthz, see health-server.ts); unset: none. */
   readonly healthListen?: string;
+  /**
+   * namespace is the operator's own (default SYSTEM_NAMESPACE): the only namespace site kubeconfig Secrets are read
+   * from (the chart's Role grants Secrets there alone); a Site naming another is refused (ConnectionAccepted=False).
+   */
+  readonly namespace?: string;
   readonly logger: Logger;
   /** clock for everything (default the system clock); the wire's clock and timers are bridged from it. */
   readonly clock?: Clock;
@@ -113,6 +121,8 @@ export class Operator {
   #health: HealthServer | undefined;
   #informers: HubInformers | undefined;
   #members: MemberInformers | undefined;
+  /** Aborted when stop() begins: ends the waits of start(). */
+  readonly #stopSignal = new AbortController();
   #elector: LeaderElector | undefined;
   #server: OperatorServer | undefined;
   #controllers: Controller[] = [];
@@ -160,7 +170,8 @@ export class Operator {
     }
 
     // 1. Caches.
-    const informers = hubInformers(kc, this.#clock, this.#o.logger);
+    const namespace = this.#o.namespace ?? SYSTEM_NAMESPACE;
+    const informers = hubInformers(kc, this.#clock, this.#o.logger, namespace);
     this.#informers = informers;
     for (const i of informers.all) i.start();
 
@@ -191,7 +202,9 @@ export class Operator {
       leaseMs: this.#config.leaseMs,
       onChange: (site) => siteController?.queue.add(siteKey(site)),
       requestResync: (site, reason) => void this.#server?.requestResync(site, reason),
+      logger: this.#o.logger.child({ component: 'site-sessions' }),
     });
+    const siteClients = new SiteClients({ clock: this.#clock, namespace, secret: (ns, name) => informers.secrets.get(ns, name) });
     siteController = newSiteController({
       sites: informers.sites,
       sessions,
@@ -199,8 +212,9 @@ export class Operator {
       clock: this.#clock,
       logger: this.#o.logger,
       config: statusConfig,
+      connection: (site) => siteClients.check(site),
+      secrets: informers.secrets,
     });
-    const siteClients = new SiteClients({ clock: this.#clock, secret: (namespace, name) => informers.secrets.get(namespace, name) });
     // The member objects at every site wake their workloads; only the leader watches the sites.
     const members = new MemberInformers({
       sites: informers.sites,
@@ -225,6 +239,7 @@ export class Operator {
     };
     const trainingController = newTrainingController({
       ...workloadOptions,
+      findMemberJobs: (namespace, name) => members.find('Job', { namespaceLabel: LABEL_NAMESPACE, nameLabel: LABEL_WORKLOAD }, namespace, name),
       informers: { trainingJobs: informers.trainingJobs, sites: informers.sites, memberJobs: members.jobs },
     });
     const inferenceController = newInferenceController({
@@ -258,7 +273,21 @@ export class Operator {
       return address;
     }
 
-    // 5. Controllers; each waits for its caches (and returns early if stop() comes first).
+    // 5. What the previous leader promised and the sites do not report yet, held again before anything is placed.
+    try {
+      await Promise.all([informers.trainingJobs, informers.inferenceServices, informers.sites].map((c) => c.waitForSync(this.#stopSignal.signal)));
+    } catch (err: unknown) {
+      if (this.#stopSignal.signal.aborted) return address;
+      throw err;
+    }
+    const held = restorePromises(promised, {
+      trainingJobs: informers.trainingJobs.list(),
+      inferenceServices: informers.inferenceServices.list(),
+      sites: informers.sites.list(),
+    });
+    if (held > 0) this.#log.info({ workloads: held }, 'promised capacity restored from workload statuses');
+
+    // 6. Controllers; each waits for its caches (and returns early if stop() comes first).
     try {
       await Promise.all(this.#controllers.map((c) => c.start()));
     } catch (err: unknown) {
@@ -282,6 +311,7 @@ export class Operator {
   }
 
   async #stopOnce(): Promise<void> {
+    this.#stopSignal.abort(new Error('operator stopped'));
     const running = this.#informers !== undefined;
     this.#state = 'stopping';
     if (running) this.#log.info('operator stopping');
@@ -344,7 +374,7 @@ export interface OperatorConfig extends SiteStatusConfig {
  * Exported so the CLI can report these as flag errors before it touches any file.
  */
 export function resolveOperatorConfig(
-  options: Pick<OperatorOptions, 'listen' | 'leaseMs' | 'successThreshold' | 'heartbeatIntervalMs' | 'lostAfterMs' | 'healthListen' | 'leaderElection'>,
+  options: Pick<OperatorOptions, 'listen' | 'leaseMs' | 'successThreshold' | 'heartbeatIntervalMs' | 'lostAfterMs' | 'healthListen' | 'leaderElection' | 'namespace'>,
 ): OperatorConfig {
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
@@ -355,6 +385,9 @@ export function resolveOperatorConfig(
     throw new OperatorConfigError(`health listen address must be host:port, got ${JSON.stringify(options.healthListen)}`);
   }
   if (options.leaderElection !== undefined) checkLeaderElection(options.leaderElection);
+  if (options.namespace !== undefined && (!NAMESPACE.test(options.namespace) || options.namespace.length > 63)) {
+    throw new OperatorConfigError(`namespace must be a DNS label, got ${JSON.stringify(options.namespace)}`);
+  }
   if (!(heartbeatIntervalMs >= 100)) throw new OperatorConfigError(`heartbeat interval must be at least 100ms, got ${formatDuration(heartbeatIntervalMs)}`);
   // Two heartbeats must fit in a lease, or one delayed beat makes the site Unknown (kubelet: 10 s in 40 s).
   if (!(leaseMs >= 2 * heartbeatIntervalMs)) {

@@ -16,12 +16,15 @@ const EPSILON = 1e-9;
 
 /** demandOn returns what one unit of a variant requests on a pool: cpu, memory and the pool's device resource. */
 export function demandOn(variant: VariantDemand, pool: PoolInfo): ResourceAmounts {
+  return demandWith(variant, pool.accelerator?.resourceName);
+}
+
+/** demandWith is demandOn for a pool known only by its accelerator resource name (undefined: a CPU pool). */
+export function demandWith(variant: VariantDemand, acceleratorResource: string | undefined): ResourceAmounts {
   const demand: Record<string, number> = {};
   if (variant.cpu > 0) demand['cpu'] = variant.cpu;
   if (variant.memory > 0) demand['memory'] = variant.memory;
-  if (variant.accelerator !== undefined && pool.accelerator !== undefined) {
-    demand[pool.accelerator.resourceName] = variant.accelerator.count;
-  }
+  if (variant.accelerator !== undefined && acceleratorResource !== undefined) demand[acceleratorResource] = variant.accelerator.count;
   return demand;
 }
 

@@ -4,9 +4,12 @@
  */
 import { formatBytes, formatCpu } from '../api/quantity.ts';
 
-/** formatNumber renders a count or price with at most two decimals and no trailing zeros. */
+/**
+ * formatNumber renders a count or price with at most two decimals and no trailing zeros. Numbers from 1e15 up have no
+ * decimals a double can hold, and scaling them by 100 could overflow to Infinity: they are written as they are.
+ */
 export function formatNumber(n: number): string {
-  return String(Math.round(n * 100) / 100);
+  return Math.abs(n) >= 1e15 ? String(n) : String(Math.round(n * 100) / 100);
 }
 
 /** formatAmount renders an amount of a resource: memory in binary units, cpu as kubectl does, devices as counts. */

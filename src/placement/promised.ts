@@ -4,7 +4,7 @@
  * what a decision promises (keyed by workload, say) and passes the sum into buildSnapshot until the site's
  * allocated shows it, so the engine never over-commits between two decisions.
  */
-import { scaled } from './demand.ts';
+import { demandWith, scaled } from './demand.ts';
 import type { Assignment, InferenceDecision } from './distribute.ts';
 import type { Decision } from './place.ts';
 import type { PromisedCapacity, ResourceAmounts } from './snapshot.ts';
@@ -14,6 +14,30 @@ import type { Workload } from './workload.ts';
 export function promisedFor(decision: Decision, workload: Workload): PromisedCapacity {
   if (decision.kind !== 'Placed') return {};
   return { [decision.site]: { [decision.pool]: scaled(decision.perUnit, workload.units) } };
+}
+
+/** RecordedUnits names units of a workload that a recorded decision put on a pool, not yet in the site's report. */
+export interface RecordedUnits {
+  readonly site: string;
+  readonly pool: string;
+  readonly variant: string;
+  /** The pool's accelerator resource name as recorded (for example huawei.com/Ascend910); undefined for CPU. */
+  readonly acceleratorResource: string | undefined;
+  readonly units: number;
+}
+
+/**
+ * promisedForRecorded returns what recorded decisions still take from their pools: what a new leader holds again for
+ * workloads placed by the one before it, so a leader change never hands the same free devices out twice.
+ */
+export function promisedForRecorded(workload: Workload, recorded: readonly RecordedUnits[]): PromisedCapacity {
+  const parts: PromisedCapacity[] = [];
+  for (const r of recorded) {
+    const variant = workload.variants.find((v) => v.name === r.variant);
+    if (variant === undefined || r.units <= 0) continue;
+    parts.push({ [r.site]: { [r.pool]: scaled(demandWith(variant, r.acceleratorResource), r.units) } });
+  }
+  return mergePromised(...parts);
 }
 
 /**

@@ -308,3 +308,13 @@ function shortMessage(message: string): string {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
+
+/**
+ * errorClass names the kind of a failure for status, events and logs that others read: an ApiError's code, a typed
+ * error's `code` (SiteConnectionInvalid, ECONNREFUSED), else Unknown. Never the message, which may quote what a
+ * site sent or what a Secret holds.
+ */
+export function errorClass(err: unknown): string {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^[A-Za-z_]{1,40}$/.test(code) ? code : 'Unknown';
+}

@@ -13,6 +13,7 @@ export class MemoryCache<T extends Named> implements RunningObjectCache<T> {
   readonly #objects = new Map<string, T>();
   readonly #listeners = new Set<(obj: T, previous: T | undefined) => void>();
   #synced: Promise<void> = Promise.resolve();
+  #hasSynced = true;
   started = false;
   stopped = false;
 
@@ -22,8 +23,15 @@ export class MemoryCache<T extends Named> implements RunningObjectCache<T> {
 
   /** holdSync makes waitForSync wait for `until` (a test's deferred), as an informer still listing would. */
   holdSync(until: Promise<void>): this {
-    this.#synced = until;
+    this.#hasSynced = false;
+    this.#synced = until.then(() => {
+      this.#hasSynced = true;
+    });
     return this;
+  }
+
+  hasSynced(): boolean {
+    return this.#hasSynced;
   }
 
   set(obj: T): void {

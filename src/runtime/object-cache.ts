@@ -20,6 +20,8 @@ export interface ObjectCache<T> {
 export interface RunningObjectCache<T> extends ObjectCache<T> {
   start(): void;
   stop(): Promise<void>;
+  /** hasSynced is true once a first complete list reached the cache (it stays true across restarts). */
+  hasSynced(): boolean;
 }
 
 /** LabelledObject is any object with labels: enough to map a member object to its workload. */

@@ -2,11 +2,19 @@
  * One Session stream on the operator side: checks the caller's certificate, expects a hello naming a session that
  * Register gave to the same site, then sequences, acks and delivers each message (see sequence.ts for the rules).
  * Any message that claims another site ends the stream with PERMISSION_DENIED and a warning in the log.
+ *
+ * What a site can cost (limits.ts): a stream must say hello within the hello timeout; a site has at most one stream
+ * waiting for its hello and one open session (a newer one ends the older); every message after the hello spends a
+ * token of the site's bucket, and one that finds none is dropped before anything else looks at it — not sequenced,
+ * not acked, so the agent keeps it and the sequence rules repair the gap (a resync snapshot, or the resend after the
+ * agent's ack timeout).
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Clock } from '../runtime/clock.ts';
+import type { Cancel, Clock } from '../runtime/clock.ts';
+import { describeEnding, type EndStatus } from './call-endings.ts';
 import { siteOfCaller, type SiteName } from './identity.ts';
+import type { WireLimits } from './limits.ts';
 import type { AgentMessageOut, OperatorMessage } from './messages.ts';
 import type { PayloadKind, SequenceTracker } from './sequence.ts';
 import type { MessageMeta, SiteAgentHandler } from './site-agent-handler.ts';
@@ -25,14 +33,28 @@ export interface SessionHost {
   readonly handler: SiteAgentHandler;
   readonly logger: Logger;
   readonly clock: Clock;
+  readonly limits: WireLimits;
   session(sessionId: string): SessionRecord | undefined;
   tracker(site: SiteName, agentInstanceId: string, lastAckedSeq: number): SequenceTracker;
   /** streamOf returns the site's open stream, if any. */
   streamOf(site: SiteName): SessionStream | undefined;
   attach(site: SiteName, stream: SessionStream): void;
   detach(site: SiteName, stream: SessionStream, sessionId: string): void;
+  /** waiting returns the site's stream that has not said hello yet, if any. */
+  waiting(site: SiteName): SessionStream | undefined;
+  /** setWaiting records (or, with undefined, forgets) the site's stream waiting for its hello. */
+  setWaiting(site: SiteName, stream: SessionStream | undefined): void;
+  /** admit spends one token of the site's message budget; false when it has none (the drop is counted). */
+  admit(site: SiteName): boolean;
+  /** dropped is the site's running total of messages dropped over its rate limit. */
+  dropped(site: SiteName): number;
+  /** endedWith is the status the server side (grpc-js or this code) ended a call with, found by its metadata. */
+  endedWith(metadata: grpc.Metadata): EndStatus | undefined;
   safely(site: SiteName, what: string, fn: () => void): void;
 }
+
+/** DROP_LOG_INTERVAL_MS: a flooding stream logs its drops at most this often, with the running total. */
+const DROP_LOG_INTERVAL_MS = 10_000;
 
 /** SessionCall is the server side of the Session bidi stream. */
 export type SessionCall = grpc.ServerDuplexStream<AgentMessageOut, OperatorMessage>;
@@ -47,6 +69,9 @@ export class SessionStream {
   #record: SessionRecord | undefined;
   #tracker: SequenceTracker | undefined;
   #closed = false;
+  #helloTimer: Cancel | undefined;
+  /** When this stream last logged dropped messages; undefined before its first drop. */
+  #dropLoggedAt: number | undefined;
 
   constructor(host: SessionHost, call: SessionCall) {
     this.#host = host;
@@ -63,11 +88,20 @@ export class SessionStream {
       this.close(grpc.status.UNAUTHENTICATED, identity.reason);
       return;
     }
-    this.#site = identity.site;
-    this.#log = this.#log.child({ site: identity.site });
+    const site = identity.site;
+    this.#site = site;
+    this.#log = this.#log.child({ site });
+    // At most one stream of a site waits for its hello: an agent opens one at a time, so an older one is abandoned.
+    this.#host.waiting(site)?.close(grpc.status.ABORTED, 'superseded by a newer stream of the same site');
+    this.#host.setWaiting(site, this);
+    const ms = this.#host.limits.helloTimeoutMs;
+    this.#helloTimer = this.#host.clock.after(ms, () => {
+      this.#log.warn({ helloTimeoutMs: ms }, 'session refused: no hello in time');
+      this.close(grpc.status.DEADLINE_EXCEEDED, `no hello within ${ms} ms`);
+    });
     this.#call.on('data', (m: AgentMessageOut) => this.#onMessage(m));
     this.#call.on('end', () => this.#finish('agent closed the stream', true));
-    this.#call.on('cancelled', () => this.#finish('stream cancelled or connection lost', false));
+    this.#call.on('cancelled', () => this.#onCancelled());
     this.#call.on('error', (err: Error) => this.#finish(`stream error: ${err.message}`, false));
   }
 
@@ -105,6 +139,7 @@ export class SessionStream {
       this.#onHello(m);
       return;
     }
+    if (!this.#host.admit(this.#site as SiteName)) return this.#dropOverRate(m.payload ?? 'unknown');
     const kind = m.payload;
     if (kind === undefined) return this.close(grpc.status.INVALID_ARGUMENT, 'message without payload');
     if (kind === 'hello') return this.close(grpc.status.FAILED_PRECONDITION, 'hello sent twice');
@@ -122,8 +157,21 @@ export class SessionStream {
     }
   }
 
+  #dropOverRate(kind: string): void {
+    const site = this.#site as SiteName;
+    const dropped = this.#host.dropped(site);
+    const now = this.#host.clock.now();
+    if (this.#dropLoggedAt === undefined || now - this.#dropLoggedAt >= DROP_LOG_INTERVAL_MS) {
+      this.#dropLoggedAt = now;
+      const { perSecond, burst } = this.#host.limits.messageRate;
+      this.#log.warn({ dropped, kind, perSecond, burst }, 'messages over the site rate limit dropped');
+    }
+    this.#host.safely(site, 'onRateLimited', () => this.#host.handler.onRateLimited(site, { dropped, kind }));
+  }
+
   #onHello(m: AgentMessageOut): void {
     const site = this.#site as SiteName;
+    this.#stopWaiting();
     const hello = m.hello;
     if (m.payload !== 'hello' || !hello) return this.close(grpc.status.FAILED_PRECONDITION, 'the first message must be hello');
     const claimed = hello.site ?? '';
@@ -161,9 +209,28 @@ export class SessionStream {
     });
   }
 
+  /** stopWaiting ends the hello wait: the hello came, or the stream ended. */
+  #stopWaiting(): void {
+    this.#helloTimer?.();
+    this.#helloTimer = undefined;
+    const site = this.#site;
+    if (site !== undefined && this.#host.waiting(site) === this) this.#host.setWaiting(site, undefined);
+  }
+
+  #onCancelled(): void {
+    if (this.#closed) return;
+    // grpc-js ends a call itself for a message over the size limit and reports only 'cancelled' (call-endings.ts).
+    const ended = this.#host.endedWith(this.#call.metadata);
+    if (ended === undefined || ended.code === grpc.status.OK) return this.#finish('stream cancelled or connection lost', false);
+    const reason = describeEnding(ended);
+    this.#log.warn({ reason, code: ended.code }, 'stream refused by the server');
+    this.#finish(reason, false);
+  }
+
   #finish(reason: string, endOurSide: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopWaiting();
     if (endOurSide && !this.#call.writableEnded) this.#call.end();
     const record = this.#record;
     const site = this.#site;

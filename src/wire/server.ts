@@ -3,21 +3,26 @@
  * by the site in its certificate (identity.ts), refuses messages that claim another site, keeps per-agent sequence
  * numbers (sequence.ts), acks and asks for resyncs, and hands typed payloads to a SiteAgentHandler keyed by the
  * certificate's site. What the operator does with them (site status, placement) is the site controller's business.
+ * What one site may cost it — message size, hello deadline, streams per site, message rate — is limits.ts.
  */
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Clock } from '../runtime/clock.ts';
+import { CallEndings } from './call-endings.ts';
 import { siteOfCaller, type SiteName } from './identity.ts';
 import { DEFAULT_OPERATOR_PING_POLICY, operatorServerOptions, type OperatorPingPolicy } from './keepalive.ts';
+import { resolveWireLimits, type WireLimits } from './limits.ts';
 import { loadAgentProtocol } from './load.ts';
 import type { ConfigUpdate, RegisterRequestOut, RegisterResponse, SiteAgentHandlers } from './messages.ts';
 import { SequenceTracker } from './sequence.ts';
 import { SessionStream, type SessionHost, type SessionRecord } from './server-session.ts';
 import type { Registration, SiteAgentHandler } from './site-agent-handler.ts';
+import { SiteRateLimit } from './site-rate-limit.ts';
 import type { TlsFiles } from './tls.ts';
 
-export type { DisconnectInfo, MessageMeta, Registration, SiteAgentHandler } from './site-agent-handler.ts';
+export type { DisconnectInfo, MessageMeta, RateLimitedInfo, Registration, SiteAgentHandler } from './site-agent-handler.ts';
+export { DEFAULT_WIRE_LIMITS, type MessageRate, type WireLimits } from './limits.ts';
 
 /** PROTOCOL_VERSION is the version of suanwang.agent.v1 this server speaks. */
 export const PROTOCOL_VERSION = 1;
@@ -49,8 +54,8 @@ export interface OperatorServerOptions {
   readonly pingPolicy?: OperatorPingPolicy;
   /** newSessionId makes session ids; random UUIDs unless a test wants predictable ones. */
   readonly newSessionId?: () => string;
-  /** maxMessageBytes bounds one received message; snapshots of large sites need more than grpc-js's 4 MiB. */
-  readonly maxMessageBytes?: number;
+  /** limits bounds what one site may cost the server; each field defaults to DEFAULT_WIRE_LIMITS's. */
+  readonly limits?: Partial<WireLimits>;
 }
 
 /** OperatorServer serves suanwang.agent.v1.SiteAgent over mTLS. */
@@ -59,6 +64,9 @@ export class OperatorServer {
   readonly #log: Logger;
   readonly #cadence: Cadence;
   readonly #newSessionId: () => string;
+  readonly #limits: WireLimits;
+  readonly #rate: SiteRateLimit;
+  readonly #endings = new CallEndings();
   readonly #host: SessionHost;
   #server: grpc.Server | undefined;
   #port = 0;
@@ -68,6 +76,8 @@ export class OperatorServer {
   readonly #sessions = new Map<string, SessionRecord>();
   /** The open stream of each site; a newer one replaces an older one. */
   readonly #streams = new Map<SiteName, SessionStream>();
+  /** The stream of each site that has not said hello yet; a newer one replaces an older one. */
+  readonly #waiting = new Map<SiteName, SessionStream>();
   /** The sequence state of each site's current agent instance; it outlives streams so retransmits are recognised. */
   readonly #trackers = new Map<SiteName, { readonly agentInstanceId: string; readonly tracker: SequenceTracker }>();
 
@@ -76,10 +86,13 @@ export class OperatorServer {
     this.#log = opts.logger.child({ component: 'agent-server' });
     this.#cadence = opts.cadence ?? DEFAULT_CADENCE;
     this.#newSessionId = opts.newSessionId ?? randomUUID;
+    this.#limits = resolveWireLimits(opts.limits);
+    this.#rate = new SiteRateLimit(opts.clock, this.#limits.messageRate);
     this.#host = {
       handler: opts.handler,
       logger: this.#log,
       clock: opts.clock,
+      limits: this.#limits,
       session: (id) => this.#sessions.get(id),
       tracker: (site, agentInstanceId, lastAckedSeq) => this.#trackerFor(site, agentInstanceId, lastAckedSeq),
       streamOf: (site) => this.#streams.get(site),
@@ -88,6 +101,11 @@ export class OperatorServer {
         if (this.#streams.get(site) === stream) this.#streams.delete(site);
         this.#sessions.delete(sessionId);
       },
+      waiting: (site) => this.#waiting.get(site),
+      setWaiting: (site, stream) => void (stream ? this.#waiting.set(site, stream) : this.#waiting.delete(site)),
+      admit: (site) => this.#rate.take(site),
+      dropped: (site) => this.#rate.dropped(site),
+      endedWith: (metadata) => this.#endings.endedWith(metadata),
       safely: (site, what, fn) => this.#safely(site, what, fn),
     };
   }
@@ -103,7 +121,8 @@ export class OperatorServer {
     this.#starting = true;
     const server = new grpc.Server({
       ...operatorServerOptions(this.#opts.pingPolicy ?? DEFAULT_OPERATOR_PING_POLICY),
-      'grpc.max_receive_message_length': this.#opts.maxMessageBytes ?? 16 * 1024 * 1024,
+      'grpc.max_receive_message_length': this.#limits.maxMessageBytes,
+      interceptors: [this.#endings.interceptor],
     });
     const handlers: SiteAgentHandlers = {
       Register: (call, cb) => this.#register(call, cb),
@@ -189,6 +208,14 @@ export class OperatorServer {
       // The certificate is authentic but the payload speaks for another site: a misconfigured or hostile agent.
       this.#log.warn({ peer, site, claimedSite: claimed }, 'register refused: claimed site differs from the client certificate');
       cb({ code: grpc.status.PERMISSION_DENIED, details: `certificate is for site ${site}, request claims ${JSON.stringify(claimed)}` });
+      return;
+    }
+    if (!this.#rate.take(site)) {
+      const dropped = this.#rate.dropped(site);
+      const { perSecond, burst } = this.#limits.messageRate;
+      this.#log.warn({ peer, site, dropped, perSecond, burst }, 'register refused: over the site rate limit');
+      this.#safely(site, 'onRateLimited', () => this.#opts.handler.onRateLimited(site, { dropped, kind: 'register' }));
+      cb({ code: grpc.status.RESOURCE_EXHAUSTED, details: `site ${site} is over its rate limit of ${perSecond} messages per second` });
       return;
     }
     const agentInstanceId = req.agentInstanceId ?? '';

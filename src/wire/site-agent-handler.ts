@@ -36,6 +36,14 @@ export interface DisconnectInfo {
   readonly reason: string;
 }
 
+/** RateLimitedInfo says a site's message went over its rate limit and was dropped (src/wire/site-rate-limit.ts). */
+export interface RateLimitedInfo {
+  /** dropped is the site's running total of dropped messages since the server started. */
+  readonly dropped: number;
+  /** kind is what was dropped: 'register' or a payload kind. */
+  readonly kind: string;
+}
+
 /** SiteAgentHandler receives the protocol's events, keyed by the certificate's site name. */
 export interface SiteAgentHandler {
   onRegister(site: SiteName, registration: Registration): void;
@@ -45,4 +53,9 @@ export interface SiteAgentHandler {
   onHealthEvent(site: SiteName, event: HealthEventOut, meta: MessageMeta): void;
   /** onDisconnect is called once per session stream that had passed its hello. */
   onDisconnect(site: SiteName, info: DisconnectInfo): void;
+  /**
+   * onRateLimited is called for every message the server dropped because the site was over its rate limit; it is
+   * called at the flooding site's pace, so it must be cheap (count, do not enqueue work for every call).
+   */
+  onRateLimited(site: SiteName, info: RateLimitedInfo): void;
 }

@@ -2,15 +2,28 @@
  * Helpers for the wire's loopback tests: in-memory lab certificates, a handler that records what it receives, a
  * logger that keeps its lines, and small waiting utilities. Test-only; nothing in the product imports this file.
  */
+import * as grpc from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
 import { createCa, issueServerCertificate, issueSiteCertificate, type CertificateAuthority, type PemPair } from './certs.ts';
 import { systemClock } from '../runtime/clock.ts';
 import { AgentClient, type AgentClientOptions } from './client.ts';
 import { parseSiteName, type SiteName } from './identity.ts';
 import type { AgentKeepalive, OperatorPingPolicy } from './keepalive.ts';
-import type { HealthEventOut, HeartbeatOut, SiteDeltaOut, SiteSnapshotOut } from './messages.ts';
+import { loadAgentProtocol } from './load.ts';
+import type {
+  AgentMessage,
+  HealthEventOut,
+  HeartbeatOut,
+  OperatorMessageOut,
+  RegisterRequest,
+  RegisterResponseOut,
+  SiteAgentClient,
+  SiteDeltaOut,
+  SiteSnapshotOut,
+} from './messages.ts';
+import type { WireLimits } from './limits.ts';
 import { OperatorServer, type Cadence } from './server.ts';
-import type { DisconnectInfo, MessageMeta, Registration, SiteAgentHandler } from './site-agent-handler.ts';
+import type { DisconnectInfo, MessageMeta, RateLimitedInfo, Registration, SiteAgentHandler } from './site-agent-handler.ts';
 
 /** site turns a literal into a SiteName, failing loudly on a typo. */
 export function site(name: string): SiteName {
@@ -43,7 +56,8 @@ export type RecordedEvent =
   | { readonly kind: 'snapshot'; readonly site: SiteName; readonly snapshot: SiteSnapshotOut; readonly meta: MessageMeta }
   | { readonly kind: 'delta'; readonly site: SiteName; readonly delta: SiteDeltaOut; readonly meta: MessageMeta }
   | { readonly kind: 'healthEvent'; readonly site: SiteName; readonly event: HealthEventOut; readonly meta: MessageMeta }
-  | { readonly kind: 'disconnect'; readonly site: SiteName; readonly info: DisconnectInfo };
+  | { readonly kind: 'disconnect'; readonly site: SiteName; readonly info: DisconnectInfo }
+  | { readonly kind: 'rateLimited'; readonly site: SiteName; readonly info: RateLimitedInfo };
 
 /** RecordingHandler keeps every callback in order. */
 export class RecordingHandler implements SiteAgentHandler {
@@ -65,6 +79,9 @@ export class RecordingHandler implements SiteAgentHandler {
   }
   onDisconnect(site: SiteName, info: DisconnectInfo): void {
     this.events.push({ kind: 'disconnect', site, info });
+  }
+  onRateLimited(site: SiteName, info: RateLimitedInfo): void {
+    this.events.push({ kind: 'rateLimited', site, info });
   }
   /** of returns the events of one kind. */
   of<K extends RecordedEvent['kind']>(kind: K): Extract<RecordedEvent, { kind: K }>[] {
@@ -93,7 +110,14 @@ export const FAST_CADENCE: Cadence = { heartbeatIntervalMs: 50, snapshotInterval
 /** startServer starts an operator server on 127.0.0.1 with the lab PKI and a recording handler. */
 export async function startServer(
   pki: LabPki,
-  opts: { port?: number; cadence?: Cadence; pingPolicy?: OperatorPingPolicy; handler?: RecordingHandler; logger?: Logger } = {},
+  opts: {
+    port?: number;
+    cadence?: Cadence;
+    pingPolicy?: OperatorPingPolicy;
+    handler?: RecordingHandler;
+    logger?: Logger;
+    limits?: Partial<WireLimits>;
+  } = {},
 ): Promise<{ server: OperatorServer; handler: RecordingHandler; port: number }> {
   const handler = opts.handler ?? new RecordingHandler();
   const server = new OperatorServer({
@@ -104,6 +128,7 @@ export async function startServer(
     clock: systemClock,
     cadence: opts.cadence ?? FAST_CADENCE,
     ...(opts.pingPolicy ? { pingPolicy: opts.pingPolicy } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}),
   });
   const port = await server.start();
   return { server, handler, port };
@@ -149,4 +174,70 @@ export function newAgent(
     keepalive: TEST_KEEPALIVE,
     ...overrides,
   });
+}
+
+/** OpenSession is a hand-driven Session stream: what the operator sent, and the status it ended with. */
+export interface OpenSession {
+  write(m: AgentMessage): void;
+  readonly received: OperatorMessageOut[];
+  readonly status: Promise<grpc.StatusObject>;
+}
+
+/**
+ * RawClients dials the server with plain typed gRPC clients (no AgentClient), for tests that must send what a real
+ * agent never would. Everything it opens is closed by `closeAll`.
+ */
+export class RawClients {
+  readonly #pki: LabPki;
+  readonly #port: number;
+  readonly #cleanups: (() => void)[] = [];
+
+  constructor(pki: LabPki, port: number) {
+    this.#pki = pki;
+    this.#port = port;
+  }
+
+  /** dial makes a raw client; without `certSite` it presents no client certificate. */
+  dial(certSite?: string, from: LabPki = this.#pki): SiteAgentClient {
+    const pair = certSite === undefined ? undefined : from.sites.get(certSite);
+    const ca = Buffer.from(this.#pki.ca.certPem);
+    const creds = pair ? grpc.credentials.createSsl(ca, Buffer.from(pair.keyPem), Buffer.from(pair.certPem)) : grpc.credentials.createSsl(ca);
+    const client = new (loadAgentProtocol().SiteAgent)(`127.0.0.1:${this.#port}`, creds, { 'grpc.ssl_target_name_override': 'localhost' });
+    this.#cleanups.push(() => client.close());
+    return client;
+  }
+
+  register(client: SiteAgentClient, req: RegisterRequest): Promise<RegisterResponseOut> {
+    return new Promise((resolve, reject) =>
+      client.Register(req, { deadline: Date.now() + 5000 }, (err, res) => (err || !res ? reject(err ?? new Error('no response')) : resolve(res))),
+    );
+  }
+
+  /** session opens a Session stream and sends nothing yet. */
+  session(client: SiteAgentClient): OpenSession {
+    const stream = client.Session();
+    const received: OperatorMessageOut[] = [];
+    stream.on('data', (m: OperatorMessageOut) => received.push(m));
+    stream.on('error', () => {}); // the status event below carries the code
+    const status = new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve));
+    this.#cleanups.push(() => stream.cancel());
+    return { write: (m) => void stream.write(m), received, status };
+  }
+
+  /** registerAndHello registers `name` and opens a session with its hello. */
+  async registerAndHello(client: SiteAgentClient, name: string, lastAckedSeq = 0): Promise<OpenSession> {
+    const res = await this.register(client, { site: name, agentInstanceId: `i-${name}`, agentVersion: 't', protocolVersion: 1 });
+    const s = this.session(client);
+    s.write({ seq: 0, hello: { sessionId: res.sessionId ?? '', site: name, lastAckedSeq } });
+    return s;
+  }
+
+  closeAll(): void {
+    for (const c of this.#cleanups.splice(0).reverse()) c();
+  }
+}
+
+/** within resolves to `p`'s value, or to `undefined` when it has not settled after `ms`. */
+export function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([p, sleep(ms).then(() => undefined)]);
 }

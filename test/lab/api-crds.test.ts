@@ -307,6 +307,24 @@ const INVALID: readonly InvalidCase[] = [
     wantField: 'spec.resources.cpu',
   },
   {
+    name: 'cpu of 1e400 (Infinity as a double)',
+    kind: Kind.TrainingJob,
+    yaml: tj(`
+  resources: { cpu: "1e400", memory: 1Gi }
+  variants:
+    - { name: cpu, cpuOnly: true, image: registry.example.com/t:1 }`),
+    wantField: 'spec.resources.cpu',
+  },
+  {
+    name: 'memory with an exponent beyond e18',
+    kind: Kind.InferenceService,
+    yaml: isvc(`
+  resources: { cpu: "1", memory: "1e19" }
+  variants:
+    - { name: cpu, cpuOnly: true, minMemory: 4Gi, image: registry.example.com/s:1 }`),
+    wantField: 'spec.resources.memory',
+  },
+  {
     name: 'resources without cpu',
     kind: Kind.TrainingJob,
     yaml: tj(`
@@ -501,6 +519,12 @@ const INVALID: readonly InvalidCase[] = [
     wantField: 'spec.quota.cpu',
   },
   {
+    name: 'integer quota beyond int64',
+    kind: Kind.Queue,
+    yaml: queue(`\n  quota: { cpu: 99999999999999999999 }`),
+    wantField: 'spec.quota.cpu',
+  },
+  {
     name: 'zero weight',
     kind: Kind.Queue,
     yaml: queue(`${QUEUE_SPEC}\n  weight: 0`),
@@ -610,7 +634,8 @@ describe('objects of every kind', () => {
         cordon: false,
         connection: {
           mode: 'Push',
-          kubeconfigSecretRef: { name: 'site-x-kubeconfig', namespace: 'suanwang-system', key: 'kubeconfig' },
+          // No namespace default: unset means the operator's own (src/clusters/site-clients.ts).
+          kubeconfigSecretRef: { name: 'site-x-kubeconfig', key: 'kubeconfig' },
         },
         pricing: { currency: 'CNY' },
       },

@@ -5,6 +5,7 @@ import {
   MAX_REASONS,
   decodeDeviceAnnotation,
   encodeDeviceAnnotation,
+  lastSampleTime,
   parseDeviceAnnotation,
   sameDeviceState,
   toDeviceAnnotation,
@@ -42,6 +43,7 @@ describe('device annotation', () => {
       provider: 'nvidia-smi',
       tool: 'nvidia-smi',
       at: T0,
+      seen: T0,
       status: 'Unknown',
       reason: 'nvidia-smi: not found',
       devices: [],
@@ -112,6 +114,35 @@ describe('device annotation', () => {
   it('ignores unknown fields, so a newer reporter adding one is still read', () => {
     const value = JSON.stringify({ ...good, extra: true, devices: [{ i: 0, model: 'm', health: 'Healthy', temp: 40 }] });
     expect(decodeDeviceAnnotation(value)?.devices).toEqual([{ i: 0, model: 'm', health: 'Healthy' }]);
+  });
+
+  it('stamps the time of the sample in seen, beside at', () => {
+    const later = '2026-01-01T00:05:00.000Z';
+    const a = toDeviceAnnotation(report([device(0)], { observedAt: later }));
+    expect(a.seen).toBe(later);
+    expect(JSON.parse(encodeDeviceAnnotation(a))).toMatchObject({ at: later, seen: later });
+    const kept = { ...a, at: T0 }; // the reporter keeps `at` (state since) and moves `seen` (last sample)
+    expect(decodeDeviceAnnotation(encodeDeviceAnnotation(kept))).toMatchObject({ at: T0, seen: later });
+    expect(lastSampleTime(kept)).toBe(later);
+  });
+
+  it('reads an annotation written before the stamp; its last sample time is then at', () => {
+    const { seen: _dropped, ...old } = good;
+    const a = decodeDeviceAnnotation(JSON.stringify(old));
+    expect(a).toBeDefined();
+    expect(a?.seen).toBeUndefined();
+    expect(a === undefined ? undefined : lastSampleTime(a)).toBe(T0);
+  });
+
+  it('rejects a seen that is not a string', () => {
+    const r = parseDeviceAnnotation(JSON.stringify({ ...good, seen: 5 }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/seen must be a string/);
+  });
+
+  it('compares state without the sample times at and seen', () => {
+    const a = toDeviceAnnotation(simReport('n', H100, {}, T0));
+    expect(sameDeviceState(a, { ...a, seen: '2026-01-01T00:09:00.000Z' })).toBe(true);
   });
 
   it('compares state without the sample time', () => {

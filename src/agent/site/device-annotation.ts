@@ -5,11 +5,17 @@
  *
  * The value is compact JSON, version 1:
  *
- *   {"v":1,"provider":"nvidia-smi","tool":"nvidia-smi","at":"2026-01-01T00:00:00.000Z","status":"Ok",
+ *   {"v":1,"provider":"nvidia-smi","tool":"nvidia-smi","at":"2026-01-01T00:00:00.000Z",
+ *    "seen":"2026-01-01T00:05:00.000Z","status":"Ok",
  *    "devices":[{"i":0,"id":"GPU-…","model":"NVIDIA H100 80GB HBM3","memMiB":81559,"health":"Healthy"}]}
  *
- * - `at` is the sample time of the report that produced this state. The reporter writes only when something other
- *   than `at` changed (see sameDeviceState), so `at` reads "observed like this since".
+ * - `at` is the sample time of the report that produced this state: the reporter keeps it while the state holds
+ *   (see sameDeviceState), so `at` reads "observed like this since".
+ * - `seen` is the time of the latest sample, refreshed every round even when nothing else changed: it is how the
+ *   agent tells a live reporter from a dead one (node-devices.ts treats a report whose last sample is too old as
+ *   Unknown). An annotation written before `seen` existed still decodes; its last sample time is then `at`
+ *   (lastSampleTime), which is never later than the real last sample, so such a report can only look older than it
+ *   is — stale once its state has been steady for longer than the agent's max age, never fresher.
  * - `status` is 'Unknown' when the provider could not see the devices; `reason` then says why and `devices` is empty.
  * - Per device: tool index `i`, vendor id `id` (when the tool prints one), model, total memory, health, and up to
  *   MAX_REASONS reasons of at most MAX_REASON_CHARS characters. The caps keep 16 devices under ~15 KiB, far below
@@ -46,8 +52,10 @@ export interface DeviceAnnotation {
   readonly v: typeof DEVICE_ANNOTATION_VERSION;
   readonly provider: string;
   readonly tool: string;
-  /** at is the RFC 3339 time of the sample. */
+  /** at is the RFC 3339 time of the first sample that showed this state. */
   readonly at: string;
+  /** seen is the RFC 3339 time of the latest sample; absent in annotations written before it existed. */
+  readonly seen?: string;
   readonly status: ReportStatus;
   readonly reason?: string;
   readonly devices: readonly AnnotatedDevice[];
@@ -80,6 +88,7 @@ export function toDeviceAnnotation(report: DeviceReport): DeviceAnnotation {
     provider: report.provider,
     tool: report.tool,
     at: report.observedAt,
+    seen: report.observedAt,
     status: report.status,
     ...(report.reason === undefined ? {} : { reason: cap(report.reason, MAX_REASON_CHARS) }),
     devices,
@@ -97,6 +106,7 @@ export function encodeDeviceAnnotation(a: DeviceAnnotation | DeviceReport): stri
     provider: v.provider,
     tool: v.tool,
     at: v.at,
+    ...(v.seen === undefined ? {} : { seen: v.seen }),
     status: v.status,
     ...(v.reason === undefined ? {} : { reason: v.reason }),
     devices: v.devices.map((d) => ({
@@ -110,9 +120,19 @@ export function encodeDeviceAnnotation(a: DeviceAnnotation | DeviceReport): stri
   });
 }
 
-/** sameDeviceState is true when two annotations differ at most in their sample time `at`. */
+/** sameDeviceState is true when two annotations differ at most in their sample times `at` and `seen`. */
 export function sameDeviceState(a: DeviceAnnotation, b: DeviceAnnotation): boolean {
-  return encodeDeviceAnnotation({ ...a, at: '' }) === encodeDeviceAnnotation({ ...b, at: '' });
+  return stateOf(a) === stateOf(b);
+}
+
+function stateOf(a: DeviceAnnotation): string {
+  const { seen: _seen, ...state } = a;
+  return encodeDeviceAnnotation({ ...state, at: '' });
+}
+
+/** lastSampleTime is the RFC 3339 time of the annotation's latest sample: `seen`, or `at` when it has none. */
+export function lastSampleTime(a: DeviceAnnotation): string {
+  return a.seen ?? a.at;
 }
 
 const HEALTH: readonly string[] = ['Healthy', 'Unhealthy', 'Unknown'] satisfies readonly DeviceHealth[];
@@ -132,20 +152,21 @@ export function parseDeviceAnnotation(value: string): ParseResult {
   }
   if (!isRecord(raw)) return { ok: false, error: 'not a JSON object' };
   if (raw['v'] !== DEVICE_ANNOTATION_VERSION) return { ok: false, error: `unsupported version ${JSON.stringify(raw['v'])}` };
-  const { provider, tool, at, status, reason, devices } = raw;
+  const { provider, tool, at, seen, status, reason, devices } = raw;
   if (typeof provider !== 'string' || provider === '') return { ok: false, error: 'provider must be a non-empty string' };
   if (typeof tool !== 'string') return { ok: false, error: 'tool must be a string' };
   if (typeof at !== 'string') return { ok: false, error: 'at must be a string' };
+  if (seen !== undefined && typeof seen !== 'string') return { ok: false, error: 'seen must be a string' };
   if (typeof status !== 'string' || !STATUS.includes(status)) return { ok: false, error: `status must be one of ${STATUS.join(', ')}` };
   if (reason !== undefined && typeof reason !== 'string') return { ok: false, error: 'reason must be a string' };
   if (!Array.isArray(devices)) return { ok: false, error: 'devices must be an array' };
   const out: AnnotatedDevice[] = [];
-  const seen = new Set<number>();
+  const indexes = new Set<number>();
   for (const [n, d] of devices.entries()) {
     const parsed = parseDevice(d);
     if (typeof parsed === 'string') return { ok: false, error: `devices[${n}]: ${parsed}` };
-    if (seen.has(parsed.i)) return { ok: false, error: `devices[${n}]: index ${parsed.i} listed twice` };
-    seen.add(parsed.i);
+    if (indexes.has(parsed.i)) return { ok: false, error: `devices[${n}]: index ${parsed.i} listed twice` };
+    indexes.add(parsed.i);
     out.push(parsed);
   }
   return {
@@ -155,6 +176,7 @@ export function parseDeviceAnnotation(value: string): ParseResult {
       provider,
       tool,
       at,
+      ...(seen === undefined ? {} : { seen }),
       status: status as ReportStatus,
       ...(reason === undefined ? {} : { reason }),
       devices: out,

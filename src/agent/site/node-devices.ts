@@ -7,10 +7,25 @@
  * | absent (no reporter on the node)   | none             | none: the pool makes no claim         | 0 (kubelet's view stands) |
  * | not decodable (garbage, new version) | none           | all of the node's devices Unknown     | all              |
  * | status Unknown (provider blind)    | none             | all of the node's devices Unknown     | all              |
- * | status Ok                          | each listed one  | Healthy (no reasons) / Degraded (Healthy with warnings) / Unhealthy / Unknown | Unhealthy + Unknown |
+ * | status Ok, stale                   | each listed one, as Unknown | listed: Unknown; not listed: Lost | all       |
+ * | status Ok, fresh                   | each listed one  | Healthy (no reasons) / Degraded (Healthy with warnings) / Unhealthy / Unknown; not listed: Lost | Unhealthy + Unknown + Lost |
  *
  * "All of the node's devices" is the Node's capacity of its vendor's extended resource. A blind or broken reporter
  * counts as Unknown, never Healthy (research §(b): no visibility → no new placements on the node's accelerators).
+ *
+ * Not listed = Lost. When the tool lists fewer devices than the Node's capacity (7 of 8: a GPU fallen off the bus,
+ * a driver that no longer sees it), the difference counts as Lost and is not allocatable: the device plugin may still
+ * advertise it, but nothing can say it works.
+ *
+ * Fresh or stale. The report's last sample time (the annotation's `seen`, else `at`: device-annotation.ts) must be
+ * within `maxAgeMs` of the agent's clock, either way; otherwise the reporter is dead, hung or cut off and what it said
+ * last is history, so every listed device counts as Unknown. The default max age, DEFAULT_MAX_REPORT_AGE_MS, is
+ * three of the reporter's default intervals: two rounds may be missed (a slow tool, a refused write) before the
+ * devices go. A reporter run with a longer interval needs the agent's --device-report-max-age raised to match.
+ * The reporter stamps with its node's clock and the agent judges with its own, so the max age also absorbs clock skew
+ * between nodes: with the defaults (30 s interval plus at most a 10 s tool run, 90 s max age) a reporter's clock may
+ * be about 50 s behind the agent's before its fresh reports look stale, and a clock ahead by s delays noticing a dead
+ * reporter by s. A stamp more than the max age in the future cannot be judged and counts as stale too.
  *
  * Allocatable rule. On a real node the device plugin marks a bad device unhealthy and kubelet drops it from
  * allocatable (capacity keeps it). The reporter stands in for that signal — in the lab there is no device plugin,
@@ -26,19 +41,31 @@ import type { V1Node } from '@kubernetes/client-node';
 import { ANNOTATION_DEVICES } from '../../api/names.ts';
 import { VENDOR_INFO, type Vendor } from '../../api/vendors.ts';
 import type { AnnotatedDevice } from './device-annotation.ts';
-import { decodeDeviceAnnotation } from './device-annotation.ts';
+import { decodeDeviceAnnotation, lastSampleTime } from './device-annotation.ts';
+import { DEFAULT_REPORT_INTERVAL_MS } from './node-reporter.ts';
 import type { Device } from '../../wire/messages.ts';
 import type { HealthStatus } from '../../wire/generated/suanwang/agent/v1/HealthStatus.ts';
 import { addList, type Units } from './resource-units.ts';
 
 const MIB = 2 ** 20;
 
-/** HealthTally counts devices by wire status (Lost is never observed from the annotation). */
+/** HealthTally counts devices by wire status; lost counts devices the Node has but the report does not list. */
 export interface HealthTally {
   healthy: number;
   degraded: number;
   unhealthy: number;
   unknown: number;
+  lost: number;
+}
+
+/** DEFAULT_MAX_REPORT_AGE_MS is how old a report's last sample may be before its devices count as Unknown. */
+export const DEFAULT_MAX_REPORT_AGE_MS = 3 * DEFAULT_REPORT_INTERVAL_MS;
+
+/** ReportFreshness is what a report's age is judged against: the agent's clock and the max age. */
+export interface ReportFreshness {
+  /** now is the agent's time, in milliseconds since the epoch. */
+  readonly now: number;
+  readonly maxAgeMs: number;
 }
 
 /** NodeDevices is one Node's contribution to its pool's devices. */
@@ -50,6 +77,8 @@ export interface NodeDevices {
   readonly unusable: number;
   /** allocatable is the Node's reported allocatable after the allocatable rule. */
   readonly allocatable: Units;
+  /** freshUntil is when a report that is fresh now turns stale (ms since the epoch); undefined when nothing would change. */
+  readonly freshUntil?: number;
 }
 
 /** DATA_SOURCE_PREFIX starts every Device.data_source the agent sets; the provider name follows. */
@@ -74,8 +103,16 @@ function nodeMemoryMiB(node: V1Node, vendor: Vendor | undefined): number | undef
   return Number.isFinite(v) && v > 0 ? v : undefined;
 }
 
+/** staleReason says why a report whose last sample was at `stamp` is not believed now; undefined when it is fresh. */
+function staleReason(stamp: string, freshness: ReportFreshness): string | undefined {
+  const sampled = Date.parse(stamp);
+  if (Number.isFinite(sampled) && Math.abs(freshness.now - sampled) <= freshness.maxAgeMs) return undefined;
+  // Worded without the current time, so a report that stays stale gives the same pools on every rebuild.
+  return `node reporter's last sample at ${stamp} is more than ${freshness.maxAgeMs / 1000}s from the agent's clock`;
+}
+
 /** nodeDevices reads one Node's annotation and applies the rules in the module comment. */
-export function nodeDevices(node: V1Node, vendor: Vendor | undefined): NodeDevices {
+export function nodeDevices(node: V1Node, vendor: Vendor | undefined, freshness: ReportFreshness): NodeDevices {
   const name = node.metadata?.name ?? '';
   const capacity: Units = new Map();
   const allocatable: Units = new Map();
@@ -89,15 +126,19 @@ export function nodeDevices(node: V1Node, vendor: Vendor | undefined): NodeDevic
 
   const a = decodeDeviceAnnotation(raw);
   let devices: Device[] = [];
-  const counts: HealthTally = { healthy: 0, degraded: 0, unhealthy: 0, unknown: 0 };
+  let freshUntil: number | undefined;
+  const counts: HealthTally = { healthy: 0, degraded: 0, unhealthy: 0, unknown: 0, lost: 0 };
   if (a === undefined || a.status !== 'Ok' || a.devices.length === 0) {
     counts.unknown = deviceCapacity;
   } else {
+    const stamp = lastSampleTime(a);
+    const stale = staleReason(stamp, freshness);
+    if (stale === undefined) freshUntil = Date.parse(stamp) + freshness.maxAgeMs;
     const labelMiB = nodeMemoryMiB(node, vendor);
     devices = [...a.devices]
       .sort((x, y) => x.i - y.i)
       .map((d): Device => {
-        const status = wireStatus(d);
+        const status = stale === undefined ? wireStatus(d) : 'HEALTH_STATUS_UNKNOWN';
         if (status === 'HEALTH_STATUS_HEALTHY') counts.healthy++;
         else if (status === 'HEALTH_STATUS_DEGRADED') counts.degraded++;
         else if (status === 'HEALTH_STATUS_UNHEALTHY') counts.unhealthy++;
@@ -108,17 +149,18 @@ export function nodeDevices(node: V1Node, vendor: Vendor | undefined): NodeDevic
           nodeName: name,
           model: d.model,
           index: d.i,
-          health: { status, reasons: [...(d.reasons ?? [])] },
+          health: { status, reasons: stale === undefined ? [...(d.reasons ?? [])] : [stale] },
           ...(memMiB === undefined ? {} : { telemetry: { memoryTotalBytes: Math.round(memMiB * MIB) } }),
           dataSource: `${DATA_SOURCE_PREFIX}${a.provider}`,
         };
       });
+    counts.lost = Math.max(0, deviceCapacity - devices.length);
   }
-  const unusable = counts.unhealthy + counts.unknown;
+  const unusable = counts.unhealthy + counts.unknown + counts.lost;
   if (resource !== undefined && unusable > 0) {
     const alloc = allocatable.get(resource);
     const cap = capacity.get(resource) ?? alloc;
     if (alloc !== undefined && cap !== undefined) allocatable.set(resource, Math.max(0, Math.min(alloc, cap - unusable)));
   }
-  return { devices, counts, unusable, allocatable };
+  return { devices, counts, unusable, allocatable, ...(freshUntil === undefined ? {} : { freshUntil }) };
 }

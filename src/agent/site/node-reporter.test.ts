@@ -53,15 +53,15 @@ function setup(nodes: string[] = ['n1']) {
 }
 
 describe('NodeReporter', () => {
-  it('writes annotation and condition once, then only when health changes', async () => {
+  it('writes annotation and condition once, then the condition only when health changes', async () => {
     const { clock, writer, faults, reporter } = setup();
     await reporter.runRound();
     expect(writer.take()).toEqual(['annotation n1', 'condition n1']);
     expect(writer.state.get('n1')?.condition).toMatchObject({ type: 'AcceleratorHealthy', status: 'True', reason: 'AllDevicesHealthy' });
 
-    clock.advance(60_000); // the sample time moves on; nothing else changes
+    clock.advance(60_000); // the sample time moves on; nothing else changes: only the stamp is refreshed
     await reporter.runRound();
-    expect(writer.take()).toEqual([]);
+    expect(writer.take()).toEqual(['annotation n1']);
 
     faults.set('n1', { xids: [{ device: 2, xid: 79 }] });
     clock.advance(2000);
@@ -70,6 +70,21 @@ describe('NodeReporter', () => {
     const s = writer.state.get('n1');
     expect(decodeDeviceAnnotation(s?.annotation)?.devices[2]?.health).toBe('Unhealthy');
     expect(s?.condition).toMatchObject({ status: 'False', reason: 'DevicesUnhealthy', lastTransitionTime: '2026-01-01T00:01:02.000Z' });
+  });
+
+  it('stamps every round with the time of its sample, keeping at while the state holds', async () => {
+    const { clock, writer, faults, reporter } = setup();
+    await reporter.runRound();
+    clock.advance(30_000);
+    await reporter.runRound();
+    const steady = decodeDeviceAnnotation(writer.state.get('n1')?.annotation);
+    expect([steady?.at, steady?.seen]).toEqual(['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:30.000Z']);
+
+    faults.set('n1', { xids: [{ device: 1, xid: 79 }] });
+    clock.advance(30_000);
+    await reporter.runRound();
+    const changed = decodeDeviceAnnotation(writer.state.get('n1')?.annotation);
+    expect([changed?.at, changed?.seen]).toEqual(['2026-01-01T00:01:00.000Z', '2026-01-01T00:01:00.000Z']);
   });
 
   it('keeps lastTransitionTime while the status stays and moves it when the status changes', async () => {

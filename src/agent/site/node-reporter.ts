@@ -1,14 +1,17 @@
 /**
  * NodeReporter publishes device health on Nodes: every interval it collects a DeviceReport per node it is
  * responsible for, turns it into the `suanwang.io/devices` annotation (device-annotation.ts) and the
- * `AcceleratorHealthy` condition (accelerator-condition.ts), and writes each only when the Node does not carry it
- * already. It runs as the per-node DaemonSet (one target: its own node, a real vendor tool) or, in the lab, as one
+ * `AcceleratorHealthy` condition (accelerator-condition.ts), and writes each when the Node does not carry it already.
+ * The annotation's `seen` stamp is the time of the round's sample, so the annotation is rewritten every round even
+ * when the devices did not change: that is how the agent knows this reporter is alive (a report older than the
+ * agent's max age counts as Unknown, node-devices.ts). The cost is one small metadata patch per node per interval.
+ * It runs as the per-node DaemonSet (one target: its own node, a real vendor tool) or, in the lab, as one
  * process per site (every accelerator node of the site, simulated devices).
  *
  * Comparison is against the Node as read at the start of each round, not against what this process wrote last:
  * level-triggered, so a restarted reporter does not rewrite an unchanged Node, and a condition someone else dropped
- * (another writer replacing the conditions list) comes back in the next round. The annotation's sample time is
- * ignored when comparing, otherwise every round would be a write.
+ * (another writer replacing the conditions list) comes back in the next round. The annotation's sample times are
+ * ignored when comparing states: `at` stays while the state holds, and the condition is written only when it changes.
  *
  * A round's failures (collection throwing, the Node missing, a write refused) are logged and retried next round;
  * the reporter never stops on them.
@@ -152,10 +155,14 @@ export class NodeReporter {
   }
 
   async #write(node: string, report: DeviceReport, current: NodeDeviceState, now: string): Promise<RoundOutcome> {
-    const next = toDeviceAnnotation(report);
+    const sampled = toDeviceAnnotation(report);
     const onNode = decodeDeviceAnnotation(current.annotation);
-    const annotationWritten = onNode === undefined || !sameDeviceState(onNode, next);
-    if (annotationWritten) await this.#opts.writer.writeAnnotation(node, encodeDeviceAnnotation(next));
+    const stateChanged = onNode === undefined || !sameDeviceState(onNode, sampled);
+    // The state holds: keep when it was first seen (`at`), move the last sample time (`seen`).
+    const next = stateChanged ? sampled : { ...sampled, at: onNode.at };
+    const value = encodeDeviceAnnotation(next);
+    const annotationWritten = current.annotation !== value;
+    if (annotationWritten) await this.#opts.writer.writeAnnotation(node, value);
 
     const cond = acceleratorCondition(next);
     const old = current.condition;
@@ -168,13 +175,13 @@ export class NodeReporter {
         lastTransitionTime: keepTransition ? (old.lastTransitionTime as string) : now,
       });
     }
-    if (annotationWritten || conditionWritten) {
+    if (stateChanged || conditionWritten) {
       this.#log.info(
         { node, status: next.status, condition: cond.status, reason: cond.reason, unhealthy: next.devices.filter((d) => d.health !== 'Healthy').length },
         'device health changed',
       );
     } else {
-      this.#log.debug({ node }, 'device health unchanged');
+      this.#log.debug({ node, stampRefreshed: annotationWritten }, 'device health unchanged');
     }
     return { node, annotationWritten, conditionWritten };
   }

@@ -1,7 +1,11 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { buildPools, sanitizePoolName } from './pool-builder.ts';
-import { H100, makeNode, makePod, simReport } from './testing.ts';
+import { DEFAULT_MAX_REPORT_AGE_MS } from './node-devices.ts';
+import { buildPools, buildSite, sanitizePoolName } from './pool-builder.ts';
+import { H100, makeNode, makePod, simReport, T0 } from './testing.ts';
+
+/** FRESH reads the nodes at T0, the sample time of simReport: every report is fresh. */
+const FRESH = { now: Date.parse(T0), maxAgeMs: DEFAULT_MAX_REPORT_AGE_MS };
 
 const gpuNode = (name: string) => makeNode(name).pool('h100').resources({ cpu: '96', memory: '1Ti' }).accelerators(H100);
 
@@ -52,6 +56,14 @@ describe('buildPools', () => {
       wantHealth: undefined,
     },
     {
+      name: 'sums stay within int64 (Kubernetes caps quantities there): the hub never gets a value it must refuse',
+      nodes: [
+        makeNode('a').pool('p').resources({ cpu: '9223372036854775807', memory: '8Ei' }).obj(),
+        makeNode('b').pool('p').resources({ cpu: '9223372036854775807', memory: '8Ei' }).obj(),
+      ],
+      wantCapacity: { cpu: '9223372036854776000', memory: '8Ei' }, // 2^63 as JavaScript writes it
+    },
+    {
       name: 'allocated counts bound, unfinished pods of the pool only',
       nodes: [makeNode('a').pool('p').obj(), makeNode('b').pool('q').obj()],
       pods: [
@@ -83,20 +95,20 @@ describe('buildPools', () => {
       wantModel: 'NVIDIA-H100-80GB-HBM3',
       wantCapacity: { cpu: '192', memory: '2Ti', 'nvidia.com/gpu': '16' },
       wantAllocatable: { cpu: '192', memory: '2Ti', 'nvidia.com/gpu': '16' },
-      wantHealth: { healthy: 16, degraded: 0, unhealthy: 0, unknown: 0 },
+      wantHealth: { healthy: 16, degraded: 0, unhealthy: 0, unknown: 0, lost: 0 },
     },
     {
       name: 'an unhealthy device lowers allocatable and raises the unhealthy count',
       nodes: [gpuNode('g-0').devices(simReport('g-0', H100, { xids: [{ device: 3, xid: 79 }] })).obj(), gpuNode('g-1').devices(simReport('g-1', H100)).obj()],
       wantCapacity: { cpu: '192', memory: '2Ti', 'nvidia.com/gpu': '16' },
       wantAllocatable: { cpu: '192', memory: '2Ti', 'nvidia.com/gpu': '15' },
-      wantHealth: { healthy: 15, degraded: 0, unhealthy: 1, unknown: 0 },
+      wantHealth: { healthy: 15, degraded: 0, unhealthy: 1, unknown: 0, lost: 0 },
     },
     {
       name: 'no double subtraction when kubelet already dropped the device',
       nodes: [gpuNode('g').allocatable('nvidia.com/gpu', '7').devices(simReport('g', H100, { xids: [{ device: 3, xid: 79 }] })).obj()],
       wantAllocatable: { cpu: '96', memory: '1Ti', 'nvidia.com/gpu': '7' },
-      wantHealth: { healthy: 7, degraded: 0, unhealthy: 1, unknown: 0 },
+      wantHealth: { healthy: 7, degraded: 0, unhealthy: 1, unknown: 0, lost: 0 },
     },
     {
       name: 'kubelet lower still than the reporter: kubelet wins',
@@ -107,13 +119,28 @@ describe('buildPools', () => {
       name: 'a blind provider makes every device Unknown and none allocatable',
       nodes: [gpuNode('g').devices(simReport('g', H100, { unavailable: 'nvidia-smi: NVML mismatch' })).obj()],
       wantAllocatable: { cpu: '96', memory: '1Ti', 'nvidia.com/gpu': '0' },
-      wantHealth: { healthy: 0, degraded: 0, unhealthy: 0, unknown: 8 },
+      wantHealth: { healthy: 0, degraded: 0, unhealthy: 0, unknown: 8, lost: 0 },
     },
     {
       name: 'a garbage annotation is never healthy',
       nodes: [gpuNode('g').annotation('{"v":1,"devices":"lots"}').obj(), gpuNode('h').devices(simReport('h', H100)).obj()],
       wantAllocatable: { cpu: '192', memory: '2Ti', 'nvidia.com/gpu': '8' },
-      wantHealth: { healthy: 8, degraded: 0, unhealthy: 0, unknown: 8 },
+      wantHealth: { healthy: 8, degraded: 0, unhealthy: 0, unknown: 8, lost: 0 },
+    },
+    {
+      name: 'a device the tool does not list (7 of 8) is lost: not allocatable, counted',
+      nodes: [gpuNode('g').devices(simReport('g', { ...H100, count: 7 })).obj()],
+      wantAllocatable: { cpu: '96', memory: '1Ti', 'nvidia.com/gpu': '7' },
+      wantHealth: { healthy: 7, degraded: 0, unhealthy: 0, unknown: 0, lost: 1 },
+    },
+    {
+      name: "a stale report takes its node's devices off allocatable, leaving other nodes alone",
+      nodes: [
+        gpuNode('g-0').devices(simReport('g-0', H100, {}, '2025-12-31T23:58:00.000Z')).obj(),
+        gpuNode('g-1').devices(simReport('g-1', H100)).obj(),
+      ],
+      wantAllocatable: { cpu: '192', memory: '2Ti', 'nvidia.com/gpu': '8' },
+      wantHealth: { healthy: 8, degraded: 0, unhealthy: 0, unknown: 8, lost: 0 },
     },
     {
       name: 'no annotation: no health claim, kubelet allocatable stands',
@@ -124,7 +151,7 @@ describe('buildPools', () => {
   ];
 
   it.each(cases)('$name', (c) => {
-    const pools = buildPools(c.nodes, c.pods ?? []);
+    const pools = buildPools(c.nodes, c.pods ?? [], FRESH);
     if (c.wantPools) {
       expect(Object.fromEntries(pools.map((p) => [p.name, (p.nodes ?? []).map((n) => n.name)]))).toEqual(c.wantPools);
       expect(pools.map((p) => p.name)).toEqual(Object.keys(c.wantPools).sort());
@@ -142,14 +169,14 @@ describe('buildPools', () => {
   it('is deterministic: input order does not change the output', () => {
     const nodes = [gpuNode('g-1').devices(simReport('g-1', H100)).obj(), gpuNode('g-0').obj(), makeNode('c').pool('cpu').obj()];
     const pods = [makePod('a').on('g-0').requests({ cpu: '1' }).obj(), makePod('b').on('c').requests({ memory: '1Gi', cpu: '1' }).obj()];
-    const a = JSON.stringify(buildPools(nodes, pods));
-    const b = JSON.stringify(buildPools([...nodes].reverse(), [...pods].reverse()));
+    const a = JSON.stringify(buildPools(nodes, pods, FRESH));
+    const b = JSON.stringify(buildPools([...nodes].reverse(), [...pods].reverse(), FRESH));
     expect(b).toBe(a);
   });
 
   it('reports nodes with readiness, cordon, per-node resources and the placement labels only', () => {
     const node = gpuNode('g-0').label('example.com/noise', 'x').cordoned().notReady().devices(simReport('g-0', H100, { xids: [{ device: 0, xid: 79 }] }));
-    const [pool] = buildPools([node.obj()], [makePod('p').on('g-0').limits({ 'nvidia.com/gpu': '2' }).obj()]);
+    const [pool] = buildPools([node.obj()], [makePod('p').on('g-0').limits({ 'nvidia.com/gpu': '2' }).obj()], FRESH);
     expect(pool?.nodes).toEqual([
       {
         name: 'g-0',
@@ -173,7 +200,7 @@ describe('buildPools', () => {
   });
 
   it('reports each device with its id, index, health, memory and source', () => {
-    const [pool] = buildPools([gpuNode('g-0').devices(simReport('g-0', { ...H100, count: 2 }, { xids: [{ device: 1, xid: 79 }] })).obj()], []);
+    const [pool] = buildPools([gpuNode('g-0').devices(simReport('g-0', { ...H100, count: 2 }, { xids: [{ device: 1, xid: 79 }] })).obj()], [], FRESH);
     expect(pool?.devices).toEqual([
       {
         id: 'sim-g-0-nvidia-0',
@@ -201,14 +228,25 @@ describe('buildPools', () => {
       v: 1,
       provider: 'nvidia-smi',
       tool: 'nvidia-smi',
-      at: 'x',
+      at: T0,
       status: 'Ok',
       devices: [{ i: 0, id: 'GPU-a', model: 'H100', health: 'Healthy', reasons: ['row remap pending'] }],
     });
-    const [pool] = buildPools([gpuNode('g').annotation(annotation).obj()], []);
+    const [pool] = buildPools([gpuNode('g').annotation(annotation).obj()], [], FRESH);
     expect(pool?.devices?.[0]?.telemetry).toEqual({ memoryTotalBytes: 81920 * 2 ** 20 });
     expect(pool?.devices?.[0]?.health?.status).toBe('HEALTH_STATUS_DEGRADED');
-    expect(pool?.deviceHealth).toEqual({ healthy: 0, degraded: 1, unhealthy: 0, unknown: 0 });
+    // The node has 8 devices and the tool listed 1: the other 7 are lost.
+    expect(pool?.deviceHealth).toEqual({ healthy: 0, degraded: 1, unhealthy: 0, unknown: 0, lost: 7 });
+  });
+
+  it('says when the first fresh report turns stale', () => {
+    const nodes = [
+      gpuNode('g-0').devices(simReport('g-0', H100, {}, '2025-12-31T23:59:30.000Z')).obj(),
+      gpuNode('g-1').devices(simReport('g-1', H100)).obj(),
+      gpuNode('g-2').obj(),
+    ];
+    expect(buildSite(nodes, [], FRESH).freshUntil).toBe(Date.parse('2025-12-31T23:59:30.000Z') + DEFAULT_MAX_REPORT_AGE_MS);
+    expect(buildSite([gpuNode('g-2').obj()], [], FRESH).freshUntil).toBeUndefined();
   });
 });
 

@@ -9,7 +9,8 @@
  *    pods bound to the pool's Nodes and not finished (pod-requests.ts). cpu, memory and accelerator resources only
  *    (resource-units.ts).
  * 4. Devices and health from each Node's ANNOTATION_DEVICES (device-annotation.ts) — see node-devices.ts for the
- *    rules, including how unhealthy devices lower allocatable.
+ *    rules, including how unhealthy, missing and stale-reported devices lower allocatable. Staleness is judged
+ *    against the time the caller passes (the agent's clock), so the function stays pure.
  *
  * Everything comes out in a fixed order (pools, nodes, devices, map keys), so equal inputs give equal JSON and the
  * site agent can compare pools by their JSON.
@@ -24,7 +25,7 @@ import { VENDOR_INFO, VENDORS, type Vendor } from '../../api/vendors.ts';
 import type { Device, NodePool } from '../../wire/messages.ts';
 import type { Node as WireNode } from '../../wire/generated/suanwang/agent/v1/Node.ts';
 import type { DeviceHealthCounts } from '../../wire/generated/suanwang/agent/v1/DeviceHealthCounts.ts';
-import { nodeDevices, type NodeDevices } from './node-devices.ts';
+import { nodeDevices, type NodeDevices, type ReportFreshness } from './node-devices.ts';
 import { holdsResources, podRequests } from './pod-requests.ts';
 import { addList, addUnits, toQuantityMap, toUnits, type Units } from './resource-units.ts';
 
@@ -56,6 +57,8 @@ interface NodeShape {
   readonly pool: string;
   readonly vendor: Vendor | undefined;
   readonly model: string | undefined;
+  /** devices are the node's devices and what they do to its allocatable (node-devices.ts). */
+  readonly devices: NodeDevices;
 }
 
 /** sanitizePoolName turns any text into a DNS-1123 label (lower case, [a-z0-9-], at most 63 characters). */
@@ -82,7 +85,7 @@ export function nodeVendor(node: V1Node): Vendor | undefined {
   });
 }
 
-function classify(node: V1Node): NodeShape {
+function classify(node: V1Node, freshness: ReportFreshness): NodeShape {
   const labels = node.metadata?.labels ?? {};
   const vendor = nodeVendor(node);
   const product = vendor === undefined ? undefined : labels[VENDOR_INFO[vendor].productLabel];
@@ -90,7 +93,7 @@ function classify(node: V1Node): NodeShape {
   const explicit = labels[LABEL_POOL];
   const arch = labels[LABEL_ARCH] ?? '';
   const pool = explicit !== undefined && explicit !== '' ? explicit : sanitizePoolName(`${arch === '' ? 'unknown' : arch}-${model ?? 'cpu'}`);
-  return { node, name: node.metadata?.name ?? '', pool, vendor, model };
+  return { node, name: node.metadata?.name ?? '', pool, vendor, model, devices: nodeDevices(node, vendor, freshness) };
 }
 
 function readyOf(node: V1Node): boolean | undefined {
@@ -112,11 +115,26 @@ function byName<T>(key: (x: T) => string): (a: T, b: T) => number {
   return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 }
 
+/** SiteBuild is the outcome of buildSite. */
+export interface SiteBuild {
+  readonly pools: NodePool[];
+  /**
+   * freshUntil is the earliest time (ms since the epoch) at which a device report that is fresh now turns stale, and
+   * the pools would change with no Node changing; undefined when no report would.
+   */
+  readonly freshUntil: number | undefined;
+}
+
 /** buildPools computes the site's node pools in name order (steps in the module comment). */
-export function buildPools(nodes: readonly V1Node[], pods: readonly V1Pod[]): NodePool[] {
+export function buildPools(nodes: readonly V1Node[], pods: readonly V1Pod[], freshness: ReportFreshness): NodePool[] {
+  return buildSite(nodes, pods, freshness).pools;
+}
+
+/** buildSite is buildPools, also saying when the pools would next change by time alone. */
+export function buildSite(nodes: readonly V1Node[], pods: readonly V1Pod[], freshness: ReportFreshness): SiteBuild {
   // 1. Group.
   const groups = new Map<string, NodeShape[]>();
-  for (const shape of nodes.map(classify).sort(byName((s) => s.name))) {
+  for (const shape of nodes.map((n) => classify(n, freshness)).sort(byName((s) => s.name))) {
     const list = groups.get(shape.pool) ?? [];
     list.push(shape);
     groups.set(shape.pool, list);
@@ -130,7 +148,15 @@ export function buildPools(nodes: readonly V1Node[], pods: readonly V1Pod[]): No
     addUnits(units, podRequests(pod));
     allocatedByNode.set(node, units);
   }
-  return [...groups.keys()].sort().map((name) => buildPool(name, groups.get(name) ?? [], allocatedByNode));
+  // 4 (input). The earliest time a node's device report turns stale.
+  let freshUntil: number | undefined;
+  for (const shapes of groups.values()) {
+    for (const { devices } of shapes) {
+      if (devices.freshUntil !== undefined) freshUntil = Math.min(freshUntil ?? devices.freshUntil, devices.freshUntil);
+    }
+  }
+  const pools = [...groups.keys()].sort().map((name) => buildPool(name, groups.get(name) ?? [], allocatedByNode));
+  return { pools, freshUntil };
 }
 
 function buildPool(name: string, shapes: readonly NodeShape[], allocatedByNode: ReadonlyMap<string, Units>): NodePool {
@@ -141,11 +167,11 @@ function buildPool(name: string, shapes: readonly NodeShape[], allocatedByNode: 
   const allocated: Units = new Map();
   const wireNodes: WireNode[] = [];
   const devices: Device[] = [];
-  const counts = { healthy: 0, degraded: 0, unhealthy: 0, unknown: 0 };
+  const counts = { healthy: 0, degraded: 0, unhealthy: 0, unknown: 0, lost: 0 };
   let reported = false;
   for (const s of shapes) {
     // 4. Devices; 3. resources, with allocatable lowered for unusable devices.
-    const d: NodeDevices = nodeDevices(s.node, s.vendor);
+    const d: NodeDevices = s.devices;
     const nodeCapacity: Units = new Map();
     addList(nodeCapacity, s.node.status?.capacity);
     // Every resource the node has is reported as allocated, 0 included: on the wire a missing key means "not reported".
@@ -161,6 +187,7 @@ function buildPool(name: string, shapes: readonly NodeShape[], allocatedByNode: 
       counts.degraded += d.counts.degraded;
       counts.unhealthy += d.counts.unhealthy;
       counts.unknown += d.counts.unknown;
+      counts.lost += d.counts.lost;
     }
     const ready = readyOf(s.node);
     wireNodes.push({

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { InjectedFaults } from '../devices/simulated.ts';
+import { DEFAULT_MAX_REPORT_AGE_MS } from './node-devices.ts';
 import { buildPools } from './pool-builder.ts';
 import { deviceBaseline, diffPools, healthChanges } from './pool-changes.ts';
-import { H100, makeNode, simReport } from './testing.ts';
+import { H100, makeNode, simReport, T0 } from './testing.ts';
 
 const TWO_GPUS = { ...H100, count: 2 };
 
@@ -12,7 +13,7 @@ function site(...faults: (InjectedFaults | null)[]) {
     const b = makeNode(`g-${i}`).pool('h100').accelerators(TWO_GPUS);
     return (f === null ? b : b.devices(simReport(`g-${i}`, TWO_GPUS, f))).obj();
   });
-  return buildPools([...nodes, makeNode('c-0').pool('cpu').obj()], []);
+  return buildPools([...nodes, makeNode('c-0').pool('cpu').obj()], [], { now: Date.parse(T0), maxAgeMs: DEFAULT_MAX_REPORT_AGE_MS });
 }
 
 describe('diffPools', () => {

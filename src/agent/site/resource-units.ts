@@ -3,13 +3,14 @@
  * floating-point drift. Each resource is summed as a whole number of its smallest unit the agent reports:
  * cpu in millicores (Kubernetes' own precision for cpu), everything else in whole units — memory in bytes,
  * devices in devices — rounded up the way Kubernetes rounds a fractional byte. Integers stay exact far beyond any
- * site (2^53 bytes is 8 PiB).
+ * site (2^53 bytes is 8 PiB). A sum is reported as at most MAX_QUANTITY (int64's maximum, where Kubernetes caps
+ * quantities too), so a site of absurd nodes still sends values the hub's schema and parser take.
  *
  * Which resources a pool reports: cpu, memory, and accelerator extended resources — any resource of a vendor's
  * domain (nvidia.com/gpu, nvidia.com/mig-3g.20gb, huawei.com/Ascend910, …), so MIG and renamed device-plugin
  * resources are counted too.
  */
-import { formatCpu, parseQuantity } from '../../api/quantity.ts';
+import { formatCpu, MAX_QUANTITY, parseQuantity } from '../../api/quantity.ts';
 import { VENDOR_INFO, VENDORS } from '../../api/vendors.ts';
 
 /** Units maps resource names to whole numbers of their unit (see the module comment). */
@@ -74,9 +75,12 @@ export function addUnits(into: Units, from: Units): void {
   for (const [name, u] of from) into.set(name, (into.get(name) ?? 0) + u);
 }
 
-/** toQuantityMap renders sums as a quantity map with keys in name order, so equal sums compare equal as JSON. */
+/** toQuantityMap renders sums, capped at MAX_QUANTITY, as a quantity map with keys in name order (equal sums, equal JSON). */
 export function toQuantityMap(units: Units): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of [...units.keys()].sort()) out[name] = formatUnits(name, units.get(name) ?? 0);
+  for (const name of [...units.keys()].sort()) {
+    const cap = name === 'cpu' ? MAX_QUANTITY * 1000 : MAX_QUANTITY; // cpu is summed in millicores
+    out[name] = formatUnits(name, Math.min(units.get(name) ?? 0, cap));
+  }
   return out;
 }

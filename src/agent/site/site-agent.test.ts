@@ -7,7 +7,7 @@ import type { DeltaContent } from '../../wire/client-options.ts';
 import type { HealthEvent } from '../../wire/messages.ts';
 import { MemoryCache } from '../../runtime/memory-cache.ts';
 import { SiteAgent, type AgentSession, type SessionSources } from './site-agent.ts';
-import { H100, makeNode, makePod, simReport } from './testing.ts';
+import { H100, makeNode, makePod, simReport, T0 } from './testing.ts';
 
 /** FakeCache is an in-memory cache whose sync the test releases by hand (`synced.resolve()`). */
 class FakeCache<T extends { metadata?: { name?: string } }> extends MemoryCache<T> {
@@ -48,7 +48,8 @@ class FakeSession implements AgentSession {
 const gpu = (name: string, faults = {}) => makeNode(name).pool('h100').accelerators(H100).devices(simReport(name, H100, faults)).obj();
 
 async function setup() {
-  const clock = new FakeClock(0);
+  // The clock reads the time of the simulated reports (T0): their annotations are fresh.
+  const clock = new FakeClock(Date.parse(T0));
   const nodes = new FakeCache<V1Node>();
   const pods = new FakeCache<V1Pod>();
   const sessions: FakeSession[] = [];
@@ -59,6 +60,7 @@ async function setup() {
     clock,
     logger: pino({ level: 'silent' }),
     eventIdPrefix: 'inst',
+    maxReportAgeMs: 90_000,
     openSession: (sources) => {
       const s = new FakeSession(sources);
       sessions.push(s);
@@ -142,6 +144,26 @@ describe('SiteAgent', () => {
       ['inst-1', 'DeviceUnhealthy'],
       ['inst-2', 'DeviceRecovered'],
     ]);
+  });
+
+  it("takes a silent reporter's devices off the pool once its report is older than the max age, with no Node event", async () => {
+    const { clock, nodes, pods, sessions, started } = await setup();
+    nodes.synced.resolve();
+    pods.synced.resolve();
+    await started;
+    const session = sessions[0]!;
+    await settle(clock, 90_000);
+    expect(session.deltas).toEqual([]);
+    await settle(clock, 1);
+    expect(session.deltas.map((d) => d.upsertedPools?.map((p) => [p.name, p.resources?.allocatable?.['nvidia.com/gpu'], p.deviceHealth?.unknown]))).toEqual([
+      [['h100', '0', 8]],
+    ]);
+    expect(session.events.map((e) => e.code)).toEqual(Array(8).fill('DeviceUnknown'));
+    // The reporter writes again: the devices come back.
+    nodes.set(makeNode('g-0').pool('h100').accelerators(H100).devices(simReport('g-0', H100, {}, new Date(clock.now()).toISOString())).obj());
+    await settle(clock);
+    expect(session.deltas.at(-1)?.upsertedPools?.map((p) => [p.name, p.resources?.allocatable?.['nvidia.com/gpu']])).toEqual([['h100', '8']]);
+    expect(session.events.slice(8).map((e) => e.code)).toEqual(Array(8).fill('DeviceRecovered'));
   });
 
   it('removes a pool whose last node left', async () => {

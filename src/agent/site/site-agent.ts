@@ -11,6 +11,9 @@
  *    - a health event per device whose usability changed since the last rebuild.
  *    The wait starts at the first change and is not extended by later ones: under constant pod churn a sliding
  *    debounce would never fire.
+ * 4. Time alone changes the pools too: a node reporter that stops writing leaves a report that turns stale
+ *    (node-devices.ts) with no Node event to say so. After every build the agent sets one timer for the moment the
+ *    first fresh report turns stale, and rebuilds and sends then (step 3 without the debounce).
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -19,7 +22,8 @@ import type { RunningObjectCache } from '../../runtime/object-cache.ts';
 import type { DeltaContent, HeartbeatContent, SnapshotContent } from '../../wire/client-options.ts';
 import type { HealthEvent, NodePool } from '../../wire/messages.ts';
 import { deviceBaseline, diffPools, healthChanges, type DeviceBaseline } from './pool-changes.ts';
-import { buildPools } from './pool-builder.ts';
+import { DEFAULT_MAX_REPORT_AGE_MS } from './node-devices.ts';
+import { buildSite } from './pool-builder.ts';
 
 /** DEFAULT_DEBOUNCE_MS is how long the agent gathers changes before rebuilding. */
 export const DEFAULT_DEBOUNCE_MS = 500;
@@ -51,6 +55,8 @@ export interface SiteAgentOptions {
   /** eventIdPrefix makes health event ids unique across agent processes (pass the agent instance id). */
   readonly eventIdPrefix: string;
   readonly debounceMs?: number;
+  /** maxReportAgeMs: a device report whose last sample is older counts as Unknown (default DEFAULT_MAX_REPORT_AGE_MS). */
+  readonly maxReportAgeMs?: number;
 }
 
 /** SiteAgent runs steps 1–3 of the module comment between start() and stop(). */
@@ -58,10 +64,13 @@ export class SiteAgent {
   readonly #opts: SiteAgentOptions;
   readonly #log: Logger;
   readonly #debounceMs: number;
+  readonly #maxReportAgeMs: number;
   readonly #abort = new AbortController();
   readonly #unsubscribe: (() => void)[] = [];
   #session: AgentSession | undefined;
   #timer: Cancel | undefined;
+  /** staleTimer fires when the first fresh device report turns stale (step 4). */
+  #staleTimer: Cancel | undefined;
   #lastSent: NodePool[] = [];
   #baseline: DeviceBaseline = new Map();
   #events = 0;
@@ -73,6 +82,8 @@ export class SiteAgent {
     this.#opts = opts;
     this.#log = opts.logger;
     this.#debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    this.#maxReportAgeMs = opts.maxReportAgeMs ?? DEFAULT_MAX_REPORT_AGE_MS;
+    if (!(this.#maxReportAgeMs > 0)) throw new RangeError(`maxReportAgeMs must be positive, got ${this.#maxReportAgeMs}`);
   }
 
   /** ready is true once the caches synced and the session was opened. */
@@ -112,6 +123,8 @@ export class SiteAgent {
     this.#abort.abort(new Error('site agent stopped'));
     this.#timer?.();
     this.#timer = undefined;
+    this.#staleTimer?.();
+    this.#staleTimer = undefined;
     for (const u of this.#unsubscribe.splice(0)) u();
     await this.#session?.stop();
     await Promise.all([this.#opts.nodes.stop(), this.#opts.pods.stop()]);
@@ -126,7 +139,18 @@ export class SiteAgent {
   }
 
   #build(): NodePool[] {
-    return buildPools(this.#opts.nodes.list(), this.#opts.pods.list());
+    const now = this.#opts.clock.now();
+    const { pools, freshUntil } = buildSite(this.#opts.nodes.list(), this.#opts.pods.list(), { now, maxAgeMs: this.#maxReportAgeMs });
+    // Step 4: one timer, for the first report to turn stale (stale means older than the max age: 1 ms past it).
+    this.#staleTimer?.();
+    this.#staleTimer =
+      freshUntil === undefined || this.#stopped
+        ? undefined
+        : this.#opts.clock.after(freshUntil - now + 1, () => {
+            this.#staleTimer = undefined;
+            if (!this.#stopped) this.#publish();
+          });
+    return pools;
   }
 
   #snapshot(): SnapshotContent {

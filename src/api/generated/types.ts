@@ -147,20 +147,27 @@ export interface SiteConnection {
    */
   mode?: 'Push';
   /**
-   * The Secret on the hub holding a kubeconfig for the site, conventionally site-<name>-kubeconfig in
-   * suanwang-system.
+   * The Secret on the hub holding a kubeconfig for the site, conventionally site-<name>-kubeconfig in the operator's
+   * namespace (suanwang-system by convention). The kubeconfig may hold inline credentials only (token, or
+   * client-certificate-data and client-key-data; certificate-authority-data) for an https server: exec,
+   * auth-provider, file paths and proxy-url are refused.
    */
   kubeconfigSecretRef?: SecretKeyRef;
 }
 
 /**
- * SecretKeyRef: The Secret on the hub holding a kubeconfig for the site, conventionally site-<name>-kubeconfig in
- * suanwang-system.
+ * SecretKeyRef: The Secret on the hub holding a kubeconfig for the site, conventionally site-<name>-kubeconfig in the
+ * operator's namespace (suanwang-system by convention). The kubeconfig may hold inline credentials only (token, or
+ * client-certificate-data and client-key-data; certificate-authority-data) for an https server: exec, auth-provider,
+ * file paths and proxy-url are refused.
  */
 export interface SecretKeyRef {
   /** Name of the Secret. */
   name: string;
-  /** Namespace of the Secret. Defaults to "suanwang-system". */
+  /**
+   * Namespace of the Secret. Only the operator's own namespace (the chart's release namespace) is accepted; unset
+   * means that one.
+   */
   namespace?: string;
   /** Key in the Secret whose value is the kubeconfig. Defaults to "kubeconfig". */
   key?: string;
@@ -192,7 +199,10 @@ export interface AcceleratorPrice {
 export interface SiteStatus {
   /** The metadata.generation this status was computed from. */
   observedGeneration?: number;
-  /** Latest observations of the object's state, one per type. Types used: Ready, AgentConnected. */
+  /**
+   * Latest observations of the object's state, one per type. Types used: Ready, AgentConnected, ReportAccepted,
+   * ConnectionAccepted.
+   */
   conditions?: Condition[];
   /** When the agent was last heard from. */
   lastHeartbeatTime?: string;
@@ -659,6 +669,8 @@ export interface InferenceSiteStatus {
   site: string;
   /** Variant the replicas at this site run as. */
   variant?: string;
+  /** Node pool at the site the replicas run in (their nodeSelector), when placement named one. */
+  pool?: string;
   /** Replicas placed at this site. */
   replicas?: number;
   /** Replicas at this site that are ready to serve. */

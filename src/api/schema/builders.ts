@@ -4,6 +4,7 @@
  * interface generated for them. The schema modules beside this file are the one source of truth: crds/*.yaml and
  * src/api/generated/types.ts are both rendered from them by src/api/generate.ts.
  */
+import { MAX_QUANTITY } from '../quantity.ts';
 
 /** CelRule is one `x-kubernetes-validations` entry. */
 export interface CelRule {
@@ -63,8 +64,18 @@ export const LABEL_VALUE_PATTERN = '^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
  */
 export const LABEL_KEY_PATTERN =
   '^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
-/** QUANTITY_PATTERN accepts non-negative Kubernetes quantities: "8", "500m", "1.5", "512Gi", "2e9". */
-export const QUANTITY_PATTERN = '^[+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+]?[0-9]+)?$';
+/**
+ * QUANTITY_PATTERN accepts non-negative Kubernetes quantities: "8", "500m", "1.5", "512Gi", "2e9", bounded so that
+ * every value it accepts is a finite number far from overflowing (below 1e38):
+ * - at most 19 integer digits (int64's maximum has 19) and 9 decimals (Kubernetes keeps nano precision; it rounds
+ *   finer values up);
+ * - an exponent of at most 18 (`e18`, the size of the largest SI suffix E), written with at most two digits.
+ * Kubernetes' own resource.Quantity takes any exponent that fits an int64 and truncates it to int32, so "1e400" is a
+ * valid Kubernetes quantity whose value is Infinity as a double — this pattern refuses it. The int64 bound itself
+ * is enforced where a value is read (parseQuantity in ../quantity.ts), as a regular expression cannot compare values.
+ */
+export const QUANTITY_PATTERN =
+  '^[+]?([0-9]{1,19}([.][0-9]{0,9})?|[.][0-9]{1,9})([KMGTPE]i|[numkMGTPE]|[eE][+]?(1[0-8]|0?[0-9]))?$';
 
 interface Common {
   readonly default?: unknown;
@@ -155,9 +166,10 @@ export function quantity(description: string, opts: Common = {}): Schema {
   return {
     ...common(description, opts),
     anyOf: [{ type: 'integer' }, { type: 'string' }],
-    // pattern holds strings to non-negative quantities and minimum holds integers to them.
+    // pattern holds strings to bounded non-negative quantities; minimum and maximum hold integers to int64's range.
     pattern: QUANTITY_PATTERN,
     minimum: 0,
+    maximum: MAX_QUANTITY,
     'x-kubernetes-int-or-string': true,
     tsType: 'Quantity',
   };

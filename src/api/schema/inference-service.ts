@@ -100,6 +100,7 @@ const SITE_STATUS = obj(
   {
     site: dns1123Label('Name of the Site.'),
     variant: str('Variant the replicas at this site run as.', { maxLength: 63 }),
+    pool: str('Node pool at the site the replicas run in (their nodeSelector), when placement named one.', { maxLength: 63 }),
     replicas: int('Replicas placed at this site.', { minimum: 0 }),
     readyReplicas: int('Replicas at this site that are ready to serve.', { minimum: 0 }),
   },

@@ -46,10 +46,12 @@ const CONNECTION = obj(
     ),
     kubeconfigSecretRef: obj(
       'SecretKeyRef',
-      `The Secret on the hub holding a kubeconfig for the site, conventionally site-<name>-kubeconfig in ${SYSTEM_NAMESPACE}.`,
+      `The Secret on the hub holding a kubeconfig for the site, conventionally site-<name>-kubeconfig in the operator's namespace (${SYSTEM_NAMESPACE} by convention). The kubeconfig may hold inline credentials only (token, or client-certificate-data and client-key-data; certificate-authority-data) for an https server: exec, auth-provider, file paths and proxy-url are refused.`,
       {
         name: str('Name of the Secret.', { minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' }),
-        namespace: dns1123Label('Namespace of the Secret.', { default: SYSTEM_NAMESPACE }),
+        namespace: dns1123Label(
+          "Namespace of the Secret. Only the operator's own namespace (the chart's release namespace) is accepted; unset means that one.",
+        ),
         key: str('Key in the Secret whose value is the kubeconfig.', {
           minLength: 1,
           maxLength: 253,

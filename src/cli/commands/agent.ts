@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { DEFAULT_MAX_REPORT_AGE_MS } from '../../agent/site/node-devices.ts';
 import { siteCaches } from '../../agent/site/site-caches.ts';
 import { SiteAgent } from '../../agent/site/site-agent.ts';
 import { AgentClient } from '../../wire/client.ts';
@@ -27,8 +28,9 @@ told about them over one long-lived gRPC session (mTLS, outbound only: the site 
 It sends a full snapshot of the pools on every (re)connect and every few minutes, a delta when pools change
 (gathered for 0.5 s), a health event when a device becomes unhealthy, unknown or healthy again, and a small
 heartbeat every ~10 s. Device health comes from the suanwang.io/devices annotation that 'suanwang node-reporter'
-keeps on each accelerator Node; a device the annotation calls Unhealthy or Unknown is taken off the pool's
-allocatable.
+keeps on each accelerator Node; a device the annotation calls Unhealthy or Unknown, a device the Node has but the
+annotation does not list, and every device of a report whose last sample is older than --device-report-max-age are
+taken off the pool's allocatable.
 
 Pools: a Node belongs to the pool named by its label suanwang.io/pool; a Node without it goes to a pool named
 <kubernetes.io/arch>-<accelerator product label, or "cpu">.`,
@@ -43,6 +45,12 @@ Pools: a Node belongs to the pool named by its label suanwang.io/pool; a Node wi
     },
     'server-name': { type: 'string', value: 'NAME', help: "check the operator's certificate against NAME instead of HOST" },
     kubeconfig: kubeconfigFlag("the site cluster's"),
+    'device-report-max-age': {
+      type: 'duration',
+      default: DEFAULT_MAX_REPORT_AGE_MS,
+      min: 1000,
+      help: "how old a node reporter's last sample may be before its devices count as Unknown; at least 3 × the reporters' --interval",
+    },
     'log-level': LOG_LEVEL_FLAG,
   },
   footer: `Logs are JSON lines on stdout. Stops cleanly on SIGTERM or SIGINT (exit 0); a second signal exits at once (exit 1).
@@ -103,6 +111,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     clock: systemClock,
     logger: log,
     eventIdPrefix: instanceId,
+    maxReportAgeMs: flags['device-report-max-age'],
     openSession: (sources) =>
       new AgentClient({
         target: operator,

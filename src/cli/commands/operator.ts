@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { SYSTEM_NAMESPACE } from '../../api/names.ts';
 import { DEFAULT_SITE_LOST_GRACE_MS } from '../../controllers/framework/site-liveness.ts';
 import { DEFAULT_LEASE_MS, DEFAULT_LOST_AFTER_MS, DEFAULT_SUCCESS_THRESHOLD } from '../../controllers/site/site-status.ts';
 import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, resolveLeaderElectionTiming, type LeadershipLoss } from '../../operator/leader-election.ts';
@@ -67,13 +68,18 @@ TrainingJobs on sites.`,
       port0: true,
       help: 'serve GET /healthz (HTTP, 200 while the process runs, leader or standby) for a liveness probe, e.g. 0.0.0.0:8081 (default: no health endpoint)',
     },
+    namespace: {
+      type: 'string',
+      value: 'NS',
+      help: "the operator's own namespace (default: $POD_NAMESPACE, else suanwang-system): site kubeconfig Secrets are read from it and no other; a Site naming another is refused",
+    },
     'log-level': LOG_LEVEL_FLAG,
     'leader-elect': {
       type: 'boolean',
       section: LEADER_ELECTION,
       help: 'take part in the election; a standby fills its caches but neither binds --listen nor writes anything until it holds the Lease (default off: this process always acts)',
     },
-    'leader-elect-namespace': { type: 'string', value: 'NS', section: LEADER_ELECTION, needs: 'leader-elect', help: 'namespace of the Lease (default: $POD_NAMESPACE, else suanwang-system)' },
+    'leader-elect-namespace': { type: 'string', value: 'NS', section: LEADER_ELECTION, needs: 'leader-elect', help: "namespace of the Lease (default: the operator's namespace, --namespace)" },
     'leader-elect-lease-name': {
       type: 'string',
       value: 'NAME',
@@ -151,13 +157,15 @@ function parseFlags(argv: string[], env: Readonly<Record<string, string | undefi
   if (parsed === 'help') return 'help';
   const { values } = parsed;
   const healthListen = values['health-listen']?.address;
-  const leaderElection = parseLeaderElection(values, env);
+  const namespace = values.namespace ?? nonEmpty(env['POD_NAMESPACE']) ?? SYSTEM_NAMESPACE;
+  const leaderElection = parseLeaderElection(values, env, namespace);
   return {
     logLevel: values['log-level'],
     kubeconfig: values.kubeconfig,
     options: {
       listen: values.listen.address,
       tlsDir: values['tls-dir'],
+      namespace,
       ...(healthListen !== undefined && { healthListen }),
       ...(leaderElection !== undefined && { leaderElection }),
       leaseMs: values.lease,
@@ -174,17 +182,20 @@ function parseFlags(argv: string[], env: Readonly<Record<string, string | undefi
  * parseLeaderElection turns the --leader-elect flags and the pod's environment into the operator's option; undefined
  * without --leader-elect. The identity's random suffix keeps two processes on one host (or two runs) apart.
  */
-function parseLeaderElection(values: Values, env: Readonly<Record<string, string | undefined>>): LeaderElectionOptions | undefined {
+function parseLeaderElection(values: Values, env: Readonly<Record<string, string | undefined>>, namespace: string): LeaderElectionOptions | undefined {
   if (!values['leader-elect']) return undefined;
-  const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
   return {
-    namespace: values['leader-elect-namespace'] ?? nonEmpty(env['POD_NAMESPACE']) ?? 'suanwang-system',
+    namespace: values['leader-elect-namespace'] ?? namespace,
     leaseName: values['leader-elect-lease-name'],
     identity: values['leader-elect-identity'] ?? nonEmpty(env['POD_NAME']) ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
     leaseDurationMs: values['leader-elect-lease-duration'],
     renewDeadlineMs: values['leader-elect-renew-deadline'],
     retryPeriodMs: values['leader-elect-retry-period'],
   };
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
 /** operatorCommand runs `suanwang operator`; resolves to the exit code once stopped. */

@@ -21,6 +21,8 @@ export const EventReason = {
   Replacing: 'Replacing',
   FailingOver: 'FailingOver',
   FailoverLimitExceeded: 'FailoverLimitExceeded',
+  /** A member found at a site, newer than the status knew (the status was lost), was taken as the placement. */
+  Adopted: 'Adopted',
   /** Stale member objects (an older epoch, another uid) were deleted at a site. */
   Fenced: 'Fenced',
   CleanedUp: 'CleanedUp',

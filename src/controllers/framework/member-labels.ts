@@ -14,5 +14,11 @@ export const MANAGED_BY = 'suanwang';
  * the earlier one (at a site that was unreachable when it was deleted) from the current one's, whatever their epochs.
  */
 export const LABEL_OWNER_UID = 'suanwang.io/owner-uid';
+/**
+ * LABEL_VARIANT names the variant a member runs as: on an InferenceService's Deployment and its pods, on a
+ * TrainingJob's Job (not its pods: a Job's template cannot change). With the Job's pool nodeSelector it lets a
+ * controller that lost the status adopt what runs instead of placing a second copy.
+ */
+export const LABEL_VARIANT = 'suanwang.io/variant';
 /** LABEL_ROLE marks worker pods (so site-side tools can tell them from other pods of the workload). */
 export const LABEL_ROLE = 'suanwang.io/role';

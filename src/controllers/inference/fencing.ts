@@ -22,7 +22,8 @@ import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { LABEL_POOL } from '../../api/names.ts';
 import type { Assignment } from '../../placement/distribute.ts';
 import { isForeignMember, isStaleMember, memberEpoch } from '../framework/fencing.ts';
-import { LABEL_VARIANT, type MemberAssignment } from './member-objects.ts';
+import { LABEL_VARIANT } from '../framework/member-labels.ts';
+import type { MemberAssignment } from './member-objects.ts';
 
 /** SiteMembers are the Deployments and Services of one service found at a site (by label). */
 export interface SiteMembers {

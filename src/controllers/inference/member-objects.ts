@@ -15,10 +15,8 @@ import { LABEL_ARCH, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_POOL, LABEL_SITE, LABEL
 import { parseQuantity } from '../../api/quantity.ts';
 import { VENDOR_INFO } from '../../api/vendors.ts';
 import { memberName } from '../framework/member-names.ts';
-import { LABEL_MANAGED_BY, LABEL_OWNER_UID, LABEL_ROLE, MANAGED_BY } from '../framework/member-labels.ts';
+import { LABEL_MANAGED_BY, LABEL_OWNER_UID, LABEL_ROLE, LABEL_VARIANT, MANAGED_BY } from '../framework/member-labels.ts';
 
-/** LABEL_VARIANT names the variant a site's replicas run as (on the Deployment and its pods). */
-export const LABEL_VARIANT = 'suanwang.io/variant';
 /**
  * ANNOTATION_RENDERED holds a hash of the rendered object, so a pass can tell that what runs at a site is already
  * what it would apply and skip the write (a poll every few seconds would otherwise re-apply every site).

@@ -132,6 +132,22 @@ describe('placeInferenceService', () => {
     expect(summary(clean)).toEqual(['guizhou=1(cpu)', 'shanghai=2(gpu)']);
   });
 
+  it('never lets the epoch go back when the status is lost: members of a newer epoch are fenced, not waited for', () => {
+    const { svc, first } = placedChat();
+    // The sites run epoch 3 (two re-placements after `first`); the hub object lost its status.
+    const reads = new Map<string, SiteRead>();
+    for (const a of first.assignments) {
+      const { deployment, service } = renderInferenceMembers(svc, a, 3);
+      reads.set(a.site, { ok: true, members: { deployments: [deployment], services: [service] } });
+    }
+    const { status: _lost, ...wiped } = svc;
+    const d = decide(wiped, lab(), reads);
+    expect(d.changed).toBe(true);
+    expect(d.epoch).toBeGreaterThan(3);
+    const fence = planSites(inferenceMemberName(wiped), d.assignments, d.epoch, reads);
+    expect(fence.kind).toBe('Act'); // today: Wait forever ("the hub cache is behind the site"), writing nothing
+  });
+
   it.each([
     { what: 'scaling up', replicas: 4, want: ['beijing=2(gpu)', 'shanghai=2(gpu)'] },
     { what: 'scaling down', replicas: 2, want: ['beijing=1(gpu)', 'shanghai=1(gpu)'] },

@@ -19,6 +19,7 @@ import { deepEqual } from '../../runtime/merge-patch.ts';
 import { joinBlocks, runningPool, type SiteRead } from './fencing.ts';
 import { inferenceMemberName, type MemberAssignment } from './member-objects.ts';
 import { planRebalance, type Move } from './rebalance.ts';
+import { isForeignMember, memberEpoch } from '../framework/fencing.ts';
 
 /** PlacingInput is everything a decision is made from. */
 export interface PlacingInput {
@@ -32,6 +33,8 @@ export interface PlacingInput {
   readonly config: PlacementConfig;
   readonly graceMs: number;
   readonly now: Date;
+  /** Since when each Ready site the hub could not read has not answered (reconciler.ts keeps it). */
+  readonly unreachableSince?: ReadonlyMap<string, number>;
 }
 
 /** InferencePlacement is the decision of one pass. */
@@ -52,6 +55,8 @@ export interface InferencePlacement {
   readonly promised: PromisedCapacity;
   /** When a site within its grace runs out of it (ms from now). */
   readonly recheckInMs: number | undefined;
+  /** Ready sites that could not be read in this pass, with the class of the error. */
+  readonly unreachable: readonly { readonly site: string; readonly error: string }[];
 }
 
 /** placeInferenceService decides where the service's replicas run. */
@@ -71,7 +76,15 @@ export function placeInferenceService(input: PlacingInput): InferencePlacement {
   }
 
   // 1. What may stay.
-  const rebalance = planRebalance({ recorded, sites: input.sites, workload, pools, graceMs: input.graceMs, nowMs: input.now.getTime() });
+  const rebalance = planRebalance({
+    recorded,
+    sites: input.sites,
+    workload,
+    pools,
+    graceMs: input.graceMs,
+    nowMs: input.now.getTime(),
+    ...(input.unreachableSince !== undefined && { unreachableSince: input.unreachableSince }),
+  });
   // 2. Which sites may not take new replicas in this pass.
   const previous = svc.status?.placement;
   const blocks = joinBlocks(reads, rebalance.current, previous?.epoch ?? 0, svc.metadata.uid);
@@ -87,9 +100,13 @@ export function placeInferenceService(input: PlacingInput): InferencePlacement {
     candidates: [...(decision.record.candidates ?? []), ...blocked].sort((a, b) => compareStrings(a.site, b.site)),
   };
 
-  // 4. Compare with what is recorded.
-  const changed = previous?.epoch === undefined || !sameAssignments(recorded ?? [], decision.assignments);
-  const epoch = changed ? (previous?.epoch ?? 0) + 1 : (previous?.epoch ?? 0);
+  // 4. Compare with what is recorded. The epoch never goes back: members stamped with a newer one than the status
+  // records mean the status was lost (or restored from a backup); the new epoch goes above them, so fencing deletes
+  // them instead of waiting forever for a cache that will never catch up. A pass on a merely stale cache makes the
+  // same decision, and its write fails on the resourceVersion precondition.
+  const seen = newestEpoch(reads, svc.metadata.uid);
+  const changed = previous?.epoch === undefined || seen > previous.epoch || !sameAssignments(recorded ?? [], decision.assignments);
+  const epoch = changed ? Math.max(previous?.epoch ?? 0, seen) + 1 : (previous?.epoch ?? 0);
   // The same assignment re-evaluated is not a new decision: the record is replaced only when what it says changed
   // (a verdict, a reason, the summary). Scores move with free capacity and are not worth a write each pass.
   const keep = !changed && previous !== undefined && deepEqual(recordContent(previous), recordContent(record));
@@ -105,7 +122,23 @@ export function placeInferenceService(input: PlacingInput): InferencePlacement {
     moves: rebalance.moves,
     promised: promisedForDistribution(decision, rebalance.current),
     recheckInMs: rebalance.recheckInMs,
+    unreachable: [...(input.unreachableSince?.keys() ?? [])].sort().map((site) => {
+      const read = reads.get(site);
+      return { site, error: read !== undefined && !read.ok ? read.error : 'Unknown' };
+    }),
   };
+}
+
+/** newestEpoch is the highest epoch stamped on this service's objects (its uid's) at the sites read; 0 when none. */
+function newestEpoch(reads: ReadonlyMap<string, SiteRead>, uid: string | undefined): number {
+  let newest = 0;
+  for (const read of reads.values()) {
+    if (!read.ok) continue;
+    for (const obj of [...read.members.deployments, ...read.members.services]) {
+      if (!isForeignMember(obj, uid)) newest = Math.max(newest, memberEpoch(obj) ?? 0);
+    }
+  }
+  return newest;
 }
 
 /** sameAssignments compares assignments by site, variant and replicas, ignoring order and empty entries. */

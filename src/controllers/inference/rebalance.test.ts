@@ -136,3 +136,19 @@ describe('siteLost', () => {
     expect(siteLost(withReady(bare, 'Unknown', 'LeaseExpired', 'not a time'), 60_000, NOW)).toEqual({ kind: 'Ready' });
   });
 });
+
+describe('planRebalance and a Ready site the hub cannot reach', () => {
+  it('keeps its share within the grace and looks again when the grace runs out', () => {
+    const plan = planRebalance(input({ unreachableSince: new Map([['shanghai', NOW - 20_000]]) }));
+    expect(plan.moves).toEqual([]);
+    expect(plan.recheckInMs).toBe(40_000);
+  });
+
+  it('moves its share once it has not answered for the grace, saying so', () => {
+    const plan = planRebalance(input({ unreachableSince: new Map([['shanghai', NOW - 60_000]]) }));
+    expect(plan.moves).toEqual([
+      { site: 'shanghai', variant: 'gpu', replicas: 2, reason: 'SiteUnreachable', message: 'site shanghai could not be reached from the hub for 1m' },
+    ]);
+    expect(plan.current).toEqual([{ site: 'beijing', variant: 'gpu', replicas: 1 }]);
+  });
+});

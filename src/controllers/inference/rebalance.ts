@@ -22,12 +22,15 @@ import type { Assignment } from '../../placement/distribute.ts';
 import { matchingPools } from '../../placement/filters/variant-fit.ts';
 import { buildSnapshot, type SiteInfo } from '../../placement/snapshot.ts';
 import type { Workload } from '../../placement/workload.ts';
+import { formatDuration } from '../../api/duration.ts';
 import { siteLost } from '../framework/site-liveness.ts';
 
 /** MoveReason says why a share moves. */
 export const MoveReason = {
   SiteRemoved: 'SiteRemoved',
   SiteLost: Reason.SiteLost,
+  /** The site is Ready but the hub cannot reach it (credentials revoked, apiserver down behind a live agent). */
+  SiteUnreachable: Reason.SiteUnreachable,
   DeviceUnhealthy: Reason.DeviceUnhealthy,
 } as const;
 /** MoveReasonName is one of MoveReason's values. */
@@ -52,6 +55,8 @@ export interface RebalanceInput {
   readonly pools?: ReadonlyMap<string, string>;
   readonly graceMs: number;
   readonly nowMs: number;
+  /** Since when each Ready site that the hub cannot read has not answered (sites that answer are absent). */
+  readonly unreachableSince?: ReadonlyMap<string, number>;
 }
 
 /** RebalancePlan is what stays (`current`, for distribute), what moves, and when to look again. */
@@ -90,6 +95,17 @@ export function planRebalance(input: RebalanceInput): RebalancePlan {
     if (lost.kind === 'WithinGrace') {
       // A site that is not Ready reports stale pools; judge its health only once it reports again.
       recheckInMs = Math.min(recheckInMs ?? Number.POSITIVE_INFINITY, lost.remainingMs);
+      current.push(here);
+      continue;
+    }
+    const silentSince = input.unreachableSince?.get(entry.site);
+    if (silentSince !== undefined) {
+      const forMs = input.nowMs - silentSince;
+      if (forMs >= input.graceMs) {
+        moves.push({ ...here, reason: MoveReason.SiteUnreachable, message: `site ${entry.site} could not be reached from the hub for ${formatDuration(forMs)}` });
+        continue;
+      }
+      recheckInMs = Math.min(recheckInMs ?? Number.POSITIVE_INFINITY, input.graceMs - forMs);
       current.push(here);
       continue;
     }

@@ -20,7 +20,7 @@ import { noopEventRecorder, type EventType } from '../framework/events.ts';
 import { WorkloadReconciler, type CleanUpOutcome, type WorkloadOptions, type WorkloadPass } from '../framework/workload-reconciler.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { InferenceEventReason } from './event-reasons.ts';
-import { planSites, type SitePlan } from './fencing.ts';
+import { planSites, type SitePlan, type SiteRead } from './fencing.ts';
 import { HubInferenceServiceWriter } from './hub-writer.ts';
 import { inferenceMemberName, renderInferenceMembers, type InferenceMembers } from './member-objects.ts';
 import { placeInferenceService, type InferencePlacement } from './placing.ts';
@@ -48,6 +48,8 @@ export class InferenceServiceReconciler implements Reconciler {
   readonly #config: PlacementConfig;
   readonly #graceMs: number;
   readonly #pollMs: number;
+  /** Per service key: the Ready sites it could not read, and since when. */
+  readonly #unreachable = new Map<string, Map<string, number>>();
 
   constructor(options: InferenceServiceReconcilerOptions) {
     this.#o = options;
@@ -62,7 +64,7 @@ export class InferenceServiceReconciler implements Reconciler {
         read: options.inferenceServices,
         converge: (pass, svc) => this.#converge(pass, svc),
         cleanUp: (pass, svc) => this.#cleanUp(pass, svc),
-        forget: () => {},
+        forget: (key) => this.#unreachable.delete(key),
       },
       writer: this.#writer,
       events: options.events ?? noopEventRecorder,
@@ -94,6 +96,7 @@ export class InferenceServiceReconciler implements Reconciler {
     const toRead = sites.filter((s) => isReady(s) || recorded.has(s.metadata.name ?? ''));
     const reads = await readSites(this.#o.siteClients, svc, toRead);
     for (const [site, read] of reads) if (!read.ok) pass.log.warn({ site, err: read.error }, 'reading member objects failed');
+    const unreachableSince = this.#unreachableSince(key, sites, reads);
 
     // 3. Decide.
     const decision = placeInferenceService({
@@ -105,6 +108,7 @@ export class InferenceServiceReconciler implements Reconciler {
       config: this.#config,
       graceMs: this.#graceMs,
       now: this.#now(),
+      unreachableSince,
     });
     const fence = planSites(inferenceMemberName(svc), decision.assignments, decision.epoch, reads, svc.metadata.uid);
     if (fence.kind === 'Wait') {
@@ -227,6 +231,23 @@ export class InferenceServiceReconciler implements Reconciler {
       // placement only assigns variants of the spec; a failure here is deterministic and retrying will not help.
       throw new TerminalError(`cannot render member objects: ${errorText(err)}`, { cause: err });
     }
+  }
+
+  /**
+   * #unreachableSince tracks, per service, since when each Ready site it read has not answered (in memory: a restart
+   * restarts the grace). Sites that are not Ready are the lease's business (site-liveness.ts), not this.
+   */
+  #unreachableSince(key: string, sites: readonly Site[], reads: ReadonlyMap<string, SiteRead>): ReadonlyMap<string, number> {
+    const before = this.#unreachable.get(key) ?? new Map<string, number>();
+    const now = new Map<string, number>();
+    for (const site of sites) {
+      const name = site.metadata.name ?? '';
+      const read = reads.get(name);
+      if (read !== undefined && !read.ok && isReady(site)) now.set(name, before.get(name) ?? this.#o.clock.now());
+    }
+    if (now.size === 0) this.#unreachable.delete(key);
+    else this.#unreachable.set(key, now);
+    return now;
   }
 
   #now(): Date {

@@ -8,6 +8,7 @@ import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { InferenceService, Site } from '../../api/generated/types.ts';
 import { ensureNamespace } from '../../clusters/namespaces.ts';
 import type { SiteClient, SiteClients } from '../../clusters/site-clients.ts';
+import { errorClass } from '../../runtime/errors.ts';
 import { isEmpty, type SitePlan, type SiteRead } from './fencing.ts';
 import { ANNOTATION_RENDERED, inferenceMemberName, type InferenceMembers } from './member-objects.ts';
 import { applyDeployment, applyService, deleteMember, listMembers } from './site-members.ts';
@@ -38,7 +39,8 @@ export async function readSites(
       try {
         return [siteName, { ok: true, members: await listMembers(clients.forSite(site), namespace, name) }];
       } catch (err: unknown) {
-        return [siteName, { ok: false, error: errorText(err) }];
+        // The class only: the text may quote a kubeconfig or what the site sent, and it reaches status and events.
+        return [siteName, { ok: false, error: errorClass(err) }];
       }
     }),
   );

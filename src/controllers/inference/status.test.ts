@@ -156,3 +156,13 @@ describe('serviceUrl', () => {
     expect(serviceUrl(memberService(svc(), 'shanghai', ip, port))).toBe(want);
   });
 });
+
+describe('nextInferenceStatus and a Ready site the hub cannot reach', () => {
+  it('says so on the service: Degraded names the site and the class of the error', () => {
+    const d = decision(both, { unreachable: [{ site: 'beijing', error: 'Forbidden' }] });
+    const s = step(svc(), d, seen(svc(), { shanghai: 2 }), 0);
+    const degraded = s.status?.conditions?.find((c) => c.type === 'Degraded');
+    expect(degraded).toMatchObject({ status: 'True', reason: 'SiteUnreachable' });
+    expect(degraded?.message).toContain('site beijing cannot be reached from the hub (Forbidden)');
+  });
+});

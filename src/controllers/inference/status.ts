@@ -14,11 +14,10 @@ import type {
   PlacementRecord,
 } from '../../api/generated/types.ts';
 import { ConditionStatus, ConditionType, Reason } from '../../api/names.ts';
-import type { Assignment } from '../../placement/distribute.ts';
 import { compareStrings } from '../../placement/order.ts';
 import { formatTime, setCondition, type ConditionUpdate } from '../../runtime/conditions.ts';
 import { deepEqual } from '../../runtime/merge-patch.ts';
-import { PORT_NAME } from './member-objects.ts';
+import { PORT_NAME, type MemberAssignment } from './member-objects.ts';
 
 /** SiteObservation is the service's Deployment and Service as read at one site (undefined: not there). */
 export interface SiteObservation {
@@ -28,12 +27,14 @@ export interface SiteObservation {
 
 /** RecordedDecision is the decision the status reports. */
 export interface RecordedDecision {
-  readonly assignments: readonly Assignment[];
+  readonly assignments: readonly MemberAssignment[];
   /** The placement record with its epoch and decisionTime. */
   readonly placement: PlacementRecord;
   /** desired − placed replicas, and minSites − sites used. */
   readonly short: number;
   readonly sitesShort: number;
+  /** Ready sites the hub could not read in this pass, with the class of the error (never its text). */
+  readonly unreachable?: readonly { readonly site: string; readonly error: string }[];
 }
 
 /** minReplicas is spec.replicas.min with its documented default. */
@@ -73,7 +74,7 @@ export function nextInferenceStatus(
       ready = obs.deployment?.status?.readyReplicas ?? 0;
       url = serviceUrl(obs.service);
     }
-    sites.push({ site: a.site, variant: a.variant, replicas: a.replicas, readyReplicas: ready });
+    sites.push({ site: a.site, variant: a.variant, ...(a.pool !== undefined && { pool: a.pool }), replicas: a.replicas, readyReplicas: ready });
     if (ready > 0 && url !== undefined) endpoints.push({ site: a.site, url });
   }
   const placed = sites.reduce((n, s) => n + (s.replicas ?? 0), 0);
@@ -164,6 +165,7 @@ function degradedCondition(
     const minSites = svc.spec.placement?.minSites ?? 1;
     note(Reason.FewerSitesThanRequested, `replicas on ${sites.length} of ${minSites} sites (placement.minSites)`);
   }
+  for (const u of decision.unreachable ?? []) note(Reason.SiteUnreachable, `site ${u.site} cannot be reached from the hub (${u.error})`);
   if (decision.short > 0) note(Reason.ReplicasBelowDesired, `${placed}/${placed + decision.short} replicas placed`);
   const short = sites.filter((s) => (s.readyReplicas ?? 0) < (s.replicas ?? 0));
   if (short.length > 0) {

@@ -13,7 +13,8 @@ import {
   type InferenceServiceBuilder,
   type VariantBuilder,
 } from '../../placement/testing.ts';
-import { ANNOTATION_RENDERED, inferenceMemberName, LABEL_VARIANT, memberLabels, selectorLabels } from './member-objects.ts';
+import { LABEL_VARIANT } from '../framework/member-labels.ts';
+import { ANNOTATION_RENDERED, inferenceMemberName, memberLabels, selectorLabels } from './member-objects.ts';
 
 export { labSites, makeSite, variant, cpuPool, gpuPool } from '../../placement/testing.ts';
 

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { nodePoolsStatus, nodePoolStatus } from './pool-status.ts';
+import { nodePoolStatus } from './pool-status.ts';
+import { checkPools, ReportProblems } from './report-check.ts';
 import { wirePool } from './testing.ts';
 
 const GiB = 2 ** 30;
+
+/** nodePoolsStatus is what the Site status holds for these pools: mapped, checked, in name order. */
+const nodePoolsStatus = (pools: Parameters<typeof checkPools>[0]) => checkPools(pools, new ReportProblems());
 
 describe('nodePoolsStatus', () => {
   it('maps an accelerator pool and sorts pools by name', () => {

@@ -11,7 +11,7 @@
  * - accelerator.memory: the devices' reported total memory, else the vendor's node label;
  * - accelerator.precisions: `suanwang.io/precisions`, which only site operators set — vendors label no formats.
  * Quantities are copied as the agent sent them: they are Kubernetes canonical strings already, and re-rendering them
- * would only create diffs.
+ * would only create diffs (report-check.ts drops those the CRD or placement could not take).
  */
 import type { NodePool, PoolAccelerator, Quantity } from '../../api/generated/types.ts';
 import { ARCHITECTURES, LABEL_ARCH, LABEL_PRECISIONS, PRECISIONS } from '../../api/names.ts';
@@ -25,18 +25,10 @@ import { bucketOf } from './site-sessions.ts';
 type Architecture = (typeof ARCHITECTURES)[number];
 type Precision = (typeof PRECISIONS)[number];
 
-/** nodePoolsStatus maps every reported pool, in name order (the order the API documents); nameless pools are dropped. */
-export function nodePoolsStatus(pools: Iterable<NodePoolOut>): NodePool[] {
-  const out: NodePool[] = [];
-  for (const p of pools) {
-    const mapped = nodePoolStatus(p);
-    if (mapped !== undefined) out.push(mapped);
-  }
-  // Code-unit order, not localeCompare: the same input gives the same bytes on every machine.
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/** nodePoolStatus maps one wire pool to the API's NodePool; undefined when the pool has no name. */
+/**
+ * nodePoolStatus maps one wire pool to the API's NodePool; undefined when the pool has no name. The result is not
+ * yet fit to write: report-check.ts chooses the pools, checks every value against the CRD and orders them by name.
+ */
 export function nodePoolStatus(pool: NodePoolOut): NodePool | undefined {
   if (!pool.name) return undefined;
   const nodes = pool.nodes ?? [];

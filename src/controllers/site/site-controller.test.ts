@@ -22,6 +22,8 @@ class FakeHub {
   readonly stored = new Map<string, Site>();
   readonly cache = new Map<string, Site>();
   readonly bodies: unknown[] = [];
+  /** refuse plays the apiserver's validation: a message makes the write fail with 422 Invalid, as a CRD would. */
+  refuse: (status: Record<string, unknown>) => string | undefined = () => undefined;
   #rv = 100;
 
   put(site: Site): void {
@@ -47,6 +49,11 @@ class FakeHub {
       for (const [k, v] of Object.entries(body.status)) {
         if (v === null) delete status[k];
         else status[k] = v;
+      }
+      const invalid = this.refuse(status);
+      if (invalid !== undefined) {
+        const body = JSON.stringify({ kind: 'Status', reason: 'Invalid', code: 422, message: `Site.suanwang.io "${req.name}" is invalid: ${invalid}` });
+        throw new ApiException(422, 'Unprocessable Entity', body, {});
       }
       const next: Site = { ...cur, status, metadata: { ...cur.metadata, resourceVersion: String(this.#rv++) } };
       this.stored.set(req.name, next);
@@ -87,7 +94,11 @@ describe('SiteStatusReconciler', () => {
     const result = await reconciler.reconcile(siteKey('shanghai'));
 
     const stored = hub.stored.get('shanghai');
-    expect(stored?.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual(['Ready=True/AgentReporting', 'AgentConnected=True/AgentReporting']);
+    expect(stored?.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual([
+      'Ready=True/AgentReporting',
+      'AgentConnected=True/AgentReporting',
+      'ReportAccepted=True/ReportValid',
+    ]);
     expect(stored?.status).toMatchObject({ agentVersion: '0.1.0', lastHeartbeatTime: formatTime(T0 + 10_000), nodePools: [{ name: 'cpu', nodes: 2 }] });
     // The precondition is the version the status was computed from.
     expect(hub.bodies[0]).toMatchObject({ metadata: { resourceVersion: '100' } });
@@ -163,6 +174,70 @@ describe('SiteStatusReconciler', () => {
     const err = await reconciler.reconcile(siteKey('shanghai')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe('Conflict');
+  });
+
+  describe('when the apiserver refuses the status', () => {
+    /** refuseGpu refuses any status holding a pool named gpu: a rule of the CRD the operator does not know. */
+    const refuseGpu = (status: Record<string, unknown>): string | undefined =>
+      (status['nodePools'] as Array<{ name: string }> | undefined)?.some((p) => p.name === 'gpu') ? 'status.nodePools[1].name: Invalid value: "gpu"' : undefined;
+
+    /** readyWithCpu: shanghai is Ready with its cpu pool written, then reports a gpu pool the apiserver refuses. */
+    async function readyWithCpu() {
+      const s = setup();
+      s.hub.put(makeSite('shanghai').obj());
+      connect(s.sessions, T0);
+      s.sessions.onHeartbeat(SHANGHAI, {}, meta(T0, 2));
+      s.sessions.onHeartbeat(SHANGHAI, {}, meta(T0, 3));
+      await s.reconciler.reconcile(siteKey('shanghai'));
+      s.hub.syncCache();
+      expect(s.hub.stored.get('shanghai')?.status?.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True' });
+      s.hub.refuse = refuseGpu;
+      s.sessions.onSnapshot(SHANGHAI, { site: SHANGHAI, generation: 2, nodePools: [wirePool('cpu').nodes(2).obj(), wirePool('gpu').nodes(1).obj()] }, meta(T0, 4));
+      return s;
+    }
+
+    it('still writes liveness: a silent site turns Unknown/LeaseExpired, with the last accepted pools and ReportAccepted=False', async () => {
+      const { clock, hub, reconciler } = await readyWithCpu();
+      await reconciler.reconcile(siteKey('shanghai'));
+      hub.syncCache();
+      clock.advance(40_001);
+      await reconciler.reconcile(siteKey('shanghai'));
+
+      const status = hub.stored.get('shanghai')?.status;
+      expect(status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'Unknown', reason: 'LeaseExpired' });
+      expect(status?.nodePools?.map((p) => p.name)).toEqual(['cpu']);
+      const accepted = status?.conditions?.find((c) => c.type === 'ReportAccepted');
+      expect(accepted).toMatchObject({ status: 'False', reason: 'StatusRejected' });
+      expect(accepted?.message).toMatch(/Invalid value: "gpu"/);
+    });
+
+    it('does not send the refused report again while it is unchanged', async () => {
+      const { clock, hub, reconciler } = await readyWithCpu();
+      await reconciler.reconcile(siteKey('shanghai'));
+      hub.syncCache();
+      const sent = hub.bodies.length;
+      clock.advance(1000);
+      await reconciler.reconcile(siteKey('shanghai'));
+      expect(hub.bodies.length).toBe(sent);
+    });
+
+    it('drops the pools altogether when even the last accepted ones are refused', async () => {
+      const { clock, hub, reconciler } = await readyWithCpu();
+      hub.refuse = (status) => (status['nodePools'] === undefined ? undefined : 'status.nodePools: Invalid value');
+      clock.advance(40_001);
+      await reconciler.reconcile(siteKey('shanghai'));
+      const status = hub.stored.get('shanghai')?.status;
+      expect(status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'Unknown', reason: 'LeaseExpired' });
+      expect(status?.nodePools).toBeUndefined();
+      expect(status?.conditions?.find((c) => c.type === 'ReportAccepted')).toMatchObject({ status: 'False', reason: 'StatusRejected' });
+    });
+
+    it('fails the reconcile when the apiserver refuses even the liveness', async () => {
+      const { hub, reconciler } = await readyWithCpu();
+      hub.refuse = () => 'status: Invalid value';
+      const err = await reconciler.reconcile(siteKey('shanghai')).catch((e: unknown) => e);
+      expect((err as ApiError).code).toBe('Invalid');
+    });
   });
 
   it('refuses keys of other kinds', async () => {

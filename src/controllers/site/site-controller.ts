@@ -8,10 +8,24 @@
  * carry the resourceVersion they were computed from, so a status computed from a stale cache fails with Conflict and
  * is recomputed, instead of moving a lastTransitionTime backwards. A merge patch replaces lists whole, so a changed
  * conditions or nodePools list goes out whole.
+ *
+ * A status the apiserver refuses as Invalid must not freeze the Site: that write carried the liveness too, and a
+ * site whose every write fails stays Ready forever after its agent died. What an agent reports is checked against
+ * the CRD before it is used (report-check.ts), so this is the safety net for what that check does not know (a CRD
+ * newer than this operator, say): the write is made again with the report's part as last accepted and
+ * ReportAccepted=False/StatusRejected, and if even that is refused, without any node pools (placement then sees no
+ * capacity there: nothing new goes to a site whose status cannot be trusted). The refused report is remembered, so
+ * while the agent keeps sending it, the fallback is written directly instead of failing once per pass.
+ *
+ * The Site's connection (its kubeconfig Secret) is checked on every pass through `connection` (SiteClients.check,
+ * cached per Secret version), and a change of a Secret wakes the Sites that name it.
  */
+import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Condition, Site, SiteStatus } from '../../api/generated/types.ts';
 import { ConditionType, Kind, Plural } from '../../api/names.ts';
+import type { ConnectionVerdict } from '../../clusters/site-clients.ts';
+import { toApiError } from '../../runtime/errors.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { Controller } from '../../runtime/controller.ts';
 import { makeKey, parseKey } from '../../runtime/key.ts';
@@ -20,7 +34,7 @@ import type { ObjectCache } from '../../runtime/object-cache.ts';
 import type { WatchSource } from '../../runtime/source.ts';
 import { HubWriter, type HubPatcher } from '../framework/hub-writer.ts';
 import type { SiteSessions } from './site-sessions.ts';
-import { computeSiteStatus, nextCheckIn, statusEqual, type SiteStatusConfig } from './site-status.ts';
+import { computeSiteStatus, nextCheckIn, statusEqual, type SiteStatusConfig, type SiteStatusInputs, type StatusRejection } from './site-status.ts';
 
 /** siteKey is the work-queue key of a Site (cluster-scoped: empty namespace). */
 export function siteKey(name: string): string {
@@ -36,6 +50,13 @@ export interface SiteReconcilerOptions {
   readonly clock: Pick<Clock, 'now'>;
   readonly logger: Logger;
   readonly config: SiteStatusConfig;
+  /** connection checks a Site's kubeconfig Secret (SiteClients.check); without it ConnectionAccepted is not written. */
+  readonly connection?: (site: Site) => ConnectionVerdict;
+}
+
+/** Rejected is a refused report (its JSON) and what the fallback writes instead. */
+interface Rejected extends StatusRejection {
+  readonly report: string;
 }
 
 /** SiteStatusReconciler writes each Site's status from its agent's session. */
@@ -49,6 +70,8 @@ export class SiteStatusReconciler implements Reconciler {
    * only fail with Conflict.
    */
   readonly #written = new Map<string, { readonly replaced: string | undefined; readonly site: Site }>();
+  /** The report each site's last refused status carried; see the file comment. */
+  readonly #rejected = new Map<string, Rejected>();
 
   constructor(options: SiteReconcilerOptions) {
     this.#o = options;
@@ -73,18 +96,39 @@ export class SiteStatusReconciler implements Reconciler {
 
     // 2. Decide.
     const now = this.#o.clock.now();
-    const next = computeSiteStatus(site, session, now, this.#o.config);
+    const inputs: SiteStatusInputs = { connection: this.#o.connection?.(site) };
+    const compute = (rejected?: StatusRejection): SiteStatus => computeSiteStatus(site, session, now, this.#o.config, { ...inputs, rejected });
+    const full = compute();
+    let rejected = this.#rejected.get(name);
+    if (rejected !== undefined && rejected.report !== reportOf(full)) {
+      // The agent reports something else now: try it.
+      this.#rejected.delete(name);
+      rejected = undefined;
+    }
+    let next = rejected === undefined ? full : compute(rejected);
 
-    // 3. Act, only on a difference.
+    // 3. Act, only on a difference; a refused status falls back as the file comment says.
     let current = site;
-    if (!statusEqual(site.status, next)) {
+    for (;;) {
+      if (statusEqual(site.status, next)) break;
+      try {
+        current = await this.#write(site, next);
+      } catch (err: unknown) {
+        const e = toApiError(err);
+        if (e.code !== 'Invalid' || rejected?.dropPools === true) throw e;
+        rejected = { report: reportOf(full), message: rejected?.message ?? e.message, dropPools: rejected !== undefined };
+        this.#rejected.set(name, rejected);
+        log.warn({ err: e.message, dropPools: rejected.dropPools }, 'the apiserver refused the site status: writing liveness without the new pool data');
+        next = compute(rejected);
+        continue;
+      }
       logTransitions(log, site.status?.conditions, next.conditions);
-      current = await this.#write(site, next);
       // The cache still shows the version our first unseen write replaced (an entry left by #current means `site`
       // is that write), so that version stays the mark; marking the one just replaced would make a third pass,
       // before the cache catches up, compute from the stale cache and fail with Conflict.
       this.#written.set(name, { replaced: this.#written.get(name)?.replaced ?? site.metadata.resourceVersion, site: current });
       log.debug({ resourceVersion: current.metadata.resourceVersion }, 'site status written');
+      break;
     }
     const wait = nextCheckIn(current, session, now, this.#o.config);
     return wait === undefined ? {} : { requeueAfter: wait };
@@ -107,9 +151,14 @@ export class SiteStatusReconciler implements Reconciler {
   }
 }
 
+/** reportOf is the part of a status that comes from the agent's report, as JSON, to recognise a refused one. */
+function reportOf(status: SiteStatus): string {
+  return JSON.stringify([status.nodePools ?? null, status.agentVersion ?? null]);
+}
+
 /** logTransitions logs, at info, every condition of ours whose status or reason changes. */
 function logTransitions(log: Logger, before: readonly Condition[] | undefined, after: readonly Condition[] | undefined): void {
-  for (const type of [ConditionType.AgentConnected, ConditionType.Ready]) {
+  for (const type of [ConditionType.AgentConnected, ConditionType.Ready, ConditionType.ReportAccepted, ConditionType.ConnectionAccepted]) {
     const a = before?.find((c) => c.type === type);
     const b = after?.find((c) => c.type === type);
     if (b === undefined || (a?.status === b.status && a.reason === b.reason)) continue;
@@ -126,6 +175,8 @@ export interface SiteControllerOptions extends Omit<SiteReconcilerOptions, 'site
   readonly clock: Clock;
   /** Sites reconciled in parallel (default 4): one slow write must not delay every other site's lease. */
   readonly concurrency?: number;
+  /** secrets: the hub's site kubeconfig Secrets; a change wakes the Sites naming the Secret (ConnectionAccepted). */
+  readonly secrets?: Pick<ObjectCache<V1Secret>, 'onChange' | 'waitForSync'>;
 }
 
 /**
@@ -142,10 +193,28 @@ export function newSiteController(options: SiteControllerOptions): Controller {
     },
     waitForSync: (signal) => options.sites.waitForSync(signal),
   };
+  const secrets = options.secrets;
+  const secretSource: WatchSource | undefined =
+    secrets === undefined
+      ? undefined
+      : {
+          subscribe(enqueue) {
+            return secrets.onChange((secret) => {
+              const ns = secret.metadata?.namespace;
+              const name = secret.metadata?.name;
+              for (const site of options.sites.list()) {
+                const ref = site.spec.connection.kubeconfigSecretRef;
+                // An unset namespace means the operator's own, the only one the informer watches.
+                if (ref?.name === name && (ref?.namespace === undefined || ref.namespace === ns)) enqueue(siteKey(site.metadata.name ?? ''));
+              }
+            });
+          },
+          waitForSync: (signal) => secrets.waitForSync(signal),
+        };
   return new Controller({
     name: 'site',
     reconciler,
-    sources: [source],
+    sources: secretSource === undefined ? [source] : [source, secretSource],
     clock: options.clock,
     logger: options.logger,
     concurrency: options.concurrency ?? 4,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SiteName } from '../../wire/identity.ts';
 import type { Registration } from '../../wire/site-agent-handler.ts';
+import type { DeviceUpdate__Output as DeviceUpdate } from '../../wire/generated/suanwang/agent/v1/DeviceUpdate.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import { SiteSessions } from './site-sessions.ts';
 import { meta, T0, wirePool } from './testing.ts';
@@ -12,7 +13,7 @@ function registration(sessionId: string, agentInstanceId = 'i1'): Registration {
   return { sessionId, agentInstanceId, agentVersion: '0.1.0', protocolVersion: 1, capabilities: ['deltas'], peer: '127.0.0.1:5555' };
 }
 
-function setup(opts: { maxHealthEvents?: number } = {}) {
+function setup(opts: { maxHealthEvents?: number; maxHealthEventBytes?: number; reportBounds?: { maxPools?: number; maxNodes?: number; maxDevices?: number } } = {}) {
   const clock = new FakeClock(T0);
   const changes: string[] = [];
   const resyncs: string[] = [];
@@ -149,5 +150,127 @@ describe('SiteSessions', () => {
     expect(sessions.get(SITE)).toMatchObject({ lastMessageAt: undefined, lastHeartbeatAt: T0 + 3 * S });
     sessions.onHeartbeat(SITE, {}, meta(T0 + 4 * S, 2, 's2'));
     expect(sessions.get(SITE)?.lastMessageAt).toBe(T0 + 4 * S);
+  });
+
+  it('keeps health events within a byte budget too, and counts every event it does not keep', () => {
+    const { sessions, changes } = setup({ maxHealthEvents: 10, maxHealthEventBytes: 1000 });
+    sessions.onRegister(SITE, registration('s1'));
+    // Each event weighs a little over 300 bytes: three fit in 1,000 bytes, a fourth pushes the oldest out.
+    for (let i = 1; i <= 5; i++) {
+      sessions.onHealthEvent(SITE, { eventId: `e${i}`, code: 'nvidia.xid.79', message: 'x'.repeat(300) }, meta(T0 + i, i));
+    }
+    let view = sessions.get(SITE);
+    expect(view?.healthEvents.map((r) => r.event.eventId)).toEqual(['e3', 'e4', 'e5']);
+    expect(view?.healthEvents.reduce((n, r) => n + r.bytes, 0)).toBeLessThanOrEqual(1000);
+    expect(view?.dropped.healthEvents).toBe(2);
+
+    // One event bigger than the whole budget is never kept, and what was kept stays.
+    const before = changes.length;
+    sessions.onHealthEvent(SITE, { eventId: 'huge', code: 'nvidia.xid.79', message: 'x'.repeat(5000) }, meta(T0 + 9, 6));
+    view = sessions.get(SITE);
+    expect(view?.healthEvents.map((r) => r.event.eventId)).toEqual(['e3', 'e4', 'e5']);
+    expect(view?.dropped.healthEvents).toBe(3);
+    expect(changes.length).toBe(before + 1);
+
+    // The count bound still holds, and evictions by count are counted as well.
+    const small = setup({ maxHealthEvents: 2 });
+    small.sessions.onRegister(SITE, registration('s1'));
+    for (let i = 1; i <= 5; i++) small.sessions.onHealthEvent(SITE, { eventId: `s${i}` }, meta(T0 + i, i));
+    expect(small.sessions.get(SITE)?.healthEvents.map((r) => r.event.eventId)).toEqual(['s4', 's5']);
+    expect(small.sessions.get(SITE)?.dropped.healthEvents).toBe(3);
+  });
+
+  it('bounds health events by bytes by default', () => {
+    const { sessions } = setup();
+    sessions.onRegister(SITE, registration('s1'));
+    // 64 events of 1 MiB each: without a byte bound the operator would hold 64 MiB for one site.
+    const mib = 'x'.repeat(2 ** 20);
+    for (let i = 1; i <= 64; i++) sessions.onHealthEvent(SITE, { eventId: `e${i}`, message: mib }, meta(T0 + i, i));
+    const kept = sessions.get(SITE)?.healthEvents ?? [];
+    expect(kept.reduce((n, r) => n + (r.event.message?.length ?? 0), 0)).toBeLessThanOrEqual(2 ** 20);
+    expect(sessions.get(SITE)?.dropped.healthEvents).toBeGreaterThanOrEqual(63);
+  });
+
+  it('truncates a report of 50,000 pools to the bound, counts what it dropped and says so', () => {
+    const { sessions } = setup();
+    sessions.onRegister(SITE, registration('s1'));
+    const pools = Array.from({ length: 50_000 }, (_, i) => wirePool(`p${String(i).padStart(5, '0')}`).nodes(1).obj());
+    sessions.onSnapshot(SITE, { site: SITE, generation: 1, nodePools: pools }, meta(T0, 1));
+    const view = sessions.get(SITE);
+    const kept = view?.pools?.size ?? Infinity;
+    // The bound is generous for a real site (a few hundred pools) and far below 50,000.
+    expect(kept).toBeGreaterThanOrEqual(128);
+    expect(kept).toBeLessThanOrEqual(1024);
+    // The pools kept are the first ones the agent sent, in its (name) order.
+    expect([...(view?.pools?.keys() ?? [])].slice(0, 2)).toEqual(['p00000', 'p00001']);
+    expect(view?.dropped).toMatchObject({ pools: 50_000 - kept, nodes: 50_000 - kept, devices: 0 });
+    expect(view?.truncation).toMatch(new RegExp(`^report over the operator's bounds \\(at most ${kept} pools, \\d+ nodes, \\d+ devices\\): ${50_000 - kept} pools with ${50_000 - kept} nodes and 0 devices dropped$`));
+
+    // A report that fits is whole again, and says nothing.
+    sessions.onSnapshot(SITE, { site: SITE, generation: 2, nodePools: pools.slice(0, 3) }, meta(T0, 2));
+    expect(sessions.get(SITE)?.pools?.size).toBe(3);
+    expect(sessions.get(SITE)?.truncation).toBeUndefined();
+    expect(sessions.get(SITE)?.dropped.pools).toBe(50_000 - kept);
+  });
+
+  it('bounds nodes and devices per site as well, keeping whole pools in the order sent', () => {
+    const { sessions } = setup({ reportBounds: { maxPools: 10, maxNodes: 5, maxDevices: 3 } });
+    sessions.onRegister(SITE, registration('s1'));
+    const gpu = (name: string, devices: number) => {
+      let b = wirePool(name).nvidia('H100').nodes(1);
+      for (let d = 0; d < devices; d++) b = b.device(`${name}-${d}`, 'HEALTH_STATUS_HEALTHY');
+      return b.obj();
+    };
+    const report = [wirePool('a').nodes(3).obj(), wirePool('b').nodes(3).obj(), gpu('c', 2), gpu('d', 2), wirePool('e').nodes(1).obj()];
+    sessions.onSnapshot(SITE, { site: SITE, generation: 1, nodePools: report }, meta(T0, 1));
+    const view = sessions.get(SITE);
+    // a (3 nodes) fits; b would make 6 nodes; c (1 node, 2 devices) fits; d would make 4 devices; e fits (5 nodes).
+    expect([...(view?.pools?.keys() ?? [])]).toEqual(['a', 'c', 'e']);
+    expect(view?.dropped).toMatchObject({ pools: 2, nodes: 4, devices: 2 });
+  });
+
+  it('keeps deltas from growing the state past the bounds', () => {
+    const { sessions } = setup({ reportBounds: { maxPools: 3 } });
+    sessions.onRegister(SITE, registration('s1'));
+    sessions.onSnapshot(SITE, { site: SITE, generation: 1, nodePools: [wirePool('a').obj(), wirePool('b').obj()] }, meta(T0, 1));
+    sessions.onDelta(SITE, { baseGeneration: 1, generation: 2, upsertedPools: ['c', 'd', 'e'].map((n) => wirePool(n).obj()) }, meta(T0, 2));
+    const view = sessions.get(SITE);
+    expect([...(view?.pools?.keys() ?? [])]).toEqual(['a', 'b', 'c']);
+    expect(view?.generation).toBe(2);
+    expect(view?.dropped.pools).toBe(2);
+    expect(view?.truncation).toMatch(/2 pools with 0 nodes and 0 devices dropped/);
+  });
+
+  it('applies many device updates of one delta in one pass', () => {
+    const { sessions } = setup();
+    sessions.onRegister(SITE, registration('s1'));
+    let b = wirePool('h100').nvidia('H100').nodes(1).health({ healthy: 2000 });
+    for (let d = 0; d < 2000; d++) b = b.device(`GPU-${d}`, 'HEALTH_STATUS_HEALTHY');
+    sessions.onSnapshot(SITE, { site: SITE, generation: 1, nodePools: [b.obj()] }, meta(T0, 1));
+    const deviceUpdates: DeviceUpdate[] = Array.from({ length: 2000 }, (_, d) => ({
+      pool: 'h100',
+      deviceId: `GPU-${d}`,
+      health: { status: d % 2 === 0 ? 'HEALTH_STATUS_UNHEALTHY' : 'HEALTH_STATUS_HEALTHY' },
+    }));
+    // The same device twice in one delta: the later update wins, and the counts move once.
+    deviceUpdates.push({ pool: 'h100', deviceId: 'GPU-0', health: { status: 'HEALTH_STATUS_DEGRADED' } });
+    deviceUpdates.push({ pool: 'nope', deviceId: 'GPU-1', health: { status: 'HEALTH_STATUS_UNHEALTHY' } });
+    sessions.onDelta(SITE, { baseGeneration: 1, generation: 2, deviceUpdates }, meta(T0, 2));
+    const pool = sessions.get(SITE)?.pools?.get('h100');
+    expect(pool?.deviceHealth).toEqual({ healthy: 1000, unhealthy: 999, degraded: 1 });
+    expect(pool?.devices?.[0]?.health?.status).toBe('HEALTH_STATUS_DEGRADED');
+    expect(pool?.devices?.[2]?.health?.status).toBe('HEALTH_STATUS_UNHEALTHY');
+  });
+
+  it('counts the messages the wire dropped over the rate limit, without waking the controller each time', () => {
+    const { sessions, changes } = setup();
+    sessions.onRegister(SITE, registration('s1'));
+    const before = changes.length;
+    for (let i = 1; i <= 100; i++) sessions.onRateLimited(SITE, { dropped: i, kind: 'healthEvent' });
+    expect(sessions.get(SITE)?.dropped.rateLimited).toBe(100);
+    expect(changes.length).toBe(before);
+    // A site the operator holds nothing for yet is counted too.
+    sessions.onRateLimited('other' as SiteName, { dropped: 7, kind: 'register' });
+    expect(sessions.get('other')?.dropped.rateLimited).toBe(7);
   });
 });

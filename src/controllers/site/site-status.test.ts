@@ -5,6 +5,8 @@ import { SiteSessions, type SessionView } from './site-sessions.ts';
 import { formatTime } from '../../runtime/conditions.ts';
 import { computeSiteStatus, nextCheckIn, statusEqual, type SiteStatusConfig } from './site-status.ts';
 import { makeSession, makeSite, meta, T0, wirePool, withStatus } from './testing.ts';
+import { readCrdSchema, validateAgainst } from '../../api/crd-validation.ts';
+import { REPO_ROOT } from '../../api/generate.ts';
 
 const CFG: SiteStatusConfig = { leaseMs: 40_000, successThreshold: 2 };
 const S = 1000;
@@ -369,5 +371,102 @@ describe('nextCheckIn', () => {
   it('includes the lost grace once the lease is over', () => {
     const session = makeSession().heartbeats(2, T0).obj();
     expect(nextCheckIn(makeSite('shanghai').obj(), session, T0 + 50 * S, { ...CFG, lostAfterMs: 300_000 })).toBe(250 * S + 1);
+  });
+});
+
+describe('computeSiteStatus with a report the CRD would refuse', () => {
+  const statusSchema = readCrdSchema(REPO_ROOT, 'sites').properties?.['status'];
+  /** hostile is a session whose agent reports every kind of value the Site CRD refuses, beside one good pool. */
+  const hostile = (): SessionView => {
+    const pools = [
+      wirePool('cpu').nodes(2).resources({ cpu: '128' }, { cpu: '120' }).obj(),
+      // A valid node label value, not a valid pool name.
+      wirePool('GPU_Pool').nvidia('A100').nodes(1, { gpus: 8 }).obj(),
+      wirePool('huge')
+        .nvidia('A100')
+        .nodes(1, { gpus: 8 })
+        .label('nvidia.com/gpu.memory', '9'.repeat(30))
+        .health({ healthy: 2 ** 32 - 1, degraded: 2 ** 32 - 1, unknown: 5 })
+        .resources({ cpu: '1e400', memory: '99999999999Ei', 'nvidia.com/gpu': '-1' }, { cpu: '8' })
+        .obj(),
+      wirePool('longmodel').nvidia('M'.repeat(200)).nodes(1, { gpus: 8 }).obj(),
+      ...Array.from({ length: 200 }, (_, i) => wirePool(`p${String(i).padStart(3, '0')}`).nodes(1).obj()),
+    ];
+    return makeSession().version('v'.repeat(300)).heartbeats(3, T0).pools(...pools).obj();
+  };
+
+  it('writes only what the CRD accepts, and says what it dropped', () => {
+    const got = computeSiteStatus(makeSite('shanghai').obj(), hostile(), T0, CFG);
+
+    expect(validateAgainst(got, statusSchema ?? {}, 'status')).toEqual({ errors: [], unevaluated: [] });
+    expect(cond(got, 'Ready')).toMatchObject({ status: 'True' });
+    const accepted = cond(got, 'ReportAccepted');
+    expect(brief(accepted)).toBe('False/InvalidPoolName');
+    expect(accepted?.message).toMatch(/GPU_Pool/);
+    expect(accepted?.message).toMatch(/128/);
+    // The good pool is kept as reported; the bad name is nowhere.
+    expect(got.nodePools?.find((p) => p.name === 'cpu')).toEqual({ name: 'cpu', architecture: 'amd64', nodes: 2, readyNodes: 2, capacity: { cpu: '128' }, allocatable: { cpu: '120' } });
+    expect(got.nodePools?.some((p) => p.name === 'GPU_Pool')).toBe(false);
+    expect(got.nodePools).toHaveLength(128);
+    const huge = got.nodePools?.find((p) => p.name === 'huge');
+    // Not finite, beyond int64, negative: dropped (an empty list goes with them); a sum beyond int32: clamped.
+    expect(huge).toMatchObject({ allocatable: { cpu: '8' }, healthyDevices: 2 ** 31 - 1, unhealthyDevices: 5 });
+    expect(huge?.capacity).toBeUndefined();
+    expect(huge?.accelerator).toMatchObject({ vendor: 'nvidia', model: 'A100', count: 8 });
+    expect(huge?.accelerator?.memory).toBeUndefined();
+    // A model the CRD refuses takes the accelerator with it (the model is required): no GPU work goes there.
+    expect(got.nodePools?.find((p) => p.name === 'longmodel')).toEqual({ name: 'longmodel', architecture: 'amd64', nodes: 1, readyNodes: 1 });
+    expect(got.agentVersion).toBeUndefined();
+    expect(cond(got, 'AgentConnected')?.message).not.toMatch(/vvvv/);
+  });
+
+  it("says what the session did not keep of the agent's report", () => {
+    const session = { ...makeSession().heartbeats(3, T0).pools(wirePool('cpu').nodes(2).obj()).obj(), truncation: 'report over the operator\'s bounds: 3 pools dropped' };
+    const got = cond(computeSiteStatus(makeSite('shanghai').obj(), session, T0, CFG), 'ReportAccepted');
+    expect(brief(got)).toBe('False/TooManyPools');
+    expect(got?.message).toMatch(/nodePools: report over the operator's bounds: 3 pools dropped/);
+  });
+
+  it('accepts a clean report and says so', () => {
+    const session = makeSession().heartbeats(3, T0).pools(wirePool('cpu').nodes(2).obj()).obj();
+    expect(brief(cond(computeSiteStatus(makeSite('shanghai').obj(), session, T0, CFG), 'ReportAccepted'))).toBe('True/ReportValid');
+  });
+});
+
+describe('computeSiteStatus with the connection check', () => {
+  const refused = { ok: false, reason: 'KubeconfigNotAllowed', message: 'site shanghai: Secret suanwang-system/k key "kubeconfig": users[0].user.exec is not allowed' } as const;
+  const alive = makeSession().heartbeats(3, T0).obj();
+
+  it('says why the kubeconfig is refused, and takes the site out of placement while it is alive', () => {
+    const got = computeSiteStatus(makeSite('shanghai').obj(), alive, T0, CFG, { connection: refused });
+    expect(brief(cond(got, 'ConnectionAccepted'))).toBe('False/KubeconfigNotAllowed');
+    expect(cond(got, 'ConnectionAccepted')?.message).toMatch(/users\[0\]\.user\.exec is not allowed/);
+    expect(brief(cond(got, 'Ready'))).toBe('False/KubeconfigNotAllowed');
+  });
+
+  it('leaves liveness first: a silent site is Unknown whatever its kubeconfig', () => {
+    const got = computeSiteStatus(makeSite('shanghai').obj(), alive, T0 + 41 * S, CFG, { connection: refused });
+    expect(brief(cond(got, 'Ready'))).toBe('Unknown/LeaseExpired');
+    expect(brief(cond(got, 'ConnectionAccepted'))).toBe('False/KubeconfigNotAllowed');
+  });
+
+  it('accepts a usable one and is Ready as before', () => {
+    const got = computeSiteStatus(makeSite('shanghai').obj(), alive, T0, CFG, { connection: { ok: true, secret: 'suanwang-system/k' } });
+    expect(brief(cond(got, 'ConnectionAccepted'))).toBe('True/KubeconfigAccepted');
+    expect(brief(cond(got, 'Ready'))).toBe('True/AgentReporting');
+  });
+
+  it('does not keep a refused-kubeconfig Ready through the restart grace once the Secret is fixed', () => {
+    const prev = computeSiteStatus(makeSite('shanghai').obj(), alive, T0, CFG, { connection: refused });
+    const site = withStatus(makeSite('shanghai').obj(), { ...prev, lastHeartbeatTime: formatTime(T0) });
+    const got = computeSiteStatus(site, undefined, T0 + 1 * S, { ...CFG, startedAt: T0 + 1 * S }, { connection: { ok: true, secret: 'suanwang-system/k' } });
+    expect(cond(got, 'Ready')?.reason).not.toBe('KubeconfigNotAllowed');
+  });
+
+  it('carries the last ConnectionAccepted and ReportAccepted when nothing was checked in this pass', () => {
+    const first = computeSiteStatus(makeSite('shanghai').obj(), alive, T0, CFG, { connection: refused });
+    const got = computeSiteStatus(withStatus(makeSite('shanghai').obj(), first), undefined, T0, CFG);
+    expect(got.conditions?.map((c) => c.type)).toEqual(['Ready', 'AgentConnected', 'ReportAccepted', 'ConnectionAccepted']);
+    expect(cond(got, 'ConnectionAccepted')).toEqual(cond(first, 'ConnectionAccepted'));
   });
 });

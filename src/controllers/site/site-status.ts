@@ -11,16 +11,26 @@
  *   1. no heartbeat ever: Unknown/AgentNeverConnected (AgentDisconnected if it connected but never beat);
  *   2. silent longer than `lostAfterMs` (when set): False/SiteLost — placement re-places what ran there;
  *   3. silent longer than `leaseMs`: Unknown/LeaseExpired — no new placements;
- *   4. `spec.cordon`: False/Cordoned;
- *   5. at least `successThreshold` consecutive heartbeats: True/AgentReporting;
- *   6. below the threshold (just (re)connected, or beating again after an expired lease) — the choice made here:
+ *   4. the Site's connection refused (ConnectionAccepted below): False with its reason — the hub can neither create
+ *      nor fence anything there, so it takes no new work, and after the grace its workloads move
+ *      (framework/site-liveness.ts), as from any site the hub cannot reach;
+ *   5. `spec.cordon`: False/Cordoned;
+ *   6. at least `successThreshold` consecutive heartbeats: True/AgentReporting;
+ *   7. below the threshold (just (re)connected, or beating again after an expired lease) — the choice made here:
  *      a Ready that was True stays True when the run was started by a reconnect (a stream that broke and came back
  *      inside the lease was no outage, and flipping would only churn placement); otherwise Ready is Unknown with
  *      reason AgentReporting and a message counting the heartbeats, so after an expired lease, or for a new site,
  *      Ready turns True only once the threshold is met. The counter restarts after every gap longer than the lease
  *      (site-sessions.ts), so an agent flapping around the lease never bounces Ready back to True. While this
  *      operator has heard no heartbeat of its own (just restarted), the previous Ready stands as written, whatever
- *      it was (except Cordoned, which follows the spec).
+ *      it was (except the reasons of rules 4 and 5, which follow the Site and its Secret).
+ * - ReportAccepted, whenever this operator holds a session with the agent: True/ReportValid when the report is
+ *   written as sent; otherwise False with the class of the first problem as reason and the first few problems in
+ *   the message (report-check.ts: dropped or clamped, never written raw); False/StatusRejected when the apiserver
+ *   refused the status anyway (site-controller.ts then writes liveness without the new pool data).
+ * - ConnectionAccepted, when the controller checked the Site's kubeconfig Secret (SiteClients.check): True, or
+ *   False with why (KubeconfigMissing, KubeconfigInvalid, KubeconfigNotAllowed, SecretNamespaceNotAllowed).
+ * A condition this operator did not compute in a pass (no session yet, no check) is carried as last written.
  * lastTransitionTime moves only when a condition's status moves.
  *
  * Liveness is measured on the operator's clock (MessageMeta.receivedAt), never the agent's. After an operator
@@ -36,9 +46,10 @@
  * site and keeps the shown time within a refresh period plus one heartbeat of the truth — fresh enough for people;
  * Ready itself never reads the written time while a session's own heartbeat time is known.
  */
-import type { Condition, Site, SiteStatus } from '../../api/generated/types.ts';
+import type { Condition, NodePool, Site, SiteStatus } from '../../api/generated/types.ts';
 import { ConditionStatus, ConditionType, Reason } from '../../api/names.ts';
-import { nodePoolsStatus } from './pool-status.ts';
+import type { ConnectionVerdict } from '../../clusters/site-clients.ts';
+import { checkAgentVersion, checkPools, ReportProblems } from './report-check.ts';
 import type { SessionView } from './site-sessions.ts';
 import { formatDuration } from '../../api/duration.ts';
 import { findCondition, formatTime, withBookkeeping, type ConditionUpdate } from '../../runtime/conditions.ts';
@@ -63,26 +74,65 @@ export interface SiteStatusConfig {
   readonly startedAt?: number | undefined;
 }
 
+/**
+ * StatusRejection says the apiserver refused a status built from the agent's report (site-controller.ts): the
+ * report's part is then left as last written (or, with `dropPools`, the pools removed too, when even those are
+ * refused), and ReportAccepted says why.
+ */
+export interface StatusRejection {
+  readonly message: string;
+  readonly dropPools: boolean;
+}
+
+/** SiteStatusInputs are what the controller knows beside the session: its connection check and a rejection. */
+export interface SiteStatusInputs {
+  /** connection is the Site's kubeconfig check; undefined leaves ConnectionAccepted as written. */
+  readonly connection?: ConnectionVerdict | undefined;
+  readonly rejected?: StatusRejection | undefined;
+}
+
+/** The Site condition types this file computes, in the order they are written. */
+const OURS = [ConditionType.Ready, ConditionType.AgentConnected, ConditionType.ReportAccepted, ConditionType.ConnectionAccepted] as const;
+/** MESSAGE_MAX bounds our messages (the CRD allows 32768); an apiserver error or an agent's string can be long. */
+const MESSAGE_MAX = 1024;
+
 /** computeSiteStatus returns the status `site` should have at `now`; see the file comment for the rules. */
-export function computeSiteStatus(site: Site, session: SessionView | undefined, now: number, cfg: SiteStatusConfig): SiteStatus {
+export function computeSiteStatus(site: Site, session: SessionView | undefined, now: number, cfg: SiteStatusConfig, inputs: SiteStatusInputs = {}): SiteStatus {
   const prev = site.status ?? {};
   const generation = site.metadata.generation;
   const heard = lastHeard(site, session, cfg);
 
-  const agent = agentCondition(site, session, now, cfg);
-  const ready = readyCondition(site, session, heard, now, cfg);
-  const stamp = formatTime(now);
-  const ours = [ConditionType.Ready, ConditionType.AgentConnected] as const;
-  const conditions: Condition[] = [
-    withBookkeeping(findCondition(prev.conditions, ready.type), ready, stamp, generation),
-    withBookkeeping(findCondition(prev.conditions, agent.type), agent, stamp, generation),
-    // Conditions of other types are not ours to drop; a merge patch replaces the list, so carry them along.
-    ...(prev.conditions ?? []).filter((c) => !(ours as readonly string[]).includes(c.type)),
-  ];
+  // The agent's report, checked against the CRD before anything of it is used (report-check.ts).
+  const problems = new ReportProblems();
+  const version = session?.agentVersion ? checkAgentVersion(session.agentVersion, problems) : undefined;
+  const pools = session?.pools !== undefined ? checkPools(session.pools.values(), problems) : undefined;
+  // What the session itself did not keep of the report (site-sessions.ts bounds it on arrival) is a problem too.
+  if (session?.truncation !== undefined) problems.add(Reason.TooManyPools, 'nodePools', session.truncation);
 
-  const agentVersion = session?.agentVersion || prev.agentVersion;
-  // Until the agent sends its first snapshot to this operator, the pools last written are still the best knowledge.
-  const nodePools = session?.pools !== undefined ? nodePoolsStatus(session.pools.values()) : prev.nodePools;
+  const computed: ConditionUpdate[] = [
+    readyCondition(site, session, heard, now, cfg, inputs.connection),
+    agentCondition(site, session, version, now, cfg),
+  ];
+  if (inputs.rejected !== undefined) computed.push(rejectedCondition(inputs.rejected));
+  else if (session !== undefined) computed.push(reportCondition(problems));
+  if (inputs.connection !== undefined) computed.push(connectionCondition(inputs.connection));
+  const stamp = formatTime(now);
+  const conditions: Condition[] = [];
+  for (const type of OURS) {
+    const update = computed.find((c) => c.type === type);
+    const last = findCondition(prev.conditions, type);
+    if (update !== undefined) conditions.push(withBookkeeping(last, { ...update, message: clip(update.message) }, stamp, generation));
+    else if (last !== undefined) conditions.push(last);
+  }
+  // Conditions of other types are not ours to drop; a merge patch replaces the list, so carry them along.
+  conditions.push(...(prev.conditions ?? []).filter((c) => !(OURS as readonly string[]).includes(c.type)));
+
+  // After a rejection the report's part stays as last accepted; until the agent sends its first snapshot to this
+  // operator, the pools last written are still the best knowledge.
+  const agentVersion = inputs.rejected !== undefined ? prev.agentVersion : version || prev.agentVersion;
+  let nodePools: NodePool[] | undefined;
+  if (inputs.rejected !== undefined) nodePools = inputs.rejected.dropPools ? undefined : prev.nodePools;
+  else nodePools = pools ?? prev.nodePools;
   const build = (lastHeartbeatTime: string | undefined): SiteStatus => ({
     ...(generation !== undefined && { observedGeneration: generation }),
     conditions,
@@ -128,7 +178,45 @@ function lastHeard(site: Site, session: SessionView | undefined, cfg: SiteStatus
   return cfg.startedAt === undefined ? written : Math.max(written, cfg.startedAt);
 }
 
-function agentCondition(site: Site, session: SessionView | undefined, now: number, cfg: SiteStatusConfig): ConditionUpdate {
+/** reportCondition is ReportAccepted from the problems found in the agent's report. */
+function reportCondition(problems: ReportProblems): ConditionUpdate {
+  const type = ConditionType.ReportAccepted;
+  const first = problems.first[0];
+  if (first === undefined) return { type, status: ConditionStatus.True, reason: Reason.ReportValid, message: "the agent's report is written as sent" };
+  const shown = problems.first.map((p) => `${p.path}: ${p.detail}`);
+  const more = problems.count - shown.length;
+  const n = problems.count === 1 ? '1 problem' : `${problems.count} problems`;
+  return {
+    type,
+    status: ConditionStatus.False,
+    reason: first.reason,
+    message: `${n} in the agent's report, dropped or clamped before writing: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
+  };
+}
+
+function rejectedCondition(r: StatusRejection): ConditionUpdate {
+  const kept = r.dropPools ? 'no node pools are shown (even the last accepted ones were refused)' : 'the node pools last accepted are kept';
+  return {
+    type: ConditionType.ReportAccepted,
+    status: ConditionStatus.False,
+    reason: Reason.StatusRejected,
+    message: `the apiserver refused the status built from the agent's report; ${kept} and liveness is written without them: ${r.message}`,
+  };
+}
+
+function connectionCondition(v: ConnectionVerdict): ConditionUpdate {
+  const type = ConditionType.ConnectionAccepted;
+  if (v.ok) return { type, status: ConditionStatus.True, reason: Reason.KubeconfigAccepted, message: `the kubeconfig in Secret ${v.secret} holds inline credentials for an https server` };
+  return { type, status: ConditionStatus.False, reason: v.reason, message: v.message };
+}
+
+/** clip cuts a message to MESSAGE_MAX characters. */
+function clip(message: string): string {
+  const chars = [...message];
+  return chars.length <= MESSAGE_MAX ? message : `${chars.slice(0, MESSAGE_MAX - 1).join('')}…`;
+}
+
+function agentCondition(site: Site, session: SessionView | undefined, version: string | undefined, now: number, cfg: SiteStatusConfig): ConditionUpdate {
   const type = ConditionType.AgentConnected;
   if (session === undefined) {
     const prev = site.status?.conditions?.find((c) => c.type === type);
@@ -156,8 +244,8 @@ function agentCondition(site: Site, session: SessionView | undefined, now: numbe
       message: `session ${session.sessionId} registered at ${formatTime(session.registeredAt)} but no session stream followed`,
     };
   }
-  const version = session.agentVersion ? `agent ${session.agentVersion}` : 'agent';
-  return { type, status: ConditionStatus.True, reason: Reason.AgentReporting, message: `${version} connected (session ${session.sessionId})` };
+  const agent = version ? `agent ${version}` : 'agent';
+  return { type, status: ConditionStatus.True, reason: Reason.AgentReporting, message: `${agent} connected (session ${session.sessionId})` };
 }
 
 function readyCondition(
@@ -166,6 +254,7 @@ function readyCondition(
   heard: number | undefined,
   now: number,
   cfg: SiteStatusConfig,
+  connection: ConnectionVerdict | undefined,
 ): ConditionUpdate {
   const type = ConditionType.Ready;
   const lease = formatDuration(cfg.leaseMs);
@@ -188,6 +277,9 @@ function readyCondition(
       return { type, status: ConditionStatus.Unknown, reason: Reason.LeaseExpired, message: `no heartbeat within the ${lease} lease (last at ${last}); no new placements` };
     }
   }
+  if (connection !== undefined && !connection.ok) {
+    return { type, status: ConditionStatus.False, reason: connection.reason, message: `the operator cannot use the site's kubeconfig (see ConnectionAccepted): no new placements` };
+  }
   if (site.spec.cordon === true) {
     return { type, status: ConditionStatus.False, reason: Reason.Cordoned, message: 'spec.cordon is true: no new placements; running work stays' };
   }
@@ -195,7 +287,7 @@ function readyCondition(
   const count = session?.consecutiveHeartbeats ?? 0;
   if (count >= cfg.successThreshold) return reporting;
   const prev = site.status?.conditions?.find((c) => c.type === type);
-  if (prev !== undefined && prev.reason !== Reason.Cordoned && heard !== undefined && session?.lastHeartbeatAt === undefined) {
+  if (prev !== undefined && !FOLLOWS_SPEC.has(prev.reason) && heard !== undefined && session?.lastHeartbeatAt === undefined) {
     // Only the written heartbeat time is known (the restart grace): this operator has heard nothing to change the
     // previous verdict, so a site that was Unknown or Lost stays so rather than turning "reporting".
     return { type, status: prev.status, reason: prev.reason, message: prev.message };
@@ -208,6 +300,18 @@ function readyCondition(
     message: `${count} of ${cfg.successThreshold} consecutive heartbeats needed before Ready`,
   };
 }
+
+/**
+ * FOLLOWS_SPEC are the Ready reasons that come from the Site and its Secret, not from liveness: the restart grace
+ * never keeps one of them once the spec or the Secret says otherwise.
+ */
+const FOLLOWS_SPEC: ReadonlySet<string> = new Set([
+  Reason.Cordoned,
+  Reason.KubeconfigMissing,
+  Reason.KubeconfigInvalid,
+  Reason.KubeconfigNotAllowed,
+  Reason.SecretNamespaceNotAllowed,
+]);
 
 /** statusEqual compares two statuses as JSON: key order and keys holding undefined do not matter. */
 export function statusEqual(a: SiteStatus | undefined, b: SiteStatus | undefined): boolean {

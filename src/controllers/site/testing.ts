@@ -9,7 +9,7 @@ import type { Site, SiteStatus } from '../../api/generated/types.ts';
 import { LABEL_PRECISIONS } from '../../api/names.ts';
 import type { DeviceOut, NodePoolOut } from '../../wire/messages.ts';
 import type { MessageMeta } from '../../wire/site-agent-handler.ts';
-import type { SessionView } from './site-sessions.ts';
+import { NO_DROPS, type SessionView } from './site-sessions.ts';
 
 /** T0 is the tests' epoch: 2026-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -79,11 +79,19 @@ export class SessionBuilder {
     generation: undefined,
     pools: undefined,
     healthEvents: [],
+    dropped: NO_DROPS,
+    truncation: undefined,
   };
 
   /** heartbeats says `n` consecutive heartbeats arrived, the last at `lastAt`. */
   heartbeats(n: number, lastAt: number): this {
     this.#v = { ...this.#v, consecutiveHeartbeats: n, lastHeartbeatAt: lastAt, lastMessageAt: lastAt };
+    return this;
+  }
+
+  /** version sets the agent version the agent registered with. */
+  version(v: string): this {
+    this.#v = { ...this.#v, agentVersion: v };
     return this;
   }
 
@@ -155,6 +163,12 @@ export class WirePoolBuilder {
 
   resources(capacity: Record<string, string>, allocatable: Record<string, string>, allocated?: Record<string, string>): this {
     this.#p = { ...this.#p, resources: { capacity, allocatable, ...(allocated !== undefined && { allocated }) } };
+    return this;
+  }
+
+  /** label sets a label on every node of the pool so far. */
+  label(key: string, value: string): this {
+    this.#p = { ...this.#p, nodes: (this.#p.nodes ?? []).map((n) => ({ ...n, labels: { ...n.labels, [key]: value } })) };
     return this;
   }
 

@@ -25,7 +25,7 @@ function job(status?: TrainingJobStatus, edit?: (tj: TrainingJob) => void): Trai
 const placed: TrainingJobStatus = { phase: 'Placed', site: 'shanghai', variant: 'h100', pool: 'h100', placement: { epoch: 2 } };
 
 function input(tj: TrainingJob, members: MemberRead = { kind: 'None' }): TrainingInput {
-  return { tj, sites, members, promised: {}, config: DEFAULT_PLACEMENT_CONFIG, graceMs: 60_000, pollMs: 10_000, pendingMs: 10_000, now: NOW };
+  return { tj, sites, members, discover: () => [], promised: {}, config: DEFAULT_PLACEMENT_CONFIG, graceMs: 60_000, pollMs: 10_000, pendingMs: 10_000, now: NOW };
 }
 
 describe('decideTraining', () => {
@@ -72,12 +72,15 @@ describe('decideTraining', () => {
     expect(second.releaseFirst).toBe(true);
   });
 
-  it('fails the pass when a Ready site does not answer, instead of reading it as "no members"', () => {
-    const error = new Error('connect ECONNREFUSED');
-    const plan = decideTraining(input(job(placed), { kind: 'Unreadable', site: 'shanghai', error }));
-    expect(plan.fail).toBe(error);
-    expect(plan.status).toBeUndefined();
+  it('never reads a Ready site that does not answer as "no members": it says so and gives the promise back', () => {
+    const error = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:6443 token=abc'), { code: 'ECONNREFUSED' });
+    const plan = decideTraining({ ...input(job(placed), { kind: 'Unreadable', site: 'shanghai', error }), unreachableSince: NOW - 1000 });
     expect(plan.site).toBeUndefined();
+    expect(plan.releaseFirst).toBe(true);
+    const placedCondition = plan.status?.conditions?.find((c) => c.type === 'Placed');
+    expect(placedCondition).toMatchObject({ status: 'False', reason: 'SiteUnreachable', message: 'site shanghai cannot be reached from the hub (ECONNREFUSED)' });
+    expect(JSON.stringify(plan)).not.toContain('token=abc'); // the class of the error, never its text
+    expect(plan.result.requeueAfter).toBeLessThanOrEqual(10_000);
   });
 
   it('writes only observedGeneration for a finished job, and never acts at its site', () => {

@@ -10,14 +10,19 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
-import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD, TrainingJobPhase } from '../../api/names.ts';
+import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_POOL, LABEL_SITE, LABEL_WORKLOAD, Reason, TrainingJobPhase } from '../../api/names.ts';
+import { errorClass } from '../../runtime/errors.ts';
+import type { LabelledObject } from '../../runtime/object-cache.ts';
 import type { PlacementConfig } from '../../placement/config.ts';
 import type { PromisedCapacity } from '../../placement/snapshot.ts';
 import type { Result } from '../../runtime/reconciler.ts';
 import { EventReason, type EventType } from '../framework/events.ts';
 import { isForeignMember, isStaleMember } from '../framework/fencing.ts';
+import { memberEpoch } from '../framework/fencing.ts';
+import { LABEL_VARIANT } from '../framework/member-labels.ts';
 import { memberName } from '../framework/member-names.ts';
-import { failoverReason, judgeSite } from './failover.ts';
+import { siteLost } from '../framework/site-liveness.ts';
+import { failoverReason, judgeSite, judgeUnreachable } from './failover.ts';
 import type { MemberDecision } from './member-objects.ts';
 import { placeTrainingJob, recordedDecision } from './placing.ts';
 import type { ObservedMembers } from './site-members.ts';
@@ -36,16 +41,31 @@ export type MemberRead =
   /** The site did not answer; never taken as "no members there". */
   | { readonly kind: 'Unreadable'; readonly site: string; readonly error: unknown };
 
+/** SiteJobs are the member Jobs of this job that one site's informer holds (cache/member-informers.ts). */
+export interface SiteJobs {
+  readonly site: string;
+  /** synced is false while the site's informer has not listed once. */
+  readonly synced: boolean;
+  readonly members: readonly LabelledObject[];
+}
+
 /** TrainingInput is everything one pass read. */
 export interface TrainingInput {
   /** The job, live and carrying the finalizer. */
   readonly tj: TrainingJob;
   readonly sites: readonly Site[];
   readonly members: MemberRead;
+  /**
+   * The job's member Jobs at every watched site, read from the informer caches only when a new placement is about to
+   * be made: members the status does not know of (a lost status, a restored backup) are adopted or fenced first.
+   */
+  readonly discover: () => readonly SiteJobs[];
   /** Capacity promised to other workloads, not yet in the sites' reports. */
   readonly promised: PromisedCapacity;
   readonly config: PlacementConfig;
   readonly graceMs: number;
+  /** When the job's site was first seen not answering (in this process), while it still does not; else undefined. */
+  readonly unreachableSince?: number | undefined;
   readonly pollMs: number;
   readonly pendingMs: number;
   readonly now: number;
@@ -89,6 +109,8 @@ export interface TrainingPlan {
   /** 4. After the write: release the promise now, or once the site's report has caught up. */
   readonly release?: 'now' | 'whenSettled';
   /** 5. (always) Fence the sites earlier attempts were lost at: failover.ts sitesToFence of the status as written. */
+  /** 5b. Fence these sites too (members rediscovered there), for this epoch: older epochs and other uids go. */
+  readonly fenceSites?: { readonly sites: readonly string[]; readonly epoch: number };
   /** 6. The site action. */
   readonly site?: SiteAction;
   readonly events: readonly PlannedEvent[];
@@ -136,6 +158,7 @@ export function decideTraining(input: TrainingInput): TrainingPlan {
     );
   }
   if (site === undefined) return plan({ result: { requeueAfter: SHORT_WAIT_MS } }); // judgeSite fails over from a removed site
+  if (verdict.kind === 'Stay' && input.members.kind === 'Unreadable') return unreachable(input, siteName, input.members.error, next);
   const recheck = verdict.kind === 'Wait' ? verdict.recheckInMs : undefined;
   const converged = converge(input, siteName, site, next);
   if (recheck === undefined) return converged;
@@ -151,6 +174,34 @@ export function decideTraining(input: TrainingInput): TrainingPlan {
   }
   const after = converged.result.requeueAfter;
   return after === undefined ? converged : { ...converged, result: { requeueAfter: Math.min(after, recheck) } };
+}
+
+/**
+ * unreachable plans the pass of a job whose site is Ready but does not answer the hub: say so on the job (the site
+ * and the class of error, never the error's text, which may quote credentials), give the promised capacity back
+ * (nothing will bind it), and after the grace move the job as from a lost site, placing it anywhere but there.
+ */
+function unreachable(input: TrainingInput, siteName: string, error: unknown, next: (base: TrainingJob, u: StatusUpdate) => TrainingJobStatus): TrainingPlan {
+  const { tj } = input;
+  const message = `site ${siteName} cannot be reached from the hub (${errorClass(error)})`;
+  const forMs = input.now - (input.unreachableSince ?? input.now);
+  const verdict = judgeUnreachable(tj, message, forMs, input.graceMs);
+  if (verdict.kind === 'Wait' || verdict.kind === 'Stay') {
+    return plan({
+      releaseFirst: true,
+      status: next(tj, { kind: 'SiteUnreachable', message }),
+      events: [{ type: 'Warning', reason: Reason.SiteUnreachable, message }],
+      logs: [{ msg: 'site not answering; within the grace', fields: { site: siteName, error: errorClass(error) } }],
+      result: { requeueAfter: Math.max(1, Math.min(input.pollMs, verdict.kind === 'Wait' ? verdict.recheckInMs : input.pollMs)) },
+    });
+  }
+  const events: PlannedEvent[] = [{ type: 'Warning', reason: failoverReason(verdict), message: verdict.message }];
+  if (verdict.kind === 'GiveUp') {
+    return plan({ releaseFirst: true, status: next(tj, { kind: 'FailoverLimitExceeded', message: verdict.message }), events, result: {} });
+  }
+  const lost = withStatus(tj, next(tj, { kind: 'Unplaced', outcome: 'SiteLost', message: verdict.message }));
+  const elsewhere = { ...input, sites: input.sites.filter((s) => s.metadata.name !== siteName) };
+  return placeAnew(elsewhere, lost, events, [{ msg: 'site unreachable; failing over', fields: { site: siteName } }]);
 }
 
 /** converge plans the pass of a job placed at a listed site from what its members there look like. */
@@ -249,6 +300,32 @@ function placeAnew(input: TrainingInput, base: TrainingJob, events: readonly Pla
   // A job that was placed gives its promise back first (it moves); one that never was holds nothing of its own, and
   // releasing there would drop the promise of a decision a stale cache does not show yet.
   const releaseFirst = input.tj.status?.site !== undefined;
+  const found = rediscover(input, base);
+  if (found.kind === 'Wait') {
+    return plan({ logs: [...logs, { msg: 'waiting for the member informers of Ready sites before placing', fields: { sites: found.sites } }], result: { requeueAfter: SHORT_WAIT_MS } });
+  }
+  if (found.kind === 'Adopt') {
+    const message = `adopted the member Job at ${found.decision.site} (epoch ${found.decision.epoch}, variant ${found.decision.variant}): the status did not record it`;
+    return plan({
+      releaseFirst,
+      status: nextStatus(base, { kind: 'Placed', decision: found.decision, record: { message } }, at),
+      fenceSites: { sites: found.fence, epoch: found.decision.epoch },
+      events: [...events, { type: 'Normal', reason: EventReason.Adopted, message }],
+      logs: [...logs, { msg: 'adopted a rediscovered member', fields: { site: found.decision.site, epoch: found.decision.epoch } }],
+      result: { requeueAfter: input.pollMs },
+    });
+  }
+  if (found.kind === 'Fence') {
+    const message = `member Jobs of epoch ${found.epoch} found at ${found.fence.join(', ')}, newer than the status knew: deleting them before placing anew`;
+    return plan({
+      releaseFirst,
+      status: nextStatus(base, { kind: 'Rediscovered', epoch: found.epoch, message }, at),
+      fenceSites: { sites: found.fence, epoch: found.epoch + 1 },
+      events: [...events, { type: 'Warning', reason: EventReason.Fenced, message }],
+      logs,
+      result: { requeueAfter: SHORT_WAIT_MS },
+    });
+  }
   const outcome = placeTrainingJob(base, input.sites, input.promised, input.config);
   if (outcome.kind === 'Unschedulable') {
     return plan({
@@ -270,11 +347,60 @@ function placeAnew(input: TrainingInput, base: TrainingJob, events: readonly Pla
     releaseFirst,
     hold: outcome.promised,
     status: nextStatus(base, { kind: 'Placed', decision, record: outcome.record }, at),
+    ...(found.fence.length > 0 && { fenceSites: { sites: found.fence, epoch: decision.epoch } }),
     site: { kind: 'Create', site: decision.site, decision, mirror: false },
     events: [...events, { type: 'Normal', reason: EventReason.Placed, message: outcome.record.message ?? `placed on ${decision.site}` }],
     logs: [...logs, { msg: 'placed', fields: { site: decision.site, variant: decision.variant, pool: decision.pool, epoch: decision.epoch } }],
     result: { requeueAfter: input.pollMs },
   });
+}
+
+/** Rediscovery is what the member Jobs found at the sites say about a placement about to be made. */
+type Rediscovery =
+  /** A Ready site's informer has not listed yet: its silence says nothing. */
+  | { readonly kind: 'Wait'; readonly sites: readonly string[] }
+  /** The newest member is this job's, newer than the status knew, and can be taken as the placement. */
+  | { readonly kind: 'Adopt'; readonly decision: MemberDecision; readonly fence: readonly string[] }
+  /** Members newer than the status knew that cannot be adopted: record their epoch, fence them, place above. */
+  | { readonly kind: 'Fence'; readonly epoch: number; readonly fence: readonly string[] }
+  /** Nothing newer: place as usual, fencing whatever older or foreign members were found. */
+  | { readonly kind: 'Place'; readonly fence: readonly string[] };
+
+/**
+ * rediscover looks, before a new placement, at the job's member Jobs in every Ready site's informer cache. The epoch
+ * never goes back: members newer than the status are adopted (the newest, when it says its variant and its site is
+ * Ready) or fenced with their epoch recorded. Sites that are not Ready are not waited for: their members are fenced
+ * when they answer again (a lost attempt), and the site agents' own fence covers a partition (README, security).
+ */
+function rediscover(input: TrainingInput, base: TrainingJob): Rediscovery {
+  const ready = new Set(input.sites.filter((s) => siteLost(s, 0, input.now).kind === 'Ready').map((s) => s.metadata.name ?? ''));
+  const watched = input.discover().filter((w) => ready.has(w.site));
+  const unsynced = watched.filter((w) => !w.synced).map((w) => w.site);
+  if (unsynced.length > 0) return { kind: 'Wait', sites: unsynced };
+  const found = watched.flatMap((w) => w.members.map((job) => ({ site: w.site, job: job as V1Job })));
+  const sitesWith = (list: readonly { site: string }[]): string[] => [...new Set(list.map((f) => f.site))].sort();
+  const uid = base.metadata.uid;
+  const epoch = currentEpoch(base);
+  const newer = found.filter((f) => !isForeignMember(f.job, uid) && (memberEpoch(f.job) ?? 0) > epoch);
+  if (newer.length === 0) return { kind: 'Place', fence: sitesWith(found) };
+  const newest = Math.max(...newer.map((f) => memberEpoch(f.job) ?? 0));
+  const candidates = newer.filter((f) => memberEpoch(f.job) === newest && f.job.metadata?.deletionTimestamp === undefined);
+  const adopted = candidates.length === 1 ? candidates[0] : undefined;
+  const decision = adopted === undefined ? undefined : adoptable(base, adopted.site, adopted.job, newest);
+  if (decision === undefined) return { kind: 'Fence', epoch: newest, fence: sitesWith(found) };
+  return { kind: 'Adopt', decision, fence: sitesWith(found.filter((f) => f !== adopted)) };
+}
+
+/** adoptable rebuilds the decision a member Job was made for, when the Job says enough (variant, site) to trust it. */
+function adoptable(tj: TrainingJob, site: string, job: V1Job, epoch: number): MemberDecision | undefined {
+  const labels = job.metadata?.labels ?? {};
+  const variant = labels[LABEL_VARIANT];
+  if (variant === undefined || labels[LABEL_SITE] !== site || !tj.spec.variants.some((v) => v.name === variant)) return undefined;
+  const pod = job.spec?.template.spec;
+  const pool = pod?.nodeSelector?.[LABEL_POOL];
+  const limits = Object.keys(pod?.containers[0]?.resources?.limits ?? {});
+  const accelerator = limits.find((r) => r !== 'cpu' && r !== 'memory');
+  return { site, variant, epoch, ...(pool !== undefined && { pool }), ...(accelerator !== undefined && { acceleratorResource: accelerator }) };
 }
 
 /** suspend deletes the member objects first, then records the job as Suspended and frees what it held. */

@@ -169,6 +169,13 @@ class World {
       logger: pino({ level: 'silent' }),
       events: { record: (_s, _t, reason, message) => this.events.push(`${reason}: ${message}`), forget: () => {} },
       siteLostGraceMs: GRACE,
+      // Every FakeSite is watched and synced: what the member informers would hold.
+      findMemberJobs: (namespace, name) =>
+        Object.values(this.at).map((fake) => ({
+          site: fake.name,
+          synced: true,
+          members: [...fake.jobs.values()].filter((j) => j.metadata?.labels?.[LABEL_NAMESPACE] === namespace && j.metadata.labels[LABEL_WORKLOAD] === name),
+        })),
     });
   }
 }
@@ -409,5 +416,91 @@ describe('TrainingJobReconciler passes', () => {
     expect(fresh.at.shanghai?.jobs.get(NAME)?.spec?.template.spec?.nodeSelector?.['suanwang.io/pool']).toBe(s?.pool);
     expect(fresh.at.shanghai?.jobs.get(NAME)?.spec?.template.spec?.containers[0]?.resources?.limits).toHaveProperty(s?.acceleratorResource ?? 'nvidia.com/gpu');
     expect(fresh.statusWrites).toBe(1); // the created Job mirrored: the pass's one write
+  });
+});
+
+describe('TrainingJobReconciler after a lost status', () => {
+  /** runningOnShanghai is the job running at shanghai in epoch 3, as the sites see it, with its status gone. */
+  function wiped(): World {
+    const w = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou')]);
+    w.at.shanghai?.hold(3);
+    const job = w.at.shanghai?.jobs.get(NAME);
+    if (job?.metadata?.labels !== undefined) Object.assign(job.metadata.labels, { 'suanwang.io/variant': 'h100', 'suanwang.io/site': 'shanghai' });
+    if (job !== undefined) job.spec = { template: { spec: { nodeSelector: { 'suanwang.io/pool': 'h100' }, containers: [{ name: 'worker', resources: { limits: { cpu: '16', memory: '64Gi', 'nvidia.com/gpu': '8' } } }] } } };
+    const { status: _gone, ...rest } = w.tj;
+    w.tj = rest as TrainingJob; // the status subresource wiped (or restored from a backup without it)
+    return w;
+  }
+
+  it('adopts the newest running member instead of placing a second copy, and never lets the epoch go back', async () => {
+    const w = wiped();
+    await w.reconciler.reconcile(KEY);
+    const all = [...(w.at.shanghai?.jobs.values() ?? []), ...(w.at.guizhou?.jobs.values() ?? [])];
+    expect(all).toHaveLength(1);
+    expect(w.tj.status).toMatchObject({ site: 'shanghai', variant: 'h100', pool: 'h100', placement: { epoch: 3 } });
+    await w.reconciler.reconcile(KEY); // the next pass mirrors the adopted Job: the job leaves Placed
+    expect(w.tj.status?.phase).toBe('Running');
+    expect(w.at.shanghai?.jobs.get(NAME)?.metadata?.labels?.[LABEL_EPOCH]).toBe('3');
+  });
+
+  it('fences members it cannot adopt and places above their epoch', async () => {
+    const w = wiped();
+    const job = w.at.shanghai?.jobs.get(NAME);
+    if (job?.metadata?.labels !== undefined) delete job.metadata.labels['suanwang.io/variant']; // made before the label
+    await w.reconciler.reconcile(KEY);
+    expect(w.tj.status?.placement?.epoch).toBe(3);
+    expect(w.at.shanghai?.jobs.size).toBe(0); // fenced
+    await w.reconciler.reconcile(KEY);
+    expect(w.tj.status?.placement?.epoch).toBe(4);
+    const all = [...(w.at.shanghai?.jobs.values() ?? []), ...(w.at.guizhou?.jobs.values() ?? [])];
+    expect(all.map((j) => j.metadata?.labels?.[LABEL_EPOCH])).toEqual(['4']);
+  });
+
+  it('fences a copy left by an earlier TrainingJob of the same name before placing', async () => {
+    const w = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou')]);
+    w.at.shanghai?.hold(7, 'uid-of-an-earlier-job');
+    const { status: _none, ...fresh } = w.tj;
+    w.tj = fresh as TrainingJob;
+    await w.reconciler.reconcile(KEY);
+    const all = [...(w.at.shanghai?.jobs.values() ?? []), ...(w.at.guizhou?.jobs.values() ?? [])];
+    expect(all.map((j) => j.metadata?.labels?.[LABEL_OWNER_UID])).toEqual([UID]);
+  });
+
+  it('waits while a Ready site’s member informer has not listed yet', async () => {
+    const w = wiped();
+    const r = new TrainingJobReconciler({
+      hub: { patchNamespacedCustomObject: async () => w.tj, patchNamespacedCustomObjectStatus: async () => w.tj } as unknown as TrainingJobPatcher,
+      trainingJobs: () => structuredClone(w.tj),
+      sites: () => w.sites,
+      siteClients: { forSite: (s) => (w.at[s.metadata.name ?? ''] as FakeSite).client() },
+      clock: w.clock,
+      logger: pino({ level: 'silent' }),
+      findMemberJobs: () => [{ site: 'shanghai', synced: false, members: [] }],
+    });
+    expect(await r.reconcile(KEY)).toEqual({ requeueAfter: 1000 });
+    expect(w.at.guizhou?.jobs.size).toBe(0);
+  });
+});
+
+describe('TrainingJobReconciler and a Ready site the hub cannot reach', () => {
+  it('says so on the job, releases the promise, and re-places after the grace', async () => {
+    const w = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou')]);
+    w.at.guizhou?.hold(1);
+    if (w.at.guizhou !== undefined) w.at.guizhou.reachable = false; // credentials revoked: the Site itself stays Ready
+    const first = await w.reconciler.reconcile(KEY);
+    const placed = w.tj.status?.conditions?.find((c) => c.type === 'Placed');
+    expect(placed).toMatchObject({ status: 'False', reason: 'SiteUnreachable' });
+    expect(placed?.message).toMatch(/guizhou/);
+    expect(placed?.message).toMatch(/ECONNREFUSED/);
+    expect(first.requeueAfter).toBeLessThanOrEqual(GRACE);
+    expect(w.tj.status?.site).toBe('guizhou'); // within the grace it stays
+    w.clock.advance(GRACE);
+    await w.reconciler.reconcile(KEY);
+    expect(w.tj.status?.site).toBe('shanghai');
+    expect(w.tj.status?.attempts?.map((a) => [a.site, a.outcome])).toEqual([
+      ['guizhou', 'SiteLost'],
+      ['shanghai', 'Running'],
+    ]);
+    expect(w.at.shanghai?.jobs.has(NAME)).toBe(true);
   });
 });

@@ -13,6 +13,7 @@
  *   beyond the grace and does not answer: waiting for it could last forever, so it is given up on (see `mayAbandon`).
  */
 import type { Site, TrainingJob } from '../../api/generated/types.ts';
+import { formatDuration } from '../../api/duration.ts';
 import { AttemptOutcome, Reason } from '../../api/names.ts';
 import { siteLost } from '../framework/site-liveness.ts';
 
@@ -49,6 +50,21 @@ export function judgeSite(tj: TrainingJob, siteName: string, site: Site | undefi
     if (liveness.kind === 'WithinGrace') return { kind: 'Wait', recheckInMs: liveness.remainingMs };
     message = liveness.message;
   }
+  return moveOrGiveUp(tj, message);
+}
+
+/**
+ * judgeUnreachable decides what a job does about a site that is Ready (its agent reports) but that the hub cannot
+ * reach (credentials deleted or revoked, an apiserver down behind a live agent): it waits out the grace, then moves
+ * like a lost site. `forMs` is how long the site has not answered.
+ */
+export function judgeUnreachable(tj: TrainingJob, message: string, forMs: number, graceMs: number): SiteVerdict {
+  if (forMs < graceMs) return { kind: 'Wait', recheckInMs: graceMs - forMs };
+  return moveOrGiveUp(tj, `${message} for ${formatDuration(forMs)}`);
+}
+
+/** moveOrGiveUp is FailOver below the job's failover limit, GiveUp at it. */
+function moveOrGiveUp(tj: TrainingJob, message: string): SiteVerdict {
   const done = tj.status?.failovers ?? 0;
   const limit = maxSiteFailovers(tj);
   if (done >= limit) {

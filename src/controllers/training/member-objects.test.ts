@@ -76,7 +76,8 @@ describe('renderMembers', () => {
       'suanwang.io/epoch': '3',
     };
     expect(namespace.metadata?.name).toBe('team-a');
-    expect(job.metadata).toEqual({ name, namespace: 'team-a', labels });
+    // The Job (not its pods, whose template cannot change) also names its variant, for adoption after a lost status.
+    expect(job.metadata).toEqual({ name, namespace: 'team-a', labels: { ...labels, 'suanwang.io/variant': decision.variant } });
     expect(service.metadata).toEqual({ name, namespace: 'team-a', labels });
     expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 2, parallelism: 2, backoffLimit: 3 });
     expect(job.spec?.template.metadata?.labels).toEqual({ ...labels, 'suanwang.io/role': 'worker' });

@@ -8,7 +8,7 @@ import type { TrainingJob, TrainingVariant } from '../../api/generated/types.ts'
 import { DEFAULT_RESUME_ENV, LABEL_ARCH, LABEL_EPOCH, LABEL_POOL, LABEL_NAMESPACE, LABEL_SITE, LABEL_WORKLOAD } from '../../api/names.ts';
 import { VENDOR_INFO } from '../../api/vendors.ts';
 import { memberName } from '../framework/member-names.ts';
-import { LABEL_MANAGED_BY, LABEL_OWNER_UID, LABEL_ROLE, MANAGED_BY } from '../framework/member-labels.ts';
+import { LABEL_MANAGED_BY, LABEL_OWNER_UID, LABEL_ROLE, LABEL_VARIANT, MANAGED_BY } from '../framework/member-labels.ts';
 
 /** COMPLETION_INDEX_ANNOTATION is set by the Job controller on every pod of an Indexed Job. */
 export const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
@@ -125,7 +125,7 @@ export function renderMembers(tj: TrainingJob, decision: MemberDecision): Member
   const job: V1Job = {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, namespace, labels: { ...labels } },
+    metadata: { name, namespace, labels: { ...labels, [LABEL_VARIANT]: decision.variant } },
     spec: {
       completionMode: 'Indexed',
       completions: workers,

@@ -67,6 +67,7 @@ function reconciler(o: { tj: TrainingJob; hub: TrainingJobPatcher; promised: Pro
     clock: o.clock ?? new FakeClock(),
     logger: pino({ level: 'silent' }),
     promised: o.promised,
+    findMemberJobs: () => [], // every site watched and holding nothing of the job
   });
 }
 

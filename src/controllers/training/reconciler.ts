@@ -26,7 +26,7 @@ import { memberName } from '../framework/member-names.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../framework/site-liveness.ts';
 import { WorkloadReconciler, type CleanUpOutcome, type WorkloadOptions, type WorkloadPass } from '../framework/workload-reconciler.ts';
-import { decideTraining, mirror, SHORT_WAIT_MS, type MemberRead, type SiteAction, type TrainingPlan } from './decide.ts';
+import { decideTraining, mirror, SHORT_WAIT_MS, type MemberRead, type SiteJobs, type SiteAction, type TrainingPlan } from './decide.ts';
 import { cleanupSites, mayAbandon, sitesToFence } from './failover.ts';
 import { renderMembers, type MemberDecision, type MemberObjects } from './member-objects.ts';
 import { applyService, createMembers, deleteJob, deleteMembers, fenceMembers, readMembers } from './site-members.ts';
@@ -36,6 +36,11 @@ import { currentEpoch, nextStatus } from './status.ts';
 export interface TrainingJobReconcilerOptions extends WorkloadOptions {
   /** trainingJobs reads a TrainingJob from the informer cache. */
   readonly trainingJobs: (namespace: string, name: string) => TrainingJob | undefined;
+  /**
+   * findMemberJobs returns a job's member Jobs held by each site's informer (cache/member-informers.ts find), read
+   * before every new placement so that members the status does not know of are adopted or fenced, never joined.
+   */
+  readonly findMemberJobs: (namespace: string, name: string) => readonly SiteJobs[];
   /**
    * How often a job no site fits is looked at again even when no Site changed (default 10 s). Capacity also frees
    * when another job's promise is released, which changes no Site; placement is pure and takes well under a
@@ -59,6 +64,8 @@ export class TrainingJobReconciler implements Reconciler {
    * asks that site once, not on every pass. In memory only: after a restart each lost site is asked once more.
    */
   readonly #fenced = new Map<string, Map<string, number>>();
+  /** Per key: the site the job is placed on that stopped answering the hub, and since when. */
+  readonly #unreachable = new Map<string, { readonly site: string; readonly since: number }>();
 
   constructor(options: TrainingJobReconcilerOptions) {
     this.#o = options;
@@ -74,7 +81,10 @@ export class TrainingJobReconciler implements Reconciler {
         read: options.trainingJobs,
         converge: (pass, tj) => this.#converge(pass, tj),
         cleanUp: (pass, tj) => this.#cleanUp(pass, tj),
-        forget: (key) => this.#fenced.delete(key),
+        forget: (key) => {
+          this.#fenced.delete(key);
+          this.#unreachable.delete(key);
+        },
       },
       writer: this.#writer,
       events: options.events ?? noopEventRecorder,
@@ -97,6 +107,8 @@ export class TrainingJobReconciler implements Reconciler {
       tj,
       sites,
       members,
+      discover: () => this.#o.findMemberJobs(pass.namespace, pass.name),
+      unreachableSince: this.#unreachableSince(pass.key, members),
       promised: this.#promised.total(pass.key),
       config: this.#config,
       graceMs: this.#graceMs,
@@ -106,6 +118,19 @@ export class TrainingJobReconciler implements Reconciler {
     });
     // 3. Act.
     return this.#act(pass, tj, plan);
+  }
+
+  /** #unreachableSince remembers when the job's site stopped answering (in memory: a restart restarts the grace). */
+  #unreachableSince(key: string, members: MemberRead): number | undefined {
+    if (members.kind !== 'Unreadable') {
+      this.#unreachable.delete(key);
+      return undefined;
+    }
+    const known = this.#unreachable.get(key);
+    if (known !== undefined && known.site === members.site) return known.since;
+    const since = this.#o.clock.now();
+    this.#unreachable.set(key, { site: members.site, since });
+    return since;
   }
 
   /** #readMembers reads the member objects at the site the job is placed on, if that site is listed. */
@@ -141,6 +166,11 @@ export class TrainingJobReconciler implements Reconciler {
 
     // Lost sites are fenced before anything is created elsewhere: the new epoch is on record by now.
     const fenceRetry = await this.#fenceLostSites(pass, written);
+    const unclean = plan.fenceSites === undefined ? [] : await this.#fenceFound(pass, written, plan.fenceSites.sites, plan.fenceSites.epoch);
+    if (plan.site?.kind === 'Create' && unclean.includes(plan.site.site)) {
+      // An older copy is still going away where the new one goes: the next pass creates it (the recorded decision).
+      return { requeueAfter: SHORT_WAIT_MS };
+    }
     if (plan.site !== undefined) await this.#siteAction(pass, written, plan.site);
     if (plan.fail !== undefined) throw plan.fail;
     const after = plan.result.requeueAfter;
@@ -235,6 +265,31 @@ export class TrainingJobReconciler implements Reconciler {
       }
     }
     return retry;
+  }
+
+  /**
+   * #fenceFound deletes, at sites where members were rediscovered, those older than `epoch` or of another uid.
+   * Returns the sites where something is still there (not answering, or still being deleted).
+   */
+  async #fenceFound(pass: WorkloadPass, tj: TrainingJob, sites: readonly string[], epoch: number): Promise<string[]> {
+    const name = memberName(pass.namespace, pass.name);
+    const unclean: string[] = [];
+    for (const siteName of sites) {
+      const site = this.#site(siteName);
+      if (site === undefined) continue;
+      try {
+        const r = await fenceMembers(this.#o.siteClients.forSite(site), pass.namespace, name, { workload: pass.name, epoch, uid: tj.metadata.uid });
+        if (r.deleted.length > 0) {
+          pass.log.info({ site: siteName, deleted: r.deleted, epoch }, 'deleted rediscovered member objects');
+          this.#shell.event(tj, 'Normal', EventReason.Fenced, `deleted ${r.deleted.join(', ')} from ${siteName} (current epoch ${epoch})`);
+        }
+        if (!r.clean) unclean.push(siteName);
+      } catch (err: unknown) {
+        pass.log.info({ site: siteName, err }, 'could not fence rediscovered members; trying again');
+        unclean.push(siteName);
+      }
+    }
+    return unclean;
   }
 
   #markFenced(key: string, site: string, epoch: number): void {

@@ -36,7 +36,14 @@ export type StatusUpdate =
   /** The current attempt ended without finishing (its members vanished, its site is gone); it will be re-placed. */
   | { readonly kind: 'Unplaced'; readonly outcome: 'SiteLost' | 'Evicted'; readonly message: string }
   /** The job's site was lost and it may fail over no more (failurePolicy.maxSiteFailovers): it fails, unplaced. */
-  | { readonly kind: 'FailoverLimitExceeded'; readonly message: string };
+  | { readonly kind: 'FailoverLimitExceeded'; readonly message: string }
+  /**
+   * Members newer than the status were found at the sites (the status was lost) and cannot be adopted: their epoch
+   * is recorded, so the next placement goes above it, while they are fenced.
+   */
+  | { readonly kind: 'Rediscovered'; readonly epoch: number; readonly message: string }
+  /** The job's site is Ready but the hub cannot reach it: the placement stands, within the grace. */
+  | { readonly kind: 'SiteUnreachable'; readonly message: string };
 
 /** isTerminal says whether a phase is final: nothing changes a finished job any more. */
 export function isTerminal(phase: string | undefined): boolean {
@@ -83,6 +90,16 @@ export function nextStatus(tj: TrainingJob, update: StatusUpdate, now: Date): Tr
       b.conditions(ConditionStatus.False, reason, update.message, update.message);
       return b.done();
     }
+    case 'SiteUnreachable':
+      if (b.s.site === undefined) return b.done();
+      b.set({ type: ConditionType.Placed, status: ConditionStatus.False, reason: Reason.SiteUnreachable, message: update.message });
+      return b.done();
+    case 'Rediscovered':
+      b.s.placement = { epoch: Math.max(update.epoch, b.s.placement?.epoch ?? 0), decisionTime: b.now, message: update.message };
+      b.unplace();
+      b.s.phase = TrainingJobPhase.Pending;
+      b.conditions(ConditionStatus.False, Reason.MembersRediscovered, update.message, update.message);
+      return b.done();
     case 'FailoverLimitExceeded':
       // Unplaced as well: the lost site's members are stale from now on (failover.ts sitesToFence), not kept.
       b.finish(TrainingJobPhase.Failed, AttemptOutcome.SiteLost, Reason.FailoverLimitExceeded, update.message);

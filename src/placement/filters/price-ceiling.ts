@@ -21,5 +21,7 @@ export function priceCeiling({ workload, site, variant, pool, units }: PoolCandi
   const cost = price * count;
   if (cost <= max) return PASS;
   const each = `${formatNumber(price)} ${currency}/h per device`;
-  return verdict([`${each} × ${count} = ${formatNumber(cost)} ${currency}/h exceeds max ${formatNumber(max)}`]);
+  // A cost beyond the largest double exceeds every ceiling; the product itself has no number to show.
+  const total = Number.isFinite(cost) ? ` = ${formatNumber(cost)} ${currency}/h` : '';
+  return verdict([`${each} × ${count}${total} exceeds max ${formatNumber(max)}`]);
 }

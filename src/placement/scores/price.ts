@@ -4,6 +4,10 @@
  * cheapest option: 100 × cheapest / cost, so twice the price scores half, however many options there are (a min-max
  * scale would call the dearer of two near-equal prices 0). Options without a price in the workload's currency (no
  * price listed, another currency, CPU-only) score NEUTRAL: prices in different currencies are not compared.
+ *
+ * Finite always: a cost too large for a double (a price near the largest the Site schema takes, times thousands of
+ * devices) counts as the largest double, so two such costs tie rather than divide to NaN, and the ratio is taken
+ * before the factor 100 so that it cannot overflow.
  */
 import type { Option } from '../evaluate.ts';
 import { priceOf } from '../snapshot.ts';
@@ -16,7 +20,7 @@ export function costPerHour(workload: Workload, o: Option): number | undefined {
   if (devices === undefined || o.pool.accelerator === undefined) return undefined;
   if (o.site.currency !== workload.rules.currency) return undefined;
   const price = priceOf(o.site, o.pool.accelerator.model);
-  return price === undefined ? undefined : price * devices * o.units;
+  return price === undefined ? undefined : Math.min(price * devices * o.units, Number.MAX_VALUE);
 }
 
 /** price scores cheaper options higher. */
@@ -30,7 +34,7 @@ export const price: ScorePlugin = {
     return costs.map((c) => {
       if (c === undefined) return NEUTRAL;
       if (c <= 0) return 100;
-      return clampScore((100 * cheapest) / c);
+      return clampScore(100 * (cheapest / c));
     });
   },
 };

@@ -2,8 +2,17 @@
  * Timing of the shared test lab's federation: short heartbeats and lease so failure tests take seconds, in the same
  * proportions as the product defaults (10 s heartbeats, 40 s lease). The operator's safety-net poll is set to a
  * minute, far beyond any wait in the tests: a member's change must reach the hub through the member informers.
+ * A silent site is SiteLost after 20 s: later than lease + grace (14 s), so failover tests still see work move by
+ * the grace first, and soon enough for a test to wait for SiteLost.
  */
-export const TEST_TIMING = { heartbeatIntervalMs: 2000, leaseMs: 8000, reporterIntervalMs: 1000, siteLostGraceMs: 6000, pollIntervalMs: 60_000 } as const;
+export const TEST_TIMING = {
+  heartbeatIntervalMs: 2000,
+  leaseMs: 8000,
+  reporterIntervalMs: 1000,
+  siteLostGraceMs: 6000,
+  pollIntervalMs: 60_000,
+  lostAfterMs: 20_000,
+} as const;
 
 /** TEST_POD_COMPLETE_DELAY_MS is how long kwok keeps Job pods Running in the shared test lab. */
 export const TEST_POD_COMPLETE_DELAY_MS = 12_000;
