@@ -90,6 +90,28 @@ describe('SiteClients: a site kubeconfig is data, not code', () => {
     });
   }
 
+  const invalid: Array<{ what: string; text: string; want: RegExp }> = [
+    { what: 'a certificate without its key', text: kubeconfig({ 'client-certificate-data': CA }), want: /users\[0\]\.user needs both client-certificate-data and client-key-data/ },
+    { what: 'a user without credentials', text: kubeconfig({}), want: /users\[0\]\.user holds no credentials/ },
+    { what: 'a current-context that names nothing', text: kubeconfig(undefined, undefined, { 'current-context': 'elsewhere' }), want: /current-context names no entry of contexts/ },
+    { what: 'no clusters', text: kubeconfig(undefined, undefined, { clusters: [] }), want: /clusters must be a non-empty list/ },
+    { what: 'a server that is no URL', text: kubeconfig(undefined, { server: 'site.example:6443' }), want: /clusters\[0\]\.cluster\.server is not a URL|must be an https/ },
+    { what: 'not a mapping', text: '- just\n- a list\n', want: /the kubeconfig must be a mapping/ },
+  ];
+  for (const c of invalid) {
+    it(`refuses ${c.what}`, () => {
+      const err = refusal(c.text);
+      expect(err.message).toMatch(c.want);
+      expect(err.message).not.toContain(TOKEN);
+    });
+  }
+
+  it('refuses a user name and password in the server URL', () => {
+    const err = refusal(kubeconfig(undefined, { server: `https://admin:${TOKEN}@site.example:6443` }));
+    expect(err.message).toMatch(/must not hold a user name or password/);
+    expect(err.message).not.toContain(TOKEN);
+  });
+
   it('never quotes a malformed kubeconfig, which may hold a token', () => {
     const broken = `apiVersion: v1\nusers:\n- name: operator\n  user:\n    token: ${TOKEN}\n   bad: [indentation\n`;
     const err = refusal(broken);

@@ -37,6 +37,7 @@ describe('resolveOperatorConfig', () => {
     { name: 'a bad health address', opts: { listen: 'localhost:1', healthListen: ':8081' }, want: /health listen address must be host:port/ },
     { name: 'a Lease namespace that is no DNS label', opts: { listen: 'localhost:1', leaderElection: { ...LE, namespace: 'Suanwang_System' } }, want: /namespace must be a DNS label/ },
     { name: 'a Lease name that is no DNS subdomain', opts: { listen: 'localhost:1', leaderElection: { ...LE, leaseName: 'op/1' } }, want: /lease name must be a DNS subdomain/ },
+    { name: 'an operator namespace that is no DNS label', opts: { listen: 'localhost:1', namespace: 'Suanwang_System' }, want: /namespace must be a DNS label/ },
     { name: 'an empty identity', opts: { listen: 'localhost:1', leaderElection: { ...LE, identity: ' ' } }, want: /identity must not be empty/ },
     { name: 'a renew deadline past the lease', opts: { listen: 'localhost:1', leaderElection: { ...LE, leaseDurationMs: 5_000 } }, want: /shorter than the lease duration/ },
   ])('refuses $name', ({ opts, want }) => {

@@ -4,10 +4,11 @@
  * Any message that claims another site ends the stream with PERMISSION_DENIED and a warning in the log.
  *
  * What a site can cost (limits.ts): a stream must say hello within the hello timeout; a site has at most one stream
- * waiting for its hello and one open session (a newer one ends the older); every message after the hello spends a
- * token of the site's bucket, and one that finds none is dropped before anything else looks at it — not sequenced,
- * not acked, so the agent keeps it and the sequence rules repair the gap (a resync snapshot, or the resend after the
- * agent's ack timeout).
+ * waiting for its hello and one open session (a newer one ends the older); opening a stream and every message after
+ * the hello spend a token of the site's bucket, and a message that finds none is dropped before anything else looks
+ * at it — not sequenced, not acked, so the agent keeps it and the sequence rules repair the gap (a resync snapshot,
+ * or the resend after the agent's ack timeout). Acks are cumulative, so while the agent is not reading only the
+ * latest is kept.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -72,6 +73,8 @@ export class SessionStream {
   #helloTimer: Cancel | undefined;
   /** When this stream last logged dropped messages; undefined before its first drop. */
   #dropLoggedAt: number | undefined;
+  /** The latest ack held back while the agent is not reading (see #ack). */
+  #pendingAck: number | undefined;
 
   constructor(host: SessionHost, call: SessionCall) {
     this.#host = host;
@@ -91,6 +94,11 @@ export class SessionStream {
     const site = identity.site;
     this.#site = site;
     this.#log = this.#log.child({ site });
+    if (!this.#host.admit(site)) {
+      this.#reportDrop('session');
+      this.close(grpc.status.RESOURCE_EXHAUSTED, `site ${site} is over its rate limit of ${this.#host.limits.messageRate.perSecond} messages per second`);
+      return;
+    }
     // At most one stream of a site waits for its hello: an agent opens one at a time, so an older one is abandoned.
     this.#host.waiting(site)?.close(grpc.status.ABORTED, 'superseded by a newer stream of the same site');
     this.#host.setWaiting(site, this);
@@ -139,7 +147,7 @@ export class SessionStream {
       this.#onHello(m);
       return;
     }
-    if (!this.#host.admit(this.#site as SiteName)) return this.#dropOverRate(m.payload ?? 'unknown');
+    if (!this.#host.admit(this.#site as SiteName)) return this.#reportDrop(m.payload ?? 'unknown');
     const kind = m.payload;
     if (kind === undefined) return this.close(grpc.status.INVALID_ARGUMENT, 'message without payload');
     if (kind === 'hello') return this.close(grpc.status.FAILED_PRECONDITION, 'hello sent twice');
@@ -150,14 +158,35 @@ export class SessionStream {
     const decision = tracker.receive(seq, kind);
     if (decision.duplicate) this.#log.debug({ seq, kind }, 'duplicate message dropped');
     if (decision.deliver) this.#deliver(m, kind, seq);
-    if (decision.ack !== undefined) this.send({ ack: { seq: decision.ack } });
+    if (decision.ack !== undefined) this.#ack(decision.ack);
     if (decision.resyncFrom !== undefined) {
       this.#log.info({ seq, kind, missingFrom: decision.resyncFrom }, 'sequence gap: asking the agent for a full snapshot');
       this.send({ resyncRequest: { reason: 'gap', fromSeq: decision.resyncFrom } });
     }
   }
 
-  #dropOverRate(kind: string): void {
+  /**
+   * ack writes an ack, unless the stream is backed up (the agent is not reading): then it keeps only the latest and
+   * writes it once the stream drains. Acks are cumulative, so nothing is lost, and a site that never reads costs one
+   * number instead of a buffer that grows with every message it sends.
+   */
+  #ack(seq: number): void {
+    if (this.#pendingAck !== undefined || this.#call.writableNeedDrain) {
+      if (this.#pendingAck === undefined) this.#call.once('drain', () => this.#flushAck());
+      this.#pendingAck = seq;
+      return;
+    }
+    this.send({ ack: { seq } });
+  }
+
+  #flushAck(): void {
+    const seq = this.#pendingAck;
+    this.#pendingAck = undefined;
+    if (seq !== undefined) this.#ack(seq);
+  }
+
+  /** reportDrop logs (at most every DROP_LOG_INTERVAL_MS) and reports a message dropped over the site's rate. */
+  #reportDrop(kind: string): void {
     const site = this.#site as SiteName;
     const dropped = this.#host.dropped(site);
     const now = this.#host.clock.now();

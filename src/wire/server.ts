@@ -152,7 +152,7 @@ export class OperatorServer {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
-    for (const s of [...this.#streams.values()]) s.close(grpc.status.UNAVAILABLE, 'operator shutting down');
+    for (const s of [...this.#streams.values(), ...this.#waiting.values()]) s.close(grpc.status.UNAVAILABLE, 'operator shutting down');
     await new Promise<void>((resolve) => {
       const cancel = this.#opts.clock.after(graceMs, () => {
         server.forceShutdown();

@@ -240,6 +240,29 @@ describe('SiteStatusReconciler', () => {
     });
   });
 
+  it("writes the connection check: a refused kubeconfig is ConnectionAccepted=False and takes the site out of placement", async () => {
+    const clock = new FakeClock(T0);
+    const hub = new FakeHub();
+    const sessions = new SiteSessions({ clock, leaseMs: 40_000, onChange: () => {} });
+    const reconciler = new SiteStatusReconciler({
+      sites: { get: (_ns, name) => hub.cache.get(name) },
+      sessions,
+      hub: hub.patcher,
+      clock,
+      logger: silentLogger,
+      config: { leaseMs: 40_000, successThreshold: 2 },
+      connection: () => ({ ok: false, reason: 'KubeconfigNotAllowed', message: 'users[0].user.exec is not allowed' }),
+    });
+    hub.put(makeSite('shanghai').obj());
+    connect(sessions, T0);
+    sessions.onHeartbeat(SHANGHAI, {}, meta(T0, 2));
+    sessions.onHeartbeat(SHANGHAI, {}, meta(T0, 3));
+    await reconciler.reconcile(siteKey('shanghai'));
+    const conditions = hub.stored.get('shanghai')?.status?.conditions ?? [];
+    expect(conditions.find((c) => c.type === 'ConnectionAccepted')).toMatchObject({ status: 'False', reason: 'KubeconfigNotAllowed', message: 'users[0].user.exec is not allowed' });
+    expect(conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'KubeconfigNotAllowed' });
+  });
+
   it('refuses keys of other kinds', async () => {
     const { reconciler } = setup();
     await expect(reconciler.reconcile('TrainingJob/default/x')).rejects.toBeInstanceOf(TerminalError);

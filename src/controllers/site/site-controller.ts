@@ -91,6 +91,7 @@ export class SiteStatusReconciler implements Reconciler {
     if (site === undefined) {
       // The agent may connect before its Site is created (or after it was deleted); its state is kept for then.
       if (session !== undefined) log.debug('agent session for a site without a Site object');
+      this.#rejected.delete(name);
       return {};
     }
 

@@ -269,8 +269,13 @@ describe('SiteSessions', () => {
     for (let i = 1; i <= 100; i++) sessions.onRateLimited(SITE, { dropped: i, kind: 'healthEvent' });
     expect(sessions.get(SITE)?.dropped.rateLimited).toBe(100);
     expect(changes.length).toBe(before);
-    // A site the operator holds nothing for yet is counted too.
-    sessions.onRateLimited('other' as SiteName, { dropped: 7, kind: 'register' });
-    expect(sessions.get('other')?.dropped.rateLimited).toBe(7);
+    // A site the operator holds nothing for yet gets no state (it would look connected); the wire's running total
+    // arrives with its next drop after it registered.
+    const other = 'other' as SiteName;
+    sessions.onRateLimited(other, { dropped: 7, kind: 'register' });
+    expect(sessions.get(other)).toBeUndefined();
+    sessions.onRegister(other, registration('o1'));
+    sessions.onRateLimited(other, { dropped: 8, kind: 'heartbeat' });
+    expect(sessions.get(other)?.dropped.rateLimited).toBe(8);
   });
 });

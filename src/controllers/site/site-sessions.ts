@@ -228,7 +228,9 @@ export class SiteSessions implements SiteAgentHandler {
 
   onRateLimited(site: SiteName, info: RateLimitedInfo): void {
     // Called at a flooding site's pace: count without waking the controller; the next heartbeat's reconcile shows it.
-    const s = this.#sites.get(site) ?? this.#blank();
+    // A site with no state yet gets none (it would look connected): the wire's total arrives with its next drop.
+    const s = this.#sites.get(site);
+    if (s === undefined) return;
     this.#sites.set(site, { ...s, dropped: { ...s.dropped, rateLimited: Math.max(s.dropped.rateLimited, info.dropped) } });
   }
 
