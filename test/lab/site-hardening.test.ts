@@ -19,30 +19,9 @@ import { POD_COMPLETE_DELAY_ANNOTATION } from '../../src/lab/kwok-stages.ts';
 import { applyYaml, conditionOf, getSite, getTrainingJob } from './support/hub.ts';
 import { eventually, kubectl, kubectlJson } from './support/shared-lab.ts';
 import { TEST_TIMING } from './support/timing.ts';
-import { useWorkloadNamespace } from './support/workload-namespace.ts';
+import { portableJob, useWorkloadNamespace } from './support/workload-namespace.ts';
 
 const t = useWorkloadNamespace('hardening');
-
-/** portableJob runs on 8 H100s (shanghai) or 8 Ascend 910Bs (guizhou), whichever placement prefers. */
-function portableJob(name: string): string {
-  return `apiVersion: suanwang.io/v1alpha1
-kind: TrainingJob
-metadata: { name: ${name} }
-spec:
-  workers: 1
-  resources: { cpu: "16", memory: 64Gi }
-  checkpoint: { path: "s3://ckpt/${name}/" }
-  failurePolicy: { maxSiteFailovers: 1 }
-  variants:
-    - name: h100
-      accelerator: { vendor: nvidia, model: H100, count: 8 }
-      image: registry.example.com/train:1.0-cuda
-    - name: ascend910b
-      accelerator: { vendor: huawei, model: Ascend910B, count: 8 }
-      architecture: arm64
-      image: registry.example.com/train:1.0-cann
-`;
-}
 
 function poolNodes(site: string, pool: string): string[] {
   return kubectlJson<{ items: Array<{ metadata: { name: string } }> }>(t.lab.kubeconfig(site), ['get', 'nodes', '-l', `${LABEL_POOL}=${pool}`]).items.map((n) => n.metadata.name);

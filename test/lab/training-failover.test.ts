@@ -8,7 +8,7 @@ import { controlComponent } from '../../src/lab/lab.ts';
 import { POD_COMPLETE_DELAY_ANNOTATION } from '../../src/lab/kwok-stages.ts';
 import { applyYaml, conditionOf, getSite, getTrainingJob } from './support/hub.ts';
 import { eventually, kubectl, kubectlJson, type SharedLab } from './support/shared-lab.ts';
-import { useWorkloadNamespace } from './support/workload-namespace.ts';
+import { portableJob, useWorkloadNamespace } from './support/workload-namespace.ts';
 import { TEST_TIMING } from './support/timing.ts';
 
 const t = useWorkloadNamespace('failover');
@@ -19,27 +19,6 @@ const ns = t.ns;
 beforeAll(() => {
   ({ lab, hub } = t);
 });
-
-/** portableJob runs on 8 H100s (shanghai) or 8 Ascend 910Bs (guizhou), whichever placement prefers. */
-function portableJob(name: string): string {
-  return `apiVersion: suanwang.io/v1alpha1
-kind: TrainingJob
-metadata: { name: ${name} }
-spec:
-  workers: 1
-  resources: { cpu: "16", memory: 64Gi }
-  checkpoint: { path: "s3://ckpt/${name}/" }
-  failurePolicy: { maxSiteFailovers: 1 }
-  variants:
-    - name: h100
-      accelerator: { vendor: nvidia, model: H100, count: 8 }
-      image: registry.example.com/train:1.0-cuda
-    - name: ascend910b
-      accelerator: { vendor: huawei, model: Ascend910B, count: 8 }
-      architecture: arm64
-      image: registry.example.com/train:1.0-cann
-`;
-}
 
 interface JobLite {
   metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };

@@ -54,3 +54,24 @@ spec:
       image: registry.example.com/train:1.0
 `;
 }
+
+/** portableJob runs on 8 H100s (shanghai) or 8 Ascend 910Bs (guizhou), whichever placement prefers. */
+export function portableJob(name: string): string {
+  return `apiVersion: suanwang.io/v1alpha1
+kind: TrainingJob
+metadata: { name: ${name} }
+spec:
+  workers: 1
+  resources: { cpu: "16", memory: 64Gi }
+  checkpoint: { path: "s3://ckpt/${name}/" }
+  failurePolicy: { maxSiteFailovers: 1 }
+  variants:
+    - name: h100
+      accelerator: { vendor: nvidia, model: H100, count: 8 }
+      image: registry.example.com/train:1.0-cuda
+    - name: ascend910b
+      accelerator: { vendor: huawei, model: Ascend910B, count: 8 }
+      architecture: arm64
+      image: registry.example.com/train:1.0-cann
+`;
+}
