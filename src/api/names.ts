@@ -103,6 +103,11 @@ export const Reason = {
   KubeconfigNotAllowed: 'KubeconfigNotAllowed',
   /** kubeconfigSecretRef names a namespace other than the operator's own. */
   SecretNamespaceNotAllowed: 'SecretNamespaceNotAllowed',
+  // Site AgentConnected=False when the operator refused the agent's client certificate (src/operator/agent-certificates.ts)
+  /** The certificate is on the operator's revocation list (--revoked-agent-certificates). */
+  CertificateRevoked: 'CertificateRevoked',
+  /** The Site pins its agent's certificate (spec.connection.agentCertificateSHA256) and this is another one. */
+  CertificateNotPinned: 'CertificateNotPinned',
   // Site ReportAccepted: True/ReportValid, else the class of the first problem (controllers/site/report-check.ts)
   ReportValid: 'ReportValid',
   InvalidPoolName: 'InvalidPoolName',
@@ -234,6 +239,13 @@ export const DEFAULT_RESUME_ENV = 'SUANWANG_RESUME_FROM';
 /** DEFAULT_CURRENCY is the currency of prices that name none. */
 export const DEFAULT_CURRENCY = 'CNY';
 
+/**
+ * LABEL_MANAGED_BY is the well-known label marking objects Suanwang manages at a site (its member Jobs, Deployments,
+ * Services, Namespaces); MANAGED_BY is its value. The operator watches them by it, and a site agent fences them by
+ * it when it loses the hub.
+ */
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'suanwang';
 /** LABEL_ARCH is the well-known node label of the CPU architecture (kubelet sets it; placement selects by it). */
 export const LABEL_ARCH = 'kubernetes.io/arch';
 /** LABEL_POOL names the node pool a Node belongs to; the agent groups Nodes by it (the lab sets it on every Node). */

@@ -83,4 +83,20 @@ describe('readServerTls and start', () => {
     await expect(op.start()).rejects.toBeInstanceOf(OperatorConfigError);
     await op.stop();
   });
+
+  it('fails start with a clear error before contacting the hub when the revoked agent certificates file is missing', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'hub', server: 'https://127.0.0.1:1' }],
+      users: [{ name: 'u' }],
+      contexts: [{ name: 'c', cluster: 'hub', user: 'u' }],
+      currentContext: 'c',
+    });
+    const absent = join(dir, 'revoked-absent.txt');
+    const op = new Operator({ kubeconfig: kc, listen: '127.0.0.1:0', tlsDir: join(dir, 'good'), revokedAgentCertificates: absent, logger: pino({ level: 'silent' }) });
+    // Without the check, start would go on to wait for a hub that is not there.
+    const started = Promise.race([op.start(), new Promise((resolve) => setTimeout(() => resolve('still starting'), 3000))]);
+    await expect(started).rejects.toThrow(new OperatorConfigError(`--revoked-agent-certificates: cannot read ${absent}: no such file`));
+    await op.stop();
+  });
 });

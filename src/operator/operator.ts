@@ -45,6 +45,8 @@ import { LeaderElector, resolveLeaderElectionTiming, type LeaderElectionTiming, 
 import { KubernetesLeaseClient } from './lease-client.ts';
 import { formatAddress, parseListen } from './listen.ts';
 import { readServerTls } from './tls-dir.ts';
+import { AgentCertificatePolicy } from './agent-certificates.ts';
+import { RevokedCertificatesFile } from './revoked-certificates.ts';
 import { formatDuration } from '../api/duration.ts';
 import { SYSTEM_NAMESPACE } from '../api/names.ts';
 
@@ -61,6 +63,11 @@ export interface OperatorOptions {
   readonly listen: string;
   /** tlsDir holds ca.crt, server.crt and server.key (see tls-dir.ts). */
   readonly tlsDir: string;
+  /**
+   * revokedAgentCertificates is a file of revoked agent client certificates (revoked-certificates.ts), re-read when
+   * it changes; unset revokes nothing. Sites may pin theirs too (agent-certificates.ts).
+   */
+  readonly revokedAgentCertificates?: string;
   /** leaseMs: no heartbeat for this long makes a site Unknown (default 40 s); agents are told it too. */
   readonly leaseMs?: number;
   /** successThreshold: consecutive heartbeats before Ready is True again (default 2). */
@@ -125,6 +132,7 @@ export class Operator {
   readonly #stopSignal = new AbortController();
   #elector: LeaderElector | undefined;
   #server: OperatorServer | undefined;
+  #certificates: AgentCertificatePolicy | undefined;
   #controllers: Controller[] = [];
   #stopping: Promise<void> | undefined;
   #resolveLost!: (loss: LeadershipLoss) => void;
@@ -155,6 +163,7 @@ export class Operator {
     const listen = parseListen(this.#o.listen) as NonNullable<ReturnType<typeof parseListen>>;
     const kc = loadKubeConfig(this.#o.kubeconfig);
     const tls: TlsFiles = readServerTls(this.#o.tlsDir);
+    const revoked = this.#o.revokedAgentCertificates === undefined ? undefined : new RevokedCertificatesFile(this.#o.revokedAgentCertificates, this.#o.logger);
 
     // 0. Liveness, first: a standby must answer it too.
     if (this.#o.healthListen !== undefined) {
@@ -248,7 +257,16 @@ export class Operator {
     });
     this.#controllers = [siteController, trainingController, inferenceController];
 
-    // 4. The agent endpoint.
+    // 4. The agent endpoint, and which of the certificates the agent CA signed it accepts.
+    const certificates = new AgentCertificatePolicy({
+      sites: informers.sites,
+      ...(revoked !== undefined && { revoked }),
+      clock: this.#clock,
+      logger: this.#o.logger,
+      recheck: (site) => void this.#server?.recheckCertificates(site),
+    });
+    this.#certificates = certificates;
+    certificates.start();
     const server = new OperatorServer({
       address: formatAddress(listen.host, listen.port),
       tls,
@@ -256,6 +274,7 @@ export class Operator {
       logger: this.#o.logger,
       clock: this.#clock,
       cadence: { ...DEFAULT_CADENCE, heartbeatIntervalMs: this.#config.heartbeatIntervalMs, leaseDurationMs: this.#config.leaseMs },
+      checkCertificate: certificates.check,
     });
     this.#server = server;
     let port: number;
@@ -323,6 +342,7 @@ export class Operator {
       await Promise.all(this.#controllers.map((c) => c.stop()));
       await this.#server?.stop();
     }
+    this.#certificates?.stop();
     await this.#members?.stop();
     await this.#elector?.stop();
     await Promise.all((this.#informers?.all ?? []).map((i) => i.stop()));

@@ -1,5 +1,6 @@
 /**
- * One Session stream on the operator side: checks the caller's certificate, expects a hello naming a session that
+ * One Session stream on the operator side: checks the caller's certificate (its site, and the server's certificate
+ * check, again whenever the server rechecks open sessions), expects a hello naming a session that
  * Register gave to the same site, then sequences, acks and delivers each message (see sequence.ts for the rules).
  * Any message that claims another site ends the stream with PERMISSION_DENIED and a warning in the log.
  *
@@ -13,6 +14,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Cancel, Clock } from '../runtime/clock.ts';
+import { certificateOfCaller, type CertificateFacts } from './agent-certificate.ts';
 import { describeEnding, type EndStatus } from './call-endings.ts';
 import { siteOfCaller, type SiteName } from './identity.ts';
 import type { WireLimits } from './limits.ts';
@@ -27,6 +29,14 @@ export interface SessionRecord {
   readonly agentInstanceId: string;
   /** attached is true once a stream said hello with this session. */
   attached: boolean;
+}
+
+/** CallRefusal is the status a call is ended with when it is refused, and how to report the refusal. */
+export interface CallRefusal {
+  readonly code: grpc.status;
+  readonly details: string;
+  /** report logs the refusal and tells the handler; called once the call has been ended. */
+  report(): void;
 }
 
 /** SessionHost is what a SessionStream needs from the server that owns it. */
@@ -52,6 +62,8 @@ export interface SessionHost {
   /** endedWith is the status the server side (grpc-js or this code) ended a call with, found by its metadata. */
   endedWith(metadata: grpc.Metadata): EndStatus | undefined;
   safely(site: SiteName, what: string, fn: () => void): void;
+  /** checkCertificate runs the server's certificate check; undefined accepts. */
+  checkCertificate(site: SiteName, cert: CertificateFacts | undefined, what: string, peer: string): CallRefusal | undefined;
 }
 
 /** DROP_LOG_INTERVAL_MS: a flooding stream logs its drops at most this often, with the running total. */
@@ -67,6 +79,8 @@ export class SessionStream {
   readonly #peer: string;
   #log: Logger;
   #site: SiteName | undefined;
+  /** The client certificate the handshake verified, kept for rechecks. */
+  #cert: CertificateFacts | undefined;
   #record: SessionRecord | undefined;
   #tracker: SequenceTracker | undefined;
   #closed = false;
@@ -94,6 +108,13 @@ export class SessionStream {
     const site = identity.site;
     this.#site = site;
     this.#log = this.#log.child({ site });
+    this.#cert = certificateOfCaller(this.#call);
+    // Before the rate limit, as in Register: a refused certificate spends nothing of its site's budget.
+    const refused = this.#host.checkCertificate(site, this.#cert, 'session', this.#peer);
+    if (refused !== undefined) {
+      this.close(refused.code, refused.details);
+      return refused.report();
+    }
     if (!this.#host.admit(site)) {
       this.#reportDrop('session');
       this.close(grpc.status.RESOURCE_EXHAUSTED, `site ${site} is over its rate limit of ${this.#host.limits.messageRate.perSecond} messages per second`);
@@ -125,6 +146,18 @@ export class SessionStream {
     if (!this.#tracker) return false;
     this.#log.info({ reason }, 'asking the agent for a full snapshot');
     return this.send({ resyncRequest: { reason, fromSeq: this.#tracker.contiguous + 1 } });
+  }
+
+  /** recheckCertificate runs the certificate check again and ends the stream if it refuses now; true when it did. */
+  recheckCertificate(): boolean {
+    const site = this.#site;
+    if (this.#closed || site === undefined) return false;
+    const refused = this.#host.checkCertificate(site, this.#cert, 'open session', this.#peer);
+    if (refused === undefined) return false;
+    // Ended first, reported second: the site's state then holds the refusal as newer than the session's end.
+    this.close(refused.code, refused.details);
+    refused.report();
+    return true;
   }
 
   /** close ends the stream with a status; the agent sees it as the call's error. */

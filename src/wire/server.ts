@@ -3,12 +3,14 @@
  * by the site in its certificate (identity.ts), refuses messages that claim another site, keeps per-agent sequence
  * numbers (sequence.ts), acks and asks for resyncs, and hands typed payloads to a SiteAgentHandler keyed by the
  * certificate's site. What the operator does with them (site status, placement) is the site controller's business.
- * What one site may cost it — message size, hello deadline, streams per site, message rate — is limits.ts.
+ * What one site may cost it — message size, hello deadline, streams per site, message rate — is limits.ts. Which of
+ * the certificates the CA signed it accepts (revoked ones, Site pins) is an injected check (agent-certificate.ts).
  */
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Clock } from '../runtime/clock.ts';
+import { certificateOfCaller, type AgentCertificateCheck, type CertificateFacts } from './agent-certificate.ts';
 import { CallEndings } from './call-endings.ts';
 import { siteOfCaller, type SiteName } from './identity.ts';
 import { DEFAULT_OPERATOR_PING_POLICY, operatorServerOptions, type OperatorPingPolicy } from './keepalive.ts';
@@ -16,12 +18,12 @@ import { resolveWireLimits, type WireLimits } from './limits.ts';
 import { loadAgentProtocol } from './load.ts';
 import type { ConfigUpdate, RegisterRequestOut, RegisterResponse, SiteAgentHandlers } from './messages.ts';
 import { SequenceTracker } from './sequence.ts';
-import { SessionStream, type SessionHost, type SessionRecord } from './server-session.ts';
+import { SessionStream, type CallRefusal, type SessionHost, type SessionRecord } from './server-session.ts';
 import type { Registration, SiteAgentHandler } from './site-agent-handler.ts';
 import { SiteRateLimit } from './site-rate-limit.ts';
 import type { TlsFiles } from './tls.ts';
 
-export type { DisconnectInfo, MessageMeta, RateLimitedInfo, Registration, SiteAgentHandler } from './site-agent-handler.ts';
+export type { CertificateRefusedInfo, DisconnectInfo, MessageMeta, RateLimitedInfo, Registration, SiteAgentHandler } from './site-agent-handler.ts';
 export { DEFAULT_WIRE_LIMITS, type MessageRate, type WireLimits } from './limits.ts';
 
 /** PROTOCOL_VERSION is the version of suanwang.agent.v1 this server speaks. */
@@ -56,6 +58,11 @@ export interface OperatorServerOptions {
   readonly newSessionId?: () => string;
   /** limits bounds what one site may cost the server; each field defaults to DEFAULT_WIRE_LIMITS's. */
   readonly limits?: Partial<WireLimits>;
+  /**
+   * checkCertificate may refuse a client certificate the CA signed (revoked, or not the one its site pinned); it runs
+   * for every Register and Session stream, and for open sessions on recheckCertificates(). Unset accepts them all.
+   */
+  readonly checkCertificate?: AgentCertificateCheck;
 }
 
 /** OperatorServer serves suanwang.agent.v1.SiteAgent over mTLS. */
@@ -107,6 +114,7 @@ export class OperatorServer {
       dropped: (site) => this.#rate.dropped(site),
       endedWith: (metadata) => this.#endings.endedWith(metadata),
       safely: (site, what, fn) => this.#safely(site, what, fn),
+      checkCertificate: (site, cert, what, peer) => this.#checkCertificate(site, cert, what, peer),
     };
   }
 
@@ -176,6 +184,18 @@ export class OperatorServer {
     return this.#streams.get(site)?.send({ configUpdate: update }) ?? false;
   }
 
+  /**
+   * recheckCertificates runs the certificate check again for the open streams (of `site`, or of every site) and ends
+   * those it refuses now with PERMISSION_DENIED: a revocation or a new pin takes effect at once, not at the agent's
+   * next reconnect. Returns how many streams it ended.
+   */
+  recheckCertificates(site?: SiteName): number {
+    const streams = [...this.#streams.entries(), ...this.#waiting.entries()].filter(([s]) => site === undefined || s === site);
+    let ended = 0;
+    for (const [, stream] of streams) if (stream.recheckCertificate()) ended++;
+    return ended;
+  }
+
   /** requestResync asks a connected site for a full snapshot now; false when the site has no open stream. */
   requestResync(site: SiteName, reason: string): boolean {
     return this.#streams.get(site)?.requestResync(reason) ?? false;
@@ -203,6 +223,13 @@ export class OperatorServer {
       return;
     }
     const site = identity.site;
+    // Before the rate limit, so that a refused certificate cannot spend the budget of its site's legitimate agent.
+    const refused = this.#checkCertificate(site, certificateOfCaller(call), 'register', peer);
+    if (refused !== undefined) {
+      refused.report();
+      cb({ code: refused.code, details: refused.details });
+      return;
+    }
     const claimed = req.site ?? '';
     if (claimed !== site) {
       // The certificate is authentic but the payload speaks for another site: a misconfigured or hostile agent.
@@ -246,6 +273,34 @@ export class OperatorServer {
       protocolVersion: Math.min(PROTOCOL_VERSION, req.protocolVersion || PROTOCOL_VERSION),
       capabilities,
     });
+  }
+
+  /**
+   * #checkCertificate runs the certificate check for a caller the handshake verified as `site`: undefined accepts;
+   * otherwise it returns the status to end the call with, and `report`, which logs the refusal as a warning (`what`
+   * says which call) and hands it to the handler. A check that throws refuses (UNAVAILABLE: the agent retries).
+   */
+  #checkCertificate(site: SiteName, cert: CertificateFacts | undefined, what: string, peer: string): CallRefusal | undefined {
+    const check = this.#opts.checkCertificate;
+    if (check === undefined) return undefined;
+    if (cert === undefined) {
+      const report = (): void => this.#log.warn({ site, peer }, `${what} refused: the client certificate could not be read`);
+      return { code: grpc.status.UNAUTHENTICATED, details: 'the client certificate could not be read', report };
+    }
+    let refusal: ReturnType<AgentCertificateCheck>;
+    try {
+      refusal = check(site, cert);
+    } catch (err: unknown) {
+      const report = (): void => this.#log.error({ site, peer, err }, `${what} refused: the certificate check threw`);
+      return { code: grpc.status.UNAVAILABLE, details: 'the operator could not check the agent certificate', report };
+    }
+    if (refusal === undefined) return undefined;
+    const { reason, message } = refusal;
+    const report = (): void => {
+      this.#log.warn({ site, peer, reason, sha256: cert.sha256, serialNumber: cert.serialNumber, detail: message }, `${what} refused: agent certificate refused`);
+      this.#safely(site, 'onCertificateRefused', () => this.#opts.handler.onCertificateRefused(site, { reason, message, sha256: cert.sha256 }));
+    };
+    return { code: grpc.status.PERMISSION_DENIED, details: `agent certificate of site ${site} refused (${reason}): ${message}`, report };
   }
 
   #safely(site: SiteName, what: string, fn: () => void): void {

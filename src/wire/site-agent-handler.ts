@@ -5,6 +5,7 @@
  * message, in order; they must return quickly (queue work, do not await network calls). A throwing callback is logged
  * and the message still counts as accepted, so one operator bug cannot make an agent resend forever.
  */
+import type { CertificateRefusalReason } from './agent-certificate.ts';
 import type { SiteName } from './identity.ts';
 import type { HealthEventOut, HeartbeatOut, SiteDeltaOut, SiteSnapshotOut } from './messages.ts';
 
@@ -44,6 +45,15 @@ export interface RateLimitedInfo {
   readonly kind: string;
 }
 
+/** CertificateRefusedInfo says the server refused a client certificate of the site (src/wire/agent-certificate.ts). */
+export interface CertificateRefusedInfo {
+  readonly reason: CertificateRefusalReason;
+  /** message names the certificate and what refused it (it is also the gRPC status details the agent sees). */
+  readonly message: string;
+  /** sha256 is the refused certificate's fingerprint. */
+  readonly sha256: string;
+}
+
 /** SiteAgentHandler receives the protocol's events, keyed by the certificate's site name. */
 export interface SiteAgentHandler {
   onRegister(site: SiteName, registration: Registration): void;
@@ -58,4 +68,10 @@ export interface SiteAgentHandler {
    * called at the flooding site's pace, so it must be cheap (count, do not enqueue work for every call).
    */
   onRateLimited(site: SiteName, info: RateLimitedInfo): void;
+  /**
+   * onCertificateRefused is called for every Register or Session stream turned away by the certificate check, and
+   * for every open session a recheck closes (after its onDisconnect). A refused agent keeps retrying, so it must be
+   * cheap too.
+   */
+  onCertificateRefused(site: SiteName, info: CertificateRefusedInfo): void;
 }

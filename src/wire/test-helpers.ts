@@ -22,8 +22,9 @@ import type {
   SiteSnapshotOut,
 } from './messages.ts';
 import type { WireLimits } from './limits.ts';
+import type { AgentCertificateCheck } from './agent-certificate.ts';
 import { OperatorServer, type Cadence } from './server.ts';
-import type { DisconnectInfo, MessageMeta, RateLimitedInfo, Registration, SiteAgentHandler } from './site-agent-handler.ts';
+import type { CertificateRefusedInfo, DisconnectInfo, MessageMeta, RateLimitedInfo, Registration, SiteAgentHandler } from './site-agent-handler.ts';
 
 /** site turns a literal into a SiteName, failing loudly on a typo. */
 export function site(name: string): SiteName {
@@ -57,7 +58,8 @@ export type RecordedEvent =
   | { readonly kind: 'delta'; readonly site: SiteName; readonly delta: SiteDeltaOut; readonly meta: MessageMeta }
   | { readonly kind: 'healthEvent'; readonly site: SiteName; readonly event: HealthEventOut; readonly meta: MessageMeta }
   | { readonly kind: 'disconnect'; readonly site: SiteName; readonly info: DisconnectInfo }
-  | { readonly kind: 'rateLimited'; readonly site: SiteName; readonly info: RateLimitedInfo };
+  | { readonly kind: 'rateLimited'; readonly site: SiteName; readonly info: RateLimitedInfo }
+  | { readonly kind: 'certificateRefused'; readonly site: SiteName; readonly info: CertificateRefusedInfo };
 
 /** RecordingHandler keeps every callback in order. */
 export class RecordingHandler implements SiteAgentHandler {
@@ -82,6 +84,9 @@ export class RecordingHandler implements SiteAgentHandler {
   }
   onRateLimited(site: SiteName, info: RateLimitedInfo): void {
     this.events.push({ kind: 'rateLimited', site, info });
+  }
+  onCertificateRefused(site: SiteName, info: CertificateRefusedInfo): void {
+    this.events.push({ kind: 'certificateRefused', site, info });
   }
   /** of returns the events of one kind. */
   of<K extends RecordedEvent['kind']>(kind: K): Extract<RecordedEvent, { kind: K }>[] {
@@ -117,6 +122,7 @@ export async function startServer(
     handler?: RecordingHandler;
     logger?: Logger;
     limits?: Partial<WireLimits>;
+    checkCertificate?: AgentCertificateCheck;
   } = {},
 ): Promise<{ server: OperatorServer; handler: RecordingHandler; port: number }> {
   const handler = opts.handler ?? new RecordingHandler();
@@ -129,6 +135,7 @@ export async function startServer(
     cadence: opts.cadence ?? FAST_CADENCE,
     ...(opts.pingPolicy ? { pingPolicy: opts.pingPolicy } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.checkCertificate ? { checkCertificate: opts.checkCertificate } : {}),
   });
   const port = await server.start();
   return { server, handler, port };

@@ -7,12 +7,12 @@
  * reporters to their annotation and condition on their own Node. Uninstalling removes the cluster-scoped objects.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeLabCertificates } from '../../src/wire/certs.ts';
+import { createCa, writeLabCertificates } from '../../src/wire/certs.ts';
 import type { NodeConditionPatch } from '../../src/agent/site/node-reporter.ts';
 import { KubernetesNodeWriter } from '../../src/agent/site/node-writer.ts';
 import { parseSiteName } from '../../src/wire/identity.ts';
@@ -30,6 +30,8 @@ beforeAll(async () => {
   certDir = mkdtempSync(join(tmpdir(), 'chart-install-certs-'));
   const sites = ['beijing'].map((s) => parseSiteName(s)).filter((s) => s !== undefined);
   await writeLabCertificates(certDir, { sites, serverNames: ['localhost'], now: new Date() });
+  // The hub chart verifies agents against a CA of their own, not the server certificate's.
+  writeFileSync(join(certDir, 'agent-ca.crt'), (await createCa({ now: new Date(), commonName: 'chart test agent CA' })).certPem);
 });
 afterAll(() => rmSync(certDir, { recursive: true, force: true }));
 
@@ -75,8 +77,8 @@ describe('hub chart in the lab hub', () => {
       '-n', ns, 'create', 'secret', 'generic', `${full}-tls`,
       `--from-file=tls.crt=${join(certDir, 'server.crt')}`,
       `--from-file=tls.key=${join(certDir, 'server.key')}`,
-      `--from-file=ca.crt=${join(certDir, 'ca.crt')}`,
     ]);
+    run(hub, ['-n', ns, 'create', 'secret', 'generic', `${full}-agent-ca`, `--from-file=ca.crt=${join(certDir, 'agent-ca.crt')}`]);
   });
   afterAll(() => {
     helm(['uninstall', release, '-n', ns, '--wait'], { kubeconfig: hub });
@@ -99,7 +101,7 @@ describe('hub chart in the lab hub', () => {
     const out = mustHelm(['install', release, HUB_CHART, '-n', ns, '--set', 'crds.enabled=false'], { kubeconfig: hub });
     expect(out).toContain('STATUS: deployed');
     expect(out).toContain(`kubectl -n ${ns} rollout status deployment/${full}`);
-    expect(out).not.toContain('It does not exist yet'); // NOTES saw the TLS Secret
+    expect(out).not.toContain('It does not exist yet'); // NOTES saw the TLS Secret and the agent CA Secret
     const names = (kind: string, scope: string[]): string[] =>
       kubectlJson<{ items: Array<{ metadata: { name: string } }> }>(hub, ['get', kind, ...scope, '-l', `app.kubernetes.io/instance=${release}`]).items.map((i) => i.metadata.name);
     expect(names('deployments', ['-n', ns])).toEqual([full]);
@@ -107,6 +109,7 @@ describe('hub chart in the lab hub', () => {
     expect(names('roles', ['-n', ns])).toEqual([full]);
     expect(names('rolebindings', ['-n', ns])).toEqual([full]);
     expect(names('services', ['-n', ns])).toEqual([full]);
+    expect(names('configmaps', ['-n', ns])).toEqual([`${full}-revoked-agent-certificates`]);
     expect(names('clusterroles', [])).toEqual([`${full}-${ns}`]);
     expect(names('clusterrolebindings', [])).toEqual([`${full}-${ns}`]);
     const svc = kubectlJson<{ spec: { ports: Array<{ port: number }>; selector: Record<string, string> } }>(hub, ['-n', ns, 'get', 'service', full]);
@@ -240,8 +243,8 @@ describe('site chart in a lab site', () => {
     expect(names('secrets', ['-n', ns])).toEqual([`${full}-tls`]);
     expect(names('clusterroles', [])).toEqual([`${full}-${ns}-agent`, `${full}-${ns}-node-reporter`]);
     expect(names('clusterrolebindings', [])).toEqual([`${full}-${ns}-agent`, `${full}-${ns}-node-reporter`]);
-    expect(names('validatingadmissionpolicies', [])).toEqual([`${full}-${ns}-node-reporter`]);
-    expect(names('validatingadmissionpolicybindings', [])).toEqual([`${full}-${ns}-node-reporter`]);
+    expect(names('validatingadmissionpolicies', [])).toEqual([`${full}-${ns}-agent-fence`, `${full}-${ns}-node-reporter`]);
+    expect(names('validatingadmissionpolicybindings', [])).toEqual([`${full}-${ns}-agent-fence`, `${full}-${ns}-node-reporter`]);
     const secret = kubectlJson<{ type: string; data: Record<string, string> }>(kc, ['-n', ns, 'get', 'secret', `${full}-tls`]);
     expect(secret.type).toBe('kubernetes.io/tls');
     expect(Buffer.from(secret.data['tls.crt'] ?? '', 'base64').toString()).toBe(readFileSync(join(certDir, `${site}.crt`), 'utf8'));
@@ -270,8 +273,13 @@ describe('site chart in a lab site', () => {
     }, { timeoutMs: 60_000, intervalMs: 250 });
   });
 
-  it('lets the agent read Nodes and Pods and nothing else', () => {
+  it('lets the agent read Nodes and Pods, list and delete Jobs (its fence), and nothing else', () => {
     const table: Permission[] = [
+      { verb: 'list', resource: 'jobs.batch', args: ['--all-namespaces'], want: true },
+      { verb: 'delete', resource: 'jobs.batch', args: ['-n', 'default'], want: true },
+      { verb: 'create', resource: 'jobs.batch', args: ['-n', 'default'], want: false },
+      { verb: 'patch', resource: 'jobs.batch', args: ['-n', 'default'], want: false },
+      { verb: 'delete', resource: 'deployments.apps', args: ['-n', 'default'], want: false },
       { verb: 'list', resource: 'nodes', want: true },
       { verb: 'watch', resource: 'nodes', want: true },
       { verb: 'list', resource: 'pods', args: ['--all-namespaces'], want: true },
@@ -286,6 +294,37 @@ describe('site chart in a lab site', () => {
       { verb: 'create', resource: 'pods/exec', args: ['-n', 'default'], want: false },
     ];
     expect(checkPermissions(kc, agentSa, table)).toEqual([]);
+  });
+
+  it('lets the agent delete only Suanwang\'s training member Jobs (the fence policy)', async () => {
+    const job = (name: string, labels: Record<string, string>): string =>
+      JSON.stringify({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name, namespace: 'default', labels },
+        spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } },
+      });
+    for (const [name, labels] of [
+      ['not-ours', {}],
+      ['a-member', { 'app.kubernetes.io/managed-by': 'suanwang', 'suanwang.io/workload': 'train' }],
+    ] as const) {
+      const r = kubectl(kc, ['apply', '-f', '-'], { input: job(name, labels) });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    try {
+      // The policy takes a moment to be enforced after install.
+      await eventually(() => {
+        // Until it is, a delete goes through: put the Job back each try.
+        expect(kubectl(kc, ['apply', '-f', '-'], { input: job('not-ours', {}) }).code).toBe(0);
+        const denied = kubectl(kc, ['delete', 'job', 'not-ours', '-n', 'default', `--as=${agentSa}`, '--wait=false']);
+        expect(denied.code).not.toBe(0);
+        expect(denied.stderr).toContain('may delete only');
+      }, { timeoutMs: 30_000, intervalMs: 500 });
+      const allowed = kubectl(kc, ['delete', 'job', 'a-member', '-n', 'default', `--as=${agentSa}`, '--wait=false']);
+      expect(allowed.code, allowed.stderr).toBe(0);
+    } finally {
+      kubectl(kc, ['delete', 'job', 'not-ours', 'a-member', '-n', 'default', '--ignore-not-found', '--wait=false']);
+    }
   });
 
   it('lets the node reporters get and patch Nodes and their status, and nothing else', () => {

@@ -12,6 +12,7 @@ import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLabCertificates } from '../../src/wire/certs.ts';
 import { parseSiteName } from '../../src/wire/identity.ts';
+import { parseRevokedCertificates } from '../../src/operator/revoked-certificates.ts';
 import { REPO_ROOT } from '../../src/lab/binaries.ts';
 import { AGENT_CHART, at, helm, HUB_CHART, kindsAndNames, KUBE_VERSION, only, template, templateError, type K8sObject } from './fixtures/charts/helm.ts';
 
@@ -86,6 +87,7 @@ describe('hub chart (charts/suanwang)', () => {
         [
           'ClusterRole/hub-suanwang-suanwang-system',
           'ClusterRoleBinding/hub-suanwang-suanwang-system',
+          'ConfigMap/hub-suanwang-revoked-agent-certificates',
           'CustomResourceDefinition/inferenceservices.suanwang.io',
           'CustomResourceDefinition/queues.suanwang.io',
           'CustomResourceDefinition/sites.suanwang.io',
@@ -119,6 +121,7 @@ describe('hub chart (charts/suanwang)', () => {
         'operator',
         '--listen=0.0.0.0:7443',
         '--tls-dir=/etc/suanwang/tls',
+        '--revoked-agent-certificates=/etc/suanwang/revoked/revoked.txt',
         '--lease=40s',
         '--heartbeat-interval=10s',
         '--log-level=info',
@@ -144,10 +147,12 @@ describe('hub chart (charts/suanwang)', () => {
       ]);
     });
 
-    it('mounts the TLS Secret as the three files the operator reads, group-readable only', () => {
+    it('mounts the serving certificate from the TLS Secret and the agents\' CA from a Secret of its own, group-readable only', () => {
       const d = only(objects, 'Deployment');
       expect(container(d)['volumeMounts']).toContainEqual({ name: 'tls', mountPath: '/etc/suanwang/tls', readOnly: true });
       const tls = (at(podSpec(d), 'volumes') as Json[]).find((v) => v['name'] === 'tls');
+      // Agents are verified against a CA of their own, not the server certificate's issuer: the TLS Secret's ca.crt
+      // is not mounted.
       expect(tls).toEqual({
         name: 'tls',
         projected: {
@@ -159,13 +164,24 @@ describe('hub chart (charts/suanwang)', () => {
                 items: [
                   { key: 'tls.crt', path: 'server.crt' },
                   { key: 'tls.key', path: 'server.key' },
-                  { key: 'ca.crt', path: 'ca.crt' },
                 ],
               },
             },
+            { secret: { name: 'hub-suanwang-agent-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
           ],
         },
       });
+    });
+
+    it('mounts the revoked agent certificates from a ConfigMap the operator re-reads, empty by default', () => {
+      const d = only(objects, 'Deployment');
+      expect(container(d)['volumeMounts']).toContainEqual({ name: 'revoked-agent-certificates', mountPath: '/etc/suanwang/revoked', readOnly: true });
+      expect((at(podSpec(d), 'volumes') as Json[]).find((v) => v['name'] === 'revoked-agent-certificates')).toEqual({
+        name: 'revoked-agent-certificates',
+        configMap: { name: 'hub-suanwang-revoked-agent-certificates', items: [{ key: 'revoked.txt', path: 'revoked.txt' }] },
+      });
+      const list = String(at(only(objects, 'ConfigMap'), 'data', 'revoked.txt'));
+      expect(list.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'))).toEqual([]);
     });
 
     it('grants exactly the Suanwang kinds, their status and finalizers, Events and Namespaces get cluster-wide', () => {
@@ -222,9 +238,9 @@ describe('hub chart (charts/suanwang)', () => {
     for (const c of notKept) expect(c.metadata.annotations).toBeUndefined();
   });
 
-  it('values-examples/cert-manager-loadbalancer.yaml: a Certificate writes the Secret the Deployment mounts', () => {
+  it('values-examples/cert-manager-loadbalancer.yaml: Certificates write the Secrets the Deployment mounts', () => {
     const objects = template(HUB_CHART, ['-f', join(HUB_CHART, 'values-examples/cert-manager-loadbalancer.yaml')], 'hub');
-    const cert = only(objects, 'Certificate');
+    const cert = only(objects, 'Certificate', 'hub-suanwang');
     expect(cert.apiVersion).toBe('cert-manager.io/v1');
     expect(at(cert, 'spec', 'secretName')).toBe('hub-suanwang-tls');
     expect(at(cert, 'spec', 'dnsNames')).toEqual([
@@ -239,6 +255,15 @@ describe('hub chart (charts/suanwang)', () => {
     expect(at(cert, 'spec', 'duration')).toBe('720h');
     const mounted = at(podSpec(only(objects, 'Deployment')), 'volumes', 0, 'projected', 'sources', 0, 'secret', 'name');
     expect(mounted).toBe(at(cert, 'spec', 'secretName'));
+    // Agents get a CA of their own, not the ClusterIssuer that signs the server.
+    const agentCa = only(objects, 'Certificate', 'hub-suanwang-agent-ca');
+    expect(at(agentCa, 'spec', 'issuerRef', 'name')).toBe('hub-suanwang-agent-ca-selfsigned');
+    expect(at(podSpec(only(objects, 'Deployment')), 'volumes', 0, 'projected', 'sources', 1, 'secret', 'name')).toBe(at(agentCa, 'spec', 'secretName'));
+    const revoked = String(at(only(objects, 'ConfigMap'), 'data', 'revoked.txt'));
+    expect(revoked.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'))).toEqual([
+      '5E:1A:0C:33:8B:7D:41:F2:96:0E:AA:17:C4:58:2B:D9:70:31:6F:8E:A2:4C:19:B5:E3:07:D6:92:48:1F:CB:60',
+      'serial:7f3a9c01d2e4b56a',
+    ]);
     const svc = only(objects, 'Service');
     expect(at(svc, 'spec', 'type')).toBe('LoadBalancer');
     expect(at(svc, 'spec', 'loadBalancerSourceRanges')).toEqual(['203.0.113.0/24', '198.51.100.0/24']);
@@ -327,6 +352,63 @@ describe('hub chart (charts/suanwang)', () => {
   it('asks for an issuer when cert-manager is on', () => {
     expect(templateError(HUB_CHART, ['--set', 'tls.certManager.enabled=true'])).toContain('tls.certManager.issuerRef.name is required');
   });
+
+  it('values-examples/single-ca-trial.yaml: verifies agents against the server certificate\'s issuer only when asked to (tls.clientCa.useServerCa)', () => {
+    const d = only(template(HUB_CHART, ['-f', join(HUB_CHART, 'values-examples/single-ca-trial.yaml'), '--set', 'tls.keys.ca=bundle.pem'], 'hub'), 'Deployment');
+    expect(at(podSpec(d), 'volumes', 0, 'projected', 'sources')).toEqual([
+      {
+        secret: {
+          name: 'suanwang-tls',
+          items: [
+            { key: 'tls.crt', path: 'server.crt' },
+            { key: 'tls.key', path: 'server.key' },
+            { key: 'bundle.pem', path: 'ca.crt' },
+          ],
+        },
+      },
+    ]);
+    expect(templateError(HUB_CHART, ['--set', 'tls.clientCa.useServerCa=true', '--set', 'tls.clientCa.certManager.enabled=true'])).toContain(
+      'tls.clientCa.useServerCa and tls.clientCa.certManager.enabled exclude each other',
+    );
+  });
+
+  it('tls.clientCa.certManager.enabled: a self-signed agent CA whose Certificate writes the Secret the Deployment mounts, and an Issuer for agent certificates', () => {
+    const objects = template(HUB_CHART, ['--set', 'tls.clientCa.certManager.enabled=true'], 'hub');
+    expect(kindsAndNames(objects).filter((n) => n.startsWith('Issuer/') || n.startsWith('Certificate/'))).toEqual([
+      'Certificate/hub-suanwang-agent-ca',
+      'Issuer/hub-suanwang-agent-ca',
+      'Issuer/hub-suanwang-agent-ca-selfsigned',
+    ]);
+    expect(at(only(objects, 'Issuer', 'hub-suanwang-agent-ca-selfsigned'), 'spec')).toEqual({ selfSigned: {} });
+    const ca = only(objects, 'Certificate', 'hub-suanwang-agent-ca');
+    expect(ca.metadata.namespace).toBe('suanwang-system');
+    expect(at(ca, 'spec')).toEqual({
+      isCA: true,
+      commonName: 'hub-suanwang agent CA',
+      secretName: 'hub-suanwang-agent-ca',
+      duration: '87600h',
+      renewBefore: '8760h',
+      // Renewal keeps the key, so the agent certificates it signed stay valid under the renewed CA certificate.
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' },
+      issuerRef: { name: 'hub-suanwang-agent-ca-selfsigned', kind: 'Issuer', group: 'cert-manager.io' },
+    });
+    expect(at(only(objects, 'Issuer', 'hub-suanwang-agent-ca'), 'spec')).toEqual({ ca: { secretName: 'hub-suanwang-agent-ca' } });
+    const sources = at(podSpec(only(objects, 'Deployment')), 'volumes', 0, 'projected', 'sources') as Json[];
+    expect(sources[1]).toEqual({ secret: { name: 'hub-suanwang-agent-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    // The serving certificate does not come from this CA: without tls.certManager it is still the TLS Secret's.
+    expect(objects.filter((o) => o.kind === 'Certificate')).toHaveLength(1);
+  });
+
+  it('writes tls.revokedAgentCertificates into the ConfigMap, one a line, and refuses entries the operator could not read', () => {
+    const fp = Array.from({ length: 32 }, () => 'AB').join(':');
+    const objects = template(HUB_CHART, ['--set', `tls.revokedAgentCertificates[0]=${fp}`, '--set', 'tls.revokedAgentCertificates[1]=serial:0a1b'], 'hub');
+    const list = String(at(only(objects, 'ConfigMap'), 'data', 'revoked.txt'));
+    expect(list.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'))).toEqual([fp, 'serial:0a1b']);
+    // What the chart writes is what the operator reads.
+    const parsed = parseRevokedCertificates(list, 'revoked.txt');
+    expect(parsed.ok && [...parsed.value.sha256.keys(), ...parsed.value.serials.keys()]).toEqual(['ab'.repeat(32), 'a1b']);
+    expect(templateError(HUB_CHART, ['--set', 'tls.revokedAgentCertificates[0]=not-a-fingerprint'])).toContain("at '/tls/revokedAgentCertificates/0'");
+  });
 });
 
 describe('site chart (charts/suanwang-agent)', () => {
@@ -368,7 +450,9 @@ describe('site chart (charts/suanwang-agent)', () => {
           'Deployment/site-suanwang-agent',
           'ServiceAccount/site-suanwang-agent',
           'ServiceAccount/site-suanwang-agent-node-reporter',
+          'ValidatingAdmissionPolicy/site-suanwang-agent-suanwang-system-agent-fence',
           'ValidatingAdmissionPolicy/site-suanwang-agent-suanwang-system-node-reporter',
+          'ValidatingAdmissionPolicyBinding/site-suanwang-agent-suanwang-system-agent-fence',
           'ValidatingAdmissionPolicyBinding/site-suanwang-agent-suanwang-system-node-reporter',
         ].sort(),
       );
@@ -379,7 +463,7 @@ describe('site chart (charts/suanwang-agent)', () => {
       expect(at(d, 'spec', 'replicas')).toBe(1);
       expect(at(d, 'spec', 'strategy')).toEqual({ type: 'Recreate' });
       const c = container(d);
-      expect(c['args']).toEqual(['agent', '--site=shanghai', '--operator=hub.example.org:7443', '--tls-dir=/etc/suanwang/tls', '--log-level=info']);
+      expect(c['args']).toEqual(['agent', '--site=shanghai', '--operator=hub.example.org:7443', '--tls-dir=/etc/suanwang/tls', '--log-level=info', '--fence-after=45s']);
       expect(c['securityContext']).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
       expect(at(podSpec(d), 'securityContext')).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
       expect(at(podSpec(d), 'serviceAccountName')).toBe('site-suanwang-agent');
@@ -440,9 +524,10 @@ describe('site chart (charts/suanwang-agent)', () => {
       expect(podSpec(huawei)['nodeSelector']).toEqual({ 'feature.node.kubernetes.io/pci-19e5.present': 'true' });
     });
 
-    it('grants the agent read access to Nodes and Pods and nothing else', () => {
+    it('grants the agent read access to Nodes and Pods, and list and delete on Jobs for its fence, and nothing else', () => {
       const role = only(objects, 'ClusterRole', 'site-suanwang-agent-suanwang-system-agent');
-      expect(grants(role)).toEqual(expandGrants('core', ['nodes', 'pods'], ['get', 'list', 'watch']).sort());
+      expect(grants(role)).toEqual([...expandGrants('batch', ['jobs'], ['list', 'delete']), ...expandGrants('core', ['nodes', 'pods'], ['get', 'list', 'watch'])].sort());
+      expect(container(only(objects, 'Deployment'))['args']).toContain('--fence-after=45s');
       expect(only(objects, 'ClusterRoleBinding', 'site-suanwang-agent-suanwang-system-agent')['subjects']).toEqual([
         { kind: 'ServiceAccount', name: 'site-suanwang-agent', namespace: 'suanwang-system' },
       ]);
@@ -456,13 +541,30 @@ describe('site chart (charts/suanwang-agent)', () => {
       ]);
     });
 
+    it('scopes the fence policy to the agent\'s ServiceAccount and Job deletes of Suanwang\'s training members', () => {
+      const name = 'site-suanwang-agent-suanwang-system-agent-fence';
+      const policy = only(objects, 'ValidatingAdmissionPolicy', name);
+      expect(at(policy, 'spec', 'matchConditions')).toEqual([
+        { name: 'is-agent', expression: 'request.userInfo.username == "system:serviceaccount:suanwang-system:site-suanwang-agent"' },
+      ]);
+      expect(at(policy, 'spec', 'matchConstraints', 'resourceRules')).toEqual([{ apiGroups: ['batch'], apiVersions: ['v1'], operations: ['DELETE'], resources: ['jobs'] }]);
+      expect(at(only(objects, 'ValidatingAdmissionPolicyBinding', name), 'spec')).toEqual({ policyName: name, validationActions: ['Deny'] });
+    });
+
+    it('drops the Job grant and the fence policy with agent.fence.after=0', () => {
+      const off = template(AGENT_CHART, [...AGENT_REQUIRED, '--set-string', 'agent.fence.after=0'], 'site');
+      expect(grants(only(off, 'ClusterRole', 'site-suanwang-agent-suanwang-system-agent'))).toEqual(expandGrants('core', ['nodes', 'pods'], ['get', 'list', 'watch']).sort());
+      expect(kindsAndNames(off).filter((n) => n.includes('agent-fence'))).toEqual([]);
+      expect(container(only(off, 'Deployment'))['args']).toContain('--fence-after=0');
+    });
+
     it('scopes the admission policy to the reporters\' ServiceAccount and Node updates', () => {
-      const policy = only(objects, 'ValidatingAdmissionPolicy');
+      const policy = only(objects, 'ValidatingAdmissionPolicy', 'site-suanwang-agent-suanwang-system-node-reporter');
       expect(at(policy, 'spec', 'matchConditions')).toEqual([
         { name: 'is-node-reporter', expression: 'request.userInfo.username == "system:serviceaccount:suanwang-system:site-suanwang-agent-node-reporter"' },
       ]);
       expect(at(policy, 'spec', 'matchConstraints', 'resourceRules')).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['nodes', 'nodes/status'] }]);
-      expect(at(only(objects, 'ValidatingAdmissionPolicyBinding'), 'spec')).toEqual({ policyName: policy.metadata.name, validationActions: ['Deny'] });
+      expect(at(only(objects, 'ValidatingAdmissionPolicyBinding', policy.metadata.name), 'spec')).toEqual({ policyName: policy.metadata.name, validationActions: ['Deny'] });
     });
   });
 
@@ -500,7 +602,7 @@ describe('site chart (charts/suanwang-agent)', () => {
   it('values-examples/ascend-site.yaml: own key names, a server name, and the policy without the own-node rule', () => {
     const objects = template(AGENT_CHART, ['-f', join(AGENT_CHART, 'values-examples/ascend-site.yaml')], 'site');
     const d = only(objects, 'Deployment');
-    expect(container(d)['args']).toEqual(['agent', '--site=guizhou', '--operator=203.0.113.10:7443', '--tls-dir=/etc/suanwang/tls', '--server-name=hub.example.org', '--log-level=debug']);
+    expect(container(d)['args']).toEqual(['agent', '--site=guizhou', '--operator=203.0.113.10:7443', '--tls-dir=/etc/suanwang/tls', '--server-name=hub.example.org', '--log-level=debug', '--fence-after=45s']);
     expect(at(podSpec(d), 'volumes', 0, 'secret', 'items')).toEqual([
       { key: 'client.pem', path: 'guizhou.crt' },
       { key: 'client-key.pem', path: 'guizhou.key' },
@@ -509,7 +611,8 @@ describe('site chart (charts/suanwang-agent)', () => {
     const ds = only(objects, 'DaemonSet');
     expect(container(ds)['args']).toContain('--tool-path=/usr/local/bin/npu-smi');
     expect(podSpec(ds)['tolerations']).toContainEqual({ key: 'example.org/npu-only', operator: 'Exists', effect: 'NoSchedule' });
-    const messages = (at(only(objects, 'ValidatingAdmissionPolicy'), 'spec', 'validations') as Json[]).map((v) => v['message']);
+    const reporterPolicy = objects.find((o) => o.kind === 'ValidatingAdmissionPolicy' && o.metadata.name.endsWith('-node-reporter')) as K8sObject;
+    const messages = (at(reporterPolicy, 'spec', 'validations') as Json[]).map((v) => v['message']);
     expect(messages).not.toContain('the node reporter may only write the Node its pod runs on');
     expect(messages).toContain('the node reporter may not change Node labels');
   });

@@ -61,9 +61,19 @@ app.kubernetes.io/part-of: suanwang
 {{- end }}
 {{- end }}
 
-{{/* suanwang.tlsSecretName is the Secret with the serving certificate, key and CA bundle. */}}
+{{/* suanwang.tlsSecretName is the Secret with the serving certificate and key (and a CA bundle). */}}
 {{- define "suanwang.tlsSecretName" -}}
 {{- default (printf "%s-tls" (include "suanwang.fullname" .)) .Values.tls.secretName }}
+{{- end }}
+
+{{/* suanwang.clientCaSecretName is the Secret with the CA bundle that verifies agents (unless tls.clientCa.useServerCa). */}}
+{{- define "suanwang.clientCaSecretName" -}}
+{{- default (printf "%s-agent-ca" (include "suanwang.fullname" .)) .Values.tls.clientCa.secretName }}
+{{- end }}
+
+{{/* suanwang.revokedConfigMapName is the ConfigMap with the revoked agent certificates. */}}
+{{- define "suanwang.revokedConfigMapName" -}}
+{{- printf "%s-revoked-agent-certificates" (include "suanwang.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{/*

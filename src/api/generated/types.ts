@@ -153,6 +153,14 @@ export interface SiteConnection {
    * auth-provider, file paths and proxy-url are refused.
    */
   kubeconfigSecretRef?: SecretKeyRef;
+  /**
+   * Pins the site's agent to these client certificates: their SHA-256 fingerprints (64 hex digits, or 32
+   * colon-separated pairs as `openssl x509 -noout -fingerprint -sha256` prints them). Unset, the operator accepts any
+   * certificate its agent CA signed for this site; set, it refuses every other one, however valid
+   * (AgentConnected=False, reason CertificateNotPinned), and ends an open session whose certificate is no longer
+   * listed. List the old and the new certificate while the agent's certificate is rotated.
+   */
+  agentCertificateSHA256?: string[];
 }
 
 /**

@@ -34,6 +34,8 @@ import { architecture, currency, precision, resourceList, vendor } from './resou
 import { SITE_NAME } from './object-names.ts';
 
 const LABEL_VALUE = { minLength: 1, maxLength: 63, pattern: LABEL_VALUE_PATTERN };
+/** CERTIFICATE_SHA256_PATTERN: 64 hex digits, or 32 colon-separated pairs (src/wire/agent-certificate.ts reads both). */
+const CERTIFICATE_SHA256_PATTERN = '^([0-9A-Fa-f]{64}|([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2})$';
 
 const CONNECTION = obj(
   'SiteConnection',
@@ -60,6 +62,11 @@ const CONNECTION = obj(
         }),
       },
       { required: ['name'] },
+    ),
+    agentCertificateSHA256: setList(
+      "Pins the site's agent to these client certificates: their SHA-256 fingerprints (64 hex digits, or 32 colon-separated pairs as `openssl x509 -noout -fingerprint -sha256` prints them). Unset, the operator accepts any certificate its agent CA signed for this site; set, it refuses every other one, however valid (AgentConnected=False, reason CertificateNotPinned), and ends an open session whose certificate is no longer listed. List the old and the new certificate while the agent's certificate is rotated.",
+      str('SHA-256 fingerprint of a client certificate.', { pattern: CERTIFICATE_SHA256_PATTERN, maxLength: 95 }),
+      { maxItems: 8 },
     ),
   },
   {

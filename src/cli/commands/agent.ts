@@ -17,6 +17,8 @@ import { CliError, reportCliError } from '../cli-error.ts';
 import { usageText } from '../flag-usage.ts';
 import { defineCommand, parseCommandLine } from '../flags.ts';
 import { kubeconfigFlag, loadKubeConfig, LOG_LEVEL_FLAG, makeLogger, untilSignal } from '../process.ts';
+import { PartitionFence, DEFAULT_FENCE_AFTER_MS } from '../../agent/site/partition-fence.ts';
+import { kubernetesMemberJobs } from '../../agent/site/kubernetes-member-jobs.ts';
 import { parseSiteFlag } from '../site-flag.ts';
 
 const AGENT = defineCommand({
@@ -51,12 +53,19 @@ Pools: a Node belongs to the pool named by its label suanwang.io/pool; a Node wi
       min: 1000,
       help: "how old a node reporter's last sample may be before its devices count as Unknown; at least 3 × the reporters' --interval",
     },
+    'fence-after': {
+      type: 'duration',
+      default: DEFAULT_FENCE_AFTER_MS,
+      min: 0,
+      help: "stop (delete, in the foreground) the site's training member Jobs when the operator has been silent this long, so a partitioned site never runs a job the hub has moved; must stay below the operator's lease + --site-lost-grace − heartbeat − pod termination (README, Security); 0 never",
+    },
     'log-level': LOG_LEVEL_FLAG,
   },
   footer: `Logs are JSON lines on stdout. Stops cleanly on SIGTERM or SIGINT (exit 0); a second signal exits at once (exit 1).
 Exit codes: 0 stopped by a signal, 1 a file could not be used or the agent failed, 2 bad flags.
 
-Kubernetes permissions: nodes and pods, list and watch, cluster-wide.`,
+Kubernetes permissions: nodes and pods, list and watch, cluster-wide; jobs, list and delete, cluster-wide (the fence:
+only Jobs labelled app.kubernetes.io/managed-by=suanwang, which the chart's admission policy enforces).`,
 });
 
 /** readTls reads the site's TLS files from --tls-dir; throws CliError (exit 1) naming the file that is unusable. */
@@ -104,6 +113,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const log = root.child({ component: 'site-agent', site });
   const instanceId = randomUUID();
   const caches = siteCaches(kc, systemClock, log, site);
+  const fence = new PartitionFence({ clock: systemClock, fenceAfterMs: flags['fence-after'], jobs: kubernetesMemberJobs(kc), logger: log });
   const agent = new SiteAgent({
     site,
     nodes: caches.nodes,
@@ -127,9 +137,12 @@ export async function agentCommand(argv: string[]): Promise<number> {
         logger: root,
         clock: systemClock,
         random: systemRandom,
+        // Every ack is the hub answering: the fence's silence starts over.
+        observer: { onAck: () => fence.heard() },
       }),
   });
-  log.info({ operator, cluster: kc.getCurrentCluster()?.server, instanceId }, 'site agent starting');
+  log.info({ operator, cluster: kc.getCurrentCluster()?.server, instanceId, fenceAfterMs: flags['fence-after'] }, 'site agent starting');
+  fence.start();
   const started = agent.start().then(
     () => undefined,
     (err: unknown) => {
@@ -141,6 +154,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   try {
     const why = await Promise.race([signals.signal, started.then((r) => r ?? new Promise<never>(() => {}))]);
     log.info({ why }, 'stopping');
+    fence.stop();
     await agent.stop();
     log.info('stopped');
     return why === 'start-failed' ? 1 : 0;

@@ -34,6 +34,11 @@ TrainingJobs on sites.`,
       required: true,
       help: "folder holding DIR/ca.crt (the CA that signs agent client certificates) and DIR/server.crt, DIR/server.key (the operator's serving certificate).\n'suanwang certs --dir DIR --site NAME' mints lab ones.",
     },
+    'revoked-agent-certificates': {
+      type: 'string',
+      value: 'FILE',
+      help: "agent client certificates to refuse although the CA signed them: one a line, a SHA-256 fingerprint (as 'openssl x509 -noout -fingerprint -sha256' prints it) or serial:HEX; # starts a comment. Re-read when it changes (at each new agent session and every 10s); a listed certificate's open session is ended. A Site pins its agent's certificates with spec.connection.agentCertificateSHA256",
+    },
     lease: {
       type: 'duration',
       default: DEFAULT_LEASE_MS,
@@ -165,6 +170,7 @@ function parseFlags(argv: string[], env: Readonly<Record<string, string | undefi
     options: {
       listen: values.listen.address,
       tlsDir: values['tls-dir'],
+      ...(values['revoked-agent-certificates'] !== undefined && { revokedAgentCertificates: values['revoked-agent-certificates'] }),
       namespace,
       ...(healthListen !== undefined && { healthListen }),
       ...(leaderElection !== undefined && { leaderElection }),

@@ -4,10 +4,7 @@
  * (src/api/names.ts) because users and site tools select by them.
  */
 
-/** LABEL_MANAGED_BY is the well-known label marking objects Suanwang manages. */
-export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
-/** MANAGED_BY is the value of LABEL_MANAGED_BY on member objects. */
-export const MANAGED_BY = 'suanwang';
+export { LABEL_MANAGED_BY, MANAGED_BY } from '../../api/names.ts';
 /**
  * LABEL_OWNER_UID carries the uid of the hub object (TrainingJob, InferenceService) a member object was made for.
  * Epochs restart at 1 when a workload is deleted and created again under the same name; the uid tells a copy left by

@@ -39,12 +39,12 @@ export function applyDeployment(client: SiteClient, deployment: V1Deployment): P
   return client.call('apply member Deployment', (apis) => applyObjectWith(apis.objects, deployment, FIELD_MANAGER));
 }
 
-/** deleteMember deletes one member object; a Deployment's pods go in the background (garbage collector). */
+/** deleteMember deletes one member object; a Deployment in the foreground, so it stays visible until its pods are gone. */
 export async function deleteMember(client: SiteClient, namespace: string, ref: MemberRef): Promise<void> {
   const { name } = ref;
   if (ref.kind === 'Deployment') {
     await client.call('delete member Deployment', (apis) =>
-      ignoreNotFound(apis.apps.deleteNamespacedDeployment({ namespace, name, propagationPolicy: 'Background' })),
+      ignoreNotFound(apis.apps.deleteNamespacedDeployment({ namespace, name, propagationPolicy: 'Foreground' })),
     );
   } else {
     await client.call('delete member Service', (apis) => ignoreNotFound(apis.core.deleteNamespacedService({ namespace, name })));

@@ -279,3 +279,26 @@ describe('SiteSessions', () => {
     expect(sessions.get(other)?.dropped.rateLimited).toBe(8);
   });
 });
+
+describe('SiteSessions and refused certificates', () => {
+  const refusal = { reason: 'CertificateRevoked', message: 'client certificate sha256:ab12 is revoked', sha256: 'ab12' } as const;
+
+  it('remembers the latest refusal, waking the controller only when it says something new', () => {
+    const { sessions, changes, clock } = setup();
+    sessions.onCertificateRefused(SITE, refusal);
+    clock.advance(5 * S);
+    sessions.onCertificateRefused(SITE, refusal); // the agent retrying with the same certificate
+    expect(changes).toEqual([SITE]);
+    expect(sessions.get(SITE)).toMatchObject({ connected: false, refusal: { reason: 'CertificateRevoked', message: refusal.message, at: T0 + 5 * S } });
+    sessions.onCertificateRefused(SITE, { ...refusal, reason: 'CertificateNotPinned', message: 'another' });
+    expect(changes).toEqual([SITE, SITE]);
+  });
+
+  it('forgets it when a Register succeeds', () => {
+    const { sessions } = setup();
+    sessions.onCertificateRefused(SITE, refusal);
+    sessions.onRegister(SITE, registration('s1'));
+    expect(sessions.get(SITE)?.refusal).toBeUndefined();
+    expect(sessions.get(SITE)?.connected).toBe(true);
+  });
+});

@@ -1,8 +1,9 @@
 /**
  * The operator's memory of each site's agent: who is connected on which session, when it was last heard from, how
- * many heartbeats arrived in a row, and the node pools it reports. The wire server (src/wire/server.ts) hands
- * every accepted message to this handler, keyed by the site in the caller's certificate; the site controller turns
- * the state into `Site` status (site-status.ts) and placement reads that status.
+ * many heartbeats arrived in a row, the node pools it reports, and the latest of its client certificates the wire
+ * refused (revoked, or not the one its Site pins: src/operator/agent-certificates.ts). The wire server
+ * (src/wire/server.ts) hands every accepted message to this handler, keyed by the site in the caller's certificate;
+ * the site controller turns the state into `Site` status (site-status.ts) and placement reads that status.
  *
  * Handler callbacks run on the gRPC event loop turn that received the message, so they only update memory and call
  * `onChange`, which enqueues the site's key; all API writes happen in the controller. State is copy-on-write: a view
@@ -23,7 +24,8 @@ import type {
   SiteDeltaOut,
   SiteSnapshotOut,
 } from '../../wire/messages.ts';
-import type { DisconnectInfo, MessageMeta, RateLimitedInfo, Registration, SiteAgentHandler } from '../../wire/site-agent-handler.ts';
+import type { CertificateRefusedInfo, DisconnectInfo, MessageMeta, RateLimitedInfo, Registration, SiteAgentHandler } from '../../wire/site-agent-handler.ts';
+import type { CertificateRefusalReason } from '../../wire/agent-certificate.ts';
 import type { DeviceUpdate__Output as DeviceUpdateOut } from '../../wire/generated/suanwang/agent/v1/DeviceUpdate.ts';
 import type { DeviceHealthCounts__Output as DeviceHealthCountsOut } from '../../wire/generated/suanwang/agent/v1/DeviceHealthCounts.ts';
 import { anyDropped, boundPools, DEFAULT_REPORT_BOUNDS, describeTruncation, type DroppedParts, type ReportBounds } from './report-bounds.ts';
@@ -58,6 +60,14 @@ export const DEFAULT_MAX_HEALTH_EVENT_BYTES = 64 * 1024;
  */
 export type RunStart = 'connect' | 'leaseExpiry';
 
+/** CertificateRefusalRecord is the latest refusal of a client certificate of the site (src/wire/agent-certificate.ts). */
+export interface CertificateRefusalRecord {
+  readonly reason: CertificateRefusalReason;
+  readonly message: string;
+  /** at is the operator's clock at the refusal. */
+  readonly at: number;
+}
+
 /** SessionView is what the operator knows about one site's agent at one moment (immutable). */
 export interface SessionView {
   /** connected is true from Register until the session's stream ends. */
@@ -87,6 +97,11 @@ export interface SessionView {
   readonly dropped: DropCounts;
   /** truncation says why the pools held are not the site's whole report; undefined when they are. */
   readonly truncation: string | undefined;
+  /**
+   * refusal is the latest client certificate of the site the operator refused since its last accepted Register;
+   * site-status.ts shows it while no session is open and it is newer than the last session's end.
+   */
+  readonly refusal?: CertificateRefusalRecord | undefined;
 }
 
 /** SiteSessionsOptions configures SiteSessions. */
@@ -162,6 +177,7 @@ export class SiteSessions implements SiteAgentHandler {
       healthEvents: prev?.healthEvents ?? [],
       dropped: prev?.dropped ?? NO_DROPS,
       truncation: prev?.truncation,
+      refusal: undefined,
     });
   }
 
@@ -234,6 +250,16 @@ export class SiteSessions implements SiteAgentHandler {
     this.#sites.set(site, { ...s, dropped: { ...s.dropped, rateLimited: Math.max(s.dropped.rateLimited, info.dropped) } });
   }
 
+  onCertificateRefused(site: SiteName, info: CertificateRefusedInfo): void {
+    // A refused agent retries at its backoff's pace: the controller is woken only when what the status shows changes.
+    const s = this.#sites.get(site) ?? { ...this.#blank(), connected: false };
+    const next: SessionView = { ...s, refusal: { reason: info.reason, message: info.message, at: this.#o.clock.now() } };
+    const before = shownRefusal(s);
+    const after = shownRefusal(next);
+    if (before?.reason !== after?.reason || before?.message !== after?.message) this.#set(site, next);
+    else this.#sites.set(site, next);
+  }
+
   onDisconnect(site: SiteName, info: DisconnectInfo): void {
     const s = this.#sites.get(site);
     // A reconnecting agent registers its new session before the old stream is closed (the new hello closes it):
@@ -302,6 +328,17 @@ export class SiteSessions implements SiteAgentHandler {
     this.#sites.set(site, view);
     this.#o.onChange(site);
   }
+}
+
+/**
+ * shownRefusal is the certificate refusal the Site status should show: while no session is open, and only when it
+ * came after the last session ended (the latest event wins: a refusal of another certificate while the site's own
+ * agent was connected says nothing about why that agent later left).
+ */
+export function shownRefusal(view: SessionView): CertificateRefusalRecord | undefined {
+  const r = view.refusal;
+  if (r === undefined || view.connected) return undefined;
+  return view.disconnectedAt === undefined || r.at >= view.disconnectedAt ? r : undefined;
 }
 
 type HealthBucket = 'healthy' | 'degraded' | 'unhealthy' | 'unknown' | 'lost';

@@ -470,3 +470,77 @@ describe('computeSiteStatus with the connection check', () => {
     expect(cond(got, 'ConnectionAccepted')).toEqual(cond(first, 'ConnectionAccepted'));
   });
 });
+
+describe('computeSiteStatus with a refused agent certificate', () => {
+  const site = 'shanghai' as SiteName;
+  const revoked = { reason: 'CertificateRevoked', message: 'client certificate sha256:ab12 is revoked (/etc/suanwang/revoked/revoked.txt line 3)', sha256: 'ab12' } as const;
+  const notPinned = { reason: 'CertificateNotPinned', message: 'Site shanghai pins its agent certificate (spec.connection.agentCertificateSHA256); this one is sha256:cd34', sha256: 'cd34' } as const;
+  const reg = (sessionId: string) => ({ sessionId, agentInstanceId: `i-${sessionId}`, agentVersion: '0.1.0', protocolVersion: 1, capabilities: [], peer: 'p' });
+  function setup() {
+    let now = T0;
+    const sessions = new SiteSessions({ clock: { now: () => now }, leaseMs: CFG.leaseMs, onChange: () => {} });
+    return { sessions, at: (t: number) => void (now = t) };
+  }
+
+  it('says why an agent that never got in is refused, on AgentConnected and on Ready', () => {
+    const { sessions } = setup();
+    sessions.onCertificateRefused(site, revoked);
+    const got = computeSiteStatus(makeSite('shanghai').obj(), sessions.get(site), T0 + 1 * S, CFG);
+    expect(cond(got, 'AgentConnected')).toMatchObject({ status: 'False', reason: 'CertificateRevoked', message: `the agent's client certificate was refused: ${revoked.message}` });
+    expect(cond(got, 'Ready')).toMatchObject({ status: 'Unknown', reason: 'CertificateRevoked' });
+    expect(got.lastHeartbeatTime).toBeUndefined();
+  });
+
+  it('says why when a recheck ends an open session, while liveness keeps its own course', () => {
+    const { sessions, at } = setup();
+    sessions.onRegister(site, reg('s1'));
+    sessions.onHeartbeat(site, {}, meta(T0, 1, 's1', 'i-s1'));
+    sessions.onHeartbeat(site, {}, meta(T0 + 10 * S, 2, 's1', 'i-s1'));
+    const prev = withStatus(makeSite('shanghai').obj(), computeSiteStatus(makeSite('shanghai').obj(), sessions.get(site), T0 + 10 * S, CFG));
+    expect(brief(cond(prev.status ?? {}, 'Ready'))).toBe('True/AgentReporting');
+    at(T0 + 12 * S);
+    // The server ends the stream, then reports the refusal (src/wire/server-session.ts).
+    sessions.onDisconnect(site, { sessionId: 's1', agentInstanceId: 'i-s1', reason: 'refused' });
+    sessions.onCertificateRefused(site, notPinned);
+    const got = computeSiteStatus(prev, sessions.get(site), T0 + 13 * S, CFG);
+    expect(brief(cond(got, 'AgentConnected'))).toBe('False/CertificateNotPinned');
+    expect(cond(got, 'AgentConnected')?.message).toContain(notPinned.message);
+    // Ready follows heartbeats: True within the lease, Unknown after it.
+    expect(brief(cond(got, 'Ready'))).toBe('True/AgentReporting');
+    expect(brief(cond(computeSiteStatus(prev, sessions.get(site), T0 + 51 * S, CFG), 'Ready'))).toBe('Unknown/LeaseExpired');
+  });
+
+  it('forgets the refusal once an agent registers with an accepted certificate', () => {
+    const { sessions, at } = setup();
+    sessions.onCertificateRefused(site, revoked);
+    at(T0 + 5 * S);
+    sessions.onRegister(site, reg('s2'));
+    const got = computeSiteStatus(makeSite('shanghai').obj(), sessions.get(site), T0 + 6 * S, CFG);
+    expect(brief(cond(got, 'AgentConnected'))).toBe('True/AgentReporting');
+  });
+
+  it('keeps a connected agent True while another certificate of its site is refused, and the latest event wins after', () => {
+    const { sessions, at } = setup();
+    sessions.onRegister(site, reg('s1'));
+    sessions.onHeartbeat(site, {}, meta(T0, 1, 's1', 'i-s1'));
+    at(T0 + 1 * S);
+    sessions.onCertificateRefused(site, revoked);
+    expect(brief(cond(computeSiteStatus(makeSite('shanghai').obj(), sessions.get(site), T0 + 2 * S, CFG), 'AgentConnected'))).toBe('True/AgentReporting');
+    // The legitimate agent's stream ends later for its own reasons: that is what AgentConnected says.
+    at(T0 + 3 * S);
+    sessions.onDisconnect(site, { sessionId: 's1', agentInstanceId: 'i-s1', reason: 'stream cancelled or connection lost' });
+    expect(brief(cond(computeSiteStatus(makeSite('shanghai').obj(), sessions.get(site), T0 + 4 * S, CFG), 'AgentConnected'))).toBe('False/AgentDisconnected');
+    // And a refusal after that is the news again.
+    at(T0 + 5 * S);
+    sessions.onCertificateRefused(site, revoked);
+    expect(brief(cond(computeSiteStatus(makeSite('shanghai').obj(), sessions.get(site), T0 + 6 * S, CFG), 'AgentConnected'))).toBe('False/CertificateRevoked');
+  });
+
+  it('writes only what the CRD accepts', () => {
+    const { sessions } = setup();
+    sessions.onCertificateRefused(site, notPinned);
+    const got = computeSiteStatus(makeSite('shanghai').obj(), sessions.get(site), T0 + 1 * S, CFG);
+    const statusSchema = readCrdSchema(REPO_ROOT, 'sites').properties?.['status'];
+    expect(validateAgainst(got, statusSchema ?? {}, 'status')).toEqual({ errors: [], unevaluated: [] });
+  });
+});

@@ -6,7 +6,9 @@
  * Conditions:
  * - AgentConnected: True/AgentReporting while the agent holds a session; False/AgentDisconnected after it ended (or
  *   when this operator has had no session with it since it started, once agents had a lease to reconnect);
- *   False/AgentNeverConnected before any.
+ *   False/AgentNeverConnected before any; False/CertificateRevoked or False/CertificateNotPinned, with the refusal,
+ *   while no session is open and the operator refused the agent's client certificate since the last one ended
+ *   (src/operator/agent-certificates.ts; an agent that never got in is then Ready=Unknown with the same reason).
  * - Ready, first matching rule wins (liveness before cordon, so a cordoned site that dies is still seen as dead):
  *   1. no heartbeat ever: Unknown/AgentNeverConnected (AgentDisconnected if it connected but never beat);
  *   2. silent longer than `lostAfterMs` (when set): False/SiteLost — placement re-places what ran there;
@@ -50,7 +52,7 @@ import type { Condition, NodePool, Site, SiteStatus } from '../../api/generated/
 import { ConditionStatus, ConditionType, Reason } from '../../api/names.ts';
 import type { ConnectionVerdict } from '../../clusters/site-clients.ts';
 import { checkAgentVersion, checkPools, ReportProblems } from './report-check.ts';
-import type { SessionView } from './site-sessions.ts';
+import { shownRefusal, type SessionView } from './site-sessions.ts';
 import { formatDuration } from '../../api/duration.ts';
 import { findCondition, formatTime, withBookkeeping, type ConditionUpdate } from '../../runtime/conditions.ts';
 import { deepEqual } from '../../runtime/merge-patch.ts';
@@ -231,6 +233,10 @@ function agentCondition(site: Site, session: SessionView | undefined, version: s
       ? { type, status: ConditionStatus.False, reason: Reason.AgentDisconnected, message: 'the agent has not connected to this operator since it started' }
       : { type, status: ConditionStatus.False, reason: Reason.AgentNeverConnected, message: "the site's agent has never connected" };
   }
+  const refused = shownRefusal(session);
+  if (refused !== undefined) {
+    return { type, status: ConditionStatus.False, reason: refused.reason, message: `the agent's client certificate was refused: ${refused.message}` };
+  }
   if (!session.connected) {
     const why = session.disconnectReason ? `: ${session.disconnectReason}` : '';
     return { type, status: ConditionStatus.False, reason: Reason.AgentDisconnected, message: `session ${session.sessionId} ended${why}` };
@@ -260,6 +266,10 @@ function readyCondition(
   const lease = formatDuration(cfg.leaseMs);
   const connected = session?.connected === true;
   if (heard === undefined && !connected) {
+    const refused = session === undefined ? undefined : shownRefusal(session);
+    if (refused !== undefined) {
+      return { type, status: ConditionStatus.Unknown, reason: refused.reason, message: "no heartbeat yet: the agent's client certificate is refused (see AgentConnected)" };
+    }
     return session === undefined
       ? { type, status: ConditionStatus.Unknown, reason: Reason.AgentNeverConnected, message: "no heartbeat from the site's agent yet" }
       : { type, status: ConditionStatus.Unknown, reason: Reason.AgentDisconnected, message: 'the agent disconnected before its first heartbeat' };

@@ -73,6 +73,8 @@ function notFound(): Error {
 class FakeSite {
   readonly jobs = new Map<string, V1Job>();
   readonly services = new Map<string, V1Service>();
+  /** Every Job delete, as `name:propagationPolicy`. */
+  readonly jobDeletes: string[] = [];
   reachable = true;
 
   readonly name: string;
@@ -96,7 +98,10 @@ class FakeSite {
     const apis = {
       batch: {
         readNamespacedJob: (p: { name: string }) => get(this.jobs, p.name),
-        deleteNamespacedJob: (p: { name: string }) => del(this.jobs, p.name),
+        deleteNamespacedJob: (p: { name: string; propagationPolicy?: string }) => {
+          this.jobDeletes.push(`${p.name}:${p.propagationPolicy ?? 'default'}`);
+          return del(this.jobs, p.name);
+        },
       },
       core: {
         readNamespacedService: (p: { name: string }) => get(this.services, p.name),
@@ -502,5 +507,14 @@ describe('TrainingJobReconciler and a Ready site the hub cannot reach', () => {
       ['shanghai', 'Running'],
     ]);
     expect(w.at.shanghai?.jobs.has(NAME)).toBe(true);
+  });
+});
+
+describe('member deletion', () => {
+  it('deletes member Jobs in the foreground, so the Job stays visible until its pods are gone', async () => {
+    const w = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou', unknownFor(GRACE))]);
+    w.at.guizhou?.hold(1);
+    await w.reconciler.reconcile(KEY); // fails over: the old copy at guizhou is fenced
+    expect(w.at.guizhou?.jobDeletes).toEqual([`${NAME}:Foreground`]);
   });
 });

@@ -44,10 +44,14 @@ export async function createMembers(client: SiteClient, members: MemberObjects):
   return applyJob(client, members);
 }
 
-/** deleteJob deletes the member Job; its pods go in the background (the garbage collector deletes them). */
+/**
+ * deleteJob deletes the member Job in the foreground: the Job stays, marked deleted, until the garbage collector has
+ * removed its pods, so whoever reads it (this operator, fencing) sees a copy still running until it truly is not, and
+ * no new epoch starts beside it on the same site.
+ */
 export async function deleteJob(client: SiteClient, namespace: string, name: string): Promise<void> {
   await client.call('delete member Job', (apis) =>
-    ignoreNotFound(apis.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' })),
+    ignoreNotFound(apis.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Foreground' })),
   );
 }
 
