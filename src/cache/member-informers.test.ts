@@ -8,13 +8,13 @@ import type { SiteClient } from '../clusters/site-clients.ts';
 import { FakeClock } from '../runtime/clock.ts';
 import { MemoryCache } from '../runtime/memory-cache.ts';
 import type { LabelledObject } from '../runtime/object-cache.ts';
-import { MemberInformers, type MemberKind } from './member-informers.ts';
+import { MAX_LIST_WAIT_MS, MemberInformers, type MemberKind } from './member-informers.ts';
 
 interface Member extends LabelledObject {
   readonly metadata: { readonly name: string; readonly namespace: string; readonly labels?: Record<string, string> };
 }
 
-function world() {
+function world(clock = new FakeClock()) {
   const sites = new MemoryCache<Site>([site('shanghai'), site('guizhou')]);
   const secrets = new MemoryCache<V1Secret>();
   /** The client each site gets now; a new object stands for rotated credentials, undefined for none. */
@@ -34,10 +34,11 @@ function world() {
       },
     },
     labelSelector: 'app.kubernetes.io/managed-by=suanwang',
-    clock: new FakeClock(),
+    clock,
     logger: pino({ level: 'silent' }),
     factory: (client, kind, selector) => {
       const cache = new MemoryCache<Member>();
+      if (client.site === 'guizhou') cache.holdSync(new Promise(() => {})); // its API never answers
       built.push({ site: client.site, kind, selector, cache });
       return cache;
     },
@@ -110,5 +111,32 @@ describe('MemberInformers', () => {
     expect(w.built.every((b) => b.cache.stopped)).toBe(true);
     w.sites.set(site('beijing'));
     expect(w.members.sites()).toEqual([]);
+  });
+});
+
+describe('MemberInformers.find', () => {
+  const labels = { namespaceLabel: 'suanwang.io/namespace', nameLabel: 'suanwang.io/workload' };
+  const member = (name: string): Member => ({ metadata: { name, namespace: 'team-a', labels: { 'suanwang.io/namespace': 'team-a', 'suanwang.io/workload': name } } });
+
+  it('finds a workload’s members per site, and says which site has not listed yet', () => {
+    const w = world();
+    w.members.start();
+    w.running('shanghai', 'Job')[0]?.cache.set(member('train'));
+    w.running('shanghai', 'Job')[0]?.cache.set(member('other'));
+    expect(w.members.find('Job', labels, 'team-a', 'train')).toEqual([
+      { site: 'guizhou', synced: false, members: [] },
+      { site: 'shanghai', synced: true, members: [member('train')] },
+    ]);
+  });
+
+  it('stops waiting for a site whose first list has not come within MAX_LIST_WAIT_MS: one site cannot hold every placement', () => {
+    const clock = new FakeClock();
+    const w = world(clock);
+    w.members.start();
+    clock.advance(MAX_LIST_WAIT_MS);
+    expect(w.members.find('Job', labels, 'team-a', 'train').map((s) => [s.site, s.synced])).toEqual([
+      ['guizhou', true],
+      ['shanghai', true],
+    ]);
   });
 });

@@ -25,10 +25,20 @@ export type MemberKind = 'Job' | 'Deployment';
 /** MemberInformerFactory builds the informer of one kind at one site (the production one is siteMemberInformer). */
 export type MemberInformerFactory = (client: SiteClient, kind: MemberKind, labelSelector: string) => RunningObjectCache<LabelledObject>;
 
+/**
+ * MAX_LIST_WAIT_MS bounds how long a site's first list is waited for. A site whose API does not answer the hub (a
+ * revoked credential behind a live agent) would otherwise hold every placement in the federation; past this its
+ * silence is taken as it is, and the site itself is handled as unreachable (the workload controllers' grace).
+ */
+export const MAX_LIST_WAIT_MS = 30_000;
+
 /** SiteMembers is what one site's informer holds of one workload's members. */
 export interface SiteMembers {
   readonly site: string;
-  /** synced is false while the site's informer has not listed once: its silence says nothing yet. */
+  /**
+   * synced is false while the site's informer has not listed once and was started less than MAX_LIST_WAIT_MS ago:
+   * its silence says nothing yet, and a caller about to place should wait.
+   */
   readonly synced: boolean;
   readonly members: readonly LabelledObject[];
 }
@@ -49,6 +59,7 @@ export interface MemberInformersOptions {
 
 interface SiteEntry {
   readonly client: SiteClient;
+  readonly startedAt: number;
   readonly informers: ReadonlyMap<MemberKind, RunningObjectCache<LabelledObject>>;
   readonly unsubscribe: readonly (() => void)[];
 }
@@ -106,7 +117,8 @@ export class MemberInformers {
       const informer = entry.informers.get(kind);
       if (informer === undefined) continue;
       const members = informer.list().filter((o) => o.metadata?.labels?.[labels.namespaceLabel] === namespace && o.metadata.labels[labels.nameLabel] === name);
-      out.push({ site, synced: informer.hasSynced(), members });
+      const synced = informer.hasSynced() || this.#o.clock.now() - entry.startedAt >= MAX_LIST_WAIT_MS;
+      out.push({ site, synced, members });
     }
     return out.sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : 0));
   }
@@ -157,7 +169,7 @@ export class MemberInformers {
       informer.start();
     }
     this.#log.info({ site }, 'watching member objects');
-    return { client, informers, unsubscribe };
+    return { client, informers, unsubscribe, startedAt: this.#o.clock.now() };
   }
 
   async #stopEntry(entry: SiteEntry): Promise<void> {
