@@ -246,6 +246,12 @@ export const DEFAULT_CURRENCY = 'CNY';
  */
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'suanwang';
+/**
+ * LABEL_OWNER_UID carries the uid of the hub object (TrainingJob, InferenceService) a member object was made for.
+ * Epochs restart at 1 when a workload is deleted and created again under the same name; the uid tells a copy left by
+ * the earlier one (at a site that was unreachable when it was deleted) from the current one's, whatever their epochs.
+ */
+export const LABEL_OWNER_UID = 'suanwang.io/owner-uid';
 /** LABEL_ARCH is the well-known node label of the CPU architecture (kubelet sets it; placement selects by it). */
 export const LABEL_ARCH = 'kubernetes.io/arch';
 /** LABEL_POOL names the node pool a Node belongs to; the agent groups Nodes by it (the lab sets it on every Node). */

@@ -24,6 +24,7 @@
 import { CoordinationV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { DEFAULT_CADENCE, OperatorServer } from '../wire/server.ts';
+import { parseSiteName } from '../wire/identity.ts';
 import type { TlsFiles } from '../wire/tls.ts';
 import { SiteClients } from '../clusters/site-clients.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
@@ -249,6 +250,10 @@ export class Operator {
     const trainingController = newTrainingController({
       ...workloadOptions,
       findMemberJobs: (namespace, name) => members.find('Job', { namespaceLabel: LABEL_NAMESPACE, nameLabel: LABEL_WORKLOAD }, namespace, name),
+      fenceThroughAgent: (site, workload) => {
+        const name = parseSiteName(site);
+        if (name !== undefined) this.#server?.requestFence(name, [workload]);
+      },
       informers: { trainingJobs: informers.trainingJobs, sites: informers.sites, memberJobs: members.jobs },
     });
     const inferenceController = newInferenceController({

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { BackoffPolicy } from '../runtime/backoff.ts';
 import type { Clock, Random } from '../runtime/clock.ts';
 import type { AgentKeepalive } from './keepalive.ts';
-import type { Heartbeat, SiteDelta, SiteSnapshot } from './messages.ts';
+import type { FencedWorkloadOut, Heartbeat, SiteDelta, SiteSnapshot } from './messages.ts';
 import type { TlsFiles } from './tls.ts';
 
 /** SnapshotContent is a full snapshot without the fields the client fills in (site, generation). */
@@ -27,6 +27,8 @@ export interface AgentClientObserver {
   onAck?(seq: number): void;
   /** onResyncRequest: the operator asked for a full snapshot. */
   onResyncRequest?(reason: string, fromSeq: number): void;
+  /** onFenceRequest: the operator says these training workloads were placed anew; delete their older members here. */
+  onFenceRequest?(workloads: readonly FencedWorkloadOut[]): void;
   /** onDisconnected: the attempt or session ended; code is the gRPC status code when there is one. */
   onDisconnected?(code: number | undefined, details: string): void;
   /** onRetryScheduled: the next attempt starts after delayMs; attempt counts failures since the last ack. */

@@ -279,6 +279,12 @@ export class AgentClient {
         void this.sendSnapshot();
         return;
       }
+      case 'fenceRequest': {
+        const workloads = m.fenceRequest?.workloads ?? [];
+        this.#log.info({ workloads: workloads.length }, 'operator asked to fence superseded members');
+        this.#opts.observer?.onFenceRequest?.(workloads);
+        return;
+      }
       case 'configUpdate': {
         const u = m.configUpdate ?? {};
         if (u.heartbeatIntervalMs !== undefined) a.heartbeatMs = Math.max(MIN_INTERVAL_MS, u.heartbeatIntervalMs);

@@ -15,6 +15,7 @@ export type { SiteSnapshot, SiteSnapshot__Output as SiteSnapshotOut } from './ge
 export type { SiteDelta, SiteDelta__Output as SiteDeltaOut } from './generated/suanwang/agent/v1/SiteDelta.ts';
 export type { HealthEvent, HealthEvent__Output as HealthEventOut } from './generated/suanwang/agent/v1/HealthEvent.ts';
 export type { ConfigUpdate, ConfigUpdate__Output as ConfigUpdateOut } from './generated/suanwang/agent/v1/ConfigUpdate.ts';
+export type { FencedWorkload, FencedWorkload__Output as FencedWorkloadOut } from './generated/suanwang/agent/v1/FencedWorkload.ts';
 export type { NodePool, NodePool__Output as NodePoolOut } from './generated/suanwang/agent/v1/NodePool.ts';
 export type { Device, Device__Output as DeviceOut } from './generated/suanwang/agent/v1/Device.ts';
 export type { DeviceTelemetry, DeviceTelemetry__Output as DeviceTelemetryOut } from './generated/suanwang/agent/v1/DeviceTelemetry.ts';

@@ -18,7 +18,7 @@ import { certificateOfCaller, type CertificateFacts } from './agent-certificate.
 import { describeEnding, type EndStatus } from './call-endings.ts';
 import { siteOfCaller, type SiteName } from './identity.ts';
 import type { WireLimits } from './limits.ts';
-import type { AgentMessageOut, OperatorMessage } from './messages.ts';
+import type { AgentMessageOut, FencedWorkload, OperatorMessage } from './messages.ts';
 import type { PayloadKind, SequenceTracker } from './sequence.ts';
 import type { MessageMeta, SiteAgentHandler } from './site-agent-handler.ts';
 
@@ -146,6 +146,13 @@ export class SessionStream {
     if (!this.#tracker) return false;
     this.#log.info({ reason }, 'asking the agent for a full snapshot');
     return this.send({ resyncRequest: { reason, fromSeq: this.#tracker.contiguous + 1 } });
+  }
+
+  /** requestFence tells the agent which training workloads at its site were placed anew (FenceRequest in the proto). */
+  requestFence(workloads: readonly FencedWorkload[]): boolean {
+    if (this.#closed) return false;
+    this.#log.info({ workloads: workloads.map((w) => `${w.namespace}/${w.name}@${String(w.epoch)}`) }, 'asking the agent to fence superseded members');
+    return this.send({ fenceRequest: { workloads: [...workloads] } });
   }
 
   /** recheckCertificate runs the certificate check again and ends the stream if it refuses now; true when it did. */

@@ -16,7 +16,7 @@ import { siteOfCaller, type SiteName } from './identity.ts';
 import { DEFAULT_OPERATOR_PING_POLICY, operatorServerOptions, type OperatorPingPolicy } from './keepalive.ts';
 import { resolveWireLimits, type WireLimits } from './limits.ts';
 import { loadAgentProtocol } from './load.ts';
-import type { ConfigUpdate, RegisterRequestOut, RegisterResponse, SiteAgentHandlers } from './messages.ts';
+import type { ConfigUpdate, FencedWorkload, RegisterRequestOut, RegisterResponse, SiteAgentHandlers } from './messages.ts';
 import { SequenceTracker } from './sequence.ts';
 import { SessionStream, type CallRefusal, type SessionHost, type SessionRecord } from './server-session.ts';
 import type { Registration, SiteAgentHandler } from './site-agent-handler.ts';
@@ -194,6 +194,14 @@ export class OperatorServer {
     let ended = 0;
     for (const [, stream] of streams) if (stream.recheckCertificate()) ended++;
     return ended;
+  }
+
+  /**
+   * requestFence asks a connected site's agent to delete superseded member Jobs of these training workloads (it can
+   * when the operator cannot reach the site's apiserver); false when the site has no open stream.
+   */
+  requestFence(site: SiteName, workloads: readonly FencedWorkload[]): boolean {
+    return this.#streams.get(site)?.requestFence(workloads) ?? false;
   }
 
   /** requestResync asks a connected site for a full snapshot now; false when the site has no open stream. */

@@ -162,6 +162,20 @@ describe('agent session over mTLS', () => {
     expect(reads).toBeGreaterThanOrEqual(3);
   });
 
+  it('delivers a fence request to the agent: the workloads the operator placed anew, with their epochs', async () => {
+    const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
+    track(server);
+    const fenced: unknown[] = [];
+    const agent = newAgent(pki, port, 'alpha', { observer: { onFenceRequest: (workloads) => fenced.push(...workloads) } });
+    track(agent);
+    agent.start();
+    await eventually(() => handler.of('snapshot').length === 1, { timeoutMs: 5000, what: 'a session' });
+    expect(server.requestFence(site('alpha'), [{ namespace: 'team-a', name: 'train', uid: 'u1', epoch: 3 }])).toBe(true);
+    expect(server.requestFence(site('beta'), [{ namespace: 'team-a', name: 'train', uid: 'u1', epoch: 3 }])).toBe(false);
+    await eventually(() => fenced.length === 1, { timeoutMs: 2000, what: 'the fence request' });
+    expect(fenced).toEqual([{ namespace: 'team-a', name: 'train', uid: 'u1', epoch: 3 }]);
+  });
+
   it('answers a sequence gap with a full snapshot, and the operator skips what built on the gap', async () => {
     const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
     track(server);

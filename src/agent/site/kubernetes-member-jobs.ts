@@ -4,7 +4,7 @@
  * RBAC: list and delete on batch/jobs; the agent chart's admission policy narrows the delete to these labels.
  */
 import { BatchV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY } from '../../api/names.ts';
+import { LABEL_EPOCH, LABEL_MANAGED_BY, LABEL_NAMESPACE, LABEL_OWNER_UID, LABEL_WORKLOAD, MANAGED_BY } from '../../api/names.ts';
 import { ignoreNotFound, toApiError } from '../../runtime/errors.ts';
 import type { MemberJob, MemberJobs } from './partition-fence.ts';
 
@@ -18,11 +18,18 @@ export function kubernetesMemberJobs(kc: KubeConfig): MemberJobs {
     async list(): Promise<readonly MemberJob[]> {
       try {
         const jobs = await batch.listJobForAllNamespaces({ labelSelector: MEMBER_JOB_SELECTOR });
-        return jobs.items.map((j) => ({
-          namespace: j.metadata?.namespace ?? '',
-          name: j.metadata?.name ?? '',
-          deleting: j.metadata?.deletionTimestamp !== undefined,
-        }));
+        return jobs.items.map((j) => {
+          const labels = j.metadata?.labels ?? {};
+          const epoch = Number(labels[LABEL_EPOCH]);
+          return {
+            namespace: j.metadata?.namespace ?? '',
+            name: j.metadata?.name ?? '',
+            deleting: j.metadata?.deletionTimestamp !== undefined,
+            workload: { namespace: labels[LABEL_NAMESPACE] ?? '', name: labels[LABEL_WORKLOAD] ?? '' },
+            epoch: Number.isInteger(epoch) ? epoch : undefined,
+            ownerUid: labels[LABEL_OWNER_UID],
+          };
+        });
       } catch (err: unknown) {
         throw toApiError(err);
       }

@@ -98,3 +98,35 @@ describe('PartitionFence', () => {
     expect(on.clock.pending()).toBe(0);
   });
 });
+
+describe('PartitionFence.fenceSuperseded', () => {
+  const member = (name: string, epoch: number, ownerUid = 'u1', deleting = false): MemberJob => ({
+    namespace: 'team-a',
+    name,
+    deleting,
+    workload: { namespace: 'team-a', name: 'train' },
+    epoch,
+    ownerUid,
+  });
+
+  it('deletes the members the hub says were superseded: a lower epoch, or another uid; nothing else', async () => {
+    const { jobs, fence } = setup();
+    jobs.jobs = [
+      member('old', 2),
+      member('current', 3),
+      member('earlier-object', 5, 'u0'),
+      { namespace: 'team-a', name: 'unrelated', deleting: false, workload: { namespace: 'team-a', name: 'other' }, epoch: 1 },
+    ];
+    await fence.fenceSuperseded([{ namespace: 'team-a', name: 'train', uid: 'u1', epoch: 3 }]);
+    expect(jobs.removed).toEqual(['team-a/old', 'team-a/earlier-object']);
+  });
+
+  it('skips members already being deleted, and survives an apiserver that does not answer', async () => {
+    const { jobs, fence } = setup();
+    jobs.jobs = [member('old', 1, 'u1', true)];
+    await fence.fenceSuperseded([{ namespace: 'team-a', name: 'train', uid: 'u1', epoch: 3 }]);
+    expect(jobs.removed).toEqual([]);
+    jobs.failing = true;
+    await expect(fence.fenceSuperseded([{ namespace: 'team-a', name: 'train', uid: 'u1', epoch: 3 }])).resolves.toBeUndefined();
+  });
+});

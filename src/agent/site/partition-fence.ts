@@ -29,6 +29,20 @@ export interface MemberJob {
   readonly name: string;
   /** deleting: a delete was already accepted (it carries a deletionTimestamp). */
   readonly deleting: boolean;
+  /** The hub workload the Job was made for (its suanwang.io/namespace and suanwang.io/workload labels). */
+  readonly workload?: { readonly namespace: string; readonly name: string };
+  /** Its placement epoch (suanwang.io/epoch); undefined when unreadable. */
+  readonly epoch?: number | undefined;
+  /** The uid of the hub object it was made for (suanwang.io/owner-uid), when labelled. */
+  readonly ownerUid?: string | undefined;
+}
+
+/** SupersededWorkload is a training workload the hub placed anew: its members of a lower epoch (or another uid) go. */
+export interface SupersededWorkload {
+  readonly namespace?: string | undefined;
+  readonly name?: string | undefined;
+  readonly uid?: string | undefined;
+  readonly epoch?: number | undefined;
 }
 
 /** MemberJobs lists and deletes the site's training member Jobs (kubernetes-member-jobs.ts in production). */
@@ -80,6 +94,28 @@ export class PartitionFence {
     if (this.#fenced) this.#log.info('the hub answers again; no longer fencing');
     this.#fenced = false;
     this.#arm(this.#o.fenceAfterMs);
+  }
+
+  /**
+   * fenceSuperseded deletes the member Jobs of workloads the hub placed anew while it could not reach this site's
+   * apiserver (a FenceRequest): those of a lower epoch than the hub's, or of another uid. Deletes nothing else.
+   */
+  async fenceSuperseded(workloads: readonly SupersededWorkload[]): Promise<void> {
+    try {
+      const jobs = await this.#o.jobs.list();
+      for (const w of workloads) {
+        if (w.namespace === undefined || w.name === undefined || w.epoch === undefined) continue;
+        for (const job of jobs) {
+          if (job.deleting || job.workload?.namespace !== w.namespace || job.workload.name !== w.name) continue;
+          const otherUid = w.uid !== undefined && w.uid !== '' && job.ownerUid !== undefined && job.ownerUid !== w.uid;
+          if (!otherUid && (job.epoch ?? -1) >= w.epoch) continue;
+          await this.#o.jobs.remove(job.namespace, job.name);
+          this.#log.warn({ namespace: job.namespace, job: job.name, epoch: job.epoch, current: w.epoch }, 'fenced: deleted a superseded training member Job the hub asked about');
+        }
+      }
+    } catch (err: unknown) {
+      this.#log.warn({ err }, 'could not fence superseded members; the hub asks again on its next pass');
+    }
   }
 
   stop(): void {

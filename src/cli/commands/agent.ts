@@ -137,8 +137,9 @@ export async function agentCommand(argv: string[]): Promise<number> {
         logger: root,
         clock: systemClock,
         random: systemRandom,
-        // Every ack is the hub answering: the fence's silence starts over.
-        observer: { onAck: () => fence.heard() },
+        // Every ack is the hub answering: the fence's silence starts over. A fence request names training workloads
+        // the hub placed anew while it could not reach this site's apiserver: their older members go.
+        observer: { onAck: () => fence.heard(), onFenceRequest: (workloads) => void fence.fenceSuperseded(workloads) },
       }),
   });
   log.info({ operator, cluster: kc.getCurrentCluster()?.server, instanceId, fenceAfterMs: flags['fence-after'] }, 'site agent starting');

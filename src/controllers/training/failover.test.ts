@@ -147,6 +147,8 @@ class World {
   readonly events: string[] = [];
   /** statusWrites counts the status patches sent to the hub. */
   statusWrites = 0;
+  /** agentFences records what was asked of site agents: `site:namespace/name@epoch`. */
+  readonly agentFences: string[] = [];
   readonly reconciler: TrainingJobReconciler;
 
   constructor(tj: TrainingJob, sites: Site[]) {
@@ -174,6 +176,7 @@ class World {
       logger: pino({ level: 'silent' }),
       events: { record: (_s, _t, reason, message) => this.events.push(`${reason}: ${message}`), forget: () => {} },
       siteLostGraceMs: GRACE,
+      fenceThroughAgent: (site, w) => this.agentFences.push(`${site}:${w.namespace}/${w.name}@${w.epoch}`),
       // Every FakeSite is watched and synced: what the member informers would hold.
       findMemberJobs: (namespace, name) =>
         Object.values(this.at).map((fake) => ({
@@ -516,5 +519,21 @@ describe('member deletion', () => {
     w.at.guizhou?.hold(1);
     await w.reconciler.reconcile(KEY); // fails over: the old copy at guizhou is fenced
     expect(w.at.guizhou?.jobDeletes).toEqual([`${NAME}:Foreground`]);
+  });
+});
+
+describe('fencing through the site agent', () => {
+  it('asks the lost site\'s agent to fence when the operator cannot reach its apiserver, and not when it can', async () => {
+    const w = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou', unknownFor(GRACE))]);
+    w.at.guizhou?.hold(1);
+    if (w.at.guizhou !== undefined) w.at.guizhou.reachable = false;
+    await w.reconciler.reconcile(KEY);
+    expect(w.tj.status?.site).toBe('shanghai');
+    expect(w.agentFences).toEqual(['guizhou:default/train@2']);
+
+    const reachable = new World(placedOnGuizhou(), [site('shanghai'), site('guizhou', unknownFor(GRACE))]);
+    reachable.at.guizhou?.hold(1);
+    await reachable.reconciler.reconcile(KEY);
+    expect(reachable.agentFences).toEqual([]);
   });
 });

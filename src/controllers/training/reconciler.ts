@@ -42,6 +42,12 @@ export interface TrainingJobReconcilerOptions extends WorkloadOptions {
    */
   readonly findMemberJobs: (namespace: string, name: string) => readonly SiteJobs[];
   /**
+   * fenceThroughAgent asks a site's agent to delete the job's members older than `epoch` (or of another uid), for when
+   * the operator cannot reach the site's apiserver itself but the agent is connected (the wire's FenceRequest).
+   * Unset: only the operator fences.
+   */
+  readonly fenceThroughAgent?: (site: string, workload: { namespace: string; name: string; uid: string; epoch: number }) => void;
+  /**
    * How often a job no site fits is looked at again even when no Site changed (default 10 s). Capacity also frees
    * when another job's promise is released, which changes no Site; placement is pure and takes well under a
    * millisecond, and an unchanged explanation writes nothing, so a short retry costs little.
@@ -260,7 +266,8 @@ export class TrainingJobReconciler implements Reconciler {
         if (r.clean) this.#markFenced(pass.key, t.site, t.lostEpoch);
         else retry ||= reachable;
       } catch (err: unknown) {
-        pass.log.debug({ site: t.site, err }, 'could not fence a lost site; trying again later');
+        pass.log.debug({ site: t.site, err }, 'could not fence a lost site; asking its agent, and trying again later');
+        this.#o.fenceThroughAgent?.(t.site, { namespace: pass.namespace, name: pass.name, uid: tj.metadata.uid ?? '', epoch });
         retry ||= reachable;
       }
     }
@@ -285,7 +292,8 @@ export class TrainingJobReconciler implements Reconciler {
         }
         if (!r.clean) unclean.push(siteName);
       } catch (err: unknown) {
-        pass.log.info({ site: siteName, err }, 'could not fence rediscovered members; trying again');
+        pass.log.info({ site: siteName, err }, 'could not fence rediscovered members; asking its agent, and trying again');
+        this.#o.fenceThroughAgent?.(siteName, { namespace: pass.namespace, name: pass.name, uid: tj.metadata.uid ?? '', epoch });
         unclean.push(siteName);
       }
     }

@@ -10,6 +10,8 @@ import type { DeviceHealth as _suanwang_agent_v1_DeviceHealth, DeviceHealth__Out
 import type { DeviceHealthCounts as _suanwang_agent_v1_DeviceHealthCounts, DeviceHealthCounts__Output as _suanwang_agent_v1_DeviceHealthCounts__Output } from './suanwang/agent/v1/DeviceHealthCounts.ts';
 import type { DeviceTelemetry as _suanwang_agent_v1_DeviceTelemetry, DeviceTelemetry__Output as _suanwang_agent_v1_DeviceTelemetry__Output } from './suanwang/agent/v1/DeviceTelemetry.ts';
 import type { DeviceUpdate as _suanwang_agent_v1_DeviceUpdate, DeviceUpdate__Output as _suanwang_agent_v1_DeviceUpdate__Output } from './suanwang/agent/v1/DeviceUpdate.ts';
+import type { FenceRequest as _suanwang_agent_v1_FenceRequest, FenceRequest__Output as _suanwang_agent_v1_FenceRequest__Output } from './suanwang/agent/v1/FenceRequest.ts';
+import type { FencedWorkload as _suanwang_agent_v1_FencedWorkload, FencedWorkload__Output as _suanwang_agent_v1_FencedWorkload__Output } from './suanwang/agent/v1/FencedWorkload.ts';
 import type { HealthEvent as _suanwang_agent_v1_HealthEvent, HealthEvent__Output as _suanwang_agent_v1_HealthEvent__Output } from './suanwang/agent/v1/HealthEvent.ts';
 import type { Heartbeat as _suanwang_agent_v1_Heartbeat, Heartbeat__Output as _suanwang_agent_v1_Heartbeat__Output } from './suanwang/agent/v1/Heartbeat.ts';
 import type { Hello as _suanwang_agent_v1_Hello, Hello__Output as _suanwang_agent_v1_Hello__Output } from './suanwang/agent/v1/Hello.ts';
@@ -40,6 +42,8 @@ export interface ProtoGrpcType {
         DeviceHealthCounts: MessageTypeDefinition<_suanwang_agent_v1_DeviceHealthCounts, _suanwang_agent_v1_DeviceHealthCounts__Output>
         DeviceTelemetry: MessageTypeDefinition<_suanwang_agent_v1_DeviceTelemetry, _suanwang_agent_v1_DeviceTelemetry__Output>
         DeviceUpdate: MessageTypeDefinition<_suanwang_agent_v1_DeviceUpdate, _suanwang_agent_v1_DeviceUpdate__Output>
+        FenceRequest: MessageTypeDefinition<_suanwang_agent_v1_FenceRequest, _suanwang_agent_v1_FenceRequest__Output>
+        FencedWorkload: MessageTypeDefinition<_suanwang_agent_v1_FencedWorkload, _suanwang_agent_v1_FencedWorkload__Output>
         HealthEvent: MessageTypeDefinition<_suanwang_agent_v1_HealthEvent, _suanwang_agent_v1_HealthEvent__Output>
         HealthStatus: EnumTypeDefinition
         Heartbeat: MessageTypeDefinition<_suanwang_agent_v1_Heartbeat, _suanwang_agent_v1_Heartbeat__Output>

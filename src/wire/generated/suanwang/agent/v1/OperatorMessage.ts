@@ -4,17 +4,20 @@
 import type { Ack as _suanwang_agent_v1_Ack, Ack__Output as _suanwang_agent_v1_Ack__Output } from '../../../suanwang/agent/v1/Ack.ts';
 import type { ResyncRequest as _suanwang_agent_v1_ResyncRequest, ResyncRequest__Output as _suanwang_agent_v1_ResyncRequest__Output } from '../../../suanwang/agent/v1/ResyncRequest.ts';
 import type { ConfigUpdate as _suanwang_agent_v1_ConfigUpdate, ConfigUpdate__Output as _suanwang_agent_v1_ConfigUpdate__Output } from '../../../suanwang/agent/v1/ConfigUpdate.ts';
+import type { FenceRequest as _suanwang_agent_v1_FenceRequest, FenceRequest__Output as _suanwang_agent_v1_FenceRequest__Output } from '../../../suanwang/agent/v1/FenceRequest.ts';
 
 export interface OperatorMessage {
   'ack'?: (_suanwang_agent_v1_Ack | null);
   'resyncRequest'?: (_suanwang_agent_v1_ResyncRequest | null);
   'configUpdate'?: (_suanwang_agent_v1_ConfigUpdate | null);
-  'payload'?: "ack"|"resyncRequest"|"configUpdate";
+  'fenceRequest'?: (_suanwang_agent_v1_FenceRequest | null);
+  'payload'?: "ack"|"resyncRequest"|"configUpdate"|"fenceRequest";
 }
 
 export interface OperatorMessage__Output {
   'ack'?: (_suanwang_agent_v1_Ack__Output);
   'resyncRequest'?: (_suanwang_agent_v1_ResyncRequest__Output);
   'configUpdate'?: (_suanwang_agent_v1_ConfigUpdate__Output);
-  'payload'?: "ack"|"resyncRequest"|"configUpdate";
+  'fenceRequest'?: (_suanwang_agent_v1_FenceRequest__Output);
+  'payload'?: "ack"|"resyncRequest"|"configUpdate"|"fenceRequest";
 }
