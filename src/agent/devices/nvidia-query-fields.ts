@@ -6,7 +6,7 @@
 
 /**
  * NVIDIA_QUERY_FIELDS is the field list the provider asks for, in order (the 30 fields of the research report's
- * fixtures, ../shared/fixtures/devices/nvidia-smi_query_fields.txt).
+ * fixtures, test/fixtures/devices/nvidia-smi_query_fields.txt).
  */
 export const NVIDIA_QUERY_FIELDS: readonly string[] = [
   'index',

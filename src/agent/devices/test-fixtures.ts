@@ -1,20 +1,13 @@
 /**
- * Test helper: the device fixtures the parser tests read. They live in the repository (test/fixtures/devices), copied
- * unmodified from the shared research fixtures (../shared/fixtures/devices, next to the repository), so that the unit
- * tests need nothing outside the repository. fixture-coverage.test.ts checks the copies against the shared folder
- * whenever it is present, so the research and the tests cannot drift apart unnoticed.
+ * Test helper: the device fixtures the parser tests read. They live in the repository (test/fixtures/devices, with
+ * their provenance in NOTICE.md there), so that the unit tests need nothing outside the repository;
+ * scripts/check-device-fixtures.sh compares them with the research folder they were copied from.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** FIXTURE_DIR is the in-repository fixture folder: src/agent/devices → test/fixtures/devices. */
 export const FIXTURE_DIR = path.resolve(import.meta.dirname, '../../../test/fixtures/devices');
-
-/**
- * SHARED_FIXTURE_DIR is the shared research fixture folder the copies come from: /work/main/src/agent/devices →
- * /work/shared/fixtures/devices. It is absent on a clean clone; only the drift check reads it.
- */
-export const SHARED_FIXTURE_DIR = path.resolve(import.meta.dirname, '../../../../shared/fixtures/devices');
 
 /** FIXTURE_NOTICE is the provenance note in FIXTURE_DIR; it holds no device output. */
 export const FIXTURE_NOTICE = 'NOTICE.md';
