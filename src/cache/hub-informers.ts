@@ -20,8 +20,6 @@ import { InformerSupervisor } from '../runtime/informer-supervisor.ts';
 import { listWatchInformerFactory } from '../runtime/list-watch-informer.ts';
 import type { ObjectCache } from '../runtime/object-cache.ts';
 
-export type { ObjectCache };
-
 /** HubInformers are the supervisors (to start and stop) and typed views of their caches (to read). */
 export interface HubInformers {
   readonly sites: ObjectCache<Site>;

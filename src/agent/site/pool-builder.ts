@@ -29,7 +29,6 @@ import { nodeDevices, type NodeDevices, type ReportFreshness } from './node-devi
 import { holdsResources, podRequests } from './pod-requests.ts';
 import { addList, addUnits, toQuantityMap, toUnits, type Units } from './resource-units.ts';
 
-export { LABEL_ARCH };
 /** LABEL_NVIDIA_GPU_MEMORY is GPU feature discovery's per-GPU memory label, in MiB. */
 export const LABEL_NVIDIA_GPU_MEMORY = 'nvidia.com/gpu.memory';
 

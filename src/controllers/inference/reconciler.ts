@@ -17,10 +17,11 @@ import { inferenceWorkload } from '../../placement/workload.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
 import { findCondition, isTrue } from '../../runtime/conditions.ts';
 import { noopEventRecorder, type EventType } from '../framework/events.ts';
+import { SilentSites } from '../framework/silent-sites.ts';
 import { WorkloadReconciler, type CleanUpOutcome, type WorkloadOptions, type WorkloadPass } from '../framework/workload-reconciler.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { InferenceEventReason } from './event-reasons.ts';
-import { planSites, type SitePlan, type SiteRead } from './fencing.ts';
+import { planSites, type SitePlan } from './fencing.ts';
 import { HubInferenceServiceWriter } from './hub-writer.ts';
 import { inferenceMemberName, renderInferenceMembers, type InferenceMembers } from './member-objects.ts';
 import { placeInferenceService, type InferencePlacement } from './placing.ts';
@@ -49,7 +50,7 @@ export class InferenceServiceReconciler implements Reconciler {
   readonly #graceMs: number;
   readonly #pollMs: number;
   /** Per service key: the Ready sites it could not read, and since when. */
-  readonly #unreachable = new Map<string, Map<string, number>>();
+  readonly #silent = new SilentSites();
 
   constructor(options: InferenceServiceReconcilerOptions) {
     this.#o = options;
@@ -64,7 +65,7 @@ export class InferenceServiceReconciler implements Reconciler {
         read: options.inferenceServices,
         converge: (pass, svc) => this.#converge(pass, svc),
         cleanUp: (pass, svc) => this.#cleanUp(pass, svc),
-        forget: (key) => this.#unreachable.delete(key),
+        forget: (key) => this.#silent.forget(key),
       },
       writer: this.#writer,
       events: options.events ?? noopEventRecorder,
@@ -96,7 +97,9 @@ export class InferenceServiceReconciler implements Reconciler {
     const toRead = sites.filter((s) => isReady(s) || recorded.has(s.metadata.name ?? ''));
     const reads = await readSites(this.#o.siteClients, svc, toRead);
     for (const [site, read] of reads) if (!read.ok) pass.log.warn({ site, err: read.error }, 'reading member objects failed');
-    const unreachableSince = this.#unreachableSince(key, sites, reads);
+    // Sites that are not Ready are the lease's business (site-liveness.ts); this is about Ready ones that do not answer.
+    const silent = sites.filter((s) => isReady(s) && reads.get(s.metadata.name ?? '')?.ok === false).map((s) => s.metadata.name ?? '');
+    const unreachableSince = this.#silent.observe(key, silent, this.#o.clock.now());
 
     // 3. Decide.
     const decision = placeInferenceService({
@@ -231,23 +234,6 @@ export class InferenceServiceReconciler implements Reconciler {
       // placement only assigns variants of the spec; a failure here is deterministic and retrying will not help.
       throw new TerminalError(`cannot render member objects: ${errorText(err)}`, { cause: err });
     }
-  }
-
-  /**
-   * #unreachableSince tracks, per service, since when each Ready site it read has not answered (in memory: a restart
-   * restarts the grace). Sites that are not Ready are the lease's business (site-liveness.ts), not this.
-   */
-  #unreachableSince(key: string, sites: readonly Site[], reads: ReadonlyMap<string, SiteRead>): ReadonlyMap<string, number> {
-    const before = this.#unreachable.get(key) ?? new Map<string, number>();
-    const now = new Map<string, number>();
-    for (const site of sites) {
-      const name = site.metadata.name ?? '';
-      const read = reads.get(name);
-      if (read !== undefined && !read.ok && isReady(site)) now.set(name, before.get(name) ?? this.#o.clock.now());
-    }
-    if (now.size === 0) this.#unreachable.delete(key);
-    else this.#unreachable.set(key, now);
-    return now;
   }
 
   #now(): Date {

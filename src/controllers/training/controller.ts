@@ -17,8 +17,6 @@ import { TrainingJobReconciler, type TrainingJobReconcilerOptions } from './reco
 import { isTerminal } from './status.ts';
 import type { LabelledObject, ObjectCache } from '../../runtime/object-cache.ts';
 
-export type { LabelledObject, ObjectCache } from '../../runtime/object-cache.ts';
-
 /**
  * TrainingControllerOptions configures newTrainingController: the reconciler's options (reconciler.ts), with the
  * informers in place of its cache readers.

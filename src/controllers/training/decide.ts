@@ -12,7 +12,7 @@ import type { V1Job } from '@kubernetes/client-node';
 import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
 import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_POOL, LABEL_SITE, LABEL_WORKLOAD, Reason, TrainingJobPhase } from '../../api/names.ts';
 import { errorClass } from '../../runtime/errors.ts';
-import type { LabelledObject } from '../../runtime/object-cache.ts';
+import type { SiteMembers } from '../../cache/member-informers.ts';
 import type { PlacementConfig } from '../../placement/config.ts';
 import type { PromisedCapacity } from '../../placement/snapshot.ts';
 import type { Result } from '../../runtime/reconciler.ts';
@@ -41,14 +41,6 @@ export type MemberRead =
   /** The site did not answer; never taken as "no members there". */
   | { readonly kind: 'Unreadable'; readonly site: string; readonly error: unknown };
 
-/** SiteJobs are the member Jobs of this job that one site's informer holds (cache/member-informers.ts). */
-export interface SiteJobs {
-  readonly site: string;
-  /** synced is false while the site's informer has not listed once. */
-  readonly synced: boolean;
-  readonly members: readonly LabelledObject[];
-}
-
 /** TrainingInput is everything one pass read. */
 export interface TrainingInput {
   /** The job, live and carrying the finalizer. */
@@ -59,7 +51,7 @@ export interface TrainingInput {
    * The job's member Jobs at every watched site, read from the informer caches only when a new placement is about to
    * be made: members the status does not know of (a lost status, a restored backup) are adopted or fenced first.
    */
-  readonly discover: () => readonly SiteJobs[];
+  readonly discover: () => readonly SiteMembers[];
   /** Capacity promised to other workloads, not yet in the sites' reports. */
   readonly promised: PromisedCapacity;
   readonly config: PlacementConfig;

@@ -16,6 +16,7 @@
  * member objects of older epochs are deleted wherever they are found, as soon as their site answers (failover.ts).
  */
 import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
+import type { SiteMembers } from '../../cache/member-informers.ts';
 import { Kind } from '../../api/names.ts';
 import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from '../../placement/config.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
@@ -25,8 +26,9 @@ import { HubTrainingJobWriter } from './hub-writer.ts';
 import { memberName } from '../framework/member-names.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../framework/site-liveness.ts';
+import { SilentSites } from '../framework/silent-sites.ts';
 import { WorkloadReconciler, type CleanUpOutcome, type WorkloadOptions, type WorkloadPass } from '../framework/workload-reconciler.ts';
-import { decideTraining, mirror, SHORT_WAIT_MS, type MemberRead, type SiteJobs, type SiteAction, type TrainingPlan } from './decide.ts';
+import { decideTraining, mirror, SHORT_WAIT_MS, type MemberRead, type SiteAction, type TrainingPlan } from './decide.ts';
 import { cleanupSites, mayAbandon, sitesToFence } from './failover.ts';
 import { renderMembers, type MemberDecision, type MemberObjects } from './member-objects.ts';
 import { applyService, createMembers, deleteJob, deleteMembers, fenceMembers, readMembers } from './site-members.ts';
@@ -40,7 +42,7 @@ export interface TrainingJobReconcilerOptions extends WorkloadOptions {
    * findMemberJobs returns a job's member Jobs held by each site's informer (cache/member-informers.ts find), read
    * before every new placement so that members the status does not know of are adopted or fenced, never joined.
    */
-  readonly findMemberJobs: (namespace: string, name: string) => readonly SiteJobs[];
+  readonly findMemberJobs: (namespace: string, name: string) => readonly SiteMembers[];
   /**
    * fenceThroughAgent asks a site's agent to delete the job's members older than `epoch` (or of another uid), for when
    * the operator cannot reach the site's apiserver itself but the agent is connected (the wire's FenceRequest).
@@ -70,8 +72,8 @@ export class TrainingJobReconciler implements Reconciler {
    * asks that site once, not on every pass. In memory only: after a restart each lost site is asked once more.
    */
   readonly #fenced = new Map<string, Map<string, number>>();
-  /** Per key: the site the job is placed on that stopped answering the hub, and since when. */
-  readonly #unreachable = new Map<string, { readonly site: string; readonly since: number }>();
+  /** Per key: the job's site when it stopped answering the hub, and since when. */
+  readonly #silent = new SilentSites();
 
   constructor(options: TrainingJobReconcilerOptions) {
     this.#o = options;
@@ -89,7 +91,7 @@ export class TrainingJobReconciler implements Reconciler {
         cleanUp: (pass, tj) => this.#cleanUp(pass, tj),
         forget: (key) => {
           this.#fenced.delete(key);
-          this.#unreachable.delete(key);
+          this.#silent.forget(key);
         },
       },
       writer: this.#writer,
@@ -108,13 +110,14 @@ export class TrainingJobReconciler implements Reconciler {
     // 1. Read.
     const sites = this.#o.sites();
     const members = await this.#readMembers(pass, tj, sites);
+    const silent = this.#silent.observe(pass.key, members.kind === 'Unreadable' ? [members.site] : [], this.#o.clock.now());
     // 2. Decide.
     const plan = decideTraining({
       tj,
       sites,
       members,
       discover: () => this.#o.findMemberJobs(pass.namespace, pass.name),
-      unreachableSince: this.#unreachableSince(pass.key, members),
+      unreachableSince: members.kind === 'Unreadable' ? silent.get(members.site) : undefined,
       promised: this.#promised.total(pass.key),
       config: this.#config,
       graceMs: this.#graceMs,
@@ -124,19 +127,6 @@ export class TrainingJobReconciler implements Reconciler {
     });
     // 3. Act.
     return this.#act(pass, tj, plan);
-  }
-
-  /** #unreachableSince remembers when the job's site stopped answering (in memory: a restart restarts the grace). */
-  #unreachableSince(key: string, members: MemberRead): number | undefined {
-    if (members.kind !== 'Unreadable') {
-      this.#unreachable.delete(key);
-      return undefined;
-    }
-    const known = this.#unreachable.get(key);
-    if (known !== undefined && known.site === members.site) return known.since;
-    const since = this.#o.clock.now();
-    this.#unreachable.set(key, { site: members.site, since });
-    return since;
   }
 
   /** #readMembers reads the member objects at the site the job is placed on, if that site is listed. */
