@@ -6,11 +6,10 @@
 import { load, dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { siteKubeconfigSecretName, SYSTEM_NAMESPACE } from '../../src/api/names.ts';
-import { POD_COMPLETE_DELAY_ANNOTATION } from '../../src/lab/kwok-stages.ts';
 import { freePort } from '../../src/lab/ports.ts';
 import { applyYaml, getTrainingJob } from './support/hub.ts';
 import { eventually, kubectl, kubectlJson } from './support/shared-lab.ts';
-import { portableJob, useWorkloadNamespace } from './support/workload-namespace.ts';
+import { keepRunning, portableJob, useWorkloadNamespace } from './support/workload-namespace.ts';
 
 const t = useWorkloadNamespace('agentfence');
 
@@ -36,7 +35,7 @@ describe('fencing through the site agent', () => {
       },
       { timeoutMs: 60_000, intervalMs: 200 },
     );
-    kubectl(t.lab.kubeconfig(placed), ['annotate', 'pods', '-n', t.ns, '-l', `suanwang.io/workload=${name}`, `${POD_COMPLETE_DELAY_ANNOTATION}=300s`, '--overwrite']);
+    await keepRunning(t, placed, name);
 
     // Cut the hub off the site's apiserver (its agent stays connected): the Secret now names a port nobody serves.
     const secretName = siteKubeconfigSecretName(placed);

@@ -3,10 +3,9 @@
  * without it) is adopted where it runs: never a second member Job anywhere, and the job leaves Placed again.
  */
 import { describe, expect, it } from 'vitest';
-import { POD_COMPLETE_DELAY_ANNOTATION } from '../../src/lab/kwok-stages.ts';
 import { applyYaml, getTrainingJob } from './support/hub.ts';
 import { eventually, kubectl, kubectlJson } from './support/shared-lab.ts';
-import { h100Job, useWorkloadNamespace } from './support/workload-namespace.ts';
+import { h100Job, keepRunning, useWorkloadNamespace } from './support/workload-namespace.ts';
 
 const t = useWorkloadNamespace('lost');
 
@@ -28,18 +27,6 @@ function suspend(name: string, on: boolean): void {
   expect(r.code, r.stderr).toBe(0);
 }
 
-/** runLong keeps the job's worker pods running for minutes (the shared lab completes pods after 12 s). */
-async function runLong(name: string): Promise<void> {
-  await eventually(
-    () => {
-      const pods = kubectlJson<{ items: unknown[] }>(t.lab.kubeconfig('shanghai'), ['get', 'pods', '-n', t.ns, '-l', `suanwang.io/workload=${name}`]).items;
-      expect(pods.length).toBeGreaterThan(0);
-    },
-    { timeoutMs: 60_000, intervalMs: 200 },
-  );
-  kubectl(t.lab.kubeconfig('shanghai'), ['annotate', 'pods', '-n', t.ns, '-l', `suanwang.io/workload=${name}`, `${POD_COMPLETE_DELAY_ANNOTATION}=300s`, '--overwrite']);
-}
-
 describe('a TrainingJob whose status is lost', () => {
   it('is adopted where it runs: exactly one member Job across all sites, and it leaves Placed', async () => {
     const name = 'wiped';
@@ -49,7 +36,7 @@ describe('a TrainingJob whose status is lost', () => {
     suspend(name, true);
     await eventually(() => expect(getTrainingJob(t.hub, t.ns, name).status?.phase).toBe('Suspended'), { timeoutMs: 60_000, intervalMs: 200 });
     suspend(name, false);
-    await runLong(name);
+    await keepRunning(t, 'shanghai', name);
     await eventually(() => expect(getTrainingJob(t.hub, t.ns, name).status).toMatchObject({ phase: 'Running', placement: { epoch: 2 } }), {
       timeoutMs: 60_000,
       intervalMs: 200,

@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SUANWANG_BIN } from '../../src/lab/federation.ts';
 import { controlComponent } from '../../src/lab/lab.ts';
-import { POD_COMPLETE_DELAY_ANNOTATION } from '../../src/lab/kwok-stages.ts';
 import { freePort } from '../../src/lab/ports.ts';
 import { applyYaml, conditionOf, getSite, getTrainingJob } from './support/hub.ts';
-import { eventually, kubectl, kubectlJson } from './support/shared-lab.ts';
-import { portableJob, useWorkloadNamespace } from './support/workload-namespace.ts';
+import { eventually, kubectlJson } from './support/shared-lab.ts';
+import { keepRunning, portableJob, useWorkloadNamespace } from './support/workload-namespace.ts';
 
 const t = useWorkloadNamespace('fence');
 
@@ -41,7 +40,7 @@ describe('the site agent’s fence', () => {
       { timeoutMs: 60_000, intervalMs: 200 },
     );
     const other = placed === 'shanghai' ? 'guizhou' : 'shanghai';
-    kubectl(t.lab.kubeconfig(placed), ['annotate', 'pods', '-n', t.ns, '-l', `suanwang.io/workload=${name}`, `${POD_COMPLETE_DELAY_ANNOTATION}=300s`, '--overwrite']);
+    await keepRunning(t, placed, name);
 
     // The partition: the site's own agent is replaced by one that never reaches the hub, fencing after 3 s.
     await controlComponent(t.lab.dir, 'stop', 'agent', placed);

@@ -15,11 +15,10 @@ import { dump, load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { LABEL_POOL, SYSTEM_NAMESPACE } from '../../src/api/names.ts';
 import { controlComponent } from '../../src/lab/lab.ts';
-import { POD_COMPLETE_DELAY_ANNOTATION } from '../../src/lab/kwok-stages.ts';
 import { applyYaml, conditionOf, getSite, getTrainingJob } from './support/hub.ts';
 import { eventually, kubectl, kubectlJson } from './support/shared-lab.ts';
 import { TEST_TIMING } from './support/timing.ts';
-import { portableJob, useWorkloadNamespace } from './support/workload-namespace.ts';
+import { keepRunning, portableJob, useWorkloadNamespace } from './support/workload-namespace.ts';
 
 const t = useWorkloadNamespace('hardening');
 
@@ -45,11 +44,7 @@ describe('what a site reports', () => {
     const site = placed.status?.site ?? '';
     const other = site === 'shanghai' ? 'guizhou' : 'shanghai';
     // kwok completes Job pods after 12 s here: keep these running until the failover (see training-failover.test.ts).
-    await eventually(() => {
-      const pods = kubectlJson<{ items: unknown[] }>(t.lab.kubeconfig(site), ['get', 'pods', '-n', ns, '-l', `suanwang.io/workload=${name}`]).items;
-      expect(pods.length).toBeGreaterThan(0);
-    }, { timeoutMs: 30_000, intervalMs: 200 });
-    kubectl(t.lab.kubeconfig(site), ['annotate', 'pods', '-n', ns, '-l', `suanwang.io/workload=${name}`, `${POD_COMPLETE_DELAY_ANNOTATION}=300s`, '--overwrite']);
+    await keepRunning(t, site, name);
     await eventually(() => expect(getTrainingJob(hub, ns, name).status?.phase).toBe('Running'), { timeoutMs: 30_000, intervalMs: 200 });
 
     expect(conditionOf(getSite(hub, site), 'ReportAccepted')).toMatchObject({ status: 'True', reason: 'ReportValid' });

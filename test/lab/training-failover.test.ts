@@ -5,10 +5,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { controlComponent } from '../../src/lab/lab.ts';
-import { POD_COMPLETE_DELAY_ANNOTATION } from '../../src/lab/kwok-stages.ts';
 import { applyYaml, conditionOf, getSite, getTrainingJob } from './support/hub.ts';
 import { eventually, kubectl, kubectlJson, type SharedLab } from './support/shared-lab.ts';
-import { portableJob, useWorkloadNamespace } from './support/workload-namespace.ts';
+import { keepRunning, portableJob, useWorkloadNamespace } from './support/workload-namespace.ts';
 import { TEST_TIMING } from './support/timing.ts';
 
 const t = useWorkloadNamespace('failover');
@@ -59,11 +58,7 @@ describe('training job failover', () => {
 
     // kwok completes Job pods after 12 s here; the lease and the grace take longer, so the pods at the site about
     // to be lost are given a longer run (kwok re-reads the delay annotation when a pod changes).
-    await eventually(() => {
-      const pods = kubectlJson<{ items: unknown[] }>(lab.kubeconfig(lost), ['get', 'pods', '-n', ns, '-l', `suanwang.io/workload=${name}`]).items;
-      expect(pods.length).toBeGreaterThan(0);
-    }, { timeoutMs: 30_000, intervalMs: 200 });
-    kubectl(lab.kubeconfig(lost), ['annotate', 'pods', '-n', ns, '-l', `suanwang.io/workload=${name}`, `${POD_COMPLETE_DELAY_ANNOTATION}=300s`, '--overwrite']);
+    await keepRunning(t, lost, name);
     await eventually(() => expect(getTrainingJob(hub, ns, name).status?.phase).toBe('Running'), { timeoutMs: 30_000, intervalMs: 200 });
 
     let maxUnfinished = 0;

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { kubectl, sharedLab, type SharedLab } from './shared-lab.ts';
+import { POD_COMPLETE_DELAY_ANNOTATION } from '../../../src/lab/kwok-stages.ts';
+import { eventually, kubectl, kubectlJson, sharedLab, type SharedLab } from './shared-lab.ts';
 
 /** WorkloadNamespace is the lab, the hub's kubeconfig and the namespace, readable once beforeAll ran. */
 export interface WorkloadNamespace {
@@ -74,4 +75,19 @@ spec:
       architecture: arm64
       image: registry.example.com/train:1.0-cann
 `;
+}
+
+/**
+ * keepRunning keeps a job's worker pods at `site` running for minutes: the shared lab's kwok completes Job pods after
+ * 12 s, shorter than a lease and a grace, and re-reads the delay annotation when a pod changes. It waits for the pods.
+ */
+export async function keepRunning(t: WorkloadNamespace, site: string, name: string): Promise<void> {
+  await eventually(
+    () => {
+      const pods = kubectlJson<{ items: unknown[] }>(t.lab.kubeconfig(site), ['get', 'pods', '-n', t.ns, '-l', `suanwang.io/workload=${name}`]).items;
+      expect(pods.length).toBeGreaterThan(0);
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
+  kubectl(t.lab.kubeconfig(site), ['annotate', 'pods', '-n', t.ns, '-l', `suanwang.io/workload=${name}`, `${POD_COMPLETE_DELAY_ANNOTATION}=300s`, '--overwrite']);
 }
