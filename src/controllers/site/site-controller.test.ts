@@ -6,7 +6,7 @@ import { ApiError } from '../../runtime/errors.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import { TerminalError } from '../../runtime/reconciler.ts';
 import type { HubPatcher as SiteStatusPatcher } from '../framework/hub-writer.ts';
-import { SiteStatusReconciler, siteKey } from './site-controller.ts';
+import { SiteStatusReconciler, siteKey, type SiteReconcilerOptions } from './site-controller.ts';
 import { SiteSessions } from './site-sessions.ts';
 import { formatTime } from '../../runtime/conditions.ts';
 import { makeSite, meta, silentLogger, T0, wirePool } from './testing.ts';
@@ -62,7 +62,7 @@ class FakeHub {
   } as unknown as SiteStatusPatcher;
 }
 
-function setup() {
+function setup(more: Pick<SiteReconcilerOptions, 'connection'> = {}) {
   const clock = new FakeClock(T0);
   const hub = new FakeHub();
   const sessions = new SiteSessions({ clock, leaseMs: 40_000, onChange: () => {} });
@@ -73,6 +73,7 @@ function setup() {
     clock,
     logger: silentLogger,
     config: { leaseMs: 40_000, successThreshold: 2 },
+    ...more,
   });
   return { clock, hub, sessions, reconciler };
 }
@@ -241,16 +242,7 @@ describe('SiteStatusReconciler', () => {
   });
 
   it("writes the connection check: a refused kubeconfig is ConnectionAccepted=False and takes the site out of placement", async () => {
-    const clock = new FakeClock(T0);
-    const hub = new FakeHub();
-    const sessions = new SiteSessions({ clock, leaseMs: 40_000, onChange: () => {} });
-    const reconciler = new SiteStatusReconciler({
-      sites: { get: (_ns, name) => hub.cache.get(name) },
-      sessions,
-      hub: hub.patcher,
-      clock,
-      logger: silentLogger,
-      config: { leaseMs: 40_000, successThreshold: 2 },
+    const { hub, sessions, reconciler } = setup({
       connection: () => ({ ok: false, reason: 'KubeconfigNotAllowed', message: 'users[0].user.exec is not allowed' }),
     });
     hub.put(makeSite('shanghai').obj());
