@@ -51,6 +51,8 @@ export const ConditionType = {
   ConnectionAccepted: 'ConnectionAccepted',
   /** TrainingJob: its queue admitted it (quota reserved). */
   Admitted: 'Admitted',
+  /** TrainingJob: its queue stopped it to admit other work (Queue preemptionPolicy); it waits to be admitted again. */
+  Preempted: 'Preempted',
   /** TrainingJob: a site and a variant were chosen and the member objects exist there. */
   Placed: 'Placed',
   /** TrainingJob: every worker runs. */
@@ -74,13 +76,14 @@ export const SITE_CONDITIONS = [
 /** TRAINING_JOB_CONDITIONS are the condition types a TrainingJob carries. */
 export const TRAINING_JOB_CONDITIONS = [
   ConditionType.Admitted,
+  ConditionType.Preempted,
   ConditionType.Placed,
   ConditionType.Running,
   ConditionType.Succeeded,
   ConditionType.Failed,
 ] as const;
 /** INFERENCE_SERVICE_CONDITIONS are the condition types an InferenceService carries. */
-export const INFERENCE_SERVICE_CONDITIONS = [ConditionType.Ready, ConditionType.Degraded] as const;
+export const INFERENCE_SERVICE_CONDITIONS = [ConditionType.Admitted, ConditionType.Ready, ConditionType.Degraded] as const;
 
 /**
  * Reason holds the condition reasons (PascalCase, as metav1.Condition requires). Controllers pick from here so that
@@ -123,6 +126,10 @@ export const Reason = {
   QuotaExceeded: 'QuotaExceeded',
   QueueNotFound: 'QueueNotFound',
   NamespaceNotAllowed: 'NamespaceNotAllowed',
+  /** Waiting behind higher-priority or older work of its queue, or for its queue's turn at contended capacity. */
+  Queued: 'Queued',
+  /** Admitted without a queue: it names the default queue and no Queue named default exists. */
+  NoQueue: 'NoQueue',
   Suspended: 'Suspended',
   Preempted: 'Preempted',
   // Placement

@@ -470,8 +470,8 @@ export interface TrainingJobStatus {
   /** One-word summary of the job. */
   phase?: 'Pending' | 'Suspended' | 'Placed' | 'Running' | 'Restarting' | 'Succeeded' | 'Failed';
   /**
-   * Latest observations of the object's state, one per type. Types used: Admitted, Placed, Running, Succeeded,
-   * Failed.
+   * Latest observations of the object's state, one per type. Types used: Admitted, Preempted, Placed, Running,
+   * Succeeded, Failed.
    */
   conditions?: Condition[];
   /** Site the job is placed on now; empty when not placed. */
@@ -490,6 +490,8 @@ export interface TrainingJobStatus {
   acceleratorResource?: string;
   /** The last placement decision and its explanation: every candidate site, why it was rejected or how it scored. */
   placement?: PlacementRecord;
+  /** Quota the queue holds for the workload; empty while it waits. Written only by the operator. */
+  admission?: Admission;
   /** Runs of the job so far, oldest first (the most recent 128). */
   attempts?: TrainingAttempt[];
   /** Times the job moved to another site. */
@@ -539,6 +541,20 @@ export interface PlacementCandidate {
   reasons?: string[];
 }
 
+/** Admission: Quota the queue holds for the workload; empty while it waits. Written only by the operator. */
+export interface Admission {
+  /** Queue that admitted the workload; empty when no Queue named default exists and the workload named none. */
+  queue?: string;
+  /** When the queue admitted the workload. */
+  admittedTime?: string;
+  /**
+   * Resources charged to the queue, for the variant and pool placement chose: every worker (TrainingJob) or the
+   * minimum replicas (InferenceService). Keys are resource names: cpu, memory, or an accelerator's extended resource
+   * (nvidia.com/gpu, huawei.com/Ascend910, amd.com/gpu, cambricon.com/mlu, hygon.com/dcu).
+   */
+  charge?: Record<string, Quantity>;
+}
+
 /** TrainingAttempt: One run of the job at one site. */
 export interface TrainingAttempt {
   /** Site the attempt ran on. */
@@ -557,6 +573,19 @@ export interface TrainingAttempt {
   outcome: 'Running' | 'Succeeded' | 'Failed' | 'SiteLost' | 'DeviceUnhealthy' | 'Evicted' | 'Preempted' | 'Suspended';
   /** Details of the outcome. */
   message?: string;
+  /**
+   * What the attempt held at its site while it ran: every worker's cpu, memory and devices. Metering multiplies it by
+   * the attempt's duration. Keys are resource names: cpu, memory, or an accelerator's extended resource
+   * (nvidia.com/gpu, huawei.com/Ascend910, amd.com/gpu, cambricon.com/mlu, hygon.com/dcu).
+   */
+  charge?: Record<string, Quantity>;
+  /**
+   * What the attempt cost per hour at its site when it was placed: its devices × the site's price per device-hour of
+   * the pool's model; empty when the site names no price for it.
+   */
+  pricePerHour?: number;
+  /** ISO 4217 code of pricePerHour: the site's currency when the attempt was placed. */
+  currency?: string;
 }
 
 /** InferenceServiceSpec: What to serve, on what hardware, how many replicas and where. */
@@ -577,6 +606,11 @@ export interface InferenceServiceSpec {
   placement?: InferencePlacement;
   /** Port the model server listens on in each replica; each site exposes it through a Service. Defaults to 8080. */
   port?: number;
+  /**
+   * Name of the Queue the minimum replicas are charged to; the service waits until the queue admits them. Replicas
+   * above the minimum are not charged and never wait for the queue. Defaults to "default".
+   */
+  queue?: string;
 }
 
 /** ReplicaRange: How many replicas to run across all sites. */
@@ -657,7 +691,7 @@ export interface InferencePlacement {
 export interface InferenceServiceStatus {
   /** The metadata.generation this status was computed from. */
   observedGeneration?: number;
-  /** Latest observations of the object's state, one per type. Types used: Ready, Degraded. */
+  /** Latest observations of the object's state, one per type. Types used: Admitted, Ready, Degraded. */
   conditions?: Condition[];
   /** Replicas placed, over all sites. */
   replicas?: number;
@@ -669,6 +703,8 @@ export interface InferenceServiceStatus {
   endpoints?: InferenceEndpoint[];
   /** The last placement decision and its explanation: every candidate site, why it was rejected or how it scored. */
   placement?: PlacementRecord;
+  /** Quota the queue holds for the workload; empty while it waits. Written only by the operator. */
+  admission?: Admission;
 }
 
 /** InferenceSiteStatus: The replicas at one site. */
@@ -711,6 +747,13 @@ export interface QueueSpec {
    * this queue. FairShare: also reclaim capacity from queues using more than their fair share. Defaults to "Never".
    */
   preemptionPolicy?: 'Never' | 'LowerPriority' | 'FairShare';
+  /**
+   * How much more than quota, per resource, the queue may hold when other queues leave capacity idle. A resource not
+   * listed may not be borrowed: quota is then a hard limit. Borrowed capacity is the first that FairShare preemption
+   * takes back. Keys are resource names: cpu, memory, or an accelerator's extended resource (nvidia.com/gpu,
+   * huawei.com/Ascend910, amd.com/gpu, cambricon.com/mlu, hygon.com/dcu).
+   */
+  borrowingLimit?: Record<string, Quantity>;
   /** Namespaces whose workloads may use the queue; empty means every namespace. */
   namespaces?: string[];
 }
@@ -725,8 +768,40 @@ export interface QueueStatus {
    * hygon.com/dcu).
    */
   usage?: Record<string, Quantity>;
+  /**
+   * The part of usage above quota, held through borrowingLimit. Keys are resource names: cpu, memory, or an
+   * accelerator's extended resource (nvidia.com/gpu, huawei.com/Ascend910, amd.com/gpu, cambricon.com/mlu,
+   * hygon.com/dcu).
+   */
+  borrowed?: Record<string, Quantity>;
   /** Workloads admitted and not finished. */
   admitted?: number;
   /** Workloads waiting for admission. */
   pending?: number;
+  /** The main accelerator's usage against quota, for kubectl get (for example "12/32 nvidia.com/gpu"). */
+  devices?: string;
+  /** Accumulated cost over every site, per currency, for kubectl get (for example "1234.50 CNY"). */
+  cost?: string;
+  /** Accumulated use of the queue, per site. */
+  metering?: QueueMetering;
+}
+
+/** QueueMetering: Accumulated use of the queue, per site. */
+export interface QueueMetering {
+  /** Use per site, in site-name order. */
+  sites?: QueueSiteMetering[];
+  /** When the totals were computed (running attempts count up to this time). */
+  measuredTime?: string;
+}
+
+/** QueueSiteMetering: What the queue's workloads used at one site, accumulated over their attempts. */
+export interface QueueSiteMetering {
+  /** Name of the Site. */
+  site: string;
+  /** ISO 4217 code of cost: the currency the site priced the attempts in. */
+  currency?: string;
+  /** Cost of the attempts at the site: each attempt's price per hour × its hours. */
+  cost?: number;
+  /** Resource-hours per resource name: device-hours for accelerators, core-hours for cpu, byte-hours for memory. */
+  resourceHours?: Record<string, number>;
 }

@@ -2,7 +2,8 @@
  * InferenceService (namespaced): replicas of a model server spread over several sites, each site running the best
  * variant it has hardware for, CPU-only included.
  */
-import { INFERENCE_SERVICE_CONDITIONS, Kind, Plural } from '../names.ts';
+import { DEFAULT_QUEUE, INFERENCE_SERVICE_CONDITIONS, Kind, Plural } from '../names.ts';
+import { ADMISSION } from './admission.ts';
 import {
   dns1123Label,
   int,
@@ -81,6 +82,10 @@ const SPEC = obj(
       maximum: 65535,
       default: 8080,
     }),
+    queue: dns1123Label(
+      'Name of the Queue the minimum replicas are charged to; the service waits until the queue admits them. Replicas above the minimum are not charged and never wait for the queue.',
+      { default: DEFAULT_QUEUE },
+    ),
   },
   {
     required: ['resources', 'variants'],
@@ -127,6 +132,7 @@ const STATUS = obj('InferenceServiceStatus', 'What the operator observed and dec
     maxItems: 256,
   }),
   placement: PLACEMENT_RECORD,
+  admission: ADMISSION,
 });
 
 /** INFERENCE_SERVICE is the InferenceService kind. */

@@ -3,7 +3,7 @@
  * between queues and a policy on preemption.
  */
 import { Kind, Plural, PreemptionPolicy } from '../names.ts';
-import { celList, dns1123Label, int, obj, oneOf, rule, setList } from './builders.ts';
+import { celList, dateTime, dns1123Label, int, map, mapList, num, obj, oneOf, rule, setList, str } from './builders.ts';
 import { AGE_COLUMN, type KindDefinition } from './kind-definition.ts';
 import { QUOTA_RESOURCES, resourceList } from './resources.ts';
 
@@ -26,6 +26,15 @@ const SPEC = obj('QueueSpec', 'Quota, fair-share weight, preemption policy and w
     Object.values(PreemptionPolicy),
     { default: PreemptionPolicy.Never },
   ),
+  borrowingLimit: resourceList(
+    'How much more than quota, per resource, the queue may hold when other queues leave capacity idle. A resource not listed may not be borrowed: quota is then a hard limit. Borrowed capacity is the first that FairShare preemption takes back.',
+    [
+      rule(
+        `self.all(k, k in ${celList(QUOTA_RESOURCES)})`,
+        `borrowingLimit keys must be one of ${QUOTA_RESOURCES.join(', ')}`,
+      ),
+    ],
+  ),
   namespaces: setList(
     'Namespaces whose workloads may use the queue; empty means every namespace.',
     dns1123Label('A namespace.'),
@@ -33,11 +42,40 @@ const SPEC = obj('QueueSpec', 'Quota, fair-share weight, preemption policy and w
   ),
 });
 
+const SITE_METERING = obj(
+  'QueueSiteMetering',
+  'What the queue\'s workloads used at one site, accumulated over their attempts.',
+  {
+    site: dns1123Label('Name of the Site.'),
+    currency: str('ISO 4217 code of cost: the currency the site priced the attempts in.', { maxLength: 3 }),
+    cost: num('Cost of the attempts at the site: each attempt\'s price per hour × its hours.', { minimum: 0 }),
+    resourceHours: map(
+      'Resource-hours per resource name: device-hours for accelerators, core-hours for cpu, byte-hours for memory.',
+      num('Hours of this resource.', { minimum: 0 }),
+      { maxProperties: 32 },
+    ),
+  },
+  { required: ['site'] },
+);
+
+const METERING = obj('QueueMetering', 'Accumulated use of the queue, per site.', {
+  sites: mapList('Use per site, in site-name order.', SITE_METERING, ['site'], { maxItems: 1024 }),
+  measuredTime: dateTime('When the totals were computed (running attempts count up to this time).'),
+});
+
 const STATUS = obj('QueueStatus', 'What the queue holds now. Written only by the operator.', {
   observedGeneration: int('The metadata.generation this status was computed from.', { minimum: 0, format: 'int64' }),
   usage: resourceList('Resources held by admitted workloads, summed over every site.'),
+  borrowed: resourceList('The part of usage above quota, held through borrowingLimit.'),
   admitted: int('Workloads admitted and not finished.', { minimum: 0 }),
   pending: int('Workloads waiting for admission.', { minimum: 0 }),
+  devices: str('The main accelerator\'s usage against quota, for kubectl get (for example "12/32 nvidia.com/gpu").', {
+    maxLength: 128,
+  }),
+  cost: str('Accumulated cost over every site, per currency, for kubectl get (for example "1234.50 CNY").', {
+    maxLength: 256,
+  }),
+  metering: METERING,
 });
 
 /** QUEUE is the Queue kind. */
@@ -62,6 +100,8 @@ export const QUEUE: KindDefinition = {
     },
     { name: 'Admitted', type: 'integer', jsonPath: '.status.admitted', description: 'Workloads admitted.' },
     { name: 'Pending', type: 'integer', jsonPath: '.status.pending', description: 'Workloads waiting.' },
+    { name: 'Devices', type: 'string', jsonPath: '.status.devices', description: 'Main accelerator usage/quota.' },
+    { name: 'Cost', type: 'string', jsonPath: '.status.cost', description: 'Accumulated cost.' },
     AGE_COLUMN,
   ],
 };

@@ -24,8 +24,9 @@ import {
 } from './builders.ts';
 import { conditions } from './conditions.ts';
 import { AGE_COLUMN, type KindDefinition } from './kind-definition.ts';
+import { ADMISSION } from './admission.ts';
 import { PLACEMENT_RECORD } from './placement-record.ts';
-import { computeResources, currency } from './resources.ts';
+import { computeResources, currency, resourceList } from './resources.ts';
 import { SITE_RULE_PROPERTIES, SITE_RULE_RULES } from './site-rules.ts';
 import { variantList } from './variant.ts';
 import { WORKLOAD_NAME } from './object-names.ts';
@@ -140,6 +141,18 @@ const ATTEMPT = obj(
     endTime: dateTime('When the attempt ended; empty while it runs.'),
     outcome: oneOf('How the attempt ended, or Running.', Object.values(AttemptOutcome)),
     message: str('Details of the outcome.', { maxLength: 4096 }),
+    charge: resourceList(
+      'What the attempt held at its site while it ran: every worker\'s cpu, memory and devices. Metering multiplies it by the attempt\'s duration.',
+    ),
+    pricePerHour: num(
+      "What the attempt cost per hour at its site when it was placed: its devices × the site's price per device-hour of the pool's model; empty when the site names no price for it.",
+      { minimum: 0 },
+    ),
+    currency: str('ISO 4217 code of pricePerHour: the site\'s currency when the attempt was placed.', {
+      minLength: 3,
+      maxLength: 3,
+      pattern: '^[A-Z]{3}$',
+    }),
   },
   { required: ['site', 'variant', 'startTime', 'outcome'] },
 );
@@ -159,6 +172,7 @@ const STATUS = obj('TrainingJobStatus', 'What the operator observed and decided.
     { maxLength: 253 },
   ),
   placement: PLACEMENT_RECORD,
+  admission: ADMISSION,
   attempts: atomicList('Runs of the job so far, oldest first (the most recent 128).', ATTEMPT, { maxItems: 128 }),
   failovers: int('Times the job moved to another site.', { minimum: 0 }),
   startTime: dateTime('When the first attempt started.'),
