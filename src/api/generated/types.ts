@@ -573,6 +573,8 @@ export interface TrainingAttempt {
   outcome: 'Running' | 'Succeeded' | 'Failed' | 'SiteLost' | 'DeviceUnhealthy' | 'Evicted' | 'Preempted' | 'Suspended';
   /** Details of the outcome. */
   message?: string;
+  /** Queue the attempt was charged to; empty when it ran without one. */
+  queue?: string;
   /**
    * What the attempt held at its site while it ran: every worker's cpu, memory and devices. Metering multiplies it by
    * the attempt's duration. Keys are resource names: cpu, memory, or an accelerator's extended resource

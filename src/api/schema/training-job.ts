@@ -141,6 +141,7 @@ const ATTEMPT = obj(
     endTime: dateTime('When the attempt ended; empty while it runs.'),
     outcome: oneOf('How the attempt ended, or Running.', Object.values(AttemptOutcome)),
     message: str('Details of the outcome.', { maxLength: 4096 }),
+    queue: dns1123Label('Queue the attempt was charged to; empty when it ran without one.'),
     charge: resourceList(
       'What the attempt held at its site while it ran: every worker\'s cpu, memory and devices. Metering multiplies it by the attempt\'s duration.',
     ),
