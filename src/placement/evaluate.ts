@@ -101,14 +101,22 @@ export interface SiteEvaluation {
   readonly variantReasons: readonly string[];
 }
 
-/** evaluateSite runs every filter for a site and `units` units of each variant. */
-export function evaluateSite(workload: Workload, site: SiteInfo, units: number): SiteEvaluation {
+/**
+ * evaluateSite runs every filter for a site and `units` units of each variant. `filters` are the pool filters: the
+ * built-in ones, and any a caller adds after them (a queue's quota: src/queueing/quota-filter.ts).
+ */
+export function evaluateSite(
+  workload: Workload,
+  site: SiteInfo,
+  units: number,
+  filters: readonly PoolFilter[] = POOL_FILTERS,
+): SiteEvaluation {
   const out = siteReasons(workload, site);
   if (out.length > 0) return { site, siteReasons: out, options: [], variantReasons: [] };
   const options: Option[] = [];
   const variantReasons: string[] = [];
   for (const variant of workload.variants) {
-    const e = evaluateVariant(workload, site, variant, units);
+    const e = evaluateVariant(workload, site, variant, units, filters);
     options.push(...e.options);
     variantReasons.push(...e.reasons);
   }

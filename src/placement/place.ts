@@ -4,7 +4,8 @@
  */
 import { CandidateVerdict } from '../api/names.ts';
 import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from './config.ts';
-import { evaluateSite, rejectionReasons } from './evaluate.ts';
+import { evaluateSite, POOL_FILTERS, rejectionReasons } from './evaluate.ts';
+import type { PoolFilter } from './filters/filter.ts';
 import {
   noSiteFitsMessage,
   rejectedCandidate,
@@ -40,17 +41,23 @@ export interface Unschedulable {
 /** Decision is the outcome of place. */
 export type Decision = Placed | Unschedulable;
 
-/** place chooses the site, variant and pool for all of a workload's units at once. */
+/**
+ * place chooses the site, variant and pool for all of a workload's units at once. `extraFilters` run after the
+ * built-in pool filters: admission passes its queue's quota here, so that the best option is the best one that fits
+ * both a site and the queue (one decision, not two).
+ */
 export function place(
   workload: Workload,
   snapshot: Snapshot,
   config: PlacementConfig = DEFAULT_PLACEMENT_CONFIG,
+  extraFilters: readonly PoolFilter[] = [],
 ): Decision {
   // 1. Candidates: every site, in name order (the record's order, and the last tie-break).
   const sites = [...snapshot.sites].sort((a, b) => compareStrings(a.name, b.name));
 
   // 2. Filter every site × variant × pool for the whole gang.
-  const evaluations = sites.map((site) => evaluateSite(workload, site, workload.units));
+  const filters = extraFilters.length === 0 ? POOL_FILTERS : [...POOL_FILTERS, ...extraFilters];
+  const evaluations = sites.map((site) => evaluateSite(workload, site, workload.units, filters));
 
   // 3. Score the feasible options against each other.
   const scored = scoreOptions(

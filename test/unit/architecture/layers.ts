@@ -8,15 +8,16 @@
 export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   api: [],
   placement: ['api'],
+  queueing: ['api', 'placement'],
   runtime: ['api'],
   wire: ['api', 'runtime'],
   clusters: ['api', 'runtime'],
   cache: ['api', 'runtime', 'clusters'],
-  controllers: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement'],
-  operator: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement', 'controllers'],
+  controllers: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement', 'queueing'],
+  operator: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement', 'queueing', 'controllers'],
   agent: ['api', 'runtime', 'wire'],
-  cli: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement', 'controllers', 'operator', 'agent'],
-  lab: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement', 'controllers', 'operator', 'agent'],
+  cli: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement', 'queueing', 'controllers', 'operator', 'agent'],
+  lab: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement', 'queueing', 'controllers', 'operator', 'agent'],
 };
 
 /**
@@ -28,6 +29,7 @@ export const SUBLAYERS: Readonly<Record<string, readonly string[]>> = {
   'controllers/site': ['controllers/framework'],
   'controllers/training': ['controllers/framework'],
   'controllers/inference': ['controllers/framework'],
+  'controllers/queues': ['controllers/framework'],
 };
 
 /** LAB_ENTRY_POINTS are the product files allowed to import src/lab: the CLI commands that drive the lab. */

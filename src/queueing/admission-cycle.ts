@@ -1,0 +1,485 @@
+/**
+ * One admission cycle: every waiting workload of every queue, looked at once, in a fixed order, against the quota its
+ * queue has left and the capacity the sites have free. Pure: the same input gives the same verdicts.
+ *
+ * Order. Between queues, the next look goes to the queue with the lowest weighted dominant share (fair-share.ts), so
+ * contended capacity is split by weight. Within a queue: higher priority first, then older, then by name.
+ *
+ * One decision. A training job is admitted by placing it with its queue's quota as one more filter (quota-filter.ts):
+ * the verdict names the site, variant and pool, and the charge is what that option takes. What it takes comes off the
+ * cycle's snapshot and the queue's headroom before the next look, so one cycle never gives the same devices or the
+ * same quota twice.
+ *
+ * Head of line. Work that does not fit does not block its queue: the next one may pass it (a small job beside a gang
+ * too big for the free capacity now). So that the gang is not starved by a stream of small ones, once the first
+ * waiting workload of a queue has waited longer than `headOfLineMs`, nothing behind it in that queue is admitted
+ * until it is — unless it could not fit even an idle federation under its quota, which waiting would never change.
+ *
+ * Preemption (policy LowerPriority, FairShare): when a workload does not fit, the cycle looks for admitted training
+ * jobs whose removal makes it fit — both the quota and a site — and preempts them only if it does. FairShare takes from
+ * other queues that borrow above their quota first, then from queues whose share stays above this queue's after the
+ * swap; LowerPriority from lower-priority jobs of the same queue. The preemptor waits until the victims are gone.
+ */
+import type { PlacementRecord } from '../api/generated/types.ts';
+import { PreemptionPolicy, Reason } from '../api/names.ts';
+import { demandWith, scaled } from '../placement/demand.ts';
+import type { PlacementConfig } from '../placement/config.ts';
+import { place, type Placed } from '../placement/place.ts';
+import { promisedFor } from '../placement/promised.ts';
+import type { PromisedCapacity, Snapshot } from '../placement/snapshot.ts';
+import { VENDOR_INFO } from '../api/vendors.ts';
+import type { VariantDemand, Workload, WorkloadResult } from '../placement/workload.ts';
+import { addAmounts, exceeds, subtractAmounts, type Amounts } from './amounts.ts';
+import { weightedShare } from './fair-share.ts';
+import { resolveQueue, type QueueInfo } from './queue-info.ts';
+import { quotaFilter, quotaShortfalls } from './quota-filter.ts';
+import { allFree, giveBack, takeFromSnapshot } from './snapshot-edits.ts';
+
+/** DEFAULT_HEAD_OF_LINE_MS: how long the first waiting workload of a queue may be passed by later ones. */
+export const DEFAULT_HEAD_OF_LINE_MS = 5 * 60_000;
+/** MAX_VICTIM_CANDIDATES bounds the preemption search per waiting workload (each step is one placement). */
+export const MAX_VICTIM_CANDIDATES = 64;
+
+/** Held is what an admitted workload holds. */
+export interface Held {
+  readonly queue: string;
+  readonly charge: Amounts;
+  /** Where a training job's workers run (site, pool), so that preempting it would free capacity there. */
+  readonly site?: string;
+  readonly pool?: string;
+  /** InferenceService minimum replicas are never preempted. */
+  readonly preemptible: boolean;
+  /** When it was admitted (newer victims go first: less work lost). */
+  readonly admittedMs: number;
+}
+
+/** QueuedWorkload is one TrainingJob or InferenceService as admission sees it. */
+export interface QueuedWorkload {
+  readonly key: string;
+  readonly kind: 'TrainingJob' | 'InferenceService';
+  readonly namespace: string;
+  readonly name: string;
+  /** spec.queue as written (the API defaults it to "default"). */
+  readonly queueName: string;
+  readonly priority: number;
+  readonly createdMs: number;
+  /** Since when it waits (creation, or when it was last preempted or re-queued). */
+  readonly waitingSinceMs: number;
+  /** The placement view: the gang for a TrainingJob, the minimum replicas (units) for an InferenceService. */
+  readonly workload: WorkloadResult;
+  /** Set while the workload holds an admission. */
+  readonly held?: Held;
+}
+
+/** CycleInput is everything one cycle reads. */
+export interface CycleInput {
+  readonly queues: ReadonlyMap<string, QueueInfo>;
+  readonly workloads: readonly QueuedWorkload[];
+  /** The sites, with capacity promised to placements not yet reported taken off. */
+  readonly snapshot: Snapshot;
+  readonly config: PlacementConfig;
+  readonly now: number;
+  readonly headOfLineMs?: number;
+  /** Keys already being preempted (an earlier cycle's verdict not carried out yet): their charge is being released. */
+  readonly preempting?: ReadonlySet<string>;
+}
+
+/** Admit: the workload is admitted, and (TrainingJob) placed there. */
+export interface Admit {
+  readonly kind: 'Admit';
+  readonly queue: string;
+  readonly charge: Amounts;
+  /** Charge above the queue's quota (held through its borrowing limit). */
+  readonly borrowed: Amounts;
+  /** TrainingJob only: the placement made with the admission. */
+  readonly placement?: {
+    readonly site: string;
+    readonly variant: string;
+    readonly pool: string;
+    readonly acceleratorResource: string | undefined;
+    readonly record: PlacementRecord;
+    readonly promised: PromisedCapacity;
+  };
+}
+
+/** Wait: not admitted now; reason and message for the Admitted condition. */
+export interface Wait {
+  readonly kind: 'Wait';
+  readonly reason: string;
+  readonly message: string;
+  /** The placement record of the look that failed, when placement ran. */
+  readonly record?: PlacementRecord;
+  /** True when the workload could not fit even an idle federation under its quota (kstatus: never, not not-yet). */
+  readonly never?: boolean;
+}
+
+/** Preempt: an admitted training job is to stop and go back to waiting, to make room for `by`. */
+export interface Preempt {
+  readonly kind: 'Preempt';
+  readonly by: string;
+  readonly message: string;
+}
+
+export type Verdict = Admit | Wait | Preempt;
+
+/** QueueUsage is what one queue holds and how many wait, after the cycle. */
+export interface QueueUsage {
+  readonly usage: Amounts;
+  readonly borrowed: Amounts;
+  readonly admitted: number;
+  readonly pending: number;
+}
+
+/** CycleResult is the cycle's verdict per workload key (admitted workloads left alone have none) and per queue. */
+export interface CycleResult {
+  readonly verdicts: ReadonlyMap<string, Verdict>;
+  readonly queues: ReadonlyMap<string, QueueUsage>;
+  /** Placements run (the cycle's cost). */
+  readonly placements: number;
+}
+
+interface QueueState {
+  readonly info: QueueInfo;
+  usage: Amounts;
+  readonly waiting: QueuedWorkload[];
+  next: number;
+  admitted: number;
+  blockedBy?: { readonly key: string; readonly waitedMs: number };
+}
+
+/** admissionCycle runs one cycle (module comment). */
+export function admissionCycle(input: CycleInput): CycleResult {
+  return new Cycle(input).run();
+}
+
+class Cycle {
+  readonly #in: CycleInput;
+  readonly #verdicts = new Map<string, Verdict>();
+  readonly #states = new Map<string, QueueState>();
+  readonly #capacity: Amounts;
+  readonly #holOf: number;
+  /** Admitted training jobs that could be preempted, by key. */
+  readonly #holders = new Map<string, QueuedWorkload & { held: Held }>();
+  readonly #preempting: Set<string>;
+  /** Looks that failed this cycle, by queue and workload shape: the same shape fails the same way until usage drops. */
+  readonly #failed = new Map<string, Wait>();
+  /** Shapes and priorities for which no set of victims makes room, this cycle. */
+  readonly #noVictims = new Set<string>();
+  #snapshot: Snapshot;
+  #placements = 0;
+
+  constructor(input: CycleInput) {
+    this.#in = input;
+    this.#snapshot = input.snapshot;
+    this.#holOf = input.headOfLineMs ?? DEFAULT_HEAD_OF_LINE_MS;
+    this.#preempting = new Set(input.preempting ?? []);
+    this.#capacity = federationCapacity(input.snapshot);
+  }
+
+  run(): CycleResult {
+    this.#collect();
+    for (;;) {
+      const state = this.#nextQueue();
+      if (state === undefined) break;
+      const w = state.waiting[state.next++] as QueuedWorkload;
+      this.#look(state, w);
+    }
+    return { verdicts: this.#verdicts, queues: this.#usage(), placements: this.#placements };
+  }
+
+  /** #collect sorts workloads into queues: what admitted ones hold, and who waits where. */
+  #collect(): void {
+    for (const w of this.#in.workloads) {
+      if (w.held !== undefined) {
+        const state = this.#state(w.held.queue);
+        if (this.#preempting.has(w.key)) continue; // its charge is on its way out
+        state.usage = addAmounts(state.usage, w.held.charge);
+        state.admitted += 1;
+        if (w.kind === 'TrainingJob' && w.held.preemptible) this.#holders.set(w.key, { ...w, held: w.held });
+        continue;
+      }
+      const resolved = resolveQueue(w.queueName, w.namespace, this.#in.queues);
+      if (resolved.kind !== 'Queue') {
+        this.#verdicts.set(w.key, { kind: 'Wait', reason: resolved.kind === 'QueueNotFound' ? Reason.QueueNotFound : Reason.NamespaceNotAllowed, message: resolved.message });
+        continue;
+      }
+      if (!w.workload.ok) {
+        this.#verdicts.set(w.key, { kind: 'Wait', reason: Reason.Unschedulable, message: `invalid spec: ${w.workload.errors.join('; ')}`, never: true });
+        continue;
+      }
+      this.#state(resolved.queue.name, resolved.queue).waiting.push(w);
+    }
+    for (const s of this.#states.values()) s.waiting.sort(byPriorityThenAge);
+  }
+
+  #state(name: string, info?: QueueInfo): QueueState {
+    let s = this.#states.get(name);
+    if (s === undefined) {
+      const known = info ?? this.#in.queues.get(name) ?? { ...resolveUnlimited(name) };
+      s = { info: known, usage: {}, waiting: [], next: 0, admitted: 0 };
+      this.#states.set(name, s);
+    }
+    return s;
+  }
+
+  /** #nextQueue is the queue with the lowest weighted dominant share that still has workloads to look at. */
+  #nextQueue(): QueueState | undefined {
+    let best: QueueState | undefined;
+    let bestShare = Number.POSITIVE_INFINITY;
+    for (const s of this.#states.values()) {
+      if (s.next >= s.waiting.length) continue;
+      if (s.blockedBy !== undefined) {
+        // Everything behind a starved head waits for it, with that reason.
+        for (const w of s.waiting.slice(s.next)) this.#verdicts.set(w.key, behind(s.blockedBy, this.#holOf));
+        s.next = s.waiting.length;
+        continue;
+      }
+      const share = weightedShare(s.usage, this.#capacity, s.info.weight);
+      if (share < bestShare || (share === bestShare && best !== undefined && s.info.name < best.info.name)) {
+        best = s;
+        bestShare = share;
+      }
+    }
+    return best;
+  }
+
+  /** #look tries to admit one waiting workload; failing that, to preempt for it; failing that, it waits. */
+  #look(state: QueueState, w: QueuedWorkload): void {
+    const workload = (w.workload as Extract<WorkloadResult, { ok: true }>).value;
+    const shape = `${state.info.name}\u0000${w.kind}\u0000${JSON.stringify(workload)}`;
+    const known = this.#failed.get(shape);
+    const verdict = known ?? this.#tryAdmit(state, w, workload);
+    if (verdict.kind === 'Admit') {
+      this.#verdicts.set(w.key, verdict);
+      state.usage = addAmounts(state.usage, verdict.charge);
+      state.admitted += 1;
+      if (verdict.placement !== undefined) this.#snapshot = takeFromSnapshot(this.#snapshot, verdict.placement.promised);
+      return;
+    }
+    if (verdict.kind !== 'Wait') return;
+    if (known === undefined) this.#failed.set(shape, verdict);
+    // The same shape at the same priority finds the same victims, or none: look once per cycle.
+    const search = `${shape}\u0000${w.priority}`;
+    const mayPreempt = verdict.never !== true && state.info.policy !== PreemptionPolicy.Never && !this.#noVictims.has(search);
+    const preempted = mayPreempt ? this.#tryPreempt(state, w, workload) : undefined;
+    if (mayPreempt && preempted === undefined) this.#noVictims.add(search);
+    this.#verdicts.set(w.key, preempted ?? verdict);
+    // The first workload of the queue that waits, past the head-of-line bound and able to fit some day, holds the line.
+    const waitedMs = this.#in.now - w.waitingSinceMs;
+    const first = state.waiting.slice(0, state.next - 1).every((x) => this.#verdicts.get(x.key)?.kind === 'Admit');
+    if (first && verdict.never !== true && waitedMs > this.#holOf) state.blockedBy = { key: w.key, waitedMs };
+  }
+
+  #tryAdmit(state: QueueState, w: QueuedWorkload, workload: Workload): Verdict {
+    return w.kind === 'TrainingJob' ? this.#admitTraining(state, workload) : this.#admitInference(state, workload);
+  }
+
+  #admitTraining(state: QueueState, workload: Workload, snapshot: Snapshot = this.#snapshot, usage: Amounts = state.usage): Admit | Wait {
+    this.#placements += 1;
+    const decision = place(workload, snapshot, this.#in.config, [quotaFilter(state.info, usage)]);
+    if (decision.kind === 'Placed') return this.#admitPlaced(state.info, usage, workload, decision, snapshot);
+    // Quota or capacity? The same look without the quota says which, and what the queue lacks.
+    this.#placements += 1;
+    const free = place(workload, snapshot, this.#in.config);
+    const record = decision.record;
+    if (free.kind === 'Placed') {
+      const charge = scaled(free.perUnit, workload.units);
+      const lacks = quotaShortfalls(state.info, usage, charge).join('; ');
+      return { kind: 'Wait', reason: Reason.QuotaExceeded, message: lacks, record, ...(this.#neverFits(state.info, workload) && { never: true }) };
+    }
+    // No site has room now either; if the queue could not hold any variant anyway, that is the reason to give.
+    const overQuota = genericShortfalls(state.info, usage, workload);
+    if (overQuota !== undefined) {
+      return { kind: 'Wait', reason: Reason.QuotaExceeded, message: overQuota, record, ...(this.#neverFits(state.info, workload) && { never: true }) };
+    }
+    const anyReady = snapshot.sites.some((s) => s.ready);
+    return {
+      kind: 'Wait',
+      reason: anyReady ? Reason.Unschedulable : Reason.NoSiteReady,
+      message: record.message,
+      record,
+      ...(this.#neverFits(state.info, workload) && { never: true }),
+    };
+  }
+
+  #admitPlaced(queue: QueueInfo, usage: Amounts, workload: Workload, decision: Placed, snapshot: Snapshot): Admit {
+    const charge = scaled(decision.perUnit, workload.units);
+    const pool = snapshot.sites.find((s) => s.name === decision.site)?.pools.find((p) => p.name === decision.pool);
+    return {
+      kind: 'Admit',
+      queue: queue.name,
+      charge,
+      borrowed: borrowedPart(queue, usage, charge),
+      placement: {
+        site: decision.site,
+        variant: decision.variant,
+        pool: decision.pool,
+        acceleratorResource: pool?.accelerator?.resourceName,
+        record: decision.record,
+        promised: promisedFor(decision, workload),
+      },
+    };
+  }
+
+  /**
+   * #admitInference charges an InferenceService's minimum replicas as its first variant the queue can hold (devices
+   * by the vendor's usual resource name). Capacity is the inference controller's to find: its replicas spread over
+   * sites and may fall back to other variants, so admission checks the quota only.
+   */
+  #admitInference(state: QueueState, workload: Workload): Admit | Wait {
+    for (const variant of workload.variants) {
+      const charge = genericCharge(variant, workload.units);
+      if (quotaShortfalls(state.info, state.usage, charge).length === 0) {
+        return { kind: 'Admit', queue: state.info.name, charge, borrowed: borrowedPart(state.info, state.usage, charge) };
+      }
+    }
+    return { kind: 'Wait', reason: Reason.QuotaExceeded, message: genericShortfalls(state.info, state.usage, workload) ?? 'no variant' };
+  }
+
+  /** #neverFits says whether the workload could not be placed even on an idle federation under an unused quota. */
+  #neverFits(queue: QueueInfo, workload: Workload): boolean {
+    this.#placements += 1;
+    return place(workload, allFree(this.#snapshot), this.#in.config, [quotaFilter(queue, {})]).kind !== 'Placed';
+  }
+
+  /**
+   * #tryPreempt looks for victims whose removal lets `w` fit, adding them one at a time in preference order and
+   * stopping at the first set that works. None are preempted unless the whole set makes `w` fit.
+   */
+  #tryPreempt(state: QueueState, w: QueuedWorkload, workload: Workload): Wait | undefined {
+    if (w.kind !== 'TrainingJob') return undefined;
+    const candidates = this.#victimCandidates(state, w).slice(0, MAX_VICTIM_CANDIDATES);
+    const chosen: (QueuedWorkload & { held: Held })[] = [];
+    for (const c of candidates) {
+      chosen.push(c);
+      const ownFreed = chosen.filter((v) => v.held.queue === state.info.name).map((v) => v.held.charge);
+      const usage = subtractAmounts(state.usage, addAmounts(...ownFreed));
+      const snapshot = giveBack(
+        this.#snapshot,
+        chosen.filter((v) => v.held.site !== undefined && v.held.pool !== undefined).map((v) => ({ site: v.held.site as string, pool: v.held.pool as string, amounts: v.held.charge })),
+      );
+      if (this.#admitTraining(state, workload, snapshot, usage).kind !== 'Admit') continue;
+      const messages = new Map(chosen.map((v) => [v.key, preemptMessage(w, state.info, this.#why(state, v))]));
+      for (const v of chosen) {
+        const victimQueue = this.#state(v.held.queue);
+        victimQueue.usage = subtractAmounts(victimQueue.usage, v.held.charge);
+        victimQueue.admitted -= 1;
+        this.#holders.delete(v.key);
+        this.#preempting.add(v.key);
+        this.#verdicts.set(v.key, { kind: 'Preempt', by: w.key, message: messages.get(v.key) ?? '' });
+        // The victims' queues hold less now: looks that failed there on quota may pass.
+        for (const k of [...this.#failed.keys()]) if (k.startsWith(`${v.held.queue}\u0000`)) this.#failed.delete(k);
+      }
+      const names = chosen.map((v) => `${v.namespace}/${v.name}`).join(', ');
+      return { kind: 'Wait', reason: Reason.Preempting, message: `preempting ${names} to make room; admitted once they have stopped` };
+    }
+    return undefined;
+  }
+
+  /** #victimCandidates lists who `w` may preempt, in the order they are taken (module comment). */
+  #victimCandidates(state: QueueState, w: QueuedWorkload): (QueuedWorkload & { held: Held })[] {
+    const mine = state.info;
+    const out: { v: QueuedWorkload & { held: Held }; rank: number }[] = [];
+    // FairShare takes from a queue only while, without the victim, it would still hold a larger weighted share than
+    // this queue does now: a swap that turned the order around would only invite the reverse preemption next.
+    const mineNow = weightedShare(state.usage, this.#capacity, mine.weight);
+    for (const v of this.#holders.values()) {
+      if (v.held.queue === mine.name) {
+        if (v.priority < w.priority) out.push({ v, rank: 2 });
+        continue;
+      }
+      if (mine.policy !== PreemptionPolicy.FairShare) continue;
+      const other = this.#states.get(v.held.queue);
+      if (other === undefined) continue;
+      if (isBorrowing(other.info, other.usage)) {
+        out.push({ v, rank: 0 });
+        continue;
+      }
+      const theirsAfter = weightedShare(subtractAmounts(other.usage, v.held.charge), this.#capacity, other.info.weight);
+      if (theirsAfter > mineNow) out.push({ v, rank: 1 });
+    }
+    out.sort((a, b) => a.rank - b.rank || a.v.priority - b.v.priority || b.v.held.admittedMs - a.v.held.admittedMs || (a.v.key < b.v.key ? -1 : a.v.key > b.v.key ? 1 : 0));
+    return out.map((o) => o.v);
+  }
+
+  #why(state: QueueState, v: QueuedWorkload & { held: Held }): string {
+    if (v.held.queue === state.info.name) return `lower priority (${v.priority}) in queue ${state.info.name}`;
+    const other = this.#states.get(v.held.queue);
+    if (other !== undefined && isBorrowing(other.info, other.usage)) return `queue ${v.held.queue} borrows above its quota`;
+    return `queue ${v.held.queue} holds more than its fair share`;
+  }
+
+  #usage(): Map<string, QueueUsage> {
+    const out = new Map<string, QueueUsage>();
+    for (const [name, s] of this.#states) {
+      const pending = s.waiting.filter((w) => this.#verdicts.get(w.key)?.kind !== 'Admit').length;
+      out.set(name, { usage: s.usage, borrowed: borrowedPart(s.info, {}, s.usage), admitted: s.admitted, pending });
+    }
+    // A Queue with nothing admitted and nothing waiting shows zeros.
+    for (const name of this.#in.queues.keys()) {
+      if (!out.has(name)) out.set(name, { usage: {}, borrowed: {}, admitted: 0, pending: 0 });
+    }
+    return out;
+  }
+}
+
+/** genericCharge is `units` of a variant, devices named by the vendor's usual resource (no pool chosen yet). */
+function genericCharge(variant: VariantDemand, units: number): Amounts {
+  const resource = variant.accelerator === undefined ? undefined : VENDOR_INFO[variant.accelerator.vendor].resourceName;
+  return scaled(demandWith(variant, resource), units);
+}
+
+/** genericShortfalls is the first variant's shortfall when the queue cannot hold any variant; else undefined. */
+function genericShortfalls(queue: QueueInfo, usage: Amounts, workload: Workload): string | undefined {
+  let first: string | undefined;
+  for (const variant of workload.variants) {
+    const lacks = quotaShortfalls(queue, usage, genericCharge(variant, workload.units));
+    if (lacks.length === 0) return undefined;
+    first ??= workload.variants.length === 1 ? lacks.join('; ') : `variant ${variant.name}: ${lacks.join('; ')}`;
+  }
+  return first;
+}
+
+function resolveUnlimited(name: string): QueueInfo {
+  return { name, quota: {}, borrowingLimit: {}, weight: 1, policy: PreemptionPolicy.Never, namespaces: [] };
+}
+
+/** byPriorityThenAge orders a queue's waiting workloads: priority (high first), creation (old first), key. */
+export function byPriorityThenAge(a: QueuedWorkload, b: QueuedWorkload): number {
+  return b.priority - a.priority || a.createdMs - b.createdMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/** federationCapacity sums allocatable over the Ready sites' pools: the denominator of dominant shares. */
+export function federationCapacity(snapshot: Snapshot): Amounts {
+  return addAmounts(...snapshot.sites.filter((s) => s.ready).flatMap((s) => s.pools.map((p) => p.allocatable)));
+}
+
+/** borrowedPart is the part of usage + charge above the queue's quota, per resource. */
+function borrowedPart(queue: QueueInfo, usage: Amounts, charge: Amounts): Amounts {
+  const out: Record<string, number> = {};
+  for (const [resource, n] of Object.entries(charge)) {
+    const quota = queue.quota[resource];
+    if (quota === undefined) continue;
+    const before = Math.max(0, (usage[resource] ?? 0) - quota);
+    const after = Math.max(0, (usage[resource] ?? 0) + n - quota);
+    if (after - before > 0) out[resource] = after - before;
+  }
+  return out;
+}
+
+function isBorrowing(queue: QueueInfo, usage: Amounts): boolean {
+  return Object.entries(queue.quota).some(([resource, quota]) => exceeds(usage[resource] ?? 0, quota));
+}
+
+function behind(head: { readonly key: string; readonly waitedMs: number }, holOf: number): Wait {
+  const name = head.key.split('/').slice(1).join('/');
+  return {
+    kind: 'Wait',
+    reason: Reason.Queued,
+    message: `waiting behind ${name}, first in its queue, which has waited ${Math.round(head.waitedMs / 1000)}s (longer than the ${Math.round(holOf / 1000)}s head-of-line bound): nothing behind it is admitted until it is`,
+  };
+}
+
+function preemptMessage(w: QueuedWorkload, queue: QueueInfo, why: string): string {
+  return `preempted by ${w.namespace}/${w.name} (priority ${w.priority}, queue ${queue.name || '(none)'}): ${why}; it waits to be admitted again and resumes from its checkpoint`;
+}
