@@ -1,5 +1,5 @@
 /**
- * Every hub informer, built in one place: Sites (cluster-wide), TrainingJobs and InferenceServices (all namespaces)
+ * Every hub informer, built in one place: Sites and Queues (cluster-wide), TrainingJobs and InferenceServices (all namespaces)
  * and the Secrets in the operator's own namespace that hold site kubeconfigs (SiteClients reads them, and only from
  * there: the chart's Role grants Secrets in the release namespace alone). One informer per resource, fed
  * to every controller that needs it; the operator starts and stops them (controllers only subscribe).
@@ -13,7 +13,7 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { InferenceService, Site, TrainingJob } from '../api/generated/types.ts';
+import type { InferenceService, Queue, Site, TrainingJob } from '../api/generated/types.ts';
 import { GROUP, Kind, Plural, VERSION } from '../api/names.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { InformerSupervisor } from '../runtime/informer-supervisor.ts';
@@ -25,6 +25,7 @@ export interface HubInformers {
   readonly sites: ObjectCache<Site>;
   readonly trainingJobs: ObjectCache<TrainingJob>;
   readonly inferenceServices: ObjectCache<InferenceService>;
+  readonly queues: ObjectCache<Queue>;
   readonly secrets: ObjectCache<V1Secret>;
   /** all lists every supervisor, for start and stop. */
   readonly all: readonly InformerSupervisor<KubernetesObject>[];
@@ -34,7 +35,7 @@ export interface HubInformers {
 export function hubInformers(kc: KubeConfig, clock: Clock, logger: Logger, namespace: string): HubInformers {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
-  const customInformer = (kind: 'Site' | 'TrainingJob' | 'InferenceService'): InformerSupervisor<KubernetesObject> => {
+  const customInformer = (kind: 'Site' | 'TrainingJob' | 'InferenceService' | 'Queue'): InformerSupervisor<KubernetesObject> => {
     const plural = Plural[kind];
     return new InformerSupervisor<KubernetesObject>({
       name: kind,
@@ -52,6 +53,7 @@ export function hubInformers(kc: KubeConfig, clock: Clock, logger: Logger, names
   const sites = customInformer(Kind.Site);
   const trainingJobs = customInformer(Kind.TrainingJob);
   const inferenceServices = customInformer(Kind.InferenceService);
+  const queues = customInformer(Kind.Queue);
   const secrets = new InformerSupervisor<V1Secret>({
     name: `Secret@${namespace}`,
     clock,
@@ -67,8 +69,9 @@ export function hubInformers(kc: KubeConfig, clock: Clock, logger: Logger, names
     sites: asCache<Site>(sites),
     trainingJobs: asCache<TrainingJob>(trainingJobs),
     inferenceServices: asCache<InferenceService>(inferenceServices),
+    queues: asCache<Queue>(queues),
     secrets,
-    all: [sites, trainingJobs, inferenceServices, secrets as InformerSupervisor<KubernetesObject>],
+    all: [sites, trainingJobs, inferenceServices, queues, secrets as InformerSupervisor<KubernetesObject>],
   };
 }
 

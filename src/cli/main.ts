@@ -7,6 +7,7 @@ import { certsCommand } from './commands/certs.ts';
 import { labCommand } from './commands/lab.ts';
 import { nodeReporterCommand } from './commands/node-reporter.ts';
 import { operatorCommand } from './commands/operator.ts';
+import { usageCommand } from './commands/usage.ts';
 
 interface Command {
   readonly summary: string;
@@ -18,6 +19,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   operator: { summary: 'run the operator on the hub: the agents\' gRPC endpoint, Site status, placement and workloads', run: operatorCommand },
   agent: { summary: 'run the site agent: report node pools, capacity and device health to the operator over mTLS', run: agentCommand },
   'node-reporter': { summary: 'run the node reporter: publish a node\'s device inventory and health on its Node', run: nodeReporterCommand },
+  usage: { summary: 'print what each queue used and cost, per site and resource (device-hours and money), from the hub', run: (argv) => usageCommand(argv) },
   certs: { summary: 'mint a CA, the operator server certificate and one client certificate per site (for labs)', run: (argv) => certsCommand(argv) },
 };
 

@@ -35,13 +35,17 @@ import { DEFAULT_LEASE_MS, DEFAULT_LOST_AFTER_MS, DEFAULT_SUCCESS_THRESHOLD, typ
 import { newInferenceController } from '../controllers/inference/controller.ts';
 import { newTrainingController } from '../controllers/training/controller.ts';
 import { PromisedCapacityTracker } from '../controllers/framework/promised-capacity.ts';
+import { AdmissionLedger } from '../controllers/framework/admission-ledger.ts';
+import { siteChangeMatters } from '../controllers/framework/site-change-source.ts';
+import { newQueueController } from '../controllers/queues/controller.ts';
+import { DEFAULT_PLACEMENT_CONFIG } from '../placement/config.ts';
 import { OperatorConfigError } from './errors.ts';
 import { restorePromises } from './restore-promises.ts';
 import { HealthServer } from './health-server.ts';
 import { hubInformers, type HubInformers } from '../cache/hub-informers.ts';
 import { MemberInformers } from '../cache/member-informers.ts';
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../controllers/framework/member-labels.ts';
-import { LABEL_NAMESPACE, LABEL_WORKLOAD } from '../api/names.ts';
+import { Kind, LABEL_NAMESPACE, LABEL_WORKLOAD } from '../api/names.ts';
 import { LeaderElector, resolveLeaderElectionTiming, type LeaderElectionTiming, type LeadershipLoss } from './leader-election.ts';
 import { KubernetesLeaseClient } from './lease-client.ts';
 import { formatAddress, parseListen } from './listen.ts';
@@ -84,6 +88,11 @@ export interface OperatorOptions {
    * Member Jobs and Deployments are watched at every site, so this is only the safety net.
    */
   readonly pollIntervalMs?: number;
+  /**
+   * headOfLineMs: how long the first waiting workload of a queue may be passed by later, smaller ones before nothing
+   * behind it is admitted (default 5 min; queueing/admission-cycle.ts).
+   */
+  readonly headOfLineMs?: number;
   /** leaderElection: when set, only the holder of this Lease runs the controllers and the agent endpoint. */
   readonly leaderElection?: LeaderElectionOptions;
   /** healthListen is "host:port" for the HTTP liveness endpoint (GET /healthz, see health-server.ts); unset: none. */
@@ -129,6 +138,8 @@ export class Operator {
   #health: HealthServer | undefined;
   #informers: HubInformers | undefined;
   #members: MemberInformers | undefined;
+  #ledger: AdmissionLedger | undefined;
+  readonly #unsubscribe: (() => void)[] = [];
   /** Aborted when stop() begins: ends the waits of start(). */
   readonly #stopSignal = new AbortController();
   #elector: LeaderElector | undefined;
@@ -247,8 +258,29 @@ export class Operator {
       ...(this.#o.siteLostGraceMs !== undefined && { siteLostGraceMs: this.#o.siteLostGraceMs }),
       ...(this.#o.pollIntervalMs !== undefined && { pollIntervalMs: this.#o.pollIntervalMs }),
     };
+    // Admission: one ledger for both workload kinds, whose cycles start once the caches hold everything (step 5).
+    let wakeTraining: (key: string) => void = () => {};
+    let wakeInference: (key: string) => void = () => {};
+    let refreshQueues: () => void = () => {};
+    const ledger = new AdmissionLedger({
+      sources: {
+        queues: () => informers.queues.list(),
+        trainingJobs: () => informers.trainingJobs.list(),
+        inferenceServices: () => informers.inferenceServices.list(),
+        sites: () => informers.sites.list(),
+      },
+      promised,
+      config: DEFAULT_PLACEMENT_CONFIG,
+      clock: this.#clock,
+      logger: this.#o.logger.child({ component: 'admission' }),
+      wake: (key) => (key.startsWith(`${Kind.TrainingJob}/`) ? wakeTraining(key) : wakeInference(key)),
+      afterCycle: () => refreshQueues(),
+      ...(this.#o.headOfLineMs !== undefined && { headOfLineMs: this.#o.headOfLineMs }),
+    });
+    this.#ledger = ledger;
     const trainingController = newTrainingController({
       ...workloadOptions,
+      admission: ledger,
       findMemberJobs: (namespace, name) => members.find('Job', { namespaceLabel: LABEL_NAMESPACE, nameLabel: LABEL_WORKLOAD }, namespace, name),
       fenceThroughAgent: (site, workload) => {
         const name = parseSiteName(site);
@@ -258,9 +290,14 @@ export class Operator {
     });
     const inferenceController = newInferenceController({
       ...workloadOptions,
+      admission: ledger,
       informers: { inferenceServices: informers.inferenceServices, sites: informers.sites, memberDeployments: members.deployments },
     });
-    this.#controllers = [siteController, trainingController, inferenceController];
+    const queues = newQueueController({ hub: kc, ledger, clock: this.#clock, logger: this.#o.logger, informers: { queues: informers.queues, trainingJobs: informers.trainingJobs } });
+    wakeTraining = (key) => trainingController.queue.add(key);
+    wakeInference = (key) => inferenceController.queue.add(key);
+    refreshQueues = queues.refreshAll;
+    this.#controllers = [siteController, trainingController, inferenceController, queues.controller];
 
     // 4. The agent endpoint, and which of the certificates the agent CA signed it accepts.
     const certificates = new AgentCertificatePolicy({
@@ -299,7 +336,7 @@ export class Operator {
 
     // 5. What the previous leader promised and the sites do not report yet, held again before anything is placed.
     try {
-      await Promise.all([informers.trainingJobs, informers.inferenceServices, informers.sites].map((c) => c.waitForSync(this.#stopSignal.signal)));
+      await Promise.all([informers.trainingJobs, informers.inferenceServices, informers.sites, informers.queues].map((c) => c.waitForSync(this.#stopSignal.signal)));
     } catch (err: unknown) {
       if (this.#stopSignal.signal.aborted) return address;
       throw err;
@@ -310,6 +347,17 @@ export class Operator {
       sites: informers.sites.list(),
     });
     if (held > 0) this.#log.info({ workloads: held }, 'promised capacity restored from workload statuses');
+    // Admission cycles from here: every change that can matter asks for one (coalesced), and one runs periodically.
+    const ask = (): void => ledger.request();
+    this.#unsubscribe.push(
+      informers.trainingJobs.onChange(ask),
+      informers.inferenceServices.onChange(ask),
+      informers.queues.onChange(ask),
+      informers.sites.onChange((site, previous) => {
+        if (siteChangeMatters(previous, site)) ask();
+      }),
+    );
+    ledger.start();
 
     // 6. Controllers; each waits for its caches (and returns early if stop() comes first).
     try {
@@ -339,6 +387,8 @@ export class Operator {
     const running = this.#informers !== undefined;
     this.#state = 'stopping';
     if (running) this.#log.info('operator stopping');
+    for (const off of this.#unsubscribe.splice(0)) off();
+    this.#ledger?.stop();
     if (this.#lost) {
       // Another replica may take over soon: stop accepting agents at once, not after the reconciles drain.
       await Promise.all([...this.#controllers.map((c) => c.stop()), this.#server?.stop()]);

@@ -44,3 +44,21 @@ export function quotaFilter(queue: QueueInfo, usage: Amounts): PoolFilter {
 function fmt(resource: string, n: number): string {
   return formatAmount(resource, n);
 }
+
+/**
+ * chargeWithin keeps an admitted job, placed again after a failover, within what its queue already holds for it: the
+ * move never needs quota the queue did not grant (a variant with another device is not taken without a new admission).
+ */
+export function chargeWithin(held: Amounts): PoolFilter {
+  return ({ demand, units }: PoolCandidate): FilterResult => {
+    const reasons: string[] = [];
+    const charge = scaled(demand, units);
+    for (const resource of Object.keys(charge).sort()) {
+      const need = charge[resource] ?? 0;
+      if (exceeds(need, held[resource] ?? 0)) {
+        reasons.push(`needs ${fmt(resource, need)} ${resource}, its admission holds ${fmt(resource, held[resource] ?? 0)}`);
+      }
+    }
+    return verdict(reasons);
+  };
+}

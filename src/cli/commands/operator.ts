@@ -3,6 +3,7 @@
  * process: it reads flags and the environment, builds the logger and the hub's KubeConfig, and runs the Operator
  * until SIGTERM or SIGINT.
  */
+import { DEFAULT_HEAD_OF_LINE_MS } from '../../queueing/admission-cycle.ts';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -67,6 +68,12 @@ TrainingJobs on sites.`,
       min: 100,
       default: 10_000,
       help: "how often a placed workload's member objects are read when nothing woke it; member Jobs and Deployments are watched at every site, so this is only the safety net",
+    },
+    'head-of-line-wait': {
+      type: 'duration',
+      min: 0,
+      default: DEFAULT_HEAD_OF_LINE_MS,
+      help: 'how long the first workload waiting in a queue may be passed by later, smaller ones that fit; after that nothing behind it in its queue is admitted until it is (a workload that could never fit is never waited for)',
     },
     'health-listen': {
       type: 'host:port',
@@ -179,6 +186,7 @@ function parseFlags(argv: string[], env: Readonly<Record<string, string | undefi
       lostAfterMs: values['lost-after'],
       siteLostGraceMs: values['site-lost-grace'],
       pollIntervalMs: values['poll-interval'],
+      headOfLineMs: values['head-of-line-wait'],
       successThreshold: values['success-threshold'],
     },
   };

@@ -26,6 +26,14 @@ export const EventReason = {
   /** Stale member objects (an older epoch, another uid) were deleted at a site. */
   Fenced: 'Fenced',
   CleanedUp: 'CleanedUp',
+  /** Its queue admitted the workload (quota reserved). */
+  Admitted: 'Admitted',
+  /** The workload waits in its queue; the message says why, with the numbers. */
+  Queued: 'Queued',
+  /** Its queue stopped the workload to admit another (Queue preemptionPolicy). */
+  Preempted: 'Preempted',
+  /** A Queue's quota, borrowing limit, weight or policy changed. */
+  QuotaChanged: 'QuotaChanged',
 } as const;
 
 /** EventType is core/v1 Event.type. */

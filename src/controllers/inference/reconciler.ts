@@ -16,7 +16,9 @@ import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from '../../placement/
 import { inferenceWorkload } from '../../placement/workload.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
 import { findCondition, isTrue } from '../../runtime/conditions.ts';
-import { noopEventRecorder, type EventType } from '../framework/events.ts';
+import type { AdmissionLedger } from '../framework/admission-ledger.ts';
+import { EventReason, noopEventRecorder, type EventType } from '../framework/events.ts';
+import { admittedStatus, waitingStatus, waitsForAdmission } from './admission-status.ts';
 import { SilentSites } from '../framework/silent-sites.ts';
 import { WorkloadReconciler, type CleanUpOutcome, type WorkloadOptions, type WorkloadPass } from '../framework/workload-reconciler.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
@@ -33,6 +35,8 @@ import { invalidSpecStatus, nextInferenceStatus, type SiteObservation } from './
 export interface InferenceServiceReconcilerOptions extends WorkloadOptions {
   /** inferenceServices reads an InferenceService from the informer cache. */
   readonly inferenceServices: (namespace: string, name: string) => InferenceService | undefined;
+  /** The admission ledger: a service's minimum replicas are admitted by its queue before its first placement. */
+  readonly admission?: AdmissionLedger;
 }
 
 /** Wait for the hub cache to catch up with a site, or for deletions at a site to finish. */
@@ -89,6 +93,21 @@ export class InferenceServiceReconciler implements Reconciler {
       await this.#writer.writeStatus(svc, invalidSpecStatus(svc, message, this.#now()));
       this.#event(svc, 'Warning', InferenceEventReason.InvalidSpec, message);
       return {};
+    }
+
+    // 1b. Admission: the minimum replicas are charged to the queue before the first placement.
+    const gate = this.#o.admission;
+    if (gate !== undefined && waitsForAdmission(svc)) {
+      const verdict = gate.verdict(key);
+      if (verdict === undefined || verdict.kind === 'Preempt') return { requeueAfter: SHORT_WAIT_MS };
+      if (verdict.kind === 'Wait') {
+        const before = findCondition(svc.status?.conditions, ConditionType.Admitted);
+        const written = await this.#writer.writeStatus(svc, waitingStatus(svc, verdict, this.#now()));
+        if (before?.reason !== verdict.reason || before.message !== verdict.message) this.#event(written, 'Normal', EventReason.Queued, verdict.message);
+        return { requeueAfter: this.#pollMs };
+      }
+      svc = await this.#writer.writeStatus(svc, admittedStatus(svc, verdict, this.#now()));
+      this.#event(svc, 'Normal', EventReason.Admitted, findCondition(svc.status?.conditions, ConditionType.Admitted)?.message ?? 'admitted');
     }
 
     // 2. Read the member objects at every Ready site and at every site the status names.

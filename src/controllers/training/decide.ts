@@ -10,7 +10,7 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
-import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_POOL, LABEL_SITE, LABEL_WORKLOAD, Reason, TrainingJobPhase } from '../../api/names.ts';
+import { ConditionType, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_POOL, LABEL_SITE, LABEL_WORKLOAD, Reason, TrainingJobPhase } from '../../api/names.ts';
 import { errorClass } from '../../runtime/errors.ts';
 import type { SiteMembers } from '../../cache/member-informers.ts';
 import type { PlacementConfig } from '../../placement/config.ts';
@@ -27,6 +27,11 @@ import type { MemberDecision } from './member-objects.ts';
 import { placeTrainingJob, recordedDecision } from './placing.ts';
 import type { ObservedMembers } from './site-members.ts';
 import { currentEpoch, isTerminal, membersSeen, nextStatus, type StatusUpdate } from './status.ts';
+import type { Verdict } from '../../queueing/admission-cycle.ts';
+import { parseAmounts, toQuantities } from '../../queueing/amounts.ts';
+import { attemptPrice } from '../../queueing/attempt-price.ts';
+import { chargeWithin } from '../../queueing/quota-filter.ts';
+import { findCondition } from '../../runtime/conditions.ts';
 
 /** Short waits: for deletions at a site to finish, and for the hub cache to catch up with a site. */
 export const SHORT_WAIT_MS = 1000;
@@ -61,6 +66,11 @@ export interface TrainingInput {
   readonly pollMs: number;
   readonly pendingMs: number;
   readonly now: number;
+  /**
+   * The job's latest verdict from the admission ledger (controllers/framework/admission-ledger.ts): Admit with its
+   * placement, Wait with the reason, or Preempt. Absent: the operator runs without admission and places directly.
+   */
+  readonly admission?: { readonly verdict: Verdict | undefined };
 }
 
 /** SiteAction is the one thing a pass does at the job's site. */
@@ -125,6 +135,8 @@ export function decideTraining(input: TrainingInput): TrainingPlan {
     return plan({ releaseFirst: true, status: next(tj, { kind: 'Observed', job: undefined }), result: {} });
   }
   if (tj.spec.suspend === true) return suspend(input, next);
+  const queued = input.admission?.verdict;
+  if (queued?.kind === 'Preempt' && tj.status?.admission !== undefined) return preempt(input, queued.message, next);
 
   const siteName = tj.status?.site;
   if (siteName === undefined) return placeAnew(input, tj, [], []);
@@ -318,7 +330,21 @@ function placeAnew(input: TrainingInput, base: TrainingJob, events: readonly Pla
       result: { requeueAfter: SHORT_WAIT_MS },
     });
   }
-  const outcome = placeTrainingJob(base, input.sites, input.promised, input.config);
+  const held = base.status?.admission;
+  if (input.admission !== undefined && held === undefined) return admit(input, base, input.admission.verdict, found.fence, releaseFirst, events, logs);
+  // Admitted already (re-placed after a failover), or no admission at all: place within what the queue holds.
+  const within = held === undefined ? [] : [chargeWithin(parseAmounts(held.charge).amounts)];
+  const outcome = placeTrainingJob(base, input.sites, input.promised, input.config, within);
+  if (outcome.kind === 'Unschedulable' && held !== undefined && input.admission !== undefined) {
+    const message = `re-queued: no site has room within what queue ${held.queue ?? '(none)'} holds for the job (${outcome.record.message ?? 'no site fits'})`;
+    return plan({
+      releaseFirst,
+      status: nextStatus(base, { kind: 'Requeued', record: outcome.record, message }, at),
+      events: [...events, { type: 'Warning', reason: EventReason.Unschedulable, message }],
+      logs,
+      result: { requeueAfter: SHORT_WAIT_MS },
+    });
+  }
   if (outcome.kind === 'Unschedulable') {
     return plan({
       releaseFirst,
@@ -335,15 +361,98 @@ function placeAnew(input: TrainingInput, base: TrainingJob, events: readonly Pla
     pool: outcome.pool,
     ...(outcome.acceleratorResource !== undefined && { acceleratorResource: outcome.acceleratorResource }),
   };
+  const site = input.sites.find((x) => x.metadata.name === decision.site);
+  const price = site === undefined ? undefined : attemptPrice(site, decision.pool, outcome.charge);
+  const grant = held === undefined ? undefined : { queue: held.queue ?? '', charge: toQuantities(outcome.charge) };
   return plan({
     releaseFirst,
     hold: outcome.promised,
-    status: nextStatus(base, { kind: 'Placed', decision, record: outcome.record }, at),
+    status: nextStatus(base, { kind: 'Placed', decision, record: outcome.record, ...(grant !== undefined && { admission: grant }), ...(price !== undefined && { price }) }, at),
     ...(found.fence.length > 0 && { fenceSites: { sites: found.fence, epoch: decision.epoch } }),
     site: { kind: 'Create', site: decision.site, decision, mirror: false },
     events: [...events, { type: 'Normal', reason: EventReason.Placed, message: outcome.record.message ?? `placed on ${decision.site}` }],
     logs: [...logs, { msg: 'placed', fields: { site: decision.site, variant: decision.variant, pool: decision.pool, epoch: decision.epoch } }],
     result: { requeueAfter: input.pollMs },
+  });
+}
+
+/**
+ * admit carries out the admission ledger's verdict for a job its queue has not admitted yet: Admit places it where the
+ * cycle chose and records the admission in the same write; Wait says why in the Admitted condition; no verdict yet
+ * waits for the next cycle.
+ */
+function admit(
+  input: TrainingInput,
+  base: TrainingJob,
+  verdict: Verdict | undefined,
+  fence: readonly string[],
+  releaseFirst: boolean,
+  events: readonly PlannedEvent[],
+  logs: readonly PlannedLog[],
+): TrainingPlan {
+  const at = new Date(input.now);
+  if (verdict === undefined || verdict.kind === 'Preempt') {
+    return plan({ logs: [...logs, { msg: 'waiting for an admission cycle', fields: {} }], result: { requeueAfter: SHORT_WAIT_MS } });
+  }
+  if (verdict.kind === 'Wait') {
+    const status = nextStatus(base, { kind: 'Waiting', reason: verdict.reason, message: verdict.message, ...(verdict.record !== undefined && { record: verdict.record }) }, at);
+    const before = findCondition(input.tj.status?.conditions, ConditionType.Admitted);
+    const changed = before?.reason !== verdict.reason || before.message !== verdict.message;
+    return plan({
+      releaseFirst,
+      status,
+      events: changed ? [...events, { type: 'Normal', reason: EventReason.Queued, message: verdict.message }] : [...events],
+      logs,
+      result: { requeueAfter: input.pendingMs },
+    });
+  }
+  const placed = verdict.placement;
+  if (placed === undefined) return plan({ fail: new Error('an admission for a TrainingJob carries no placement'), result: {} });
+  const decision: MemberDecision = {
+    site: placed.site,
+    variant: placed.variant,
+    epoch: currentEpoch(base) + 1,
+    pool: placed.pool,
+    ...(placed.acceleratorResource !== undefined && { acceleratorResource: placed.acceleratorResource }),
+  };
+  const site = input.sites.find((x) => x.metadata.name === decision.site);
+  const price = site === undefined ? undefined : attemptPrice(site, decision.pool, verdict.charge);
+  const grant = { queue: verdict.queue, charge: toQuantities(verdict.charge) };
+  const charged = Object.entries(grant.charge).map(([r, q]) => `${q} ${r}`).join(', ');
+  const admitted = verdict.queue === '' ? `admitted without a queue: ${charged}` : `admitted by queue ${verdict.queue}: ${charged}`;
+  return plan({
+    releaseFirst,
+    hold: placed.promised,
+    status: nextStatus(base, { kind: 'Placed', decision, record: placed.record, admission: grant, ...(price !== undefined && { price }) }, at),
+    ...(fence.length > 0 && { fenceSites: { sites: fence, epoch: decision.epoch } }),
+    site: { kind: 'Create', site: decision.site, decision, mirror: false },
+    events: [
+      ...events,
+      { type: 'Normal', reason: EventReason.Admitted, message: admitted },
+      { type: 'Normal', reason: EventReason.Placed, message: placed.record.message ?? `placed on ${decision.site}` },
+    ],
+    logs: [...logs, { msg: 'admitted and placed', fields: { queue: verdict.queue, site: decision.site, variant: decision.variant, pool: decision.pool, epoch: decision.epoch } }],
+    result: { requeueAfter: input.pollMs },
+  });
+}
+
+/**
+ * preempt stops a job its queue preempted: its member objects are deleted first (as for suspension), then the attempt
+ * is closed as Preempted and the admission given back in one write. It waits in its queue from then on, and its next
+ * attempt resumes from the checkpoint.
+ */
+function preempt(input: TrainingInput, message: string, next: (base: TrainingJob, u: StatusUpdate) => TrainingJobStatus): TrainingPlan {
+  const { tj, members } = input;
+  if (members.kind === 'Unreadable') return plan({ fail: members.error, result: {} });
+  if (members.kind === 'Read' && ours(tj, members.observed)) {
+    return plan({ site: { kind: 'DeleteMembers', site: members.site }, logs: [{ msg: 'preempted; deleting members', fields: { site: members.site } }], result: { requeueAfter: SHORT_WAIT_MS } });
+  }
+  return plan({
+    releaseFirst: true,
+    status: next(tj, { kind: 'Preempted', message }),
+    events: [{ type: 'Warning', reason: EventReason.Preempted, message }],
+    logs: [{ msg: 'preempted', fields: { site: tj.status?.site } }],
+    result: { requeueAfter: input.pendingMs },
   });
 }
 

@@ -9,7 +9,9 @@ import type { PlacementConfig } from '../../placement/config.ts';
 import { compareStrings } from '../../placement/order.ts';
 import { place } from '../../placement/place.ts';
 import { promisedFor } from '../../placement/promised.ts';
-import { buildSnapshot, type PromisedCapacity } from '../../placement/snapshot.ts';
+import { buildSnapshot, type PromisedCapacity, type ResourceAmounts } from '../../placement/snapshot.ts';
+import { scaled } from '../../placement/demand.ts';
+import type { PoolFilter } from '../../placement/filters/filter.ts';
 import { trainingWorkload } from '../../placement/workload.ts';
 import type { MemberDecision } from './member-objects.ts';
 
@@ -25,6 +27,8 @@ export type PlacementOutcome =
       readonly record: PlacementRecord;
       /** What to hold in the PromisedCapacityTracker until the site reports the pods. */
       readonly promised: PromisedCapacity;
+      /** What the whole gang takes from the pool: the queue's charge. */
+      readonly charge: ResourceAmounts;
     }
   | { readonly kind: 'Unschedulable'; readonly reason: string; readonly record: PlacementRecord };
 
@@ -38,13 +42,14 @@ export function placeTrainingJob(
   sites: readonly Site[],
   promised: PromisedCapacity,
   config: PlacementConfig,
+  extraFilters: readonly PoolFilter[] = [],
 ): PlacementOutcome {
   const workload = trainingWorkload(tj);
   if (!workload.ok) {
     return { kind: 'Unschedulable', reason: Reason.Unschedulable, record: { message: `invalid spec: ${workload.errors.join('; ')}` } };
   }
   const snapshot = buildSnapshot(sites, promised);
-  const decision = place(workload.value, snapshot, config);
+  const decision = place(workload.value, snapshot, config, extraFilters);
   if (decision.kind === 'Unschedulable') {
     const anyReady = snapshot.sites.some((s) => s.ready);
     return { kind: 'Unschedulable', reason: anyReady ? Reason.Unschedulable : Reason.NoSiteReady, record: decision.record };
@@ -58,6 +63,7 @@ export function placeTrainingJob(
     acceleratorResource: pool?.accelerator?.resourceName,
     record: decision.record,
     promised: promisedFor(decision, workload.value),
+    charge: scaled(decision.perUnit, workload.value.units),
   };
 }
 

@@ -20,6 +20,7 @@ import type { SiteMembers } from '../../cache/member-informers.ts';
 import { Kind } from '../../api/names.ts';
 import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from '../../placement/config.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
+import type { AdmissionLedger } from '../framework/admission-ledger.ts';
 import { EventReason, noopEventRecorder } from '../framework/events.ts';
 import type { HubWriter } from '../framework/hub-writer.ts';
 import { HubTrainingJobWriter } from './hub-writer.ts';
@@ -55,6 +56,11 @@ export interface TrainingJobReconcilerOptions extends WorkloadOptions {
    * millisecond, and an unchanged explanation writes nothing, so a short retry costs little.
    */
   readonly pendingRetryMs?: number;
+  /**
+   * The admission ledger (framework/admission-ledger.ts): a job is placed only once its queue admits it, where the
+   * admission cycle chose. Unset: no queues; jobs are placed as soon as a site fits.
+   */
+  readonly admission?: AdmissionLedger;
 }
 
 /** TrainingJobReconciler reconciles keys `TrainingJob/<namespace>/<name>`. */
@@ -124,6 +130,7 @@ export class TrainingJobReconciler implements Reconciler {
       pollMs: this.#pollMs,
       pendingMs: this.#pendingMs,
       now: this.#o.clock.now(),
+      ...(this.#o.admission !== undefined && { admission: { verdict: this.#o.admission.verdict(pass.key) } }),
     });
     // 3. Act.
     return this.#act(pass, tj, plan);

@@ -23,8 +23,27 @@ export const MAX_ATTEMPTS = 128;
 
 /** StatusUpdate is what happened since the status was last computed. */
 export type StatusUpdate =
-  /** Placement chose a site: a new epoch and a new attempt. Written before any member object is created. */
-  | { readonly kind: 'Placed'; readonly decision: MemberDecision; readonly record: PlacementRecord }
+  /**
+   * Placement chose a site: a new epoch and a new attempt. Written before any member object is created. `admission`:
+   * what the queue holds for the job from now on (a first admission, or the same one re-placed after a failover);
+   * `price`: what the attempt costs per hour at the site, for metering.
+   */
+  | {
+      readonly kind: 'Placed';
+      readonly decision: MemberDecision;
+      readonly record: PlacementRecord;
+      readonly admission?: AdmissionGrant;
+      readonly price?: AttemptPrice;
+    }
+  /** The queue has not admitted the job: the Admitted condition says why (reason, message with the numbers). */
+  | { readonly kind: 'Waiting'; readonly reason: string; readonly message: string; readonly record?: PlacementRecord }
+  /** The job's queue preempted it; its members are gone. It waits to be admitted again, and resumes then. */
+  | { readonly kind: 'Preempted'; readonly message: string }
+  /**
+   * An admitted job that lost its placement and fits nowhere within what its queue holds for it: it gives the
+   * admission back and waits in its queue again.
+   */
+  | { readonly kind: 'Requeued'; readonly record: PlacementRecord; readonly message: string }
   /** Placement found no site; `reason` defaults to Unschedulable. */
   | { readonly kind: 'Unschedulable'; readonly record: PlacementRecord; readonly reason?: string }
   /** The member Job of the current epoch as read at the site; undefined while it does not exist yet. */
@@ -44,6 +63,20 @@ export type StatusUpdate =
   | { readonly kind: 'Rediscovered'; readonly epoch: number; readonly message: string }
   /** The job's site is Ready but the hub cannot reach it: the placement stands, within the grace. */
   | { readonly kind: 'SiteUnreachable'; readonly message: string };
+
+/** AdmissionGrant is what the queue holds for the job (status.admission). */
+export interface AdmissionGrant {
+  /** Queue name; empty when admitted without one (no Queue named default). */
+  readonly queue: string;
+  /** The charge as Kubernetes quantities (queueing/amounts.ts toQuantities). */
+  readonly charge: Readonly<Record<string, string>>;
+}
+
+/** AttemptPrice is what an attempt costs per hour at its site (devices × the site's price for the pool's model). */
+export interface AttemptPrice {
+  readonly perHour: number;
+  readonly currency: string;
+}
 
 /** isTerminal says whether a phase is final: nothing changes a finished job any more. */
 export function isTerminal(phase: string | undefined): boolean {
@@ -67,7 +100,23 @@ export function nextStatus(tj: TrainingJob, update: StatusUpdate, now: Date): Tr
   if (isTerminal(current.phase)) return b.done();
   switch (update.kind) {
     case 'Placed':
-      return placed(b, update.decision, update.record);
+      return placed(b, update.decision, update.record, update.admission, update.price);
+    case 'Waiting':
+      return waiting(b, update.reason, update.message, update.record);
+    case 'Preempted':
+      b.closeAttempt(AttemptOutcome.Preempted, update.message);
+      b.unplace();
+      delete b.s.admission;
+      b.s.phase = TrainingJobPhase.Pending;
+      b.set({ type: ConditionType.Preempted, status: ConditionStatus.True, reason: Reason.Preempted, message: update.message });
+      b.set({ type: ConditionType.Admitted, status: ConditionStatus.False, reason: Reason.Preempted, message: 'preempted; waiting to be admitted again' });
+      b.conditions(ConditionStatus.False, Reason.Preempted, update.message, update.message);
+      return b.done();
+    case 'Requeued':
+      unschedulable(b, update.record, Reason.Unschedulable);
+      delete b.s.admission;
+      b.set({ type: ConditionType.Admitted, status: ConditionStatus.False, reason: Reason.Queued, message: update.message });
+      return b.done();
     case 'Unschedulable':
       return unschedulable(b, update.record, update.reason ?? Reason.Unschedulable);
     case 'Observed':
@@ -79,6 +128,11 @@ export function nextStatus(tj: TrainingJob, update: StatusUpdate, now: Date): Tr
     case 'Suspended':
       b.closeAttempt(AttemptOutcome.Suspended, 'suspended');
       b.unplace();
+      // A suspended job holds no quota: it is admitted again when it resumes.
+      if (b.s.admission !== undefined) {
+        delete b.s.admission;
+        b.set({ type: ConditionType.Admitted, status: ConditionStatus.False, reason: Reason.Suspended, message: 'suspended; quota released' });
+      }
       b.s.phase = TrainingJobPhase.Suspended;
       b.conditions(ConditionStatus.False, Reason.Suspended, 'suspended: member objects deleted', 'suspended');
       return b.done();
@@ -109,7 +163,13 @@ export function nextStatus(tj: TrainingJob, update: StatusUpdate, now: Date): Tr
   }
 }
 
-function placed(b: StatusBuilder, decision: MemberDecision, record: PlacementRecord): TrainingJobStatus {
+function placed(
+  b: StatusBuilder,
+  decision: MemberDecision,
+  record: PlacementRecord,
+  admission: AdmissionGrant | undefined,
+  price: AttemptPrice | undefined,
+): TrainingJobStatus {
   const last = b.s.attempts?.at(-1);
   b.closeAttempt(AttemptOutcome.Evicted, `replaced by placement epoch ${decision.epoch}`);
   // A move forced by the site (lost, devices failed) counts as a failover; a re-placement after suspension does not.
@@ -129,10 +189,41 @@ function placed(b: StatusBuilder, decision: MemberDecision, record: PlacementRec
     epoch: decision.epoch,
     startTime: b.now,
     outcome: AttemptOutcome.Running,
+    ...(admission !== undefined && admission.queue !== '' && { queue: admission.queue }),
+    ...(admission !== undefined && { charge: { ...admission.charge } }),
+    ...(price !== undefined && { pricePerHour: price.perHour, currency: price.currency }),
   };
+  if (admission !== undefined) {
+    const first = b.s.admission === undefined || b.s.admission.queue !== (admission.queue || undefined);
+    b.s.admission = {
+      ...(admission.queue !== '' && { queue: admission.queue }),
+      admittedTime: first ? b.now : (b.s.admission?.admittedTime ?? b.now),
+      charge: { ...admission.charge },
+    };
+    const charged = Object.entries(admission.charge).map(([r, q]) => `${q} ${r}`).join(', ');
+    b.set(
+      admission.queue === ''
+        ? { type: ConditionType.Admitted, status: ConditionStatus.True, reason: Reason.NoQueue, message: `admitted without a queue (no Queue named default): ${charged}` }
+        : { type: ConditionType.Admitted, status: ConditionStatus.True, reason: Reason.QuotaReserved, message: `admitted by queue ${admission.queue}: ${charged}` },
+    );
+    if (findCondition(b.s.conditions, ConditionType.Preempted)?.status === ConditionStatus.True) {
+      b.set({ type: ConditionType.Preempted, status: ConditionStatus.False, reason: Reason.QuotaReserved, message: 'admitted again after preemption' });
+    }
+  }
   b.s.attempts = [...(b.s.attempts ?? []), attempt].slice(-MAX_ATTEMPTS);
   b.s.phase = TrainingJobPhase.Placed;
   b.conditions(ConditionStatus.False, Reason.SiteSelected, waitingForMembers(decision.site), waitingForMembers(decision.site));
+  return b.done();
+}
+
+function waiting(b: StatusBuilder, reason: string, message: string, record: PlacementRecord | undefined): TrainingJobStatus {
+  if (record !== undefined) unschedulable(b, record, reason);
+  else {
+    b.unplace();
+    b.s.phase = TrainingJobPhase.Pending;
+    b.conditions(ConditionStatus.False, reason, message, message);
+  }
+  b.set({ type: ConditionType.Admitted, status: ConditionStatus.False, reason, message });
   return b.done();
 }
 

@@ -1,0 +1,349 @@
+/**
+ * The operator's admission ledger: runs admission cycles (queueing/admission-cycle.ts) over everything the hub
+ * informers hold and keeps each workload's latest verdict for its reconciler to carry out. The reconcilers write the
+ * verdicts (an admission with its placement in one status write; a preemption by deleting members first), so the
+ * ledger writes nothing itself; status stays the one durable record, and a restarted operator rebuilds every queue's
+ * usage from status.admission.
+ *
+ * Between a verdict and its status write the ledger counts the admission as held (in flight), and holds the
+ * placement's capacity in the shared PromisedCapacityTracker, so the next cycle and every concurrent reconcile see it.
+ * An admission its workload never took up (deleted meanwhile, or its reconciler found the verdict stale) expires.
+ *
+ * Cycles are level-triggered and coalesced: any change that can matter (a workload, a Queue, a Site) asks for one,
+ * and one runs `debounceMs` later for all of them. A cycle is pure and synchronous; keys whose verdict changed are
+ * handed to `wake`, which enqueues them in their controller.
+ */
+import type { Logger } from 'pino';
+import type { InferenceService, Queue, Site, TrainingJob } from '../../api/generated/types.ts';
+import { Kind, TrainingJobPhase } from '../../api/names.ts';
+import { VENDOR_INFO } from '../../api/vendors.ts';
+import type { PlacementConfig } from '../../placement/config.ts';
+import { demandWith, scaled } from '../../placement/demand.ts';
+import { buildSnapshot } from '../../placement/snapshot.ts';
+import { inferenceWorkload, trainingWorkload } from '../../placement/workload.ts';
+import { admissionCycle, type Admit, type Held, type QueuedWorkload, type QueueUsage, type Verdict } from '../../queueing/admission-cycle.ts';
+import { parseAmounts } from '../../queueing/amounts.ts';
+import { queueInfo, type QueueInfo } from '../../queueing/queue-info.ts';
+import type { Cancel, Clock } from '../../runtime/clock.ts';
+import { makeKey } from '../../runtime/key.ts';
+import type { PromisedCapacityTracker } from './promised-capacity.ts';
+
+/** DEFAULT_DEBOUNCE_MS coalesces the changes of one burst (a batch of applies) into one cycle. */
+export const DEFAULT_DEBOUNCE_MS = 50;
+/** DEFAULT_PERIOD_MS: the longest time between two cycles. */
+export const DEFAULT_PERIOD_MS = 10_000;
+/** IN_FLIGHT_TTL_MS: how long an admission may wait for its reconciler to record it before it is withdrawn. */
+export const IN_FLIGHT_TTL_MS = 30_000;
+
+/** LedgerSources are the informer views a cycle reads. */
+export interface LedgerSources {
+  readonly queues: () => readonly Queue[];
+  readonly trainingJobs: () => readonly TrainingJob[];
+  readonly inferenceServices: () => readonly InferenceService[];
+  readonly sites: () => readonly Site[];
+}
+
+/** AdmissionLedgerOptions configures an AdmissionLedger. */
+export interface AdmissionLedgerOptions {
+  readonly sources: LedgerSources;
+  readonly promised: PromisedCapacityTracker;
+  readonly config: PlacementConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Called with each key whose verdict changed (TrainingJob/ns/name, InferenceService/ns/name). */
+  readonly wake: (key: string) => void;
+  /** Called after every cycle (the Queue status controller refreshes its queues). */
+  readonly afterCycle?: () => void;
+  readonly headOfLineMs?: number;
+  readonly debounceMs?: number;
+  /**
+   * A cycle runs at least this often even when nothing changed (default 10 s): the head-of-line bound is a matter of
+   * time, and admissions not taken up expire.
+   */
+  readonly periodMs?: number;
+}
+
+interface InFlight {
+  readonly admit: Admit;
+  readonly since: number;
+  readonly site?: string;
+  readonly pool?: string;
+}
+
+/** CycleStats is what the last cycle cost and found. */
+export interface CycleStats {
+  readonly at: number;
+  readonly durationMs: number;
+  readonly placements: number;
+  readonly waiting: number;
+  readonly admitted: number;
+  readonly preempted: number;
+}
+
+/** AdmissionLedger: see the module comment. */
+export class AdmissionLedger {
+  readonly #o: AdmissionLedgerOptions;
+  #verdicts: ReadonlyMap<string, Verdict> = new Map();
+  #queues: ReadonlyMap<string, QueueUsage> = new Map();
+  readonly #inFlight = new Map<string, InFlight>();
+  /** Keys told to stop (Preempt) whose status still holds the admission. */
+  readonly #preempting = new Map<string, Verdict & { kind: 'Preempt' }>();
+  #scheduled: Cancel | undefined;
+  #periodic: Cancel | undefined;
+  #cycled = false;
+  #last: CycleStats | undefined;
+  #stopped = false;
+
+  constructor(options: AdmissionLedgerOptions) {
+    this.#o = options;
+  }
+
+  /** request asks for a cycle soon (coalesced). */
+  request(): void {
+    if (this.#stopped || this.#scheduled !== undefined) return;
+    this.#scheduled = this.#o.clock.after(this.#o.debounceMs ?? DEFAULT_DEBOUNCE_MS, () => {
+      this.#scheduled = undefined;
+      this.runCycle();
+    });
+  }
+
+  /** start runs the first cycle now and one every periodMs after it (call once the informers have synced). */
+  start(): void {
+    const tick = (): void => {
+      if (this.#stopped) return;
+      this.request();
+      this.#periodic = this.#o.clock.after(this.#o.periodMs ?? DEFAULT_PERIOD_MS, tick);
+    };
+    this.runCycle();
+    this.#periodic = this.#o.clock.after(this.#o.periodMs ?? DEFAULT_PERIOD_MS, tick);
+  }
+
+  /** stop cancels scheduled cycles; nothing runs after it. */
+  stop(): void {
+    this.#stopped = true;
+    this.#scheduled?.();
+    this.#scheduled = undefined;
+    this.#periodic?.();
+    this.#periodic = undefined;
+  }
+
+  /**
+   * verdict is the latest verdict for `key`: Admit (carry it out), Wait (say why), Preempt (stop). Undefined: no
+   * cycle has looked at it yet (one is requested), or it holds an admission and nothing is asked of it.
+   */
+  verdict(key: string): Verdict | undefined {
+    const v = this.#preempting.get(key) ?? this.#verdicts.get(key);
+    if (v === undefined && !this.#cycled) this.request();
+    return v;
+  }
+
+  /** queueUsage is what the last cycle found for a queue. */
+  queueUsage(name: string): QueueUsage | undefined {
+    return this.#queues.get(name);
+  }
+
+  /** lastCycle is the cost and outcome of the last cycle. */
+  lastCycle(): CycleStats | undefined {
+    return this.#last;
+  }
+
+  /**
+   * declined says that `key`'s reconciler did not record the admission it was given (its copy of the workload changed
+   * under it): the admission is withdrawn and the next cycle looks again. One that is recorded needs no call: the
+   * next cycle finds it in status.admission.
+   */
+  declined(key: string): void {
+    const f = this.#inFlight.get(key);
+    if (f === undefined) return;
+    this.#inFlight.delete(key);
+    if (f.admit.placement !== undefined) this.#o.promised.release(key);
+    this.request();
+  }
+
+  /** runCycle runs one cycle now. Synchronous and pure but for the promises it holds and the keys it wakes. */
+  runCycle(): void {
+    const started = this.#o.clock.now();
+    const now = started;
+    const s = this.#o.sources;
+    const queues = new Map<string, QueueInfo>();
+    for (const q of s.queues()) {
+      if (q.metadata.deletionTimestamp === undefined && q.metadata.name !== undefined) queues.set(q.metadata.name, queueInfo(q));
+    }
+    const workloads: QueuedWorkload[] = [];
+    const live = new Set<string>();
+    for (const tj of s.trainingJobs()) {
+      const w = this.#fromTrainingJob(tj, now);
+      if (w !== undefined) {
+        workloads.push(w);
+        live.add(w.key);
+      }
+    }
+    for (const isvc of s.inferenceServices()) {
+      const w = this.#fromInferenceService(isvc, now);
+      if (w !== undefined) {
+        workloads.push(w);
+        live.add(w.key);
+      }
+    }
+    // Admissions not taken up: those whose workload went away, or that waited too long, are withdrawn.
+    for (const [key, f] of this.#inFlight) {
+      if (!live.has(key) || now - f.since > IN_FLIGHT_TTL_MS) {
+        this.#inFlight.delete(key);
+        if (f.admit.placement !== undefined) this.#o.promised.release(key);
+      }
+    }
+    for (const key of this.#preempting.keys()) if (!live.has(key)) this.#preempting.delete(key);
+
+    const snapshot = buildSnapshot(s.sites(), this.#o.promised.total());
+    const result = admissionCycle({
+      queues,
+      workloads,
+      snapshot,
+      config: this.#o.config,
+      now,
+      ...(this.#o.headOfLineMs !== undefined && { headOfLineMs: this.#o.headOfLineMs }),
+      preempting: new Set(this.#preempting.keys()),
+    });
+
+    const before = this.#verdicts;
+    const verdicts = new Map(result.verdicts);
+    // Admissions in flight keep their verdict until the reconciler records them.
+    for (const [key, f] of this.#inFlight) verdicts.set(key, f.admit);
+    let admitted = 0;
+    let preempted = 0;
+    for (const [key, v] of result.verdicts) {
+      if (v.kind === 'Admit') {
+        admitted += 1;
+        const placed = v.placement;
+        this.#inFlight.set(key, { admit: v, since: now, ...(placed !== undefined && { site: placed.site, pool: placed.pool }) });
+        // Held before anything else runs: no other decision may count these devices as free.
+        if (placed !== undefined) this.#o.promised.hold(key, placed.promised);
+      } else if (v.kind === 'Preempt') {
+        preempted += 1;
+        this.#preempting.set(key, v);
+      }
+    }
+    this.#verdicts = verdicts;
+    this.#queues = result.queues;
+    this.#cycled = true;
+    this.#last = {
+      at: now,
+      durationMs: this.#o.clock.now() - started,
+      placements: result.placements,
+      waiting: [...result.verdicts.values()].filter((v) => v.kind === 'Wait').length,
+      admitted,
+      preempted,
+    };
+    if (admitted > 0 || preempted > 0) this.#o.logger.debug({ ...this.#last }, 'admission cycle');
+    for (const [key, v] of verdicts) if (!sameVerdict(before.get(key), v)) this.#o.wake(key);
+    this.#o.afterCycle?.();
+  }
+
+  #fromTrainingJob(tj: TrainingJob, now: number): QueuedWorkload | undefined {
+    const name = tj.metadata.name ?? '';
+    const namespace = tj.metadata.namespace ?? '';
+    const key = makeKey(Kind.TrainingJob, namespace, name);
+    const phase = tj.status?.phase;
+    if (tj.metadata.deletionTimestamp !== undefined || tj.spec.suspend === true) return undefined;
+    if (phase === TrainingJobPhase.Succeeded || phase === TrainingJobPhase.Failed) {
+      this.#preempting.delete(key);
+      return undefined;
+    }
+    const admission = tj.status?.admission;
+    if (admission === undefined) this.#preempting.delete(key);
+    const created = Date.parse(tj.metadata.creationTimestamp ?? '') || now;
+    const lastEnd = Date.parse(tj.status?.attempts?.at(-1)?.endTime ?? '') || 0;
+    const inFlight = this.#inFlight.get(key);
+    const held: Held | undefined =
+      admission !== undefined
+        ? {
+            queue: admission.queue ?? '',
+            charge: parseAmounts(admission.charge).amounts,
+            ...(tj.status?.site !== undefined && { site: tj.status.site }),
+            ...(tj.status?.pool !== undefined && { pool: tj.status.pool }),
+            preemptible: true,
+            admittedMs: Date.parse(admission.admittedTime ?? '') || now,
+          }
+        : inFlight !== undefined
+          ? { queue: inFlight.admit.queue, charge: inFlight.admit.charge, ...(inFlight.site !== undefined && { site: inFlight.site }), ...(inFlight.pool !== undefined && { pool: inFlight.pool }), preemptible: true, admittedMs: inFlight.since }
+          : undefined;
+    if (admission !== undefined) this.#inFlight.delete(key);
+    return {
+      key,
+      kind: 'TrainingJob',
+      namespace,
+      name,
+      queueName: tj.spec.queue ?? '',
+      priority: tj.spec.priority ?? 0,
+      createdMs: created,
+      waitingSinceMs: Math.max(created, lastEnd),
+      workload: trainingWorkload(tj),
+      ...((held ?? unrecordedHold(tj)) !== undefined && { held: (held ?? unrecordedHold(tj)) as Held }),
+    };
+  }
+
+  #fromInferenceService(isvc: InferenceService, now: number): QueuedWorkload | undefined {
+    const name = isvc.metadata.name ?? '';
+    const namespace = isvc.metadata.namespace ?? '';
+    if (isvc.metadata.deletionTimestamp !== undefined) return undefined;
+    const key = makeKey(Kind.InferenceService, namespace, name);
+    const min = isvc.spec.replicas?.min ?? 1;
+    const created = Date.parse(isvc.metadata.creationTimestamp ?? '') || now;
+    const admission = isvc.status?.admission;
+    const inFlight = this.#inFlight.get(key);
+    const held: Held | undefined =
+      admission !== undefined
+        ? { queue: admission.queue ?? '', charge: parseAmounts(admission.charge).amounts, preemptible: false, admittedMs: Date.parse(admission.admittedTime ?? '') || now }
+        : inFlight !== undefined
+          ? { queue: inFlight.admit.queue, charge: inFlight.admit.charge, preemptible: false, admittedMs: inFlight.since }
+          : undefined;
+    if (admission !== undefined) this.#inFlight.delete(key);
+    const parsed = inferenceWorkload(isvc, min);
+    // Serving without an admission (placed before queues were used): it counts as its minimum of its first variant.
+    const first = parsed.ok ? parsed.value.variants[0] : undefined;
+    const serving = admission === undefined && held === undefined && (isvc.status?.replicas ?? 0) > 0 && first !== undefined;
+    const unrecorded: Held | undefined = serving
+      ? { queue: isvc.spec.queue ?? '', charge: scaled(demandWith(first, first.accelerator === undefined ? undefined : VENDOR_INFO[first.accelerator.vendor].resourceName), min), preemptible: false, admittedMs: created }
+      : undefined;
+    return {
+      key,
+      kind: 'InferenceService',
+      namespace,
+      name,
+      queueName: isvc.spec.queue ?? '',
+      priority: 0,
+      createdMs: created,
+      waitingSinceMs: created,
+      workload: parsed.ok ? { ok: true, value: { ...parsed.value, units: min } } : parsed,
+      ...((held ?? unrecorded) !== undefined && { held: (held ?? unrecorded) as Held }),
+    };
+  }
+}
+
+/**
+ * unrecordedHold is what a job placed without an admission holds: placed by an operator that ran without queues, or
+ * adopted from members found at a site. It runs, so it counts against its queue as it runs (workers × the demand of
+ * its variant on its pool), and is never admitted a second time.
+ */
+function unrecordedHold(tj: TrainingJob): Held | undefined {
+  const s = tj.status;
+  if (s?.site === undefined || s.variant === undefined) return undefined;
+  const parsed = trainingWorkload(tj);
+  const variant = parsed.ok ? parsed.value.variants.find((v) => v.name === s.variant) : undefined;
+  if (!parsed.ok || variant === undefined) return undefined;
+  return {
+    queue: tj.spec.queue ?? '',
+    charge: scaled(demandWith(variant, s.acceleratorResource), parsed.value.units),
+    site: s.site,
+    ...(s.pool !== undefined && { pool: s.pool }),
+    preemptible: false,
+    admittedMs: Date.parse(s.startTime ?? '') || 0,
+  };
+}
+
+function sameVerdict(a: Verdict | undefined, b: Verdict): boolean {
+  if (a === undefined || a.kind !== b.kind) return false;
+  if (a.kind === 'Wait' && b.kind === 'Wait') return a.reason === b.reason && a.message === b.message;
+  if (a.kind === 'Preempt' && b.kind === 'Preempt') return a.by === b.by;
+  return a === b;
+}

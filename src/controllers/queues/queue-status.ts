@@ -1,0 +1,65 @@
+/**
+ * A Queue's status as a pure function of what the last admission cycle found (usage, borrowed, admitted, pending)
+ * and what the queue's workloads recorded in their attempts (metering: resource-hours and cost per site, restart-safe
+ * because it is recomputed from workload status every time, never accumulated in memory).
+ */
+import type { Queue, QueueStatus, TrainingJob } from '../../api/generated/types.ts';
+import { ACCELERATOR_RESOURCES } from '../../api/vendors.ts';
+import type { QueueUsage } from '../../queueing/admission-cycle.ts';
+import { toQuantities, type Amounts } from '../../queueing/amounts.ts';
+import { formatCost, meterAttempts, queueMeteringFromRows } from '../../queueing/metering.ts';
+import { formatAmount } from '../../placement/format.ts';
+import { queueInfo } from '../../queueing/queue-info.ts';
+import { deepEqual } from '../../runtime/merge-patch.ts';
+
+/** nextQueueStatus computes the status of `queue` at `now`. */
+export function nextQueueStatus(queue: Queue, usage: QueueUsage | undefined, jobs: readonly TrainingJob[], now: Date): QueueStatus {
+  const name = queue.metadata.name ?? '';
+  const rows = meterAttempts(jobs, { now }).filter((r) => r.queue === name);
+  const held = usage?.usage ?? {};
+  const s: QueueStatus = { ...queue.status };
+  if (queue.metadata.generation !== undefined) s.observedGeneration = queue.metadata.generation;
+  s.usage = toQuantities(held);
+  s.borrowed = toQuantities(usage?.borrowed ?? {});
+  s.admitted = usage?.admitted ?? 0;
+  s.pending = usage?.pending ?? 0;
+  const devices = deviceColumn(queueInfo(queue).quota, held);
+  if (devices !== undefined) s.devices = devices;
+  else delete s.devices;
+  const cost = formatCost(rows);
+  if (cost !== '') s.cost = cost;
+  else delete s.cost;
+  s.metering = queueMeteringFromRows(name, rows, now);
+  return s;
+}
+
+/**
+ * deviceColumn is the DEVICES column: the accelerator the queue is mostly about (the largest quota; else the most
+ * used), as used/quota, or used alone when the quota does not limit it.
+ */
+export function deviceColumn(quota: Amounts, usage: Amounts): string | undefined {
+  const accelerators = ACCELERATOR_RESOURCES.filter((r) => quota[r] !== undefined || (usage[r] ?? 0) > 0);
+  if (accelerators.length === 0) return undefined;
+  const main = [...accelerators].sort((a, b) => (quota[b] ?? -1) - (quota[a] ?? -1) || (usage[b] ?? 0) - (usage[a] ?? 0) || (a < b ? -1 : 1))[0] as string;
+  const used = formatAmount(main, usage[main] ?? 0);
+  return quota[main] === undefined ? `${used} ${main}` : `${used}/${formatAmount(main, quota[main])} ${main}`;
+}
+
+/**
+ * worthWriting says whether `next` should be written over `current`: anything but the metering changed, or the
+ * metering was last measured `intervalMs` ago or more (running attempts accrue continuously; writing that every pass
+ * would be a write per cycle for nothing a person reads at that rate).
+ */
+export function worthWriting(current: QueueStatus | undefined, next: QueueStatus, now: number, intervalMs: number): boolean {
+  const strip = (s: QueueStatus | undefined): unknown => {
+    const { metering: _m, cost: _c, ...rest } = s ?? {};
+    return rest;
+  };
+  if (!deepEqual(strip(current), strip(next))) return true;
+  if (current?.cost !== next.cost && current?.metering === undefined) return true;
+  const measured = Date.parse(current?.metering?.measuredTime ?? '');
+  if (Number.isNaN(measured)) return true;
+  const totals = (s: QueueStatus | undefined): unknown => s?.metering?.sites;
+  if (deepEqual(totals(current), totals(next))) return false;
+  return now - measured >= intervalMs;
+}
