@@ -1,0 +1,192 @@
+/**
+ * Queues end to end, with the operator and agents running: fair share between weighted queues on the same GPUs,
+ * preemption within a queue and the preempted job's resume, a namespace the queue does not allow, and metering that
+ * an operator restart does not change. Queues are cluster-scoped: every Queue here has a name of its own, and no job
+ * here names the `default` queue.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Queue, TrainingJob } from '../../src/api/generated/types.ts';
+import { POD_COMPLETE_DELAY_ANNOTATION } from '../../src/lab/kwok-stages.ts';
+import { controlComponent } from '../../src/lab/lab.ts';
+import { applyYaml, conditionOf, getTrainingJob } from './support/hub.ts';
+import { eventually, kubectl, kubectlJson, type SharedLab } from './support/shared-lab.ts';
+import { keepRunning, useWorkloadNamespace } from './support/workload-namespace.ts';
+
+const t = useWorkloadNamespace('queues');
+let lab: SharedLab;
+let hub: string;
+const ns = t.ns;
+const suffix = randomBytes(3).toString('hex');
+const created: string[] = [];
+
+beforeAll(() => {
+  ({ lab, hub } = t);
+});
+afterAll(() => {
+  if (created.length > 0) kubectl(hub, ['delete', 'queues', ...created, '--ignore-not-found']);
+});
+
+function queue(name: string, spec: string): string {
+  const full = `${name}-${suffix}`;
+  applyYaml(hub, `apiVersion: suanwang.io/v1alpha1\nkind: Queue\nmetadata: { name: ${full} }\nspec:\n${spec}`);
+  created.push(full);
+  return full;
+}
+
+function getQueue(name: string): Queue {
+  return kubectlJson<Queue>(hub, ['get', 'queue', name]);
+}
+
+/** job is one worker with `gpus` H100s (only shanghai has H100s), charged to `queueName`. */
+function job(name: string, queueName: string, gpus: number, extra = ''): string {
+  return `apiVersion: suanwang.io/v1alpha1
+kind: TrainingJob
+metadata: { name: ${name} }
+spec:
+  queue: ${queueName}
+  workers: 1
+  resources: { cpu: "8", memory: 32Gi }
+  checkpoint: { path: "s3://ckpt/${name}/" }
+  variants:
+    - name: h100
+      accelerator: { vendor: nvidia, model: H100, count: ${gpus} }
+      image: registry.example.com/train:1.0
+${extra}`;
+}
+
+async function waitFor<T>(name: string, check: (tj: TrainingJob) => T, timeoutMs = 90_000): Promise<T> {
+  return eventually(() => check(getTrainingJob(hub, ns, name)), { timeoutMs, intervalMs: 300 });
+}
+
+function attemptsOf(names: readonly string[]): { name: string; start: number; end: number }[] {
+  return names.flatMap((name) =>
+    (getTrainingJob(hub, ns, name).status?.attempts ?? []).map((a) => ({ name, start: Date.parse(a.startTime), end: a.endTime === undefined ? Date.now() : Date.parse(a.endTime) })),
+  );
+}
+
+describe('queues', () => {
+  it('a namespace the queue does not allow waits with the reason, and proceeds when the queue allows it', async () => {
+    const q = queue('closed', '  namespaces: [somewhere-else]\n');
+    applyYaml(hub, job('outsider', q, 1), ns);
+    await waitFor('outsider', (tj) => {
+      const admitted = conditionOf(tj, 'Admitted');
+      expect(admitted?.status).toBe('False');
+      expect(admitted?.reason).toBe('NamespaceNotAllowed');
+      expect(admitted?.message).toContain(`namespace ${ns} may not use queue ${q}`);
+    });
+    expect(getTrainingJob(hub, ns, 'outsider').status?.site).toBeUndefined();
+    kubectl(hub, ['patch', 'queue', q, '--type=merge', '-p', JSON.stringify({ spec: { namespaces: ['somewhere-else', ns] } })]);
+    await waitFor('outsider', (tj) => {
+      expect(conditionOf(tj, 'Admitted')?.reason).toBe('QuotaReserved');
+      expect(tj.status?.admission?.queue).toBe(q);
+      expect(tj.status?.site).toBe('shanghai');
+    });
+  });
+
+  it('a higher-priority job preempts a lower one of its queue; the preempted job resumes from its checkpoint later', async () => {
+    const q = queue('prio', '  quota: { nvidia.com/gpu: "8" }\n  preemptionPolicy: LowerPriority\n');
+    applyYaml(hub, job('low', q, 8, '  priority: 0\n'), ns);
+    await waitFor('low', (tj) => expect(tj.status?.phase).toBe('Running'));
+    await keepRunning(t, 'shanghai', 'low');
+    applyYaml(hub, job('high', q, 8, '  priority: 10\n'), ns);
+    await waitFor('high', (tj) => expect(conditionOf(tj, 'Admitted')?.reason).toBe('Preempting'));
+    const preempted = await waitFor('low', (tj) => {
+      const c = conditionOf(tj, 'Preempted');
+      expect(c?.status).toBe('True');
+      expect(tj.status?.admission).toBeUndefined();
+      return c;
+    });
+    expect(preempted?.message).toContain(`preempted by ${ns}/high (priority 10, queue ${q})`);
+    expect(getTrainingJob(hub, ns, 'low').status?.attempts?.at(-1)?.outcome).toBe('Preempted');
+    // The high job runs (kwok completes it after 12 s); then the low one is admitted again, one epoch on, resuming.
+    await waitFor('high', (tj) => expect(tj.status?.phase).toBe('Succeeded'), 120_000);
+    const resumed = await waitFor('low', (tj) => {
+      expect(tj.status?.admission?.queue).toBe(q);
+      expect(tj.status?.placement?.epoch).toBe(2);
+      return tj;
+    }, 120_000);
+    expect(resumed.status?.attempts?.map((a) => a.outcome)).toEqual(['Preempted', expect.stringMatching(/Running|Succeeded/)]);
+    const member = await eventually(() => {
+      const jobs = kubectlJson<{ items: { metadata: { labels?: Record<string, string> }; spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } }[] }>(
+        lab.kubeconfig('shanghai'),
+        ['get', 'jobs', '-n', ns, '-l', 'suanwang.io/workload=low'],
+      ).items;
+      expect(jobs).toHaveLength(1);
+      return jobs[0]!;
+    }, { timeoutMs: 30_000, intervalMs: 300 });
+    expect(member.metadata.labels?.['suanwang.io/epoch']).toBe('2');
+    expect(member.spec.template.spec.containers[0]?.env).toContainEqual({ name: 'SUANWANG_RESUME_FROM', value: 's3://ckpt/low/' });
+    await waitFor('low', (tj) => expect(tj.status?.phase).toBe('Succeeded'), 120_000);
+  });
+
+  it('two queues contending for the same GPUs get device-time in proportion to their weights (1 : 3, within 20 %)', async () => {
+    const light = queue('light', '  weight: 1\n');
+    const heavy = queue('heavy', '  weight: 3\n');
+    // 16 H100s at shanghai hold four 4-GPU jobs at a time: DRF gives the light queue one slot, the heavy one three.
+    const lights = Array.from({ length: 7 }, (_, i) => `light-${i + 1}`);
+    const heavies = Array.from({ length: 14 }, (_, i) => `heavy-${i + 1}`);
+    // Interleaved, so neither queue's jobs reach the hub all before the other's.
+    const docs = heavies.flatMap((n, i) => [job(n, heavy, 4), ...(i < lights.length ? [job(lights[i] as string, light, 4)] : [])]);
+    applyYaml(hub, docs.join('---\n'), ns);
+    await eventually(() => {
+      for (const n of heavies) expect(getTrainingJob(hub, ns, n).status?.attempts?.length ?? 0).toBeGreaterThan(0);
+    }, { timeoutMs: 240_000, intervalMs: 1000 });
+    // Both queues contend from the moment each has started something (the first cycles may run while only part of the
+    // batch has reached the hub) until the first queue has nothing left to start: its last attempt's start.
+    const lightAttempts = attemptsOf(lights);
+    const heavyAttempts = attemptsOf(heavies);
+    const from = Math.max(Math.min(...lightAttempts.map((a) => a.start)), Math.min(...heavyAttempts.map((a) => a.start)));
+    const until = Math.min(Math.max(...lightAttempts.map((a) => a.start)), Math.max(...heavyAttempts.map((a) => a.start)));
+    const deviceSeconds = (list: { start: number; end: number }[]): number =>
+      list.reduce((s, a) => s + 4 * Math.max(0, Math.min(a.end, until) - Math.max(a.start, from)) / 1000, 0);
+    const l = deviceSeconds(lightAttempts);
+    const h = deviceSeconds(heavyAttempts);
+    const ratio = l / h;
+    console.log(`fair share: light ${l.toFixed(0)} device-s, heavy ${h.toFixed(0)} device-s over ${((until - from) / 1000).toFixed(0)} s; light/heavy ${ratio.toFixed(3)} (weights 1/3 = 0.333)`);
+    expect(until - from).toBeGreaterThan(20_000);
+    expect(ratio).toBeGreaterThan((1 / 3) * 0.8);
+    expect(ratio).toBeLessThan((1 / 3) * 1.2);
+  }, 300_000);
+
+  it('metering survives an operator restart mid-run with the same totals', async () => {
+    const q = queue('metered', '  quota: { nvidia.com/gpu: "8" }\n');
+    applyYaml(hub, job('metered', q, 8), ns);
+    await waitFor('metered', (tj) => expect(tj.status?.phase).toBe('Running'));
+    await keepRunning(t, 'shanghai', 'metered');
+    const before = await eventually(() => {
+      const s = getQueue(q).status;
+      expect(s?.metering?.sites?.[0]?.resourceHours?.['nvidia.com/gpu'] ?? 0).toBeGreaterThan(0);
+      return s!;
+    }, { timeoutMs: 90_000, intervalMs: 500 });
+    expect(before.admitted).toBe(1);
+    expect(before.devices).toBe(`8/8 nvidia.com/gpu`);
+    expect(before.cost).toMatch(/ CNY$/);
+    const attempt = getTrainingJob(hub, ns, 'metered').status?.attempts?.at(-1);
+    await controlComponent(lab.dir, 'stop', 'operator', 'hub');
+    await new Promise((r) => setTimeout(r, 2000));
+    await controlComponent(lab.dir, 'start', 'operator', 'hub');
+    // Finish the job now: kwok completes a pod once its delay annotation says so.
+    kubectl(lab.kubeconfig('shanghai'), ['annotate', 'pods', '-n', ns, '-l', 'suanwang.io/workload=metered', `${POD_COMPLETE_DELAY_ANNOTATION}=1s`, '--overwrite']);
+    const done = await waitFor('metered', (tj) => {
+      expect(tj.status?.phase).toBe('Succeeded');
+      return tj;
+    }, 120_000);
+    // The same attempt, not a second one: the restart neither lost nor doubled it.
+    const attempts = done.status?.attempts ?? [];
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]?.startTime).toBe(attempt?.startTime);
+    const hours = (Date.parse(attempts[0]!.endTime!) - Date.parse(attempts[0]!.startTime)) / 3_600_000;
+    const after = await eventually(() => {
+      const s = getQueue(q).status;
+      expect(s?.admitted).toBe(0);
+      const gpuHours = s?.metering?.sites?.[0]?.resourceHours?.['nvidia.com/gpu'] ?? 0;
+      expect(gpuHours).toBeCloseTo(8 * hours, 4);
+      return s!;
+    }, { timeoutMs: 120_000, intervalMs: 1000 });
+    const cost = after.metering?.sites?.[0]?.cost ?? 0;
+    // shanghai prices an H100 at 28 CNY per device-hour in the default lab.
+    expect(cost).toBeCloseTo(8 * 28 * hours, 2);
+    expect(after.metering?.sites?.[0]?.resourceHours?.['nvidia.com/gpu'] ?? 0).toBeGreaterThanOrEqual(before.metering?.sites?.[0]?.resourceHours?.['nvidia.com/gpu'] ?? 0);
+  }, 300_000);
+});
