@@ -298,6 +298,28 @@ const CASES: Case[] = [
     want: { svc: 'Admit {"cpu":16,"memory":137438953472,"nvidia.com/gpu":2}', 'old-svc': 'none', high: 'Wait QuotaExceeded' },
   },
   {
+    name: 'a quota lowered below usage admits nothing new above it and stops nothing (policy Never)',
+    queues: [queue('q', { quota: { 'nvidia.com/gpu': '4' } })],
+    sites: [h100Site('sh', 2, 8)],
+    jobs: [
+      { name: 'running', queue: 'q', gpus: 8, held: { gpus: 8 } },
+      { name: 'small', queue: 'q', gpus: 1 },
+    ],
+    want: { running: 'none', small: 'Wait QuotaExceeded' },
+    wantMessages: { small: 'needs 1 nvidia.com/gpu, queue q has 0 of 4 left' },
+    wantUsage: { q: { 'nvidia.com/gpu': 8 } },
+  },
+  {
+    name: 'held by a queue that no longer exists: its workloads keep running; new ones wait for the queue',
+    queues: [],
+    sites: [h100Site('sh', 2, 8)],
+    jobs: [
+      { name: 'running', queue: 'gone', gpus: 8, held: { gpus: 8, queue: 'gone' } },
+      { name: 'next', queue: 'gone', gpus: 1 },
+    ],
+    want: { running: 'none', next: 'Wait QueueNotFound' },
+  },
+  {
     name: 'a workload already being preempted no longer counts against its queue',
     queues: [queue('q', { quota: { 'nvidia.com/gpu': '8' } })],
     sites: [h100Site('sh', 2, 8)],

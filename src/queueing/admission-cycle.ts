@@ -429,15 +429,15 @@ function genericCharge(variant: VariantDemand, units: number): Amounts {
   return scaled(demandWith(variant, resource), units);
 }
 
-/** genericShortfalls is the first variant's shortfall when the queue cannot hold any variant; else undefined. */
+/** genericShortfalls says, variant by variant, what the queue lacks when it cannot hold any variant; else undefined. */
 function genericShortfalls(queue: QueueInfo, usage: Amounts, workload: Workload): string | undefined {
-  let first: string | undefined;
+  const all: string[] = [];
   for (const variant of workload.variants) {
     const lacks = quotaShortfalls(queue, usage, genericCharge(variant, workload.units));
     if (lacks.length === 0) return undefined;
-    first ??= workload.variants.length === 1 ? lacks.join('; ') : `variant ${variant.name}: ${lacks.join('; ')}`;
+    all.push(workload.variants.length === 1 ? lacks.join('; ') : `variant ${variant.name}: ${lacks.join('; ')}`);
   }
-  return first;
+  return all.length === 0 ? undefined : all.join('; ');
 }
 
 function resolveUnlimited(name: string): QueueInfo {
