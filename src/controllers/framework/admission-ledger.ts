@@ -147,19 +147,6 @@ export class AdmissionLedger {
     return this.#last;
   }
 
-  /**
-   * declined says that `key`'s reconciler did not record the admission it was given (its copy of the workload changed
-   * under it): the admission is withdrawn and the next cycle looks again. One that is recorded needs no call: the
-   * next cycle finds it in status.admission.
-   */
-  declined(key: string): void {
-    const f = this.#inFlight.get(key);
-    if (f === undefined) return;
-    this.#inFlight.delete(key);
-    if (f.admit.placement !== undefined) this.#o.promised.release(key);
-    this.request();
-  }
-
   /** runCycle runs one cycle now. Synchronous and pure but for the promises it holds and the keys it wakes. */
   runCycle(): void {
     const started = this.#o.clock.now();
@@ -168,6 +155,10 @@ export class AdmissionLedger {
     const queues = new Map<string, QueueInfo>();
     for (const q of s.queues()) {
       if (q.metadata.deletionTimestamp === undefined && q.metadata.name !== undefined) queues.set(q.metadata.name, queueInfo(q));
+    }
+    // Admissions not taken up in time are withdrawn first, so the workload is looked at afresh in this very cycle.
+    for (const [key, f] of this.#inFlight) {
+      if (now - f.since > IN_FLIGHT_TTL_MS) this.#withdraw(key, f);
     }
     const workloads: QueuedWorkload[] = [];
     const live = new Set<string>();
@@ -185,13 +176,8 @@ export class AdmissionLedger {
         live.add(w.key);
       }
     }
-    // Admissions not taken up: those whose workload went away, or that waited too long, are withdrawn.
-    for (const [key, f] of this.#inFlight) {
-      if (!live.has(key) || now - f.since > IN_FLIGHT_TTL_MS) {
-        this.#inFlight.delete(key);
-        if (f.admit.placement !== undefined) this.#o.promised.release(key);
-      }
-    }
+    // Admissions whose workload went away are withdrawn.
+    for (const [key, f] of this.#inFlight) if (!live.has(key)) this.#withdraw(key, f);
     for (const key of this.#preempting.keys()) if (!live.has(key)) this.#preempting.delete(key);
 
     const snapshot = buildSnapshot(s.sites(), this.#o.promised.total());
@@ -237,6 +223,11 @@ export class AdmissionLedger {
     if (admitted > 0 || preempted > 0) this.#o.logger.debug({ ...this.#last }, 'admission cycle');
     for (const [key, v] of verdicts) if (!sameVerdict(before.get(key), v)) this.#o.wake(key);
     this.#o.afterCycle?.();
+  }
+
+  #withdraw(key: string, f: InFlight): void {
+    this.#inFlight.delete(key);
+    if (f.admit.placement !== undefined) this.#o.promised.release(key);
   }
 
   #fromTrainingJob(tj: TrainingJob, now: number): QueuedWorkload | undefined {
