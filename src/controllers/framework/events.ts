@@ -32,6 +32,8 @@ export const EventReason = {
   Queued: 'Queued',
   /** Its queue stopped the workload to admit another (Queue preemptionPolicy). */
   Preempted: 'Preempted',
+  /** A finished workload was deleted because its ttlSecondsAfterFinished passed. */
+  Expired: 'Expired',
   /** A Queue's quota, borrowing limit, weight or policy changed. */
   QuotaChanged: 'QuotaChanged',
 } as const;

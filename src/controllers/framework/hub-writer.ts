@@ -14,11 +14,14 @@ import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kuberne
 import type { ObjectMeta } from '../../api/generated/types.ts';
 import { FINALIZER_CLEANUP, GROUP, VERSION } from '../../api/names.ts';
 import { FIELD_MANAGER } from '../../runtime/apply.ts';
-import { toApiError } from '../../runtime/errors.ts';
+import { isNotFound, toApiError } from '../../runtime/errors.ts';
 import { mergePatchDiff, type JsonObject } from '../../runtime/merge-patch.ts';
 
 /** HubPatcher is the part of CustomObjectsApi the writer uses: CustomObjectsApi itself, or a stand-in in tests. */
-export type HubPatcher = Pick<CustomObjectsApi, 'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus' | 'patchClusterCustomObjectStatus'>;
+export type HubPatcher = Pick<
+  CustomObjectsApi,
+  'patchNamespacedCustomObject' | 'patchNamespacedCustomObjectStatus' | 'patchClusterCustomObjectStatus' | 'deleteNamespacedCustomObject'
+>;
 
 /** HubObject is an object of a Suanwang kind as the hub serves it (no namespace: a cluster-scoped kind). */
 export interface HubObject<S> {
@@ -71,6 +74,24 @@ export class HubWriter<T extends HubObject<S>, S extends object> {
       }
       return (await this.#api.patchNamespacedCustomObjectStatus({ ...target, namespace: target.namespace, body, fieldManager: FIELD_MANAGER }, MERGE_PATCH)) as T;
     } catch (err: unknown) {
+      throw toApiError(err);
+    }
+  }
+
+  /**
+   * delete deletes the object, on the precondition that it is still the one read (its uid): a workload deleted and
+   * created again under the same name in between is not touched. Already gone is not an error.
+   */
+  async delete(obj: T): Promise<void> {
+    const target = this.#target(obj);
+    try {
+      await this.#api.deleteNamespacedCustomObject({
+        ...target,
+        namespace: target.namespace ?? '',
+        body: { preconditions: { ...(obj.metadata.uid !== undefined && { uid: obj.metadata.uid }) } },
+      });
+    } catch (err: unknown) {
+      if (isNotFound(err)) return;
       throw toApiError(err);
     }
   }

@@ -83,6 +83,21 @@ describe('decideTraining', () => {
     expect(plan.result.requeueAfter).toBeLessThanOrEqual(10_000);
   });
 
+  it('a finished job with ttlSecondsAfterFinished is looked at again when it expires, then deleted', () => {
+    const done = (ago: number): TrainingJob =>
+      job({ ...placed, phase: 'Succeeded', completionTime: new Date(NOW - ago * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') }, (tj) => (tj.spec.ttlSecondsAfterFinished = 30));
+    const early = decideTraining(input(done(10)));
+    expect(early.expire).toBeUndefined();
+    expect(early.result).toEqual({ requeueAfter: 20_000 });
+    const due = decideTraining(input(done(30)));
+    expect(due.expire).toBe(true);
+    expect(due.site).toBeUndefined();
+    expect(due.events).toEqual([{ type: 'Normal', reason: 'Expired', message: 'finished 30s ago, past ttlSecondsAfterFinished (30s): deleting the job' }]);
+    const kept = decideTraining(input(job({ ...placed, phase: 'Failed', completionTime: '2025-01-01T00:00:00Z' })));
+    expect(kept.expire).toBeUndefined();
+    expect(kept.result).toEqual({});
+  });
+
   it('writes only observedGeneration for a finished job, and never acts at its site', () => {
     const finished = job({ ...placed, phase: 'Succeeded' }, (tj) => (tj.metadata.generation = 3));
     const plan = decideTraining(input(finished));

@@ -121,6 +121,8 @@ export interface TrainingPlan {
   readonly result: Result;
   /** Throw this after acting (a site that must answer did not): the work queue backs off. */
   readonly fail?: unknown;
+  /** 7. Delete the TrainingJob itself (ttlSecondsAfterFinished passed); its finalizer cleans the sites. */
+  readonly expire?: boolean;
 }
 
 /** decideTraining plans one pass for a live TrainingJob. Pure. */
@@ -131,9 +133,7 @@ export function decideTraining(input: TrainingInput): TrainingPlan {
 
   // A finished job keeps its member Job (for its logs) and its status; only observedGeneration follows the spec.
   // Members at sites it was lost at are fenced whatever it does now.
-  if (isTerminal(tj.status?.phase)) {
-    return plan({ releaseFirst: true, status: next(tj, { kind: 'Observed', job: undefined }), result: {} });
-  }
+  if (isTerminal(tj.status?.phase)) return finished(input, next);
   if (tj.spec.suspend === true) return suspend(input, next);
   const queued = input.admission?.verdict;
   if (queued?.kind === 'Preempt' && tj.status?.admission !== undefined) return preempt(input, queued.message, next);
@@ -502,6 +502,29 @@ function adoptable(tj: TrainingJob, site: string, job: V1Job, epoch: number): Me
   const limits = Object.keys(pod?.containers[0]?.resources?.limits ?? {});
   const accelerator = limits.find((r) => r !== 'cpu' && r !== 'memory');
   return { site, variant, epoch, ...(pool !== undefined && { pool }), ...(accelerator !== undefined && { acceleratorResource: accelerator }) };
+}
+
+/**
+ * finished plans the pass of a finished job: only observedGeneration follows the spec, and once
+ * ttlSecondsAfterFinished has passed since completionTime the job is deleted (its finalizer then cleans its sites).
+ */
+function finished(input: TrainingInput, next: (base: TrainingJob, u: StatusUpdate) => TrainingJobStatus): TrainingPlan {
+  const { tj } = input;
+  const status = next(tj, { kind: 'Observed', job: undefined });
+  const ttl = tj.spec.ttlSecondsAfterFinished;
+  const done = Date.parse(tj.status?.completionTime ?? '');
+  if (ttl === undefined || Number.isNaN(done)) return plan({ releaseFirst: true, status, result: {} });
+  const left = done + ttl * 1000 - input.now;
+  if (left > 0) return plan({ releaseFirst: true, status, result: { requeueAfter: left } });
+  const message = `finished ${Math.round((input.now - done) / 1000)}s ago, past ttlSecondsAfterFinished (${ttl}s): deleting the job`;
+  return plan({
+    releaseFirst: true,
+    status,
+    expire: true,
+    events: [{ type: 'Normal', reason: EventReason.Expired, message }],
+    logs: [{ msg: 'ttlSecondsAfterFinished passed; deleting', fields: { ttlSeconds: ttl } }],
+    result: {},
+  });
 }
 
 /** suspend deletes the member objects first, then records the job as Suspended and frees what it held. */

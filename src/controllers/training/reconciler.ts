@@ -176,6 +176,7 @@ export class TrainingJobReconciler implements Reconciler {
     }
     if (plan.site !== undefined) await this.#siteAction(pass, written, plan.site);
     if (plan.fail !== undefined) throw plan.fail;
+    if (plan.expire === true) await this.#writer.delete(written);
     const after = plan.result.requeueAfter;
     if (!fenceRetry) return plan.result;
     return { requeueAfter: after === undefined ? this.#pollMs : Math.min(after, this.#pollMs) };
