@@ -152,6 +152,10 @@ export const Reason = {
   BackoffLimitExceeded: 'BackoffLimitExceeded',
   FailoverLimitExceeded: 'FailoverLimitExceeded',
   DeviceUnhealthy: 'DeviceUnhealthy',
+  /** TrainingJob: a device under one of its running workers failed; restarting from the checkpoint. */
+  DeviceFailure: 'DeviceFailure',
+  /** TrainingJob: the site's scheduler left workers Pending past the gang start timeout; placing elsewhere. */
+  StartTimeout: 'StartTimeout',
   // InferenceService
   MinReplicasReady: 'MinReplicasReady',
   ReplicasNotReady: 'ReplicasNotReady',
@@ -187,6 +191,10 @@ export const AttemptOutcome = {
   Failed: 'Failed',
   SiteLost: 'SiteLost',
   DeviceUnhealthy: 'DeviceUnhealthy',
+  /** A device under a running worker turned Unhealthy: the attempt was stopped and the job restarted from its checkpoint. */
+  DeviceFailure: 'DeviceFailure',
+  /** Not every worker was running at the site within the gang start timeout: the attempt was withdrawn. */
+  StartTimeout: 'StartTimeout',
   Evicted: 'Evicted',
   Preempted: 'Preempted',
   Suspended: 'Suspended',

@@ -171,7 +171,7 @@ const scoreCases: ScoreCase[] = [
       makeSite('b').price('NVIDIA-H100-80GB-HBM3', 28).pool(h100().unhealthy(1).nodes(3)),
     ],
     job: twoVariants(),
-    config: { weights: { price: 1, packing: 0, health: 0, variantOrder: 0, locality: 0 } },
+    config: { weights: { price: 1, packing: 0, fragmentation: 0, health: 0, variantOrder: 0, locality: 0 } },
     wantSite: 'a',
     wantVariant: 'npu',
     wantScores: { a: 100, b: 96 },

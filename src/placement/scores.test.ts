@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { demandOn } from './demand.ts';
 import type { Option } from './evaluate.ts';
 import { scoreOptions } from './scoring.ts';
+import { fragmentation } from './scores/fragmentation.ts';
 import { health } from './scores/health.ts';
 import { locality } from './scores/locality.ts';
 import { packing } from './scores/packing.ts';
@@ -55,6 +56,20 @@ describe('score plugins', () => {
     expect(packing.score(w, cpu)).toEqual([50]);
   });
 
+  it('fragmentation: 100 × (1 + fewest) / (1 + whole nodes broken); CPU pools neutral; left out without shapes', () => {
+    const w = makeTrainingJob().workers(1).variant(variant('gpu').nvidia('H100', 4)).variant(variant('cpu').cpuOnly()).workload();
+    const o = [
+      // Breaks its one whole node; fills a fragment; breaks one of two whole nodes; a CPU pool.
+      ...options(w, [makeSite('a').pool(gpuPool('g').nvidia('H100', 8).nodes(1).shape({ nodes: 1, devices: 8 }))]),
+      ...options(w, [makeSite('b').pool(gpu().allocated({ 'nvidia.com/gpu': 4 }).shape({ nodes: 1, devices: 8 }, { nodes: 1, devices: 4 }))]),
+      ...options(w, [makeSite('c').pool(gpu().shape({ nodes: 2, devices: 8 }))]),
+      ...options(w, [makeSite('d').pool(cpuPool('c').shape({ nodes: 1 }))], 1, 1),
+    ];
+    expect(fragmentation.applies(w, o)).toBe(true);
+    expect(fragmentation.score(w, o)).toEqual([50, 100, 50, 50]);
+    expect(fragmentation.applies(w, options(w, [makeSite('a').pool(gpu())]))).toBe(false);
+  });
+
   it('health: healthy share of devices, else of nodes', () => {
     const w = job(1).workload();
     const o = options(w, [makeSite('a').pool(gpu()), makeSite('b').pool(gpu().unhealthy(4))]);
@@ -82,8 +97,8 @@ describe('score plugins', () => {
       makeSite('c').region('cn-southwest').pool(gpu()),
     ]);
     expect(locality.score(w, o)).toEqual([100, 50, 0]);
-    expect(locality.applies(w)).toBe(true);
-    expect(locality.applies(job().workload())).toBe(false);
+    expect(locality.applies(w, o)).toBe(true);
+    expect(locality.applies(job().workload(), o)).toBe(false);
   });
 });
 
@@ -91,7 +106,7 @@ describe('scoreOptions', () => {
   it('takes the weighted mean of rounded plugin scores, and leaves out plugins weighted 0', () => {
     const w = job(1).workload();
     const o = options(w, [makeSite('a').price('H100', 10).pool(gpu().unhealthy(3)), makeSite('b').price('H100', 30).pool(gpu())]);
-    const got = scoreOptions(w, o, { weights: { price: 2, packing: 0, health: 1, variantOrder: 0, locality: 5 } });
+    const got = scoreOptions(w, o, { weights: { price: 2, packing: 0, fragmentation: 0, health: 1, variantOrder: 0, locality: 5 } });
     expect(got.map((s) => [s.scores, s.score])).toEqual([
       // health 13/16 = 81.25 → 81; (2 × 100 + 81) / 3 = 93.7 → 94.
       [{ price: 100, health: 81 }, 94],
@@ -102,7 +117,7 @@ describe('scoreOptions', () => {
 
   it('scores 0 when every weight is 0', () => {
     const w = job(1).workload();
-    const got = scoreOptions(w, options(w, [makeSite('a').pool(gpu())]), { weights: { price: 0, packing: 0, health: 0, variantOrder: 0, locality: 0 } });
+    const got = scoreOptions(w, options(w, [makeSite('a').pool(gpu())]), { weights: { price: 0, packing: 0, fragmentation: 0, health: 0, variantOrder: 0, locality: 0 } });
     expect(got.map((s) => [s.scores, s.score])).toEqual([[{}, 0]]);
   });
 });

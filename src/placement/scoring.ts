@@ -7,6 +7,7 @@
 import type { PlacementConfig } from './config.ts';
 import type { Option } from './evaluate.ts';
 import { compareStrings } from './order.ts';
+import { fragmentation } from './scores/fragmentation.ts';
 import { health } from './scores/health.ts';
 import { locality } from './scores/locality.ts';
 import { packing } from './scores/packing.ts';
@@ -16,7 +17,7 @@ import { variantOrder } from './scores/variant-order.ts';
 import type { Workload } from './workload.ts';
 
 /** SCORE_PLUGINS are every score plugin, in the order their scores appear in the record. */
-export const SCORE_PLUGINS: readonly ScorePlugin[] = [price, packing, health, variantOrder, locality];
+export const SCORE_PLUGINS: readonly ScorePlugin[] = [price, packing, fragmentation, health, variantOrder, locality];
 
 /** ScoredOption is an option with its per-plugin scores and weighted total, all integers in [0, 100]. */
 export interface ScoredOption extends Option {
@@ -26,7 +27,7 @@ export interface ScoredOption extends Option {
 
 /** scoreOptions rates options against each other (price is relative, so the set matters). */
 export function scoreOptions(workload: Workload, options: readonly Option[], config: PlacementConfig): ScoredOption[] {
-  const plugins = SCORE_PLUGINS.filter((p) => p.applies(workload) && config.weights[p.name] > 0);
+  const plugins = SCORE_PLUGINS.filter((p) => p.applies(workload, options) && config.weights[p.name] > 0);
   const perPlugin = plugins.map((p) => p.score(workload, options));
   const weightSum = plugins.reduce((sum, p) => sum + config.weights[p.name], 0);
   return options.map((option, i) => {

@@ -2,11 +2,14 @@
  * The snapshot placement decides on: every Site's spec and status, parsed once into numbers (cpu in cores, memory in
  * bytes, devices as counts), with capacity already promised to in-flight placements taken off. The engine reads
  * only this; it never sees a live cache, the clock or the network, so a decision can be replayed from its inputs.
+ * A pool's free shape (how its free capacity lies node by node) is kept as reported; currentShape in free-shape.ts
+ * parses it when first asked and takes the promises off it.
  */
 import type { NodePool, Quantity, Site } from '../api/generated/types.ts';
 import { ConditionStatus, ConditionType, DEFAULT_CURRENCY, type ARCHITECTURES, type PRECISIONS } from '../api/names.ts';
 import { parseQuantity } from '../api/quantity.ts';
 import { VENDOR_INFO, type Vendor } from '../api/vendors.ts';
+import type { ReportedShape } from './free-shape.ts';
 import { normaliseModel } from './model.ts';
 import { compareStrings } from './order.ts';
 
@@ -54,6 +57,12 @@ export interface PoolInfo {
   readonly free: ResourceAmounts;
   readonly healthyDevices: number;
   readonly unhealthyDevices: number;
+  /**
+   * shape is the pool's free capacity node by node as the site reported it; absent when the site reports none (an
+   * older agent), and placement then has the totals only. Read it through currentShape (free-shape.ts), which takes
+   * off what `free` has lost since: promises, and an admission cycle's own takes.
+   */
+  readonly shape?: ReportedShape;
 }
 
 /** SiteInfo is one site as placement sees it. */
@@ -122,9 +131,12 @@ function poolInfo(pool: NodePool, promised: ResourceAmounts): PoolInfo {
   const allocatable = amounts(pool.allocatable);
   const allocated = amounts(pool.allocated);
   const free: Record<string, number> = {};
+  const reportedFree: Record<string, number> = {};
   for (const [resource, total] of Object.entries(allocatable)) {
+    reportedFree[resource] = Math.max(0, total - (allocated[resource] ?? 0));
     free[resource] = Math.max(0, total - (allocated[resource] ?? 0) - (promised[resource] ?? 0));
   }
+  const shape: ReportedShape | undefined = pool.freeShape === undefined ? undefined : { buckets: [...pool.freeShape], free: reportedFree };
   // Absent node counts mean the agent reported nothing about nodes; zero keeps the pool out of placement rather
   // than dividing its totals by a guess.
   const nodes = pool.nodes ?? 0;
@@ -140,6 +152,7 @@ function poolInfo(pool: NodePool, promised: ResourceAmounts): PoolInfo {
     free,
     healthyDevices: pool.healthyDevices ?? 0,
     unhealthyDevices: pool.unhealthyDevices ?? 0,
+    ...(shape === undefined ? {} : { shape }),
   };
 }
 

@@ -26,6 +26,14 @@ import { inferenceWorkload, trainingWorkload, type Workload, type WorkloadResult
 
 const GI = 2 ** 30;
 
+/** ShapeSpec is one free-shape bucket for PoolBuilder.shape: cpu and memory default to a whole node's. */
+export interface ShapeSpec {
+  nodes: number;
+  devices?: number;
+  cpu?: Quantity;
+  memory?: Quantity;
+}
+
 /** PoolBuilder builds a NodePool status entry from per-node numbers. */
 export class PoolBuilder {
   private readonly p: {
@@ -39,6 +47,7 @@ export class PoolBuilder {
     allocated: Record<string, Quantity>;
     unhealthy: number;
     omitCount: boolean;
+    shape?: ShapeSpec[];
   };
 
   constructor(name: string) {
@@ -110,6 +119,14 @@ export class PoolBuilder {
     this.p.unhealthy = n;
     return this;
   }
+  /**
+   * shape sets the free shape the agent reports: buckets of nodes with free devices (default 0), cpu and memory
+   * (default a whole node's). It is not checked against allocated: a test states both.
+   */
+  shape(...buckets: ShapeSpec[]): this {
+    this.p.shape = buckets.map((b) => ({ ...b }));
+    return this;
+  }
   /** omitDeviceCount leaves accelerator.count unreported (devices per node then come from allocatable / nodes). */
   omitDeviceCount(): this {
     this.p.omitCount = true;
@@ -141,6 +158,14 @@ export class PoolBuilder {
     pool.capacity = capacity;
     pool.allocatable = allocatable;
     pool.allocated = { ...p.allocated };
+    if (p.shape !== undefined) {
+      pool.freeShape = p.shape.map((b) => ({
+        nodes: b.nodes,
+        devices: b.devices ?? 0,
+        cpu: b.cpu ?? String(p.nodeCpu),
+        memory: b.memory ?? String(p.nodeMemory),
+      }));
+    }
     return pool;
   }
   private need(): NonNullable<(typeof this.p)['accelerator']> {

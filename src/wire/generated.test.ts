@@ -7,6 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadAgentProtocol } from './load.ts';
+import type { NodePool } from './messages.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '../..');
@@ -44,5 +45,21 @@ describe('generated wire types', () => {
     const dec = proto.SiteAgent.service.Session.requestDeserialize(enc);
     expect(dec).toMatchObject({ seq: 3, payload: 'heartbeat', heartbeat: { snapshotGeneration: 2, nodesReady: 0 } });
     expect(dec.heartbeat).not.toHaveProperty('nodesTotal');
+  });
+
+  it('tell a pool without a free shape from one whose shape is empty', () => {
+    const proto = loadAgentProtocol();
+    const roundTrip = (pool: NodePool) => {
+      const enc = proto.SiteAgent.service.Session.requestSerialize({ seq: 1, snapshot: { site: 's', generation: 1, nodePools: [pool] } });
+      return proto.SiteAgent.service.Session.requestDeserialize(enc).snapshot?.nodePools?.[0];
+    };
+    expect(roundTrip({ name: 'old-agent' })).not.toHaveProperty('freeShape');
+    // Present with no buckets: an empty repeated field decodes absent, the message around it does not.
+    expect(roundTrip({ name: 'nothing-schedulable', freeShape: { buckets: [] } })?.freeShape).toEqual({});
+    const shaped = roundTrip({ name: 'p', freeShape: { buckets: [{ nodes: 2, devices: 0, cpu: '0', memory: '1Gi' }] } });
+    expect(shaped?.freeShape?.buckets).toMatchObject([{ nodes: 2, cpu: '0', memory: '1Gi' }]);
+    // A zero count may travel or not (proto3 has no presence for it; other encoders leave zeros out): the operator
+    // reads an absent count as 0 (src/controllers/site/pool-status.ts).
+    expect(shaped?.freeShape?.buckets?.[0]?.devices ?? 0).toBe(0);
   });
 });

@@ -17,6 +17,8 @@ export type { HealthEvent, HealthEvent__Output as HealthEventOut } from './gener
 export type { ConfigUpdate, ConfigUpdate__Output as ConfigUpdateOut } from './generated/suanwang/agent/v1/ConfigUpdate.ts';
 export type { FencedWorkload, FencedWorkload__Output as FencedWorkloadOut } from './generated/suanwang/agent/v1/FencedWorkload.ts';
 export type { NodePool, NodePool__Output as NodePoolOut } from './generated/suanwang/agent/v1/NodePool.ts';
+export type { FreeShape, FreeShape__Output as FreeShapeOut } from './generated/suanwang/agent/v1/FreeShape.ts';
+export type { FreeBucket, FreeBucket__Output as FreeBucketOut } from './generated/suanwang/agent/v1/FreeBucket.ts';
 export type { Device, Device__Output as DeviceOut } from './generated/suanwang/agent/v1/Device.ts';
 export type { DeviceTelemetry, DeviceTelemetry__Output as DeviceTelemetryOut } from './generated/suanwang/agent/v1/DeviceTelemetry.ts';
 export type { SiteAgentClient, SiteAgentHandlers } from './generated/suanwang/agent/v1/SiteAgent.ts';

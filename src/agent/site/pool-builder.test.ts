@@ -24,6 +24,8 @@ describe('buildPools', () => {
     wantAllocatable?: Record<string, string>;
     wantAllocated?: Record<string, string>;
     wantHealth?: Record<string, number> | undefined;
+    /** wantShape is the free shape as `nodes×devices/cpu/memory` per bucket. */
+    wantShape?: string[];
   }
 
   const cases: Case[] = [
@@ -143,6 +145,28 @@ describe('buildPools', () => {
       wantHealth: { healthy: 8, degraded: 0, unhealthy: 0, unknown: 8, lost: 0 },
     },
     {
+      name: 'free shape: per Ready, schedulable node, allocatable (less unhealthy devices) less allocated',
+      nodes: [
+        gpuNode('whole').obj(),
+        gpuNode('half-a').obj(),
+        gpuNode('half-b').devices(simReport('half-b', H100, { xids: [{ device: 0, xid: 79 }] })).obj(),
+        gpuNode('cordoned').cordoned().obj(),
+        gpuNode('down').notReady().obj(),
+      ],
+      pods: [
+        makePod('a').on('half-a').requests({ cpu: '48', memory: '512Gi' }).limits({ 'nvidia.com/gpu': '4' }).obj(),
+        makePod('b').on('half-b').requests({ cpu: '48', memory: '512Gi' }).limits({ 'nvidia.com/gpu': '3' }).obj(),
+      ],
+      // half-b: 8 devices, 1 unhealthy, 3 in use → 4 free, like half-a.
+      wantShape: ['1×8/96/1Ti', '2×4/48/512Gi'],
+    },
+    {
+      name: 'free shape of a CPU pool: no devices, grouped by cpu and memory',
+      nodes: [makeNode('c-1').pool('cpu').obj(), makeNode('c-2').pool('cpu').obj()],
+      pods: [makePod('p').on('c-1').requests({ cpu: '6', memory: '30Gi' }).obj()],
+      wantShape: ['1×0/8/32Gi', '1×0/2/2Gi'],
+    },
+    {
       name: 'no annotation: no health claim, kubelet allocatable stands',
       nodes: [gpuNode('g').obj()],
       wantAllocatable: { cpu: '96', memory: '1Ti', 'nvidia.com/gpu': '8' },
@@ -164,6 +188,7 @@ describe('buildPools', () => {
     if (c.wantAllocatable) expect(pool?.resources?.allocatable).toEqual(c.wantAllocatable);
     if (c.wantAllocated) expect(pool?.resources?.allocated).toEqual(c.wantAllocated);
     if ('wantHealth' in c) expect(pool?.deviceHealth).toEqual(c.wantHealth);
+    if (c.wantShape) expect(pool?.freeShape?.buckets?.map((b) => `${b.nodes}×${b.devices}/${b.cpu}/${b.memory}`)).toEqual(c.wantShape);
   });
 
   it('is deterministic: input order does not change the output', () => {

@@ -11,6 +11,8 @@
  * 4. Devices and health from each Node's ANNOTATION_DEVICES (device-annotation.ts) — see node-devices.ts for the
  *    rules, including how unhealthy, missing and stale-reported devices lower allocatable. Staleness is judged
  *    against the time the caller passes (the agent's clock), so the function stays pure.
+ * 5. Free shape: what each Ready, schedulable node has free (its allocatable from step 4 less its allocated), as a
+ *    bounded histogram (free-shape.ts). Cordoned and not-Ready nodes take no new pods, so they add nothing to it.
  *
  * Everything comes out in a fixed order (pools, nodes, devices, map keys), so equal inputs give equal JSON and the
  * site agent can compare pools by their JSON.
@@ -25,6 +27,7 @@ import { VENDOR_INFO, VENDORS, type Vendor } from '../../api/vendors.ts';
 import type { Device, NodePool } from '../../wire/messages.ts';
 import type { Node as WireNode } from '../../wire/generated/suanwang/agent/v1/Node.ts';
 import type { DeviceHealthCounts } from '../../wire/generated/suanwang/agent/v1/DeviceHealthCounts.ts';
+import { freeShape, nodeFree, type NodeFree } from './free-shape.ts';
 import { nodeDevices, type NodeDevices, type ReportFreshness } from './node-devices.ts';
 import { holdsResources, podRequests } from './pod-requests.ts';
 import { addList, addUnits, toQuantityMap, toUnits, type Units } from './resource-units.ts';
@@ -161,6 +164,8 @@ export function buildSite(nodes: readonly V1Node[], pods: readonly V1Pod[], fres
 function buildPool(name: string, shapes: readonly NodeShape[], allocatedByNode: ReadonlyMap<string, Units>): NodePool {
   // 2. Describe: nodes of one pool should agree; when they do not, the first node (by name) with a vendor decides.
   const lead = shapes.find((s) => s.vendor !== undefined);
+  const deviceResource = lead?.vendor === undefined ? undefined : VENDOR_INFO[lead.vendor].resourceName;
+  const free: NodeFree[] = [];
   const capacity: Units = new Map();
   const allocatable: Units = new Map();
   const allocated: Units = new Map();
@@ -189,10 +194,13 @@ function buildPool(name: string, shapes: readonly NodeShape[], allocatedByNode: 
       counts.lost += d.counts.lost;
     }
     const ready = readyOf(s.node);
+    const unschedulable = s.node.spec?.unschedulable === true;
+    // 5. Free shape.
+    if (ready === true && !unschedulable) free.push(nodeFree(d.allocatable, nodeAllocated, deviceResource));
     wireNodes.push({
       name: s.name,
       ...(ready === undefined ? {} : { ready }),
-      unschedulable: s.node.spec?.unschedulable === true,
+      unschedulable,
       resources: { capacity: toQuantityMap(nodeCapacity), allocatable: toQuantityMap(d.allocatable), allocated: toQuantityMap(nodeAllocated) },
       labels: reportedLabels(s.node),
     });
@@ -206,5 +214,6 @@ function buildPool(name: string, shapes: readonly NodeShape[], allocatedByNode: 
     nodes: wireNodes,
     devices,
     ...(deviceHealth === undefined ? {} : { deviceHealth }),
+    freeShape: { buckets: freeShape(free, deviceResource !== undefined) },
   };
 }

@@ -271,6 +271,13 @@ export interface NodePool {
   healthyDevices?: number;
   /** Accelerators that are unhealthy or whose health is unknown. */
   unhealthyDevices?: number;
+  /**
+   * How the pool's free capacity lies across its Ready, schedulable nodes: how many nodes have how many free
+   * accelerators, with their free cpu and memory, most free accelerators first, at most 32 buckets. Placement fits a
+   * gang's workers node by node against it (8 free devices as 4 + 4 do not hold one 8-device worker). Unset when the
+   * agent does not report it; placement then checks the pool's totals only.
+   */
+  freeShape?: FreeShapeBucket[];
 }
 
 /** PoolAccelerator: The accelerators on each node of the pool. */
@@ -290,6 +297,22 @@ export interface PoolAccelerator {
   precisions?: Array<'fp64' | 'fp32' | 'tf32' | 'bf16' | 'fp16' | 'fp8' | 'int8' | 'int4'>;
   /** Devices per node. */
   count?: number;
+}
+
+/**
+ * FreeShapeBucket: Nodes of the pool that can take the same work: each has at least `devices` free accelerators,
+ * `cpu` free cpu and `memory` free memory (the least among them, so a fit read from the bucket is never more than the
+ * nodes hold).
+ */
+export interface FreeShapeBucket {
+  /** Nodes in the bucket. */
+  nodes: number;
+  /** Free accelerators (the pool's accelerator resource) on each of these nodes, at least; 0 for a CPU pool. */
+  devices: number;
+  /** Free cpu on each of these nodes, at least. */
+  cpu: Quantity;
+  /** Free memory on each of these nodes, at least. */
+  memory: Quantity;
 }
 
 /** TrainingJobSpec: What to run, on what hardware, under which rules. */
@@ -570,7 +593,7 @@ export interface TrainingAttempt {
   /** When the attempt ended; empty while it runs. */
   endTime?: string;
   /** How the attempt ended, or Running. */
-  outcome: 'Running' | 'Succeeded' | 'Failed' | 'SiteLost' | 'DeviceUnhealthy' | 'Evicted' | 'Preempted' | 'Suspended';
+  outcome: 'Running' | 'Succeeded' | 'Failed' | 'SiteLost' | 'DeviceUnhealthy' | 'DeviceFailure' | 'StartTimeout' | 'Evicted' | 'Preempted' | 'Suspended';
   /** Details of the outcome. */
   message?: string;
   /** Queue the attempt was charged to; empty when it ran without one. */

@@ -12,6 +12,7 @@ import {
   ConditionType,
 } from '../names.ts';
 import {
+  atomicList,
   bool,
   dateTime,
   dns1123Label,
@@ -137,6 +138,27 @@ const POOL_ACCELERATOR = obj(
   { required: ['vendor', 'model'] },
 );
 
+/**
+ * MAX_FREE_SHAPE_BUCKETS bounds a pool's freeShape: the agent coarsens its histogram to fit (src/agent/site/free-shape.ts),
+ * and the operator keeps no more (src/controllers/site/report-check.ts). 32 buckets hold every free-device count of
+ * an 8- or 16-device node with room for a few cpu and memory classes, at about 2 KiB per pool.
+ */
+export const MAX_FREE_SHAPE_BUCKETS = 32;
+
+const FREE_SHAPE_BUCKET = obj(
+  'FreeShapeBucket',
+  'Nodes of the pool that can take the same work: each has at least `devices` free accelerators, `cpu` free cpu and `memory` free memory (the least among them, so a fit read from the bucket is never more than the nodes hold).',
+  {
+    nodes: int('Nodes in the bucket.', { minimum: 0 }),
+    devices: int("Free accelerators (the pool's accelerator resource) on each of these nodes, at least; 0 for a CPU pool.", {
+      minimum: 0,
+    }),
+    cpu: quantity('Free cpu on each of these nodes, at least.'),
+    memory: quantity('Free memory on each of these nodes, at least.'),
+  },
+  { required: ['nodes', 'devices', 'cpu', 'memory'] },
+);
+
 const NODE_POOL = obj(
   'NodePool',
   'A group of alike nodes: same architecture, same accelerators.',
@@ -151,6 +173,11 @@ const NODE_POOL = obj(
     allocated: resourceList('Resources requested by pods running in the pool, per resource.'),
     healthyDevices: int('Accelerators that are healthy.', { minimum: 0 }),
     unhealthyDevices: int('Accelerators that are unhealthy or whose health is unknown.', { minimum: 0 }),
+    freeShape: atomicList(
+      `How the pool's free capacity lies across its Ready, schedulable nodes: how many nodes have how many free accelerators, with their free cpu and memory, most free accelerators first, at most ${MAX_FREE_SHAPE_BUCKETS} buckets. Placement fits a gang's workers node by node against it (8 free devices as 4 + 4 do not hold one 8-device worker). Unset when the agent does not report it; placement then checks the pool's totals only.`,
+      FREE_SHAPE_BUCKET,
+      { maxItems: MAX_FREE_SHAPE_BUCKETS },
+    ),
   },
   { required: ['name'] },
 );

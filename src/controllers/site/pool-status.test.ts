@@ -47,6 +47,17 @@ describe('nodePoolsStatus', () => {
     });
   });
 
+  it('copies the free shape; absent from an agent that sends none, empty when no node is schedulable', () => {
+    const shaped = wirePool('p').nvidia('A100').shape({ nodes: 1, devices: 8, cpu: '96', memory: '1Ti' }, { nodes: 2, cpu: '0', memory: '0' }).obj();
+    // devices absent on the wire is proto3's 0.
+    expect(nodePoolStatus(shaped)?.freeShape).toEqual([
+      { nodes: 1, devices: 8, cpu: '96', memory: '1Ti' },
+      { nodes: 2, devices: 0, cpu: '0', memory: '0' },
+    ]);
+    expect(nodePoolStatus(wirePool('p').obj())).not.toHaveProperty('freeShape');
+    expect(nodePoolStatus(wirePool('p').shape().obj())?.freeShape).toEqual([]);
+  });
+
   it('counts unknown and lost devices as unhealthy when only the device list is sent', () => {
     const p = wirePool('p')
       .nvidia('A100')

@@ -10,14 +10,19 @@
  *   unhealthy devices in capacity, so this is the hardware, not what is free);
  * - accelerator.memory: the devices' reported total memory, else the vendor's node label;
  * - accelerator.precisions: `suanwang.io/precisions`, which only site operators set — vendors label no formats.
+ * - freeShape: the agent's histogram of free capacity (src/agent/site/free-shape.ts), its first
+ *   MAX_FREE_SHAPE_BUCKETS buckets only, so an agent that sends more costs no more (report-check.ts names the excess).
+ *   Dropping buckets only under-states free capacity, never over-states it. Absent when the agent sent none (an
+ *   older agent): placement then keeps to the pool's totals.
  * Quantities are copied as the agent sent them: they are Kubernetes canonical strings already, and re-rendering them
  * would only create diffs (report-check.ts drops those the CRD or placement could not take).
  */
-import type { NodePool, PoolAccelerator, Quantity } from '../../api/generated/types.ts';
+import type { FreeShapeBucket, NodePool, PoolAccelerator, Quantity } from '../../api/generated/types.ts';
 import { ARCHITECTURES, LABEL_ARCH, LABEL_PRECISIONS, PRECISIONS } from '../../api/names.ts';
 import { formatBytes } from '../../api/quantity.ts';
+import { MAX_FREE_SHAPE_BUCKETS } from '../../api/schema/site.ts';
 import { isVendor, VENDOR_INFO, type Vendor } from '../../api/vendors.ts';
-import type { NodePoolOut } from '../../wire/messages.ts';
+import type { FreeShapeOut, NodePoolOut } from '../../wire/messages.ts';
 import type { Node__Output as NodeOut } from '../../wire/generated/suanwang/agent/v1/Node.ts';
 import { bucketOf } from './site-sessions.ts';
 
@@ -46,7 +51,19 @@ export function nodePoolStatus(pool: NodePoolOut): NodePool | undefined {
     ...quantities('allocatable', res?.allocatable),
     ...quantities('allocated', res?.allocated),
     ...(devices !== undefined && { healthyDevices: devices.healthy, unhealthyDevices: devices.unhealthy }),
+    ...(pool.freeShape !== undefined && { freeShape: freeShapeOf(pool.freeShape) }),
   };
+}
+
+/**
+ * freeShapeOf copies the first MAX_FREE_SHAPE_BUCKETS buckets. A count the wire left out is 0 (proto3 does not send
+ * zeros); a quantity it left out stays out, so report-check.ts drops the bucket as incomplete rather than guess.
+ */
+function freeShapeOf(shape: FreeShapeOut): FreeShapeBucket[] {
+  return (shape.buckets ?? []).slice(0, MAX_FREE_SHAPE_BUCKETS).map((b) => {
+    const bucket = { nodes: b.nodes ?? 0, devices: b.devices ?? 0, ...(b.cpu && { cpu: b.cpu }), ...(b.memory && { memory: b.memory }) };
+    return bucket as FreeShapeBucket; // possibly without cpu or memory: the schema check below drops such a bucket
+  });
 }
 
 /** quantities copies a resource map with sorted keys, or nothing when the agent sent none (absent ≠ zero). */

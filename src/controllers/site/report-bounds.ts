@@ -5,6 +5,8 @@
  *
  * Whole pools are kept or dropped, never cut in half (a pool's numbers are sums over its nodes), in the order the
  * agent sent them, which is name order: the pools of a report over the bounds that come last are the ones dropped.
+ * A pool's free shape needs no bound here: a reconcile reads only its first MAX_FREE_SHAPE_BUCKETS buckets
+ * (pool-status.ts), so a longer one costs memory within the wire's message limit, not time.
  */
 import type { NodePoolOut } from '../../wire/messages.ts';
 

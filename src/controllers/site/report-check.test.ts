@@ -103,6 +103,24 @@ describe('checkPools: values', () => {
     expect(got.count).toBe(1 + 8);
   });
 
+  it('drops a free-shape bucket that lost a quantity: under-stating free capacity, never inventing it', () => {
+    const got = run([wirePool('p').shape({ nodes: 1, devices: 8, cpu: '96', memory: '1e400' }, { nodes: 3, devices: 4, memory: '1Ti' }, { nodes: 1, devices: 2, cpu: '8', memory: '8Gi' }).obj()]);
+    expect(got.kept[0]?.freeShape).toEqual([{ nodes: 1, devices: 2, cpu: '8', memory: '8Gi' }]);
+    expect(got.problems).toEqual(['InvalidQuantity nodePools[p].freeShape[0].memory', 'InvalidValue nodePools[p].freeShape[0]', 'InvalidValue nodePools[p].freeShape[1]']);
+  });
+
+  it("keeps the CRD's 32 free-shape buckets, the first sent, and names the excess once", () => {
+    const buckets = Array.from({ length: 100_000 }, (_, i) => ({ nodes: 1, devices: 100_000 - i, cpu: '1', memory: '1Gi' }));
+    const got = run([wirePool('p').shape(...buckets).obj()]);
+    expect(got.kept[0]?.freeShape?.map((b) => b.devices)).toEqual(buckets.slice(0, 32).map((b) => b.devices));
+    expect(got.problems).toEqual(['ValueOutOfRange nodePools[p].freeShape']);
+  });
+
+  it('clamps a free-shape count beyond int32 down, never up', () => {
+    const got = run([wirePool('p').shape({ nodes: 2 ** 32 - 1, devices: 2 ** 32 - 1, cpu: '1', memory: '1' }).obj()]);
+    expect(got.kept[0]?.freeShape).toEqual([{ nodes: INT32_MAX, devices: INT32_MAX, cpu: '1', memory: '1' }]);
+  });
+
   it('drops a resource list whose every entry is refused, rather than writing an empty one', () => {
     const got = run([wirePool('p').resources({ cpu: '1e400' }, { cpu: '8' }).obj()]);
     expect(got.kept[0]).not.toHaveProperty('capacity');

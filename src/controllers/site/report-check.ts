@@ -17,7 +17,10 @@
  * most 64 characters, as Kubernetes itself only ever writes.
  *
  * Cost stays bounded however much is sent: pools are chosen by name with a bounded selection before any is mapped,
- * and only the first few problems are kept (with a count), so a report of 50,000 pools maps 128 of them.
+ * and only the first few problems are kept (with a count), so a report of 50,000 pools maps 128 of them; likewise a
+ * pool's free shape is cut to the CRD's bucket bound before it is mapped (pool-status.ts). A shape bucket that loses a
+ * value is dropped whole, and counts are only ever clamped down to int32: what is written may under-state free
+ * capacity, never over-state it (placement fits gangs against it).
  */
 import type { NodePool } from '../../api/generated/types.ts';
 import { Reason } from '../../api/names.ts';
@@ -98,6 +101,9 @@ const STATUS = SITE.status;
 const POOLS = need(STATUS.properties?.['nodePools'], 'status.nodePools');
 const POOL = need(POOLS.items, 'status.nodePools items');
 const POOL_NAME = need(POOL.properties?.['name'], 'status.nodePools[].name');
+const FREE_SHAPE = need(POOL.properties?.['freeShape'], 'status.nodePools[].freeShape');
+/** MAX_SHAPE_BUCKETS is the CRD's maxItems for a pool's freeShape; pool-status.ts maps no more than that. */
+const MAX_SHAPE_BUCKETS = need(FREE_SHAPE.maxItems, 'status.nodePools[].freeShape maxItems');
 const AGENT_VERSION = need(STATUS.properties?.['agentVersion'], 'status.agentVersion');
 /** MAX_POOLS is the CRD's maxItems for status.nodePools. */
 export const MAX_POOLS = need(POOLS.maxItems, 'status.nodePools maxItems');
@@ -145,6 +151,11 @@ export function checkPools(pools: Iterable<NodePoolOut>, problems: ReportProblem
   for (const p of kept) {
     const mapped = nodePoolStatus(p);
     if (mapped === undefined) continue;
+    const buckets = p.freeShape?.buckets?.length ?? 0;
+    if (buckets > MAX_SHAPE_BUCKETS) {
+      // pool-status.ts kept the first ones; the rest is free capacity not offered, never capacity invented.
+      problems.add(Reason.ValueOutOfRange, `nodePools[${mapped.name}].freeShape`, `${buckets} buckets, at most ${MAX_SHAPE_BUCKETS} kept (the first)`);
+    }
     const checked = sanitize(mapped, POOL, `nodePools[${mapped.name}]`, problems);
     if (checked !== undefined) out.push(checked as NodePool);
   }

@@ -388,6 +388,7 @@ describe('computeSiteStatus with a report the CRD would refuse', () => {
         .label('nvidia.com/gpu.memory', '9'.repeat(30))
         .health({ healthy: 2 ** 32 - 1, degraded: 2 ** 32 - 1, unknown: 5 })
         .resources({ cpu: '1e400', memory: '99999999999Ei', 'nvidia.com/gpu': '-1' }, { cpu: '8' })
+        .shape(...Array.from({ length: 40 }, (_, i) => ({ nodes: 2 ** 32 - 1, devices: 40 - i, cpu: i === 0 ? '1e400' : '8', memory: '1Ti' })))
         .obj(),
       wirePool('longmodel').nvidia('M'.repeat(200)).nodes(1, { gpus: 8 }).obj(),
       ...Array.from({ length: 200 }, (_, i) => wirePool(`p${String(i).padStart(3, '0')}`).nodes(1).obj()),
@@ -414,6 +415,9 @@ describe('computeSiteStatus with a report the CRD would refuse', () => {
     expect(huge?.capacity).toBeUndefined();
     expect(huge?.accelerator).toMatchObject({ vendor: 'nvidia', model: 'A100', count: 8 });
     expect(huge?.accelerator?.memory).toBeUndefined();
+    // Free shape: 32 buckets kept of 40, the one with a bad quantity dropped, counts clamped.
+    expect(huge?.freeShape).toHaveLength(31);
+    expect(huge?.freeShape?.[0]).toEqual({ nodes: 2 ** 31 - 1, devices: 39, cpu: '8', memory: '1Ti' });
     // A model the CRD refuses takes the accelerator with it (the model is required): no GPU work goes there.
     expect(got.nodePools?.find((p) => p.name === 'longmodel')).toEqual({ name: 'longmodel', architecture: 'amd64', nodes: 1, readyNodes: 1 });
     expect(got.agentVersion).toBeUndefined();

@@ -7,7 +7,7 @@
 import { pino, type Logger } from 'pino';
 import type { Site, SiteStatus } from '../../api/generated/types.ts';
 import { LABEL_PRECISIONS } from '../../api/names.ts';
-import type { DeviceOut, NodePoolOut } from '../../wire/messages.ts';
+import type { DeviceOut, FreeBucketOut, NodePoolOut } from '../../wire/messages.ts';
 import type { MessageMeta } from '../../wire/site-agent-handler.ts';
 import { NO_DROPS, type SessionView } from './site-sessions.ts';
 
@@ -174,6 +174,12 @@ export class WirePoolBuilder {
 
   health(counts: { healthy?: number; degraded?: number; unhealthy?: number; unknown?: number; lost?: number }): this {
     this.#p = { ...this.#p, deviceHealth: counts };
+    return this;
+  }
+
+  /** shape sets the free shape; each bucket as the wire decodes it (zeros and empty strings absent). */
+  shape(...buckets: FreeBucketOut[]): this {
+    this.#p = { ...this.#p, freeShape: { buckets } };
     return this;
   }
 

@@ -1,12 +1,18 @@
 /**
  * Filter: every unit fits at once (a TrainingJob's gang is all or nothing). The pool's free totals (allocatable less
- * allocated less promised; devices count healthy ones only) must cover units × demand, and its ready nodes must be
- * able to hold that many units one node at a time. See ../demand.ts for why this is an approximation.
+ * allocated less promised; devices count healthy ones only) must cover units × demand, and its nodes must hold that
+ * many units one node at a time: node by node against the pool's free shape when the site reports one (8 free GPUs
+ * as 4 + 4 hold no 8-GPU worker), else against its ready node-equivalents. See ../demand.ts for the rule.
  */
-import { isShort, scaled, unitsByNodes } from '../demand.ts';
+import { currentShape, type ShapeBucket } from '../free-shape.ts';
+import { isShort, scaled, unitsByNodes, unitsByShape } from '../demand.ts';
 import { formatAmount } from '../format.ts';
 import { compareStrings } from '../order.ts';
+import type { PoolInfo } from '../snapshot.ts';
 import { verdict, type FilterResult, type PoolCandidate } from './filter.ts';
+
+/** SHOWN_BUCKETS is how many of the most free buckets a rejection names. */
+const SHOWN_BUCKETS = 2;
 
 /** gangCapacity rejects a pool without room for all units now. */
 export function gangCapacity({ workload, pool, demand, units }: PoolCandidate): FilterResult {
@@ -20,14 +26,37 @@ export function gangCapacity({ workload, pool, demand, units }: PoolCandidate): 
     const healthy = pool.accelerator?.resourceName === resource ? ' healthy' : '';
     reasons.push(`needs ${formatAmount(resource, need)} ${resource}, ${formatAmount(resource, free)}${healthy} free`);
   }
-  if (reasons.length === 0) {
+  if (reasons.length > 0) return verdict(reasons);
+  const noun = (n: number): string => (n === 1 ? workload.unitNoun : `${workload.unitNoun}s`);
+  if (pool.readyNodes === 0) return verdict([`pool ${pool.name} has no ready nodes`]);
+  const shape = currentShape(pool);
+  if (shape !== undefined) {
+    const fit = unitsByShape(demand, shape, pool.accelerator?.resourceName);
+    if (fit < units) {
+      reasons.push(`pool ${pool.name}'s free capacity holds ${fit} ${noun(fit)} node by node, needs ${units}; ${mostFree(pool, shape)}`);
+    }
+  } else {
     const byNodes = unitsByNodes(demand, pool);
-    if (pool.readyNodes === 0) reasons.push(`pool ${pool.name} has no ready nodes`);
-    else if (byNodes < units) {
+    if (byNodes < units) {
       const nodes = pool.readyNodes === 1 ? '1 ready node holds' : `${pool.readyNodes} ready nodes hold`;
-      const noun = byNodes === 1 ? workload.unitNoun : `${workload.unitNoun}s`;
-      reasons.push(`pool ${pool.name}'s ${nodes} at most ${byNodes} ${noun}, needs ${units}`);
+      reasons.push(`pool ${pool.name}'s ${nodes} at most ${byNodes} ${noun(byNodes)}, needs ${units}`);
     }
   }
   return verdict(reasons);
+}
+
+/** mostFree names the buckets with the most free devices (then cpu, memory): what the pool has at best, per node. */
+function mostFree(pool: PoolInfo, shape: readonly ShapeBucket[]): string {
+  const best = shape.slice(0, SHOWN_BUCKETS); // currentShape comes most free first
+  if (best.length === 0) return 'no node has anything free';
+  const device = pool.accelerator?.resourceName;
+  const each = best.map((b) => {
+    const amounts = [
+      ...(device === undefined ? [] : [`${formatAmount(device, b.devices)} ${device}`]),
+      `${formatAmount('cpu', b.cpu)} cpu`,
+      `${formatAmount('memory', b.memory)} memory`,
+    ];
+    return `${b.nodes} × (${amounts.join(', ')})`;
+  });
+  return `most free per node: ${each.join(', ')}`;
 }

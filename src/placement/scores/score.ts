@@ -6,15 +6,18 @@ import type { Option } from '../evaluate.ts';
 import type { Workload } from '../workload.ts';
 
 /** SCORE_PLUGIN_NAMES are the score plugins, as named in PlacementConfig.weights and in the placement record. */
-export const SCORE_PLUGIN_NAMES = ['price', 'packing', 'health', 'variantOrder', 'locality'] as const;
+export const SCORE_PLUGIN_NAMES = ['price', 'packing', 'fragmentation', 'health', 'variantOrder', 'locality'] as const;
 /** ScorePluginName is one of SCORE_PLUGIN_NAMES. */
 export type ScorePluginName = (typeof SCORE_PLUGIN_NAMES)[number];
 
 /** ScorePlugin rates options. */
 export interface ScorePlugin {
   readonly name: ScorePluginName;
-  /** applies says whether the plugin has anything to say about the workload; a plugin that does not is left out. */
-  applies(workload: Workload): boolean;
+  /**
+   * applies says whether the plugin has anything to say about the workload and these options (fragmentation needs a
+   * pool that reports its free shape); a plugin that does not is left out of the total and the record.
+   */
+  applies(workload: Workload, options: readonly Option[]): boolean;
   /** score returns one score in [0, 100] per option, in the options' order. */
   score(workload: Workload, options: readonly Option[]): number[];
 }

@@ -12,6 +12,8 @@ import type { DeviceTelemetry as _suanwang_agent_v1_DeviceTelemetry, DeviceTelem
 import type { DeviceUpdate as _suanwang_agent_v1_DeviceUpdate, DeviceUpdate__Output as _suanwang_agent_v1_DeviceUpdate__Output } from './suanwang/agent/v1/DeviceUpdate.ts';
 import type { FenceRequest as _suanwang_agent_v1_FenceRequest, FenceRequest__Output as _suanwang_agent_v1_FenceRequest__Output } from './suanwang/agent/v1/FenceRequest.ts';
 import type { FencedWorkload as _suanwang_agent_v1_FencedWorkload, FencedWorkload__Output as _suanwang_agent_v1_FencedWorkload__Output } from './suanwang/agent/v1/FencedWorkload.ts';
+import type { FreeBucket as _suanwang_agent_v1_FreeBucket, FreeBucket__Output as _suanwang_agent_v1_FreeBucket__Output } from './suanwang/agent/v1/FreeBucket.ts';
+import type { FreeShape as _suanwang_agent_v1_FreeShape, FreeShape__Output as _suanwang_agent_v1_FreeShape__Output } from './suanwang/agent/v1/FreeShape.ts';
 import type { HealthEvent as _suanwang_agent_v1_HealthEvent, HealthEvent__Output as _suanwang_agent_v1_HealthEvent__Output } from './suanwang/agent/v1/HealthEvent.ts';
 import type { Heartbeat as _suanwang_agent_v1_Heartbeat, Heartbeat__Output as _suanwang_agent_v1_Heartbeat__Output } from './suanwang/agent/v1/Heartbeat.ts';
 import type { Hello as _suanwang_agent_v1_Hello, Hello__Output as _suanwang_agent_v1_Hello__Output } from './suanwang/agent/v1/Hello.ts';
@@ -44,6 +46,8 @@ export interface ProtoGrpcType {
         DeviceUpdate: MessageTypeDefinition<_suanwang_agent_v1_DeviceUpdate, _suanwang_agent_v1_DeviceUpdate__Output>
         FenceRequest: MessageTypeDefinition<_suanwang_agent_v1_FenceRequest, _suanwang_agent_v1_FenceRequest__Output>
         FencedWorkload: MessageTypeDefinition<_suanwang_agent_v1_FencedWorkload, _suanwang_agent_v1_FencedWorkload__Output>
+        FreeBucket: MessageTypeDefinition<_suanwang_agent_v1_FreeBucket, _suanwang_agent_v1_FreeBucket__Output>
+        FreeShape: MessageTypeDefinition<_suanwang_agent_v1_FreeShape, _suanwang_agent_v1_FreeShape__Output>
         HealthEvent: MessageTypeDefinition<_suanwang_agent_v1_HealthEvent, _suanwang_agent_v1_HealthEvent__Output>
         HealthStatus: EnumTypeDefinition
         Heartbeat: MessageTypeDefinition<_suanwang_agent_v1_Heartbeat, _suanwang_agent_v1_Heartbeat__Output>

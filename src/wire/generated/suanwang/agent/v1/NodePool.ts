@@ -5,6 +5,7 @@ import type { Resources as _suanwang_agent_v1_Resources, Resources__Output as _s
 import type { Node as _suanwang_agent_v1_Node, Node__Output as _suanwang_agent_v1_Node__Output } from '../../../suanwang/agent/v1/Node.ts';
 import type { Device as _suanwang_agent_v1_Device, Device__Output as _suanwang_agent_v1_Device__Output } from '../../../suanwang/agent/v1/Device.ts';
 import type { DeviceHealthCounts as _suanwang_agent_v1_DeviceHealthCounts, DeviceHealthCounts__Output as _suanwang_agent_v1_DeviceHealthCounts__Output } from '../../../suanwang/agent/v1/DeviceHealthCounts.ts';
+import type { FreeShape as _suanwang_agent_v1_FreeShape, FreeShape__Output as _suanwang_agent_v1_FreeShape__Output } from '../../../suanwang/agent/v1/FreeShape.ts';
 
 export interface NodePool {
   'name'?: (string);
@@ -20,6 +21,12 @@ export interface NodePool {
   'nodes'?: (_suanwang_agent_v1_Node)[];
   'devices'?: (_suanwang_agent_v1_Device)[];
   'deviceHealth'?: (_suanwang_agent_v1_DeviceHealthCounts | null);
+  /**
+   * free_shape is how the pool's free capacity lies across its nodes; absent from agents that predate it (the
+   * operator then checks gangs against the pool's totals only). A message, not a bare repeated field, so that "not
+   * reported" and "no schedulable node" differ.
+   */
+  'freeShape'?: (_suanwang_agent_v1_FreeShape | null);
 }
 
 export interface NodePool__Output {
@@ -36,4 +43,10 @@ export interface NodePool__Output {
   'nodes'?: (_suanwang_agent_v1_Node__Output)[];
   'devices'?: (_suanwang_agent_v1_Device__Output)[];
   'deviceHealth'?: (_suanwang_agent_v1_DeviceHealthCounts__Output);
+  /**
+   * free_shape is how the pool's free capacity lies across its nodes; absent from agents that predate it (the
+   * operator then checks gangs against the pool's totals only). A message, not a bare repeated field, so that "not
+   * reported" and "no schedulable node" differ.
+   */
+  'freeShape'?: (_suanwang_agent_v1_FreeShape__Output);
 }
