@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { simulateReport, type InjectedFaults } from '../agent/devices/simulated.ts';
 import { parseFaultsFile } from '../agent/site/faults-file.ts';
 import { isNotFound } from '../runtime/errors.ts';
@@ -92,12 +92,27 @@ export async function injectFault(dir: string, siteName: string, spec: FaultSpec
       : spec.kind === 'ascend-critical'
         ? { ...f, ascendCritical: [...(f.ascendCritical ?? []), spec.device] }
         : { ...f, eccUncorrectable: [...(f.eccUncorrectable ?? []).filter((e) => e.device !== spec.device), { device: spec.device, count: spec.count }] };
+  let report: ReturnType<typeof simulateReport>;
   try {
-    simulateReport(pool.accelerator, next, { observedAt: new Date(0).toISOString(), nodeName: spec.node });
+    report = simulateReport(pool.accelerator, next, { observedAt: new Date(0).toISOString(), nodeName: spec.node });
   } catch (err) {
     throw new FaultError(`cannot inject into ${spec.node}: ${err instanceof Error ? err.message : String(err)}`);
   }
   writeFaults(ctx.file, { ...all, [spec.node]: next });
+  const unhealthy = report.devices.filter((d) => d.health === 'Unhealthy').length;
+  await setDeviceAllocatable(coreApi(ctx.kubeconfig), spec.node, pool, unhealthy);
+}
+
+/**
+ * setDeviceAllocatable does what kubelet does on a real node when the device plugin marks devices unhealthy: the
+ * vendor resource's allocatable drops by them (capacity keeps them), so the site's kube-scheduler stops counting them
+ * and a gang restarted after a device failure is not bound back onto the broken device. The lab has no kubelet.
+ */
+async function setDeviceAllocatable(api: CoreV1Api, node: string, pool: LabPool, unhealthy: number): Promise<void> {
+  if (!pool.accelerator) return;
+  const resource = pool.accelerator.resourceName;
+  const body = { status: { allocatable: { [resource]: String(Math.max(0, pool.accelerator.count - unhealthy)) } } };
+  await api.patchNodeStatus({ name: node, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
 }
 
 /** clearFaults removes a site's faults (one node's, or all) and re-registers any lost node of the topology. */
@@ -123,6 +138,8 @@ export async function clearFaults(dir: string, siteName: string, node?: string):
       if (!exists) {
         await api.createNode({ body: labNode(ctx.site, pool, i) });
         restored.push(name);
+      } else {
+        await setDeviceAllocatable(api, name, pool, 0);
       }
     }
   }

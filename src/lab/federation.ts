@@ -20,6 +20,8 @@ export interface FederationTiming {
   readonly pollIntervalMs: number;
   /** lostAfterMs: silence after which the operator calls a site Ready=False/SiteLost (its --lost-after). */
   readonly lostAfterMs: number;
+  /** gangStartTimeoutMs: how long a placed gang may wait for all its workers to run (its --gang-start-timeout). */
+  readonly gangStartTimeoutMs: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export const DEFAULT_TIMING: FederationTiming = {
   siteLostGraceMs: 60_000,
   pollIntervalMs: 10_000,
   lostAfterMs: 5 * 60_000,
+  gangStartTimeoutMs: 5 * 60_000,
 };
 
 /** operatorArgs is the lab operator's command line (after the Node binary). */
@@ -48,6 +51,7 @@ export function operatorArgs(p: { kubeconfig: string; port: number; tlsDir: stri
     `--site-lost-grace=${p.timing.siteLostGraceMs}ms`,
     `--poll-interval=${p.timing.pollIntervalMs}ms`,
     `--lost-after=${p.timing.lostAfterMs}ms`,
+    `--gang-start-timeout=${p.timing.gangStartTimeoutMs}ms`,
   ];
 }
 

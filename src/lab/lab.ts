@@ -66,6 +66,7 @@ export async function startLab(o: StartLabOptions): Promise<LabState> {
   if (o.timing?.siteLostGraceMs !== undefined) args.push('--site-lost-grace-ms', String(o.timing.siteLostGraceMs));
   if (o.timing?.pollIntervalMs !== undefined) args.push('--poll-interval-ms', String(o.timing.pollIntervalMs));
   if (o.timing?.lostAfterMs !== undefined) args.push('--lost-after-ms', String(o.timing.lostAfterMs));
+  if (o.timing?.gangStartTimeoutMs !== undefined) args.push('--gang-start-timeout-ms', String(o.timing.gangStartTimeoutMs));
   // detached: the supervisor leads a new process group (its pid is the group id) and outlives `lab up`.
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: o.env ?? process.env });
   closeSync(fd);

@@ -2,7 +2,7 @@
  * Process entry of the lab supervisor, spawned detached by startLab(). Arguments:
  *   --dir <dir> --topology <file> [--owner-pid <pid>] [--pod-complete-delay-ms <ms>] [--start-timeout-ms <ms>]
  *   [--no-federation] [--heartbeat-interval-ms, --lease-ms, --reporter-interval-ms, --site-lost-grace-ms,
- *   --poll-interval-ms, --lost-after-ms <ms>]
+ *   --poll-interval-ms, --lost-after-ms, --gang-start-timeout-ms <ms>]
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_TIMING } from './federation.ts';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     'site-lost-grace-ms': { type: 'string', default: String(DEFAULT_TIMING.siteLostGraceMs) },
     'poll-interval-ms': { type: 'string', default: String(DEFAULT_TIMING.pollIntervalMs) },
     'lost-after-ms': { type: 'string', default: String(DEFAULT_TIMING.lostAfterMs) },
+    'gang-start-timeout-ms': { type: 'string', default: String(DEFAULT_TIMING.gangStartTimeoutMs) },
   },
 });
 if (!values.dir || !values.topology) {
@@ -43,6 +44,7 @@ const supervisor = new Supervisor({
     siteLostGraceMs: Number(values['site-lost-grace-ms']),
     pollIntervalMs: Number(values['poll-interval-ms']),
     lostAfterMs: Number(values['lost-after-ms']),
+    gangStartTimeoutMs: Number(values['gang-start-timeout-ms']),
   },
 });
 process.exit(await supervisor.run());

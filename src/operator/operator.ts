@@ -93,6 +93,8 @@ export interface OperatorOptions {
    * behind it is admitted (default 5 min; queueing/admission-cycle.ts).
    */
   readonly headOfLineMs?: number;
+  /** gangStartTimeoutMs: how long a placed gang may wait for all its workers to run before it is withdrawn (5 min). */
+  readonly gangStartTimeoutMs?: number;
   /** leaderElection: when set, only the holder of this Lease runs the controllers and the agent endpoint. */
   readonly leaderElection?: LeaderElectionOptions;
   /** healthListen is "host:port" for the HTTP liveness endpoint (GET /healthz, see health-server.ts); unset: none. */
@@ -281,6 +283,7 @@ export class Operator {
     const trainingController = newTrainingController({
       ...workloadOptions,
       admission: ledger,
+      ...(this.#o.gangStartTimeoutMs !== undefined && { gangStartTimeoutMs: this.#o.gangStartTimeoutMs }),
       findMemberJobs: (namespace, name) => members.find('Job', { namespaceLabel: LABEL_NAMESPACE, nameLabel: LABEL_WORKLOAD }, namespace, name),
       fenceThroughAgent: (site, workload) => {
         const name = parseSiteName(site);

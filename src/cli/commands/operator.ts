@@ -3,6 +3,7 @@
  * process: it reads flags and the environment, builds the logger and the hub's KubeConfig, and runs the Operator
  * until SIGTERM or SIGINT.
  */
+import { DEFAULT_GANG_START_TIMEOUT_MS } from '../../controllers/training/worker-health.ts';
 import { DEFAULT_HEAD_OF_LINE_MS } from '../../queueing/admission-cycle.ts';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -74,6 +75,12 @@ TrainingJobs on sites.`,
       min: 0,
       default: DEFAULT_HEAD_OF_LINE_MS,
       help: 'how long the first workload waiting in a queue may be passed by later, smaller ones that fit; after that nothing behind it in its queue is admitted until it is (a workload that could never fit is never waited for)',
+    },
+    'gang-start-timeout': {
+      type: 'duration',
+      min: 1000,
+      default: DEFAULT_GANG_START_TIMEOUT_MS,
+      help: "how long a placed TrainingJob's gang may wait for all its workers to run at its site; past it (the site's scheduler left some Pending: fragmentation, taints, a race) the attempt is withdrawn, with the scheduler's message, and the job is placed elsewhere",
     },
     'health-listen': {
       type: 'host:port',
@@ -187,6 +194,7 @@ function parseFlags(argv: string[], env: Readonly<Record<string, string | undefi
       siteLostGraceMs: values['site-lost-grace'],
       pollIntervalMs: values['poll-interval'],
       headOfLineMs: values['head-of-line-wait'],
+      gangStartTimeoutMs: values['gang-start-timeout'],
       successThreshold: values['success-threshold'],
     },
   };

@@ -10,7 +10,7 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
-import { ConditionType, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_POOL, LABEL_SITE, LABEL_WORKLOAD, Reason, TrainingJobPhase } from '../../api/names.ts';
+import { AttemptOutcome, ConditionType, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_POOL, LABEL_SITE, LABEL_WORKLOAD, Reason, TrainingJobPhase } from '../../api/names.ts';
 import { errorClass } from '../../runtime/errors.ts';
 import type { SiteMembers } from '../../cache/member-informers.ts';
 import type { PlacementConfig } from '../../placement/config.ts';
@@ -22,7 +22,8 @@ import { memberEpoch } from '../framework/fencing.ts';
 import { LABEL_VARIANT } from '../framework/member-labels.ts';
 import { memberName } from '../framework/member-names.ts';
 import { siteLost } from '../framework/site-liveness.ts';
-import { failoverReason, judgeSite, judgeUnreachable } from './failover.ts';
+import { failoverReason, judgeSite, judgeUnreachable, moveOrGiveUp } from './failover.ts';
+import { DEFAULT_GANG_START_TIMEOUT_MS, startOverdue, type WorkerHealth } from './worker-health.ts';
 import type { MemberDecision } from './member-objects.ts';
 import { placeTrainingJob, recordedDecision } from './placing.ts';
 import type { ObservedMembers } from './site-members.ts';
@@ -71,6 +72,8 @@ export interface TrainingInput {
    * placement, Wait with the reason, or Preempt. Absent: the operator runs without admission and places directly.
    */
   readonly admission?: { readonly verdict: Verdict | undefined };
+  /** How long a placed gang may wait for all its workers to run (default DEFAULT_GANG_START_TIMEOUT_MS). */
+  readonly startTimeoutMs?: number;
 }
 
 /** SiteAction is the one thing a pass does at the job's site. */
@@ -244,8 +247,17 @@ function converge(input: TrainingInput, siteName: string, site: Site, next: (bas
     }
     // A newer epoch than ours means our copy of the TrainingJob is behind the site; wait for the cache.
     if (jobEpoch > epoch || job.metadata?.deletionTimestamp !== undefined) return plan({ result: { requeueAfter: SHORT_WAIT_MS } });
+    const workers = members.observed.workers;
+    const finishing = job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') === true;
+    if (workers !== undefined && !finishing) {
+      if (workers.unhealthyNodes.length > 0) return deviceFailure(input, siteName, workers, next);
+      const timeout = input.startTimeoutMs ?? DEFAULT_GANG_START_TIMEOUT_MS;
+      if (workers.pending.length > 0 && tj.status?.phase === TrainingJobPhase.Placed && startOverdue(tj, input.now, timeout)) {
+        return withdraw(input, siteName, workers, timeout, next);
+      }
+    }
     const serviceStale = service === undefined || service.metadata?.labels?.[LABEL_EPOCH] !== String(epoch) || isForeignMember(service, uid);
-    const observed = mirror(input, tj, siteName, job, next);
+    const observed = withStartCheck(input, mirror(input, tj, siteName, job, next));
     // Applied over: the stale Service (older epoch, other uid) takes this placement's labels and selector.
     return serviceStale && recorded !== undefined ? { ...observed, site: { kind: 'ApplyService', site: siteName, decision: recorded } } : observed;
   }
@@ -330,11 +342,23 @@ function placeAnew(input: TrainingInput, base: TrainingJob, events: readonly Pla
       result: { requeueAfter: SHORT_WAIT_MS },
     });
   }
+  if (found.ownOlder) {
+    // An older copy of this job is still at a Ready site (a device failure's, a preemption's): it goes first, and
+    // nothing new starts anywhere until it has (one running copy at every instant).
+    return plan({
+      releaseFirst,
+      ...(base.status !== input.tj.status && { status: base.status as TrainingJobStatus }),
+      fenceSites: { sites: found.fence, epoch: currentEpoch(base) + 1 },
+      events,
+      logs: [...logs, { msg: 'waiting for an older copy to be gone before placing', fields: { sites: found.fence } }],
+      result: { requeueAfter: SHORT_WAIT_MS },
+    });
+  }
   const held = base.status?.admission;
   if (input.admission !== undefined && held === undefined) return admit(input, base, input.admission.verdict, found.fence, releaseFirst, events, logs);
   // Admitted already (re-placed after a failover), or no admission at all: place within what the queue holds.
   const within = held === undefined ? [] : [chargeWithin(parseAmounts(held.charge).amounts)];
-  const outcome = placeTrainingJob(base, input.sites, input.promised, input.config, within);
+  const outcome = placeTrainingJob(base, sitesFor(base, input.sites), input.promised, input.config, within);
   if (outcome.kind === 'Unschedulable' && held !== undefined && input.admission !== undefined) {
     const message = `re-queued: no site has room within what queue ${held.queue ?? '(none)'} holds for the job (${outcome.record.message ?? 'no site fits'})`;
     return plan({
@@ -456,6 +480,73 @@ function preempt(input: TrainingInput, message: string, next: (base: TrainingJob
   });
 }
 
+/**
+ * deviceFailure plans the pass that finds a device failed under a running worker: the attempt ends (DeviceFailure),
+ * its members are deleted, and the job is placed again from its checkpoint once they are gone (placeAnew waits for
+ * older copies) — at the same site if its healthy capacity still fits, elsewhere otherwise. Each such restart counts
+ * against failurePolicy.maxSiteFailovers; past it the job fails.
+ */
+function deviceFailure(input: TrainingInput, siteName: string, workers: WorkerHealth, next: (base: TrainingJob, u: StatusUpdate) => TrainingJobStatus): TrainingPlan {
+  const { tj } = input;
+  const nodes = workers.unhealthyNodes.map((n) => `${n.node} (${n.message})`).join(', ');
+  const verdict = moveOrGiveUp(tj, `device failure under a running worker at ${siteName}: ${nodes}`, 'restarting from the checkpoint');
+  if (verdict.kind === 'GiveUp') {
+    return plan({
+      releaseFirst: true,
+      status: next(tj, { kind: 'FailoverLimitExceeded', message: verdict.message, outcome: AttemptOutcome.DeviceFailure }),
+      site: { kind: 'DeleteMembers', site: siteName },
+      events: [{ type: 'Warning', reason: Reason.FailoverLimitExceeded, message: verdict.message }],
+      logs: [{ msg: 'device failure; restart limit reached, job failed', fields: { site: siteName, nodes: workers.unhealthyNodes.map((n) => n.node) } }],
+      result: { requeueAfter: SHORT_WAIT_MS },
+    });
+  }
+  const message = verdict.kind === 'FailOver' ? verdict.message : nodes;
+  return plan({
+    releaseFirst: true,
+    status: next(tj, { kind: 'Unplaced', outcome: 'DeviceFailure', message }),
+    site: { kind: 'DeleteMembers', site: siteName },
+    events: [{ type: 'Warning', reason: Reason.DeviceFailure, message }],
+    logs: [{ msg: 'device failure under a running worker; restarting', fields: { site: siteName, nodes: workers.unhealthyNodes.map((n) => n.node) } }],
+    result: { requeueAfter: SHORT_WAIT_MS },
+  });
+}
+
+/**
+ * withdraw plans the pass that finds a gang not running past the gang start timeout, some workers Pending at the
+ * site: the attempt ends (StartTimeout) with the site's scheduler message, its members are deleted, and the next
+ * placement leaves that site out. It does not count against the failover limit: the hardware did not fail.
+ */
+function withdraw(input: TrainingInput, siteName: string, workers: WorkerHealth, timeoutMs: number, next: (base: TrainingJob, u: StatusUpdate) => TrainingJobStatus): TrainingPlan {
+  const { tj } = input;
+  const first = workers.pending[0];
+  const message = `${workers.pending.length}/${tj.spec.workers ?? 1} workers not running at ${siteName} ${Math.round(timeoutMs / 1000)}s after placement; the site's scheduler says: ${first?.message ?? 'nothing'}`;
+  return plan({
+    releaseFirst: true,
+    status: next(tj, { kind: 'Unplaced', outcome: 'StartTimeout', message }),
+    site: { kind: 'DeleteMembers', site: siteName },
+    events: [{ type: 'Warning', reason: Reason.StartTimeout, message }],
+    logs: [{ msg: 'gang not running past the start timeout; withdrawn', fields: { site: siteName, pending: workers.pending.length } }],
+    result: { requeueAfter: SHORT_WAIT_MS },
+  });
+}
+
+/** withStartCheck looks again at a gang still starting when its start timeout runs out (no event may wake it then). */
+function withStartCheck(input: TrainingInput, p: TrainingPlan): TrainingPlan {
+  if (p.status?.phase !== TrainingJobPhase.Placed) return p;
+  const decided = Date.parse(p.status.placement?.decisionTime ?? '');
+  if (Number.isNaN(decided)) return p;
+  const left = Math.max(SHORT_WAIT_MS, decided + (input.startTimeoutMs ?? DEFAULT_GANG_START_TIMEOUT_MS) - input.now);
+  const after = p.result.requeueAfter;
+  return { ...p, result: { requeueAfter: after === undefined ? left : Math.min(after, left) } };
+}
+
+/** sitesFor leaves out the site the job's last attempt was withdrawn from (StartTimeout) for its next placement. */
+function sitesFor(tj: TrainingJob, sites: readonly Site[]): readonly Site[] {
+  const last = tj.status?.attempts?.at(-1);
+  if (last?.outcome !== AttemptOutcome.StartTimeout) return sites;
+  return sites.filter((s) => s.metadata.name !== last.site);
+}
+
 /** Rediscovery is what the member Jobs found at the sites say about a placement about to be made. */
 type Rediscovery =
   /** A Ready site's informer has not listed yet: its silence says nothing. */
@@ -465,7 +556,7 @@ type Rediscovery =
   /** Members newer than the status knew that cannot be adopted: record their epoch, fence them, place above. */
   | { readonly kind: 'Fence'; readonly epoch: number; readonly fence: readonly string[] }
   /** Nothing newer: place as usual, fencing whatever older or foreign members were found. */
-  | { readonly kind: 'Place'; readonly fence: readonly string[] };
+  | { readonly kind: 'Place'; readonly fence: readonly string[]; readonly ownOlder: boolean };
 
 /**
  * rediscover looks, before a new placement, at the job's member Jobs in every Ready site's informer cache. The epoch
@@ -483,7 +574,7 @@ function rediscover(input: TrainingInput, base: TrainingJob): Rediscovery {
   const uid = base.metadata.uid;
   const epoch = currentEpoch(base);
   const newer = found.filter((f) => !isForeignMember(f.job, uid) && (memberEpoch(f.job) ?? 0) > epoch);
-  if (newer.length === 0) return { kind: 'Place', fence: sitesWith(found) };
+  if (newer.length === 0) return { kind: 'Place', fence: sitesWith(found), ownOlder: found.some((f) => !isForeignMember(f.job, uid)) };
   const newest = Math.max(...newer.map((f) => memberEpoch(f.job) ?? 0));
   const candidates = newer.filter((f) => memberEpoch(f.job) === newest && f.job.metadata?.deletionTimestamp === undefined);
   const adopted = candidates.length === 1 ? candidates[0] : undefined;

@@ -63,14 +63,17 @@ export function judgeUnreachable(tj: TrainingJob, message: string, forMs: number
   return moveOrGiveUp(tj, `${message} for ${formatDuration(forMs)}`);
 }
 
-/** moveOrGiveUp is FailOver below the job's failover limit, GiveUp at it. */
-function moveOrGiveUp(tj: TrainingJob, message: string): SiteVerdict {
+/**
+ * moveOrGiveUp is FailOver below the job's failover limit, GiveUp at it. The message says how many remain: status is
+ * where a user reads how many more restarts the job has.
+ */
+export function moveOrGiveUp(tj: TrainingJob, message: string, doing = 'failing over'): SiteVerdict {
   const done = tj.status?.failovers ?? 0;
   const limit = maxSiteFailovers(tj);
   if (done >= limit) {
     return { kind: 'GiveUp', message: `${message}; the job already failed over ${done} time(s), the limit (maxSiteFailovers) is ${limit}` };
   }
-  return { kind: 'FailOver', message: `${message}; failing over (${done + 1} of at most ${limit})` };
+  return { kind: 'FailOver', message: `${message}; ${doing} (${done + 1} of at most ${limit}, ${limit - done - 1} left after this)` };
 }
 
 /** failoverReason is the reason of the event and condition for a verdict that moves or ends the job. */

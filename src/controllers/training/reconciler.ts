@@ -34,6 +34,7 @@ import { cleanupSites, mayAbandon, sitesToFence } from './failover.ts';
 import { renderMembers, type MemberDecision, type MemberObjects } from './member-objects.ts';
 import { applyService, createMembers, deleteJob, deleteMembers, fenceMembers, readMembers } from './site-members.ts';
 import { currentEpoch, nextStatus } from './status.ts';
+import { DEFAULT_GANG_START_TIMEOUT_MS, readWorkers, shouldReadWorkers } from './worker-health.ts';
 
 /** TrainingJobReconcilerOptions configures a TrainingJobReconciler. */
 export interface TrainingJobReconcilerOptions extends WorkloadOptions {
@@ -61,6 +62,8 @@ export interface TrainingJobReconcilerOptions extends WorkloadOptions {
    * admission cycle chose. Unset: no queues; jobs are placed as soon as a site fits.
    */
   readonly admission?: AdmissionLedger;
+  /** How long a placed gang may wait for all its workers to run before it is withdrawn (worker-health.ts). */
+  readonly gangStartTimeoutMs?: number;
 }
 
 /** TrainingJobReconciler reconciles keys `TrainingJob/<namespace>/<name>`. */
@@ -73,6 +76,7 @@ export class TrainingJobReconciler implements Reconciler {
   readonly #pollMs: number;
   readonly #pendingMs: number;
   readonly #graceMs: number;
+  readonly #startTimeoutMs: number;
   /**
    * Per key, per site: the newest lost epoch whose members are known to be gone there, so a job that lost a site
    * asks that site once, not on every pass. In memory only: after a restart each lost site is asked once more.
@@ -89,6 +93,7 @@ export class TrainingJobReconciler implements Reconciler {
     this.#pollMs = options.pollIntervalMs ?? 10_000;
     this.#pendingMs = options.pendingRetryMs ?? 10_000;
     this.#graceMs = options.siteLostGraceMs ?? DEFAULT_SITE_LOST_GRACE_MS;
+    this.#startTimeoutMs = options.gangStartTimeoutMs ?? DEFAULT_GANG_START_TIMEOUT_MS;
     this.#shell = new WorkloadReconciler({
       adapter: {
         kind: Kind.TrainingJob,
@@ -130,6 +135,7 @@ export class TrainingJobReconciler implements Reconciler {
       pollMs: this.#pollMs,
       pendingMs: this.#pendingMs,
       now: this.#o.clock.now(),
+      startTimeoutMs: this.#startTimeoutMs,
       ...(this.#o.admission !== undefined && { admission: { verdict: this.#o.admission.verdict(pass.key) } }),
     });
     // 3. Act.
@@ -142,8 +148,11 @@ export class TrainingJobReconciler implements Reconciler {
     const site = siteName === undefined ? undefined : sites.find((s) => s.metadata.name === siteName);
     if (siteName === undefined || site === undefined) return { kind: 'None' };
     try {
-      const observed = await readMembers(this.#o.siteClients.forSite(site), pass.namespace, memberName(pass.namespace, pass.name));
-      return { kind: 'Read', site: siteName, observed };
+      const client = this.#o.siteClients.forSite(site);
+      const observed = await readMembers(client, pass.namespace, memberName(pass.namespace, pass.name));
+      if (observed.job === undefined || !shouldReadWorkers(tj, site, this.#o.clock.now(), this.#startTimeoutMs)) return { kind: 'Read', site: siteName, observed };
+      const workers = await readWorkers(client, pass.namespace, pass.name, currentEpoch(tj));
+      return { kind: 'Read', site: siteName, observed: { ...observed, workers } };
     } catch (err: unknown) {
       return { kind: 'Unreadable', site: siteName, error: err };
     }

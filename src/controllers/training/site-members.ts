@@ -11,11 +11,14 @@ import { ensureNamespace } from '../../clusters/namespaces.ts';
 import type { SiteClient } from '../../clusters/site-clients.ts';
 import { isStaleMember } from '../framework/fencing.ts';
 import type { MemberObjects } from './member-objects.ts';
+import type { WorkerHealth } from './worker-health.ts';
 
 /** ObservedMembers are the member objects found at a site; undefined where there is none. */
 export interface ObservedMembers {
   readonly job: V1Job | undefined;
   readonly service: V1Service | undefined;
+  /** What the current attempt's pods and nodes say, when the pass read them (worker-health.ts shouldReadWorkers). */
+  readonly workers?: WorkerHealth;
 }
 
 /** readMembers reads the member Job and Service named `name`; throws (as ApiError) when the site cannot say. */

@@ -53,9 +53,12 @@ export type StatusUpdate =
   /** The job is suspended and its member objects are gone. */
   | { readonly kind: 'Suspended' }
   /** The current attempt ended without finishing (its members vanished, its site is gone); it will be re-placed. */
-  | { readonly kind: 'Unplaced'; readonly outcome: 'SiteLost' | 'Evicted'; readonly message: string }
-  /** The job's site was lost and it may fail over no more (failurePolicy.maxSiteFailovers): it fails, unplaced. */
-  | { readonly kind: 'FailoverLimitExceeded'; readonly message: string }
+  | { readonly kind: 'Unplaced'; readonly outcome: 'SiteLost' | 'Evicted' | 'DeviceFailure' | 'StartTimeout'; readonly message: string }
+  /**
+   * The job's site was lost (or its devices failed: `outcome` DeviceFailure) and it may fail over no more
+   * (failurePolicy.maxSiteFailovers): it fails, unplaced.
+   */
+  | { readonly kind: 'FailoverLimitExceeded'; readonly message: string; readonly outcome?: 'SiteLost' | 'DeviceFailure' }
   /**
    * Members newer than the status were found at the sites (the status was lost) and cannot be adopted: their epoch
    * is recorded, so the next placement goes above it, while they are fenced.
@@ -77,6 +80,14 @@ export interface AttemptPrice {
   readonly perHour: number;
   readonly currency: string;
 }
+
+/** UNPLACED_REASON is the Placed and Running conditions' reason after an attempt ended without finishing. */
+const UNPLACED_REASON: Readonly<Record<'SiteLost' | 'Evicted' | 'DeviceFailure' | 'StartTimeout', string>> = {
+  SiteLost: Reason.SiteLost,
+  Evicted: Reason.Restarting,
+  DeviceFailure: Reason.DeviceFailure,
+  StartTimeout: Reason.StartTimeout,
+};
 
 /** isTerminal says whether a phase is final: nothing changes a finished job any more. */
 export function isTerminal(phase: string | undefined): boolean {
@@ -140,7 +151,7 @@ export function nextStatus(tj: TrainingJob, update: StatusUpdate, now: Date): Tr
       b.closeAttempt(update.outcome, update.message);
       b.unplace();
       b.s.phase = TrainingJobPhase.Restarting;
-      const reason = update.outcome === AttemptOutcome.SiteLost ? Reason.SiteLost : Reason.Restarting;
+      const reason = UNPLACED_REASON[update.outcome];
       b.conditions(ConditionStatus.False, reason, update.message, update.message);
       return b.done();
     }
@@ -156,7 +167,7 @@ export function nextStatus(tj: TrainingJob, update: StatusUpdate, now: Date): Tr
       return b.done();
     case 'FailoverLimitExceeded':
       // Unplaced as well: the lost site's members are stale from now on (failover.ts sitesToFence), not kept.
-      b.finish(TrainingJobPhase.Failed, AttemptOutcome.SiteLost, Reason.FailoverLimitExceeded, update.message);
+      b.finish(TrainingJobPhase.Failed, update.outcome ?? AttemptOutcome.SiteLost, Reason.FailoverLimitExceeded, update.message);
       b.unplace();
       b.set({ type: ConditionType.Placed, status: ConditionStatus.False, reason: Reason.SiteLost, message: update.message });
       return b.done();
@@ -173,8 +184,9 @@ function placed(
   const last = b.s.attempts?.at(-1);
   b.closeAttempt(AttemptOutcome.Evicted, `replaced by placement epoch ${decision.epoch}`);
   // A move forced by the site (lost, devices failed) counts as a failover; a re-placement after suspension does not.
-  const forced = last?.outcome === AttemptOutcome.SiteLost || last?.outcome === AttemptOutcome.DeviceUnhealthy;
-  if (forced && last.site !== decision.site) b.s.failovers = (b.s.failovers ?? 0) + 1;
+  // A restart after a device failure counts wherever it goes, the same site included (failurePolicy bounds both).
+  const moved = (last?.outcome === AttemptOutcome.SiteLost || last?.outcome === AttemptOutcome.DeviceUnhealthy) && last.site !== decision.site;
+  if (moved || last?.outcome === AttemptOutcome.DeviceFailure) b.s.failovers = (b.s.failovers ?? 0) + 1;
   b.s.site = decision.site;
   b.s.variant = decision.variant;
   if (decision.pool !== undefined) b.s.pool = decision.pool;

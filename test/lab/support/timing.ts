@@ -3,7 +3,8 @@
  * proportions as the product defaults (10 s heartbeats, 40 s lease). The operator's safety-net poll is set to a
  * minute, far beyond any wait in the tests: a member's change must reach the hub through the member informers.
  * A silent site is SiteLost after 20 s: later than lease + grace (14 s), so failover tests still see work move by
- * the grace first, and soon enough for a test to wait for SiteLost.
+ * the grace first, and soon enough for a test to wait for SiteLost. A gang whose workers do not all run within 15 s
+ * (kwok runs bound pods at once) is withdrawn.
  */
 export const TEST_TIMING = {
   heartbeatIntervalMs: 2000,
@@ -12,6 +13,7 @@ export const TEST_TIMING = {
   siteLostGraceMs: 6000,
   pollIntervalMs: 60_000,
   lostAfterMs: 20_000,
+  gangStartTimeoutMs: 15_000,
 } as const;
 
 /** TEST_POD_COMPLETE_DELAY_MS is how long kwok keeps Job pods Running in the shared test lab. */
