@@ -19,6 +19,7 @@ import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/t
 import type { SiteMembers } from '../../cache/member-informers.ts';
 import { Kind } from '../../api/names.ts';
 import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from '../../placement/config.ts';
+import { errorClass } from '../../runtime/errors.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
 import type { AdmissionLedger } from '../framework/admission-ledger.ts';
 import { EventReason, noopEventRecorder } from '../framework/events.ts';
@@ -151,8 +152,13 @@ export class TrainingJobReconciler implements Reconciler {
       const client = this.#o.siteClients.forSite(site);
       const observed = await readMembers(client, pass.namespace, memberName(pass.namespace, pass.name));
       if (observed.job === undefined || !shouldReadWorkers(tj, site, this.#o.clock.now(), this.#startTimeoutMs)) return { kind: 'Read', site: siteName, observed };
-      const workers = await readWorkers(client, pass.namespace, pass.name, currentEpoch(tj));
-      return { kind: 'Read', site: siteName, observed: { ...observed, workers } };
+      // Pods and nodes only sharpen the decision (a device failure, a stuck gang): a site that will not show them (its
+      // kubeconfig may not grant pods or nodes) is not a site that cannot be read, so the pass goes on without them.
+      const workers = await readWorkers(client, pass.namespace, pass.name, currentEpoch(tj)).catch((err: unknown) => {
+        pass.log.warn({ site: siteName, error: errorClass(err) }, 'reading worker pods and nodes failed; deciding without them');
+        return undefined;
+      });
+      return { kind: 'Read', site: siteName, observed: workers === undefined ? observed : { ...observed, workers } };
     } catch (err: unknown) {
       return { kind: 'Unreadable', site: siteName, error: err };
     }
