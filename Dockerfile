@@ -2,10 +2,12 @@
 # The suanwang image: one image for every role; the first argument picks it (operator, agent, node-reporter).
 # Node 24 runs the TypeScript sources directly (type stripping), so there is no build step.
 #
-#   docker buildx build --platform linux/amd64,linux/arm64 -t <registry>/suanwang:<version> --push .
+#   docker buildx build --platform linux/amd64,linux/arm64 -t <registry>/suanwang:<version> --push \
+#     --build-arg VERSION=<version> --build-arg REVISION=$(git rev-parse HEAD) --build-arg SOURCE=<repository URL> .
 #
-# Not built on the project's development machine (it has no container engine); test/lab/charts-image.test.ts checks
-# this file and runs the file set it copies. See docs/install.md.
+# For users with a registry and a container engine. The project's own image is built without either by `make image`
+# (image/Containerfile, docs/image.md): the same user, entrypoint, files and labels on a smaller root filesystem.
+# test/unit/image/ keeps the two files in agreement; test/lab/charts-image.test.ts runs the file set this one copies.
 
 ARG NODE_IMAGE=node:24-slim
 
@@ -29,3 +31,14 @@ COPY crds ./crds
 USER 1000:1000
 ENTRYPOINT ["node", "/app/bin/suanwang.mjs"]
 CMD ["--help"]
+ARG VERSION=dev
+ARG REVISION=unknown
+ARG SOURCE=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="suanwang" \
+      org.opencontainers.image.description="Suanwang operator, site agent and node reporter (one image; the first argument picks the role)" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.created="${CREATED}"

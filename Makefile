@@ -14,7 +14,7 @@ export PATH := $(NODE_DIR):$(PATH)
 LAB_DIR ?= .lab
 TOPOLOGY ?= examples/lab/default.yaml
 
-.PHONY: help setup binaries typecheck crds chart-crds chart-crds-check charts-lint lab lab-down lab-status test test-unit test-lab bench
+.PHONY: help setup binaries typecheck crds chart-crds chart-crds-check charts-lint lab lab-down lab-status test test-unit test-lab bench image test-image
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,12 +59,18 @@ lab-status: setup ## list the lab's clusters, endpoints and node pools
 test-unit: setup ## unit tests (no Kubernetes)
 	node_modules/.bin/vitest run --project unit
 
-test-lab: setup binaries ## lab-backed tests against real control planes
+test-lab: setup binaries image ## lab-backed tests against real control planes (image.test.ts runs the built image)
 	node_modules/.bin/vitest run --project lab
 
-test: setup binaries typecheck ## the whole suite: typecheck, unit, then lab-backed tests
+test: setup binaries typecheck image ## the whole suite: typecheck, image build, unit, then lab-backed tests
 	node_modules/.bin/vitest run --project unit
 	node_modules/.bin/vitest run --project lab
 
 bench: setup binaries ## benchmarks under bench/ (print figures)
 	@for f in bench/*.bench.ts; do echo "== $$f"; node $$f; done
+
+image: ## build the container image without Docker into build/image/*.oci.tar (IMAGE_ARCHES="amd64 arm64" for both)
+	image/build.sh
+
+test-image: setup binaries image ## build the image, then run it: every --help inside it, the operator from it against a lab hub
+	node_modules/.bin/vitest run --project lab test/lab/image.test.ts
