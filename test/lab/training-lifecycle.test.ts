@@ -1,5 +1,6 @@
 /**
- * A TrainingJob's life past its first attempt, end to end: an XID 79 under a running worker restarts the job from its
+ * A TrainingJob's life past its first attempt, end to end: an 8-GPU worker waits while free GPUs are split over
+ * nodes and is placed once a whole node is free; an XID 79 under a running worker restarts the job from its
  * checkpoint on healthy devices with never two copies running; a gang its site leaves Pending is withdrawn and runs
  * elsewhere; a finished job with ttlSecondsAfterFinished is deleted, with its member objects, once the TTL has passed.
  */
@@ -121,6 +122,44 @@ spec:
       kubectl(hub, ['patch', 'site', 'beijing', '--type=merge', '-p', '{"spec":{"cordon":false}}']);
       kubectl(lab.kubeconfig('shanghai'), ['taint', 'nodes', ...nodes, 'example.com/maintenance-']);
     }
+  });
+
+  it('does not place an 8-GPU worker where 8 free GPUs are split over two nodes, and places it once a whole node is free', async () => {
+    // Two 4-GPU workers at shanghai, one per node (kube-scheduler spreads them): 8 H100s free in all, 4 + 4.
+    const filler = (name: string): string => h100Job(name, 1).replace('count: 8', 'count: 4');
+    applyYaml(hub, `${filler('half-a')}---\n${filler('half-b')}`, ns);
+    for (const name of ['half-a', 'half-b']) {
+      await waitFor(name, (tj) => expect(tj.status?.phase).toBe('Running'));
+      await keepRunning(t, 'shanghai', name);
+    }
+    const nodes = ['half-a', 'half-b'].map((n) => pods('shanghai', n)[0]?.spec.nodeName);
+    expect(new Set(nodes).size).toBe(2);
+    await eventually(() => {
+      const pool = kubectlJson<{ status?: { nodePools?: { name: string; freeShape?: { nodes: number; devices?: number }[] }[] } }>(hub, ['get', 'site', 'shanghai'])
+        .status?.nodePools?.find((p) => p.name === 'h100');
+      expect(pool?.freeShape?.map((b) => [b.nodes, b.devices])).toEqual([[2, 4]]);
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+
+    applyYaml(hub, h100Job('whole-node', 1), ns);
+    // Right after the fillers started their promises still count them (until the site's report settles); then the
+    // reason is the split itself, with 8 free in total.
+    await waitFor('whole-node', (tj) => {
+      expect(tj.status?.phase).toBe('Pending');
+      const shanghai = tj.status?.placement?.candidates?.find((c) => c.site === 'shanghai');
+      expect(shanghai?.verdict).toBe('Rejected');
+      expect(shanghai?.reasons?.join('; ')).toContain('free capacity holds 0 workers node by node, needs 1');
+    });
+    expect(getTrainingJob(hub, ns, 'whole-node').status?.attempts ?? []).toHaveLength(0);
+
+    kubectl(hub, ['delete', 'trainingjob', 'half-a', '-n', ns, '--wait=true']);
+    const placed = await waitFor('whole-node', (tj) => {
+      expect(tj.status?.site).toBe('shanghai');
+      expect(['Running', 'Succeeded']).toContain(tj.status?.phase);
+      return tj;
+    }, 60_000);
+    expect(placed.status?.attempts).toHaveLength(1);
+    expect(pods('shanghai', 'whole-node')[0]?.spec.nodeName).toBe(nodes[0]);
+    kubectl(hub, ['delete', 'trainingjob', 'half-b', 'whole-node', '-n', ns, '--wait=true']);
   });
 
   it('deletes a finished job, and its member objects, once ttlSecondsAfterFinished has passed', async () => {
