@@ -128,8 +128,6 @@ export const Reason = {
   NamespaceNotAllowed: 'NamespaceNotAllowed',
   /** Waiting behind higher-priority or older work of its queue, or for its queue's turn at contended capacity. */
   Queued: 'Queued',
-  /** Its queue is stopping other workloads (preemption) to make room for it. */
-  Preempting: 'Preempting',
   /** Admitted without a queue: it names the default queue and no Queue named default exists. */
   NoQueue: 'NoQueue',
   Suspended: 'Suspended',

@@ -106,6 +106,8 @@ interface Case {
   want: Record<string, string>;
   /** substrings a verdict's message must hold */
   wantMessages?: Record<string, string>;
+  /** the workloads an admission preempts */
+  wantPreempting?: Record<string, string[]>;
   wantUsage?: Record<string, Record<string, number>>;
 }
 
@@ -238,8 +240,9 @@ const CASES: Case[] = [
       { name: 'low', queue: 'q', priority: 0, gpus: 8, held: { gpus: 8 } },
       { name: 'high', queue: 'q', priority: 10, gpus: 8 },
     ],
-    want: { low: 'Preempt by TrainingJob/team/high', high: 'Wait Preempting' },
-    wantMessages: { low: 'preempted by team/high (priority 10, queue q): lower priority (0) in queue q', high: 'preempting team/low' },
+    want: { low: 'Preempt by TrainingJob/team/high', high: 'Admit sh/h100' },
+    wantMessages: { low: 'preempted by team/high (priority 10, queue q): lower priority (0) in queue q' },
+    wantPreempting: { high: ['team/low'] },
   },
   {
     name: 'no preemption that would not make room: the victim frees 4 of the 16 needed',
@@ -250,6 +253,47 @@ const CASES: Case[] = [
       { name: 'high', queue: 'q', priority: 10, workers: 2, gpus: 8 },
     ],
     want: { low: 'none', high: 'Wait Unschedulable' },
+  },
+  {
+    name: 'preemption takes only the victims the fit needs, whatever the order it tried them in',
+    queues: [queue('q', { preemptionPolicy: 'LowerPriority' })],
+    sites: [h100Site('sh', 1, 8)],
+    jobs: [
+      // Tried first (lowest priority), but its 2 GPUs do not make room for 6; with the 6-GPU one they do, and then
+      // the 6-GPU one alone is enough: the 2-GPU job keeps running.
+      { name: 'tiny', queue: 'q', priority: 0, gpus: 2, held: { gpus: 2 } },
+      { name: 'big', queue: 'q', priority: 1, gpus: 6, held: { gpus: 6 } },
+      { name: 'high', queue: 'q', priority: 10, gpus: 6 },
+    ],
+    want: { tiny: 'none', big: 'Preempt by TrainingJob/team/high', high: 'Admit sh/h100' },
+    wantPreempting: { high: ['team/big'] },
+  },
+  {
+    name: 'a preempting queue only reclaims what it needs: one of two borrowed jobs',
+    queues: [
+      queue('owner', { quota: { 'nvidia.com/gpu': '8' }, preemptionPolicy: 'FairShare' }),
+      queue('borrower', { quota: { 'nvidia.com/gpu': '0' }, borrowingLimit: { 'nvidia.com/gpu': '16' } }),
+    ],
+    sites: [h100Site('sh', 2, 16)],
+    jobs: [
+      { name: 'b1', queue: 'borrower', gpus: 8, held: { gpus: 8, queue: 'borrower', admittedMs: NOW - 120_000 } },
+      { name: 'b2', queue: 'borrower', gpus: 8, held: { gpus: 8, queue: 'borrower', admittedMs: NOW - 60_000 } },
+      { name: 'mine', queue: 'owner', gpus: 8 },
+    ],
+    want: { b1: 'none', b2: 'Preempt by TrainingJob/team/mine', mine: 'Admit sh/h100' },
+  },
+  {
+    name: 'FairShare does not reclaim for a workload that would itself borrow',
+    queues: [
+      queue('owner', { quota: { 'nvidia.com/gpu': '4' }, borrowingLimit: { 'nvidia.com/gpu': '8' }, preemptionPolicy: 'FairShare' }),
+      queue('borrower', { quota: { 'nvidia.com/gpu': '0' }, borrowingLimit: { 'nvidia.com/gpu': '8' } }),
+    ],
+    sites: [h100Site('sh', 1, 8)],
+    jobs: [
+      { name: 'borrowed', queue: 'borrower', gpus: 8, held: { gpus: 8, queue: 'borrower' } },
+      { name: 'mine', queue: 'owner', gpus: 8 },
+    ],
+    want: { borrowed: 'none', mine: 'Wait Unschedulable' },
   },
   {
     name: 'Never: a higher-priority job only waits',
@@ -272,8 +316,9 @@ const CASES: Case[] = [
       { name: 'borrowed', queue: 'borrower', gpus: 8, held: { gpus: 8, queue: 'borrower' } },
       { name: 'mine', queue: 'owner', gpus: 8 },
     ],
-    want: { borrowed: 'Preempt by TrainingJob/team/mine', mine: 'Wait Preempting' },
+    want: { borrowed: 'Preempt by TrainingJob/team/mine', mine: 'Admit sh/h100' },
     wantMessages: { borrowed: 'queue borrower borrows above its quota' },
+    wantPreempting: { mine: ['team/borrowed'] },
   },
   {
     name: 'FairShare never takes from a queue at or below this one\'s share',
@@ -350,6 +395,10 @@ describe('admissionCycle', () => {
     for (const [name, text] of Object.entries(c.wantMessages ?? {})) {
       const v = byName(name);
       expect(v && v.kind !== 'Admit' ? v.message : '', name).toContain(text);
+    }
+    for (const [name, victims] of Object.entries(c.wantPreempting ?? {})) {
+      const v = byName(name);
+      expect(v?.kind === 'Admit' ? v.preempting : undefined, name).toEqual(victims);
     }
     for (const [q, usage] of Object.entries(c.wantUsage ?? {})) {
       const got = result.queues.get(q)?.usage ?? {};

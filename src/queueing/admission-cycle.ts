@@ -16,9 +16,11 @@
  * until it is — unless it could not fit even an idle federation under its quota, which waiting would never change.
  *
  * Preemption (policy LowerPriority, FairShare): when a workload does not fit, the cycle looks for admitted training
- * jobs whose removal makes it fit — both the quota and a site — and preempts them only if it does. FairShare takes from
- * other queues that borrow above their quota first, then from queues whose share stays above this queue's after the
- * swap; LowerPriority from lower-priority jobs of the same queue. The preemptor waits until the victims are gone.
+ * jobs whose removal makes it fit — both the quota and a site — and preempts them only if it does, and only those the
+ * fit needs. FairShare takes from other queues that borrow above their quota first, then from queues whose share stays
+ * above this queue's after the swap, and only for a workload that fits its own queue's quota without borrowing;
+ * LowerPriority from lower-priority jobs of the same queue. The preemptor is admitted in the same cycle, on the room
+ * the victims leave: nothing else takes that room, and the site's scheduler binds its pods as the victims' go.
  */
 import type { PlacementRecord } from '../api/generated/types.ts';
 import { PreemptionPolicy, Reason } from '../api/names.ts';
@@ -29,7 +31,7 @@ import { promisedFor } from '../placement/promised.ts';
 import type { PromisedCapacity, Snapshot } from '../placement/snapshot.ts';
 import { VENDOR_INFO } from '../api/vendors.ts';
 import type { VariantDemand, Workload, WorkloadResult } from '../placement/workload.ts';
-import { addAmounts, exceeds, subtractAmounts, type Amounts } from './amounts.ts';
+import { addAmounts, exceeds, isEmpty, subtractAmounts, type Amounts } from './amounts.ts';
 import { weightedShare } from './fair-share.ts';
 import { resolveQueue, type QueueInfo } from './queue-info.ts';
 import { quotaFilter, quotaShortfalls } from './quota-filter.ts';
@@ -91,6 +93,8 @@ export interface Admit {
   readonly charge: Amounts;
   /** Charge above the queue's quota (held through its borrowing limit). */
   readonly borrowed: Amounts;
+  /** The workloads (namespace/name) preempted to make room for this admission; they are stopping. */
+  readonly preempting?: readonly string[];
   /** TrainingJob only: the placement made with the admission. */
   readonly placement?: {
     readonly site: string;
@@ -144,6 +148,8 @@ interface QueueState {
   readonly waiting: QueuedWorkload[];
   next: number;
   admitted: number;
+  /** The first workload of the queue this cycle did not admit: the head of the line. */
+  firstWaiting?: string;
   blockedBy?: { readonly key: string; readonly waitedMs: number };
 }
 
@@ -159,7 +165,7 @@ class Cycle {
   readonly #capacity: Amounts;
   readonly #holOf: number;
   /** Admitted training jobs that could be preempted, by key. */
-  readonly #holders = new Map<string, QueuedWorkload & { held: Held }>();
+  readonly #holders = new Map<string, Victim>();
   readonly #preempting: Set<string>;
   /** Looks that failed this cycle, by queue and workload shape: the same shape fails the same way until usage drops. */
   readonly #failed = new Map<string, Wait>();
@@ -250,10 +256,7 @@ class Cycle {
     const known = this.#failed.get(shape);
     const verdict = known ?? this.#tryAdmit(state, w, workload);
     if (verdict.kind === 'Admit') {
-      this.#verdicts.set(w.key, verdict);
-      state.usage = addAmounts(state.usage, verdict.charge);
-      state.admitted += 1;
-      if (verdict.placement !== undefined) this.#snapshot = takeFromSnapshot(this.#snapshot, verdict.placement.promised);
+      this.#admit(state, w, verdict);
       return;
     }
     if (verdict.kind !== 'Wait') return;
@@ -261,13 +264,25 @@ class Cycle {
     // The same shape at the same priority finds the same victims, or none: look once per cycle.
     const search = `${shape}\u0000${w.priority}`;
     const mayPreempt = verdict.never !== true && state.info.policy !== PreemptionPolicy.Never && !this.#noVictims.has(search);
-    const preempted = mayPreempt ? this.#tryPreempt(state, w, workload) : undefined;
-    if (mayPreempt && preempted === undefined) this.#noVictims.add(search);
-    this.#verdicts.set(w.key, preempted ?? verdict);
+    const preempting = mayPreempt ? this.#tryPreempt(state, w, workload) : undefined;
+    if (mayPreempt && preempting === undefined) this.#noVictims.add(search);
+    if (preempting !== undefined) {
+      this.#admit(state, w, preempting);
+      return;
+    }
+    this.#verdicts.set(w.key, verdict);
     // The first workload of the queue that waits, past the head-of-line bound and able to fit some day, holds the line.
     const waitedMs = this.#in.now - w.waitingSinceMs;
-    const first = state.waiting.slice(0, state.next - 1).every((x) => this.#verdicts.get(x.key)?.kind === 'Admit');
-    if (first && verdict.never !== true && waitedMs > this.#holOf) state.blockedBy = { key: w.key, waitedMs };
+    state.firstWaiting ??= w.key;
+    if (state.firstWaiting === w.key && verdict.never !== true && waitedMs > this.#holOf) state.blockedBy = { key: w.key, waitedMs };
+  }
+
+  /** #admit records an admission: the queue holds its charge and the cycle's snapshot loses what it takes. */
+  #admit(state: QueueState, w: QueuedWorkload, verdict: Admit): void {
+    this.#verdicts.set(w.key, verdict);
+    state.usage = addAmounts(state.usage, verdict.charge);
+    state.admitted += 1;
+    if (verdict.placement !== undefined) this.#snapshot = takeFromSnapshot(this.#snapshot, verdict.placement.promised);
   }
 
   #tryAdmit(state: QueueState, w: QueuedWorkload, workload: Workload): Verdict {
@@ -343,43 +358,62 @@ class Cycle {
   }
 
   /**
-   * #tryPreempt looks for victims whose removal lets `w` fit, adding them one at a time in preference order and
-   * stopping at the first set that works. None are preempted unless the whole set makes `w` fit.
+   * #tryPreempt looks for victims whose removal lets `w` fit — the quota and a site — adding candidates one at a time
+   * in preference order until it does, then dropping every one the fit does not need. Nothing is preempted unless the
+   * whole set makes `w` fit. Taking from other queues (FairShare) needs `w` to fit its own queue's quota without
+   * borrowing. The admission comes at once, on the room the victims leave (the site's scheduler binds the new pods as
+   * the old ones go), so nothing else in this cycle or the next takes that room.
    */
-  #tryPreempt(state: QueueState, w: QueuedWorkload, workload: Workload): Wait | undefined {
+  #tryPreempt(state: QueueState, w: QueuedWorkload, workload: Workload): Admit | undefined {
     if (w.kind !== 'TrainingJob') return undefined;
     const candidates = this.#victimCandidates(state, w).slice(0, MAX_VICTIM_CANDIDATES);
-    const chosen: (QueuedWorkload & { held: Held })[] = [];
+    const chosen: Victim[] = [];
+    let fit: Admit | undefined;
     for (const c of candidates) {
       chosen.push(c);
-      const ownFreed = chosen.filter((v) => v.held.queue === state.info.name).map((v) => v.held.charge);
-      const usage = subtractAmounts(state.usage, addAmounts(...ownFreed));
-      const snapshot = giveBack(
-        this.#snapshot,
-        chosen.filter((v) => v.held.site !== undefined && v.held.pool !== undefined).map((v) => ({ site: v.held.site as string, pool: v.held.pool as string, amounts: v.held.charge })),
-      );
-      if (this.#admitTraining(state, workload, snapshot, usage).kind !== 'Admit') continue;
-      const messages = new Map(chosen.map((v) => [v.key, preemptMessage(w, state.info, this.#why(state, v))]));
-      for (const v of chosen) {
-        const victimQueue = this.#state(v.held.queue);
-        victimQueue.usage = subtractAmounts(victimQueue.usage, v.held.charge);
-        victimQueue.admitted -= 1;
-        this.#holders.delete(v.key);
-        this.#preempting.add(v.key);
-        this.#verdicts.set(v.key, { kind: 'Preempt', by: w.key, message: messages.get(v.key) ?? '' });
-        // The victims' queues hold less now: looks that failed there on quota may pass.
-        for (const k of [...this.#failed.keys()]) if (k.startsWith(`${v.held.queue}\u0000`)) this.#failed.delete(k);
-      }
-      const names = chosen.map((v) => `${v.namespace}/${v.name}`).join(', ');
-      return { kind: 'Wait', reason: Reason.Preempting, message: `preempting ${names} to make room; admitted once they have stopped` };
+      fit = this.#fitsWithout(state, workload, chosen);
+      if (fit !== undefined) break;
     }
-    return undefined;
+    if (fit === undefined) return undefined;
+    // Keep only the victims the fit needs, the last taken (least preferred) dropped first.
+    for (let i = chosen.length - 1; i >= 0 && chosen.length > 1; i--) {
+      const without = chosen.filter((_, j) => j !== i);
+      const still = this.#fitsWithout(state, workload, without);
+      if (still !== undefined) {
+        chosen.splice(i, 1);
+        fit = still;
+      }
+    }
+    const messages = new Map(chosen.map((v) => [v.key, preemptMessage(w, state.info, this.#why(state, v))]));
+    for (const v of chosen) {
+      const victimQueue = this.#state(v.held.queue);
+      victimQueue.usage = subtractAmounts(victimQueue.usage, v.held.charge);
+      victimQueue.admitted -= 1;
+      this.#holders.delete(v.key);
+      this.#preempting.add(v.key);
+      this.#verdicts.set(v.key, { kind: 'Preempt', by: w.key, message: messages.get(v.key) ?? '' });
+      // The victims' queues hold less now: looks that failed there on quota may pass.
+      for (const k of [...this.#failed.keys()]) if (k.startsWith(`${v.held.queue}\u0000`)) this.#failed.delete(k);
+    }
+    this.#snapshot = giveBack(this.#snapshot, released(chosen));
+    return { ...fit, preempting: chosen.map((v) => `${v.namespace}/${v.name}`) };
+  }
+
+  /** #fitsWithout is the admission `workload` would get with `victims` gone, or undefined. */
+  #fitsWithout(state: QueueState, workload: Workload, victims: readonly Victim[]): Admit | undefined {
+    const own = victims.filter((v) => v.held.queue === state.info.name).map((v) => v.held.charge);
+    const usage = subtractAmounts(state.usage, addAmounts(...own));
+    const trial = this.#admitTraining(state, workload, giveBack(this.#snapshot, released(victims)), usage);
+    if (trial.kind !== 'Admit') return undefined;
+    const reclaims = victims.some((v) => v.held.queue !== state.info.name);
+    if (reclaims && !isEmpty(borrowedPart(state.info, usage, trial.charge))) return undefined;
+    return trial;
   }
 
   /** #victimCandidates lists who `w` may preempt, in the order they are taken (module comment). */
-  #victimCandidates(state: QueueState, w: QueuedWorkload): (QueuedWorkload & { held: Held })[] {
+  #victimCandidates(state: QueueState, w: QueuedWorkload): Victim[] {
     const mine = state.info;
-    const out: { v: QueuedWorkload & { held: Held }; rank: number }[] = [];
+    const out: { v: Victim; rank: number }[] = [];
     // FairShare takes from a queue only while, without the victim, it would still hold a larger weighted share than
     // this queue does now: a swap that turned the order around would only invite the reverse preemption next.
     const mineNow = weightedShare(state.usage, this.#capacity, mine.weight);
@@ -402,7 +436,7 @@ class Cycle {
     return out.map((o) => o.v);
   }
 
-  #why(state: QueueState, v: QueuedWorkload & { held: Held }): string {
+  #why(state: QueueState, v: Victim): string {
     if (v.held.queue === state.info.name) return `lower priority (${v.priority}) in queue ${state.info.name}`;
     const other = this.#states.get(v.held.queue);
     if (other !== undefined && isBorrowing(other.info, other.usage)) return `queue ${v.held.queue} borrows above its quota`;
@@ -442,6 +476,14 @@ function genericShortfalls(queue: QueueInfo, usage: Amounts, workload: Workload)
 
 function resolveUnlimited(name: string): QueueInfo {
   return { name, quota: {}, borrowingLimit: {}, weight: 1, policy: PreemptionPolicy.Never, namespaces: [] };
+}
+
+/** Victim is an admitted, preemptible training job. */
+type Victim = QueuedWorkload & { held: Held };
+
+/** released is what victims would give back, pool by pool. */
+function released(victims: readonly Victim[]): { site: string; pool: string; amounts: Amounts }[] {
+  return victims.flatMap((v) => (v.held.site !== undefined && v.held.pool !== undefined ? [{ site: v.held.site, pool: v.held.pool, amounts: v.held.charge }] : []));
 }
 
 /** byPriorityThenAge orders a queue's waiting workloads: priority (high first), creation (old first), key. */

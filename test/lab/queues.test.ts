@@ -90,7 +90,10 @@ describe('queues', () => {
     await waitFor('low', (tj) => expect(tj.status?.phase).toBe('Running'));
     await keepRunning(t, 'shanghai', 'low');
     applyYaml(hub, job('high', q, 8, '  priority: 10\n'), ns);
-    await waitFor('high', (tj) => expect(conditionOf(tj, 'Admitted')?.reason).toBe('Preempting'));
+    // The high job is admitted at once, on the room the low one leaves; its pods bind as the low one's go.
+    await waitFor('high', (tj) => expect(tj.status?.admission?.queue).toBe(q));
+    const events = kubectl(hub, ['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=high,reason=Admitted', '-o', 'jsonpath={.items[*].message}']).stdout;
+    expect(events).toContain(`preempting ${ns}/low`);
     const preempted = await waitFor('low', (tj) => {
       const c = conditionOf(tj, 'Preempted');
       expect(c?.status).toBe('True');

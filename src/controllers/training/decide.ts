@@ -443,7 +443,8 @@ function admit(
   const price = site === undefined ? undefined : attemptPrice(site, decision.pool, verdict.charge);
   const grant = { queue: verdict.queue, charge: toQuantities(verdict.charge) };
   const charged = Object.entries(grant.charge).map(([r, q]) => `${q} ${r}`).join(', ');
-  const admitted = verdict.queue === '' ? `admitted without a queue: ${charged}` : `admitted by queue ${verdict.queue}: ${charged}`;
+  const preempting = verdict.preempting === undefined || verdict.preempting.length === 0 ? '' : `; preempting ${verdict.preempting.join(', ')}, whose members are being deleted`;
+  const admitted = (verdict.queue === '' ? `admitted without a queue: ${charged}` : `admitted by queue ${verdict.queue}: ${charged}`) + preempting;
   return plan({
     releaseFirst,
     hold: placed.promised,
