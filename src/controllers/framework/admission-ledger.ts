@@ -332,9 +332,14 @@ function unrecordedHold(tj: TrainingJob): Held | undefined {
   };
 }
 
+/**
+ * sameVerdict says whether a workload need not be woken for `b`. A waiting workload is woken when its reason changes,
+ * not for every change of the numbers in its message ("8 of 32 left"): with thousands waiting, each admission would
+ * otherwise wake and rewrite every one of them. Its own retry (pendingRetryMs) brings the message up to date.
+ */
 function sameVerdict(a: Verdict | undefined, b: Verdict): boolean {
   if (a === undefined || a.kind !== b.kind) return false;
-  if (a.kind === 'Wait' && b.kind === 'Wait') return a.reason === b.reason && a.message === b.message;
+  if (a.kind === 'Wait' && b.kind === 'Wait') return a.reason === b.reason;
   if (a.kind === 'Preempt' && b.kind === 'Preempt') return a.by === b.by;
   return a === b;
 }
