@@ -9,6 +9,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   api: [],
   placement: ['api'],
   queueing: ['api', 'placement'],
+  sim: ['api', 'placement', 'queueing'],
   runtime: ['api'],
   wire: ['api', 'runtime'],
   clusters: ['api', 'runtime'],
@@ -16,8 +17,8 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   controllers: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement', 'queueing'],
   operator: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement', 'queueing', 'controllers'],
   agent: ['api', 'runtime', 'wire'],
-  cli: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement', 'queueing', 'controllers', 'operator', 'agent'],
-  lab: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement', 'queueing', 'controllers', 'operator', 'agent'],
+  cli: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement', 'queueing', 'sim', 'controllers', 'operator', 'agent'],
+  lab: ['api', 'runtime', 'wire', 'clusters', 'cache', 'placement', 'queueing', 'sim', 'controllers', 'operator', 'agent'],
 };
 
 /**
