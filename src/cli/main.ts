@@ -7,7 +7,10 @@ import { certsCommand } from './commands/certs.ts';
 import { labCommand } from './commands/lab.ts';
 import { nodeReporterCommand } from './commands/node-reporter.ts';
 import { operatorCommand } from './commands/operator.ts';
+import { sitesCommand } from './commands/sites.ts';
 import { usageCommand } from './commands/usage.ts';
+import { whatIfCommand } from './commands/what-if.ts';
+import { whyCommand } from './commands/why.ts';
 
 interface Command {
   readonly summary: string;
@@ -20,6 +23,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   agent: { summary: 'run the site agent: report node pools, capacity and device health to the operator over mTLS', run: agentCommand },
   'node-reporter': { summary: 'run the node reporter: publish a node\'s device inventory and health on its Node', run: nodeReporterCommand },
   usage: { summary: 'print what each queue used and cost, per site and resource (device-hours and money), from the hub', run: (argv) => usageCommand(argv) },
+  'what-if': { summary: 'print what the operator would decide now for a workload manifest: queue, verdict, site, every site\'s reasons; creates nothing', run: (argv) => whatIfCommand(argv) },
+  sites: { summary: 'print every site and node pool on the hub: health, nodes, devices, allocatable/allocated/free, price', run: (argv) => sitesCommand(argv) },
+  why: { summary: 'print why a TrainingJob or InferenceService waits or runs where it does: conditions and every site\'s reasons', run: (argv) => whyCommand(argv) },
   certs: { summary: 'mint a CA, the operator server certificate and one client certificate per site (for labs)', run: (argv) => certsCommand(argv) },
 };
 

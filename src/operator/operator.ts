@@ -90,7 +90,7 @@ export interface OperatorOptions {
   readonly pollIntervalMs?: number;
   /**
    * headOfLineMs: how long the first waiting workload of a queue may be passed by later, smaller ones before nothing
-   * behind it is admitted (default 5 min; queueing/admission-cycle.ts).
+   * behind it that wants the same devices is admitted (default 5 min; queueing/admission-cycle.ts).
    */
   readonly headOfLineMs?: number;
   /** gangStartTimeoutMs: how long a placed gang may wait for all its workers to run before it is withdrawn (5 min). */

@@ -23,6 +23,8 @@ interface Job {
   gpus?: number;
   /** extra Ascend variant with this many NPUs per worker */
   ascend?: number;
+  /** only the Ascend variant (no H100 one) */
+  ascendOnly?: boolean;
   held?: Partial<Held> & { gpus: number };
   inference?: { min: number; gpus: number };
 }
@@ -50,7 +52,8 @@ function job(j: Job): QueuedWorkload {
       ...(held !== undefined && { held }),
     };
   }
-  let b = makeTrainingJob(j.name).workers(j.workers ?? 1).variant(variant('h100').nvidia('H100', j.gpus ?? 1));
+  let b = makeTrainingJob(j.name).workers(j.workers ?? 1);
+  if (j.ascendOnly !== true) b = b.variant(variant('h100').nvidia('H100', j.gpus ?? 1));
   if (j.ascend !== undefined) b = b.variant(variant('ascend').huawei('910', j.ascend));
   const held: Held | undefined =
     j.held === undefined
@@ -183,6 +186,18 @@ const CASES: Case[] = [
     ],
     want: { gang: 'Wait Unschedulable', small: 'Wait Queued' },
     wantMessages: { small: 'waiting behind team/gang' },
+  },
+  {
+    name: 'past the head-of-line bound, work for other devices still passes the gang',
+    queues: [queue('q')],
+    sites: [h100Site('sh', 2, 4), ascendSite('gz', 1)],
+    headOfLineMs: 60_000,
+    jobs: [
+      { name: 'gang', queue: 'q', workers: 2, gpus: 8, age: 120 },
+      { name: 'small-gpu', queue: 'q', gpus: 2, age: 5 },
+      { name: 'npu-only', queue: 'q', ascend: 8, ascendOnly: true, age: 4 },
+    ],
+    want: { gang: 'Wait Unschedulable', 'small-gpu': 'Wait Queued', 'npu-only': 'Admit gz/ascend' },
   },
   {
     name: 'a gang that could never fit does not hold the line, however long it waited',
@@ -379,9 +394,12 @@ const CASES: Case[] = [
 
 describe('admissionCycle', () => {
   it.each(CASES)('$name', (c) => {
+    const workloads = c.jobs.map(job);
     const result = admissionCycle({
       queues: new Map(c.queues.map((q) => [q.name, q])),
-      workloads: c.jobs.map(job),
+      workloads,
+      // Each job has been first in its queue since it was created (the ledger keeps this across cycles).
+      headSince: new Map(workloads.map((w) => [w.key, w.createdMs])),
       snapshot: snapshotOf(c.sites),
       config: DEFAULT_PLACEMENT_CONFIG,
       now: NOW,

@@ -12,8 +12,10 @@
  *
  * Head of line. Work that does not fit does not block its queue: the next one may pass it (a small job beside a gang
  * too big for the free capacity now). So that the gang is not starved by a stream of small ones, once the first
- * waiting workload of a queue has waited longer than `headOfLineMs`, nothing behind it in that queue is admitted
- * until it is — unless it could not fit even an idle federation under its quota, which waiting would never change.
+ * waiting workload of a queue has been first for longer than `headOfLineMs`, nothing behind it in that queue that
+ * wants the same kind of device (the same accelerator resource, or CPU only) is admitted until it is — unless it
+ * could not fit even an idle federation under its quota, which waiting would never change. Work for other devices
+ * still passes: holding the A100s idle would not free an H100 sooner.
  *
  * Preemption (policy LowerPriority, FairShare): when a workload does not fit, the cycle looks for admitted training
  * jobs whose removal makes it fit — both the quota and a site — and preempts them only if it does, and only those the
@@ -82,6 +84,11 @@ export interface CycleInput {
   readonly config: PlacementConfig;
   readonly now: number;
   readonly headOfLineMs?: number;
+  /**
+   * When each workload became the first waiting one of its queue (kept by the caller across cycles from `heads`);
+   * a workload not listed is taken to have become first now.
+   */
+  readonly headSince?: ReadonlyMap<string, number>;
   /** Keys already being preempted (an earlier cycle's verdict not carried out yet): their charge is being released. */
   readonly preempting?: ReadonlySet<string>;
 }
@@ -140,6 +147,8 @@ export interface CycleResult {
   readonly queues: ReadonlyMap<string, QueueUsage>;
   /** Placements run (the cycle's cost). */
   readonly placements: number;
+  /** The first waiting workload of each queue this cycle (its head of line), by queue name. */
+  readonly heads: ReadonlyMap<string, string>;
 }
 
 interface QueueState {
@@ -150,7 +159,7 @@ interface QueueState {
   admitted: number;
   /** The first workload of the queue this cycle did not admit: the head of the line. */
   firstWaiting?: string;
-  blockedBy?: { readonly key: string; readonly waitedMs: number };
+  blockedBy?: { readonly key: string; readonly waitedMs: number; readonly devices: ReadonlySet<string> };
 }
 
 /** admissionCycle runs one cycle (module comment). */
@@ -190,7 +199,9 @@ class Cycle {
       const w = state.waiting[state.next++] as QueuedWorkload;
       this.#look(state, w);
     }
-    return { verdicts: this.#verdicts, queues: this.#usage(), placements: this.#placements };
+    const heads = new Map<string, string>();
+    for (const [name, s] of this.#states) if (s.firstWaiting !== undefined) heads.set(name, s.firstWaiting);
+    return { verdicts: this.#verdicts, queues: this.#usage(), placements: this.#placements, heads };
   }
 
   /** #collect sorts workloads into queues: what admitted ones hold, and who waits where. */
@@ -234,12 +245,6 @@ class Cycle {
     let bestShare = Number.POSITIVE_INFINITY;
     for (const s of this.#states.values()) {
       if (s.next >= s.waiting.length) continue;
-      if (s.blockedBy !== undefined) {
-        // Everything behind a starved head waits for it, with that reason.
-        for (const w of s.waiting.slice(s.next)) this.#verdicts.set(w.key, behind(s.blockedBy, this.#holOf));
-        s.next = s.waiting.length;
-        continue;
-      }
       const share = weightedShare(s.usage, this.#capacity, s.info.weight);
       if (share < bestShare || (share === bestShare && best !== undefined && s.info.name < best.info.name)) {
         best = s;
@@ -252,6 +257,11 @@ class Cycle {
   /** #look tries to admit one waiting workload; failing that, to preempt for it; failing that, it waits. */
   #look(state: QueueState, w: QueuedWorkload): void {
     const workload = (w.workload as Extract<WorkloadResult, { ok: true }>).value;
+    const head = state.blockedBy;
+    if (head !== undefined && [...devicesOf(workload)].some((d) => head.devices.has(d))) {
+      this.#verdicts.set(w.key, behind(head, this.#holOf));
+      return;
+    }
     const shape = `${state.info.name}\u0000${w.kind}\u0000${JSON.stringify(workload)}`;
     const known = this.#failed.get(shape);
     const verdict = known ?? this.#tryAdmit(state, w, workload);
@@ -272,9 +282,9 @@ class Cycle {
     }
     this.#verdicts.set(w.key, verdict);
     // The first workload of the queue that waits, past the head-of-line bound and able to fit some day, holds the line.
-    const waitedMs = this.#in.now - w.waitingSinceMs;
     state.firstWaiting ??= w.key;
-    if (state.firstWaiting === w.key && verdict.never !== true && waitedMs > this.#holOf) state.blockedBy = { key: w.key, waitedMs };
+    const waitedMs = this.#in.now - (this.#in.headSince?.get(w.key) ?? this.#in.now);
+    if (state.firstWaiting === w.key && verdict.never !== true && waitedMs > this.#holOf) state.blockedBy = { key: w.key, waitedMs, devices: devicesOf(workload) };
   }
 
   /** #admit records an admission: the queue holds its charge and the cycle's snapshot loses what it takes. */
@@ -513,13 +523,19 @@ function isBorrowing(queue: QueueInfo, usage: Amounts): boolean {
   return Object.entries(queue.quota).some(([resource, quota]) => exceeds(usage[resource] ?? 0, quota));
 }
 
-function behind(head: { readonly key: string; readonly waitedMs: number }, holOf: number): Wait {
+function behind(head: { readonly key: string }, holOf: number): Wait {
   const name = head.key.split('/').slice(1).join('/');
   return {
     kind: 'Wait',
     reason: Reason.Queued,
-    message: `waiting behind ${name}, first in its queue, which has waited ${Math.round(head.waitedMs / 1000)}s (longer than the ${Math.round(holOf / 1000)}s head-of-line bound): nothing behind it is admitted until it is`,
+    // No running count of seconds here: the message must not change from one cycle to the next while nothing does.
+    message: `waiting behind ${name}, first in its queue for longer than the ${Math.round(holOf / 1000)}s head-of-line bound: nothing behind it that wants the same devices is admitted until it is`,
   };
+}
+
+/** devicesOf names the kinds of device a workload may run on: each variant's accelerator resource, or cpu-only. */
+function devicesOf(workload: Workload): ReadonlySet<string> {
+  return new Set(workload.variants.map((v) => (v.accelerator === undefined ? 'cpu-only' : VENDOR_INFO[v.accelerator.vendor].resourceName)));
 }
 
 function preemptMessage(w: QueuedWorkload, queue: QueueInfo, why: string): string {

@@ -7,7 +7,7 @@
 import { scaled } from '../placement/demand.ts';
 import { verdict, type FilterResult, type PoolCandidate, type PoolFilter } from '../placement/filters/filter.ts';
 import { formatAmount } from '../placement/format.ts';
-import { exceeds, type Amounts } from './amounts.ts';
+import { exceeds, subtractAmounts, type Amounts } from './amounts.ts';
 import type { QueueInfo } from './queue-info.ts';
 
 /** headroom is how much more of `resource` the queue may hold: quota (+ borrowing limit) − usage; undefined: no limit. */
@@ -43,6 +43,16 @@ export function quotaFilter(queue: QueueInfo, usage: Amounts): PoolFilter {
 
 function fmt(resource: string, n: number): string {
   return formatAmount(resource, n);
+}
+
+/**
+ * swapFilter keeps an admitted job, placed again (a failover, a device failure), within its queue: the new option's
+ * charge replaces what the job holds now, so an option passes when the queue can hold usage − held + charge. The job
+ * may change variant (an H100 job lost with its site may come back as its Ascend variant) as long as the queue can
+ * hold the new devices.
+ */
+export function swapFilter(queue: QueueInfo, usage: Amounts, held: Amounts): PoolFilter {
+  return quotaFilter(queue, subtractAmounts(usage, held));
 }
 
 /**

@@ -74,7 +74,7 @@ TrainingJobs on sites.`,
       type: 'duration',
       min: 0,
       default: DEFAULT_HEAD_OF_LINE_MS,
-      help: 'how long the first workload waiting in a queue may be passed by later, smaller ones that fit; after that nothing behind it in its queue is admitted until it is (a workload that could never fit is never waited for)',
+      help: 'how long the first workload waiting in a queue may be passed by later, smaller ones that fit; after that nothing behind it in its queue that wants the same kind of device is admitted until it is (a workload that could never fit is never waited for)',
     },
     'gang-start-timeout': {
       type: 'duration',

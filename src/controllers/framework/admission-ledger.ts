@@ -15,15 +15,15 @@
  */
 import type { Logger } from 'pino';
 import type { InferenceService, Queue, Site, TrainingJob } from '../../api/generated/types.ts';
-import { Kind, TrainingJobPhase } from '../../api/names.ts';
-import { VENDOR_INFO } from '../../api/vendors.ts';
+import { Kind } from '../../api/names.ts';
 import type { PlacementConfig } from '../../placement/config.ts';
-import { demandWith, scaled } from '../../placement/demand.ts';
 import { buildSnapshot } from '../../placement/snapshot.ts';
-import { inferenceWorkload, trainingWorkload } from '../../placement/workload.ts';
-import { admissionCycle, type Admit, type Held, type QueuedWorkload, type QueueUsage, type Verdict } from '../../queueing/admission-cycle.ts';
-import { parseAmounts } from '../../queueing/amounts.ts';
-import { queueInfo, type QueueInfo } from '../../queueing/queue-info.ts';
+import { admissionCycle, type Admit, type QueuedWorkload, type QueueUsage, type Verdict } from '../../queueing/admission-cycle.ts';
+import type { Amounts } from '../../queueing/amounts.ts';
+import type { QueueInfo } from '../../queueing/queue-info.ts';
+import { swapFilter } from '../../queueing/quota-filter.ts';
+import type { PoolFilter } from '../../placement/filters/filter.ts';
+import { isFinished, isParked, queuedInferenceService, queuedTrainingJob, queueInfos, type InFlightHold } from '../../queueing/queued-workload.ts';
 import type { Cancel, Clock } from '../../runtime/clock.ts';
 import { makeKey } from '../../runtime/key.ts';
 import type { PromisedCapacityTracker } from './promised-capacity.ts';
@@ -85,6 +85,9 @@ export class AdmissionLedger {
   readonly #o: AdmissionLedgerOptions;
   #verdicts: ReadonlyMap<string, Verdict> = new Map();
   #queues: ReadonlyMap<string, QueueUsage> = new Map();
+  #queueInfos: ReadonlyMap<string, QueueInfo> = new Map();
+  /** The first waiting workload of each queue, and since when it has been first (for the head-of-line bound). */
+  #heads = new Map<string, { key: string; since: number }>();
   readonly #inFlight = new Map<string, InFlight>();
   /** Keys told to stop (Preempt) whose status still holds the admission. */
   readonly #preempting = new Map<string, Verdict & { kind: 'Preempt' }>();
@@ -137,6 +140,17 @@ export class AdmissionLedger {
     return v;
   }
 
+  /**
+   * requota is the placement filter for an admitted job of `queue` placed again: the queue must hold what the new
+   * option charges in place of `held` (quota-filter.ts swapFilter). Undefined for no queue, or one that no longer
+   * exists: nothing limits the move then.
+   */
+  requota(queue: string, held: Amounts): PoolFilter | undefined {
+    const info = this.#queueInfos.get(queue);
+    if (info === undefined) return undefined;
+    return swapFilter(info, this.#queues.get(queue)?.usage ?? held, held);
+  }
+
   /** queueUsage is what the last cycle found for a queue. */
   queueUsage(name: string): QueueUsage | undefined {
     return this.#queues.get(name);
@@ -152,10 +166,8 @@ export class AdmissionLedger {
     const started = this.#o.clock.now();
     const now = started;
     const s = this.#o.sources;
-    const queues = new Map<string, QueueInfo>();
-    for (const q of s.queues()) {
-      if (q.metadata.deletionTimestamp === undefined && q.metadata.name !== undefined) queues.set(q.metadata.name, queueInfo(q));
-    }
+    const queues = queueInfos(s.queues());
+    this.#queueInfos = queues;
     // Admissions not taken up in time are withdrawn first, so the workload is looked at afresh in this very cycle.
     for (const [key, f] of this.#inFlight) {
       if (now - f.since > IN_FLIGHT_TTL_MS) this.#withdraw(key, f);
@@ -188,8 +200,17 @@ export class AdmissionLedger {
       config: this.#o.config,
       now,
       ...(this.#o.headOfLineMs !== undefined && { headOfLineMs: this.#o.headOfLineMs }),
+      headSince: new Map([...this.#heads.values()].map((h) => [h.key, h.since])),
       preempting: new Set(this.#preempting.keys()),
     });
+    // Who is first in each queue, and since when: a head that stays keeps its time, a new one starts now. In memory:
+    // after a restart every head starts again, which only delays the head-of-line bound once.
+    const heads = new Map<string, { key: string; since: number }>();
+    for (const [queue, key] of result.heads) {
+      const before = this.#heads.get(queue);
+      heads.set(queue, { key, since: before?.key === key ? before.since : now });
+    }
+    this.#heads = heads;
 
     const before = this.#verdicts;
     const verdicts = new Map(result.verdicts);
@@ -230,106 +251,30 @@ export class AdmissionLedger {
     if (f.admit.placement !== undefined) this.#o.promised.release(key);
   }
 
+  /** #fromTrainingJob converts through queueing/queued-workload.ts, and settles what the job's state ends here. */
   #fromTrainingJob(tj: TrainingJob, now: number): QueuedWorkload | undefined {
-    const name = tj.metadata.name ?? '';
-    const namespace = tj.metadata.namespace ?? '';
-    const key = makeKey(Kind.TrainingJob, namespace, name);
-    const phase = tj.status?.phase;
-    if (tj.metadata.deletionTimestamp !== undefined || tj.spec.suspend === true) return undefined;
-    if (phase === TrainingJobPhase.Succeeded || phase === TrainingJobPhase.Failed) {
-      this.#preempting.delete(key);
-      return undefined;
-    }
-    const admission = tj.status?.admission;
-    if (admission === undefined) this.#preempting.delete(key);
-    const created = Date.parse(tj.metadata.creationTimestamp ?? '') || now;
-    const lastEnd = Date.parse(tj.status?.attempts?.at(-1)?.endTime ?? '') || 0;
-    const inFlight = this.#inFlight.get(key);
-    const held: Held | undefined =
-      admission !== undefined
-        ? {
-            queue: admission.queue ?? '',
-            charge: parseAmounts(admission.charge).amounts,
-            ...(tj.status?.site !== undefined && { site: tj.status.site }),
-            ...(tj.status?.pool !== undefined && { pool: tj.status.pool }),
-            preemptible: true,
-            admittedMs: Date.parse(admission.admittedTime ?? '') || now,
-          }
-        : inFlight !== undefined
-          ? { queue: inFlight.admit.queue, charge: inFlight.admit.charge, ...(inFlight.site !== undefined && { site: inFlight.site }), ...(inFlight.pool !== undefined && { pool: inFlight.pool }), preemptible: true, admittedMs: inFlight.since }
-          : undefined;
-    if (admission !== undefined) this.#inFlight.delete(key);
-    return {
-      key,
-      kind: 'TrainingJob',
-      namespace,
-      name,
-      queueName: tj.spec.queue ?? '',
-      priority: tj.spec.priority ?? 0,
-      createdMs: created,
-      waitingSinceMs: Math.max(created, lastEnd),
-      workload: trainingWorkload(tj),
-      ...((held ?? unrecordedHold(tj)) !== undefined && { held: (held ?? unrecordedHold(tj)) as Held }),
-    };
+    const key = makeKey(Kind.TrainingJob, tj.metadata.namespace, tj.metadata.name ?? '');
+    if (isParked(tj)) return undefined;
+    // A finished job, or one whose status no longer holds an admission, is no longer being preempted.
+    if (isFinished(tj) || tj.status?.admission === undefined) this.#preempting.delete(key);
+    const w = queuedTrainingJob(tj, now, this.#inFlightHold(key));
+    // Recorded in status: the admission is no longer in flight.
+    if (w !== undefined && tj.status?.admission !== undefined) this.#inFlight.delete(key);
+    return w;
   }
 
   #fromInferenceService(isvc: InferenceService, now: number): QueuedWorkload | undefined {
-    const name = isvc.metadata.name ?? '';
-    const namespace = isvc.metadata.namespace ?? '';
-    if (isvc.metadata.deletionTimestamp !== undefined) return undefined;
-    const key = makeKey(Kind.InferenceService, namespace, name);
-    const min = isvc.spec.replicas?.min ?? 1;
-    const created = Date.parse(isvc.metadata.creationTimestamp ?? '') || now;
-    const admission = isvc.status?.admission;
-    const inFlight = this.#inFlight.get(key);
-    const held: Held | undefined =
-      admission !== undefined
-        ? { queue: admission.queue ?? '', charge: parseAmounts(admission.charge).amounts, preemptible: false, admittedMs: Date.parse(admission.admittedTime ?? '') || now }
-        : inFlight !== undefined
-          ? { queue: inFlight.admit.queue, charge: inFlight.admit.charge, preemptible: false, admittedMs: inFlight.since }
-          : undefined;
-    if (admission !== undefined) this.#inFlight.delete(key);
-    const parsed = inferenceWorkload(isvc, min);
-    // Serving without an admission (placed before queues were used): it counts as its minimum of its first variant.
-    const first = parsed.ok ? parsed.value.variants[0] : undefined;
-    const serving = admission === undefined && held === undefined && (isvc.status?.replicas ?? 0) > 0 && first !== undefined;
-    const unrecorded: Held | undefined = serving
-      ? { queue: isvc.spec.queue ?? '', charge: scaled(demandWith(first, first.accelerator === undefined ? undefined : VENDOR_INFO[first.accelerator.vendor].resourceName), min), preemptible: false, admittedMs: created }
-      : undefined;
-    return {
-      key,
-      kind: 'InferenceService',
-      namespace,
-      name,
-      queueName: isvc.spec.queue ?? '',
-      priority: 0,
-      createdMs: created,
-      waitingSinceMs: created,
-      workload: parsed.ok ? { ok: true, value: { ...parsed.value, units: min } } : parsed,
-      ...((held ?? unrecorded) !== undefined && { held: (held ?? unrecorded) as Held }),
-    };
+    const key = makeKey(Kind.InferenceService, isvc.metadata.namespace, isvc.metadata.name ?? '');
+    const w = queuedInferenceService(isvc, now, this.#inFlightHold(key));
+    if (w !== undefined && isvc.status?.admission !== undefined) this.#inFlight.delete(key);
+    return w;
   }
-}
 
-/**
- * unrecordedHold is what a job placed without an admission holds: placed by an operator that ran without queues, or
- * adopted from members found at a site. It runs, so it counts against its queue as it runs (workers × the demand of
- * its variant on its pool), and is never admitted a second time.
- */
-function unrecordedHold(tj: TrainingJob): Held | undefined {
-  const s = tj.status;
-  if (s?.site === undefined || s.variant === undefined) return undefined;
-  const parsed = trainingWorkload(tj);
-  const variant = parsed.ok ? parsed.value.variants.find((v) => v.name === s.variant) : undefined;
-  if (!parsed.ok || variant === undefined) return undefined;
-  return {
-    queue: tj.spec.queue ?? '',
-    charge: scaled(demandWith(variant, s.acceleratorResource), parsed.value.units),
-    site: s.site,
-    ...(s.pool !== undefined && { pool: s.pool }),
-    preemptible: false,
-    admittedMs: Date.parse(s.startTime ?? '') || 0,
-  };
+  #inFlightHold(key: string): InFlightHold | undefined {
+    const f = this.#inFlight.get(key);
+    if (f === undefined) return undefined;
+    return { queue: f.admit.queue, charge: f.admit.charge, ...(f.site !== undefined && { site: f.site }), ...(f.pool !== undefined && { pool: f.pool }), sinceMs: f.since };
+  }
 }
 
 /**

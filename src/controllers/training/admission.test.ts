@@ -5,6 +5,10 @@ import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD } from '../../api/names.ts
 import { DEFAULT_PLACEMENT_CONFIG } from '../../placement/config.ts';
 import { labSites } from '../../placement/testing.ts';
 import type { Verdict } from '../../queueing/admission-cycle.ts';
+import type { Amounts } from '../../queueing/amounts.ts';
+import { queueInfo } from '../../queueing/queue-info.ts';
+import { swapFilter } from '../../queueing/quota-filter.ts';
+import type { PoolFilter } from '../../placement/filters/filter.ts';
 import { decideTraining, SHORT_WAIT_MS, type MemberRead, type TrainingInput } from './decide.ts';
 import { makeTrainingJob, memberJob, variant } from './testing.ts';
 
@@ -140,6 +144,23 @@ describe('decideTraining with admission', () => {
     expect(plan.status?.site).toBe('shanghai');
     expect(plan.status?.admission?.queue).toBe('research');
     expect(plan.status?.placement?.epoch).toBe(2);
+  });
+
+  it('an admitted job placed again may change variant when its queue can hold the new devices in place of the old', () => {
+    const lost: TrainingJobStatus = { ...running, phase: 'Restarting', admission: { queue: 'research', admittedTime: '2026-01-01T11:00:00Z', charge: { cpu: '8', memory: '64Gi', 'huawei.com/Ascend910': '8' } } };
+    delete lost.site;
+    delete lost.variant;
+    delete lost.pool;
+    const queue = queueInfo({ apiVersion: 'suanwang.io/v1alpha1', kind: 'Queue', metadata: { name: 'research' }, spec: { quota: { 'nvidia.com/gpu': '8', 'huawei.com/Ascend910': '8' } } });
+    const usage = { 'huawei.com/Ascend910': 8, cpu: 8, memory: 64 * 2 ** 30 };
+    const requota = (_q: string, heldCharge: Amounts): PoolFilter => swapFilter(queue, usage, heldCharge);
+    const allowed = decideTraining({ ...input(job(lost), undefined), admission: { verdict: undefined, requota } });
+    expect(allowed.status?.site).toBe('shanghai');
+    expect(allowed.status?.admission?.charge).toMatchObject({ 'nvidia.com/gpu': '8' });
+    const noGpus = queueInfo({ apiVersion: 'suanwang.io/v1alpha1', kind: 'Queue', metadata: { name: 'research' }, spec: { quota: { 'nvidia.com/gpu': '0' } } });
+    const refused = decideTraining({ ...input(job(lost), undefined), admission: { verdict: undefined, requota: (_q, heldCharge) => swapFilter(noGpus, usage, heldCharge) } });
+    expect(refused.status?.admission).toBeUndefined();
+    expect(refused.status?.conditions?.find((c) => c.type === 'Admitted')?.message).toContain('queue research has 0 of 0 left');
   });
 
   it('an admitted job that fits nowhere within its admission gives it back and waits in its queue again', () => {

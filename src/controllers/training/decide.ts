@@ -29,7 +29,8 @@ import { placeTrainingJob, recordedDecision } from './placing.ts';
 import type { ObservedMembers } from './site-members.ts';
 import { currentEpoch, isTerminal, membersSeen, nextStatus, type StatusUpdate } from './status.ts';
 import type { Verdict } from '../../queueing/admission-cycle.ts';
-import { parseAmounts, toQuantities } from '../../queueing/amounts.ts';
+import { parseAmounts, toQuantities, type Amounts } from '../../queueing/amounts.ts';
+import type { PoolFilter } from '../../placement/filters/filter.ts';
 import { attemptPrice } from '../../queueing/attempt-price.ts';
 import { chargeWithin } from '../../queueing/quota-filter.ts';
 import { findCondition } from '../../runtime/conditions.ts';
@@ -71,7 +72,11 @@ export interface TrainingInput {
    * The job's latest verdict from the admission ledger (controllers/framework/admission-ledger.ts): Admit with its
    * placement, Wait with the reason, or Preempt. Absent: the operator runs without admission and places directly.
    */
-  readonly admission?: { readonly verdict: Verdict | undefined };
+  readonly admission?: {
+    readonly verdict: Verdict | undefined;
+    /** The quota check for an admitted job placed again (framework/admission-ledger.ts requota). */
+    readonly requota?: (queue: string, held: Amounts) => PoolFilter | undefined;
+  };
   /** How long a placed gang may wait for all its workers to run (default DEFAULT_GANG_START_TIMEOUT_MS). */
   readonly startTimeoutMs?: number;
 }
@@ -356,8 +361,12 @@ function placeAnew(input: TrainingInput, base: TrainingJob, events: readonly Pla
   }
   const held = base.status?.admission;
   if (input.admission !== undefined && held === undefined) return admit(input, base, input.admission.verdict, found.fence, releaseFirst, events, logs);
-  // Admitted already (re-placed after a failover), or no admission at all: place within what the queue holds.
-  const within = held === undefined ? [] : [chargeWithin(parseAmounts(held.charge).amounts)];
+  // Admitted already (re-placed after a failover or a device failure): the new option's charge must fit the queue in
+  // place of what the job holds — with the ledger's view of the queue; without a ledger, within what it holds.
+  const heldCharge = held === undefined ? undefined : parseAmounts(held.charge).amounts;
+  const requota = heldCharge === undefined ? undefined : input.admission?.requota;
+  const swap = heldCharge === undefined || requota === undefined ? undefined : requota(held?.queue ?? '', heldCharge);
+  const within = heldCharge === undefined ? [] : requota !== undefined ? (swap === undefined ? [] : [swap]) : [chargeWithin(heldCharge)];
   const outcome = placeTrainingJob(base, sitesFor(base, input.sites), input.promised, input.config, within);
   if (outcome.kind === 'Unschedulable' && held !== undefined && input.admission !== undefined) {
     const message = `re-queued: no site has room within what queue ${held.queue ?? '(none)'} holds for the job (${outcome.record.message ?? 'no site fits'})`;

@@ -137,7 +137,7 @@ export class TrainingJobReconciler implements Reconciler {
       pendingMs: this.#pendingMs,
       now: this.#o.clock.now(),
       startTimeoutMs: this.#startTimeoutMs,
-      ...(this.#o.admission !== undefined && { admission: { verdict: this.#o.admission.verdict(pass.key) } }),
+      ...(this.#o.admission !== undefined && { admission: { verdict: this.#o.admission.verdict(pass.key), requota: (q, held) => this.#o.admission?.requota(q, held) } }),
     });
     // 3. Act.
     return this.#act(pass, tj, plan);
