@@ -1,3 +1,4 @@
+import { PROMISED_UNITS } from './promised.ts';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PLACEMENT_CONFIG } from './config.ts';
 import { currentReplicas, distribute, type Assignment, type InferenceDecision } from './distribute.ts';
@@ -334,8 +335,8 @@ describe('distribute', () => {
     expect(brief(d)).toEqual(['beijing 2 gpu', 'guizhou 1 cpu', 'shanghai 2 gpu']);
     const gi = 2 ** 30;
     expect(promisedForDistribution(d, current)).toEqual({
-      beijing: { a100: { cpu: 8, memory: 64 * gi, 'nvidia.com/gpu': 1 } },
-      shanghai: { h100: { cpu: 8, memory: 64 * gi, 'nvidia.com/gpu': 1 } },
+      beijing: { a100: { cpu: 8, memory: 64 * gi, 'nvidia.com/gpu': 1, [PROMISED_UNITS]: 1 } },
+      shanghai: { h100: { cpu: 8, memory: 64 * gi, 'nvidia.com/gpu': 1, [PROMISED_UNITS]: 1 } },
     });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { currentShape, takeFromShape, type ShapeBucket } from './free-shape.ts';
+import { PROMISED_UNITS } from './promised.ts';
 import type { PoolInfo } from './snapshot.ts';
 import { gpuPool, makeSite, snapshotOf } from './testing.ts';
 
@@ -85,6 +86,13 @@ describe('currentShape', () => {
 
   it('takes off what is promised', () => {
     expect(show(currentShape(pool({ 'nvidia.com/gpu': 8 })))).toEqual(['2×4/64/512']);
+  });
+
+  it('takes a promise that counts its units off unit by unit, each on the most free node, as the site binds it', () => {
+    // Three 4-GPU workers on 2 × 8 free: bound 4, 4, 4 they leave one node with 4 free (a fourth worker fits);
+    // levelled one device at a time they would leave 2 + 2 (it would not). The lab's queues test lost a slot so.
+    expect(show(currentShape(pool({ 'nvidia.com/gpu': 12, cpu: 24, [PROMISED_UNITS]: 3 })))).toEqual(['1×4/56/512', '1×0/48/512']);
+    expect(show(currentShape(pool({ 'nvidia.com/gpu': 12, cpu: 24 })))).toEqual(['2×2/52/512']);
   });
 
   it('takes off what a snapshot edit took from the totals (an admission cycle lowers `free` only)', () => {

@@ -10,13 +10,13 @@
  * the site does not show yet — and, within an admission cycle, less what earlier admissions took
  * (src/queueing/snapshot-edits.ts edits `free`, not the shape). The shape keeps the totals it was reported against,
  * so `currentShape` takes the difference off the buckets, whoever made it. Which nodes a promise lands on is the
- * site scheduler's choice, and the promise does not say how large its units are, so the shape is lowered the way
- * that hurts large work most: the promised devices come off the nodes with the most free devices first, levelling
- * them down one device at a time (water-filling — what kube-scheduler's default LeastAllocated scoring does with
- * small pods). So a promise of d devices breaks min(d, whole nodes) whole free nodes, as many as any placement of d
- * devices could: a gang of whole-node workers is never over-promised. For workers smaller than a node it is the
- * likely case, not the worst. cpu and memory go with the devices in the promise's own ratio (a CPU pool's promise
- * levels cpu, then memory). The aggregate check on the totals, which subtract the promise exactly, runs as well.
+ * site scheduler's choice. A promise says how many units (workers, replicas) it is for (promised.ts PROMISED_UNITS):
+ * the site binds it unit by unit, each unit's devices on one node, the node with the most free devices first (what
+ * kube-scheduler's default LeastAllocated scoring does); so the promised devices come off the buckets in pieces of
+ * devices ÷ units, each from the most free node. What is taken without a unit count (capacity gone for other
+ * reasons) is levelled down one device at a time from the top instead (water-filling), the way that hurts large work
+ * most. cpu and memory go with the devices in the take's own ratio (a CPU pool's take levels cpu, then memory). The
+ * aggregate check on the totals, which subtract the promise exactly, runs as well.
  *
  * When a total has grown past what the shape was reported against (preemption giving a victim's capacity back,
  * "could this ever fit?" freeing the whole pool), nobody knows on which nodes the capacity appeared: the shape no
@@ -25,6 +25,7 @@
  */
 import type { FreeShapeBucket } from '../api/generated/types.ts';
 import { parseQuantity } from '../api/quantity.ts';
+import { PROMISED_UNITS } from './promised.ts';
 import type { PoolInfo, ResourceAmounts } from './snapshot.ts';
 
 /** ShapeBucket is `nodes` nodes, each with at least `devices` free devices, `cpu` free cores and `memory` free bytes. */
@@ -112,7 +113,20 @@ export function currentShape(pool: PoolInfo): readonly ShapeBucket[] | undefined
       anyTaken = true;
     }
   }
-  if (current !== null && anyTaken) current = takeFromShape(current, taken);
+  if (current !== null && anyTaken) {
+    // The part a counted promise explains goes unit by unit; the rest is levelled.
+    const units = pool.promised[PROMISED_UNITS] ?? 0;
+    const promisedDevices = device === undefined ? 0 : (pool.promised[device] ?? 0);
+    const byUnits = units > 0 && taken.devices > 0 ? Math.min(taken.devices, promisedDevices) : 0;
+    if (byUnits > 0) {
+      const share = byUnits / taken.devices;
+      current = takeInUnits(current, Math.max(1, Math.round(promisedDevices / units)), { devices: byUnits, cpu: taken.cpu * share, memory: taken.memory * share });
+      taken.devices -= byUnits;
+      taken.cpu -= taken.cpu * share;
+      taken.memory -= taken.memory * share;
+    }
+    if (taken.devices > 0 || taken.cpu > 1e-9 || taken.memory > 1e-9) current = takeFromShape(current, taken);
+  }
   if (current !== null && !isSorted(current)) current = [...current].sort(byMostFree);
   CURRENT.set(pool, current);
   return current ?? undefined;
@@ -157,6 +171,32 @@ export function takeFromShape(buckets: readonly ShapeBucket[], take: Readonly<Re
     if (b.nodes > once) out.push(lower(b, b.nodes - once, taken));
   }
   return out;
+}
+
+/**
+ * takeInUnits takes `take.devices` devices off the buckets in pieces of `unit` devices (the last may be smaller),
+ * each from a node with the most free devices, as the site binds a promise worker by worker; cpu and memory go with
+ * each piece in the take's ratio. Buckets come back most free first.
+ */
+export function takeInUnits(buckets: readonly ShapeBucket[], unit: number, take: Readonly<Record<Amount, number>>): ShapeBucket[] {
+  let out = buckets.filter((b) => b.nodes > 0).map((b) => ({ ...b }));
+  let left = Math.ceil(take.devices);
+  const total = left;
+  while (left > 0 && out.length > 0) {
+    out.sort(byMostFree);
+    const top = out[0] as ShapeBucket;
+    const piece = Math.min(unit, left, top.devices);
+    if (piece <= 0) break;
+    const lowered: ShapeBucket = {
+      nodes: 1,
+      devices: top.devices - piece,
+      cpu: Math.max(0, top.cpu - (take.cpu * piece) / total),
+      memory: Math.max(0, top.memory - (take.memory * piece) / total),
+    };
+    out = [...(top.nodes > 1 ? [{ ...top, nodes: top.nodes - 1 }] : []), lowered, ...out.slice(1)];
+    left -= piece;
+  }
+  return out.sort(byMostFree);
 }
 
 /** takenAbove is what levelling every node down to `level` takes: Σ nodes × max(0, value − level). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from './config.ts';
 import { place, type Decision } from './place.ts';
-import { mergePromised, promisedFor } from './promised.ts';
+import { mergePromised, PROMISED_UNITS, promisedFor } from './promised.ts';
 import { buildSnapshot, type PromisedCapacity } from './snapshot.ts';
 import {
   gpuPool,
@@ -205,7 +205,7 @@ describe('place: promised capacity', () => {
       return d;
     };
     expect(decide()).toMatchObject({ kind: 'Placed', site: 'a' });
-    expect(promised).toEqual({ a: { h100: { cpu: 16, memory: 128 * 2 ** 30, 'nvidia.com/gpu': 16 } } });
+    expect(promised).toEqual({ a: { h100: { cpu: 16, memory: 128 * 2 ** 30, 'nvidia.com/gpu': 16, [PROMISED_UNITS]: 2 } } });
     expect(decide()).toMatchObject({ kind: 'Placed', site: 'b' });
     const third = decide();
     expect(third.kind).toBe('Unschedulable');

@@ -10,10 +10,22 @@ import type { Decision } from './place.ts';
 import type { PromisedCapacity, ResourceAmounts } from './snapshot.ts';
 import type { Workload } from './workload.ts';
 
+/**
+ * PROMISED_UNITS counts, beside the resources, how many units (workers, replicas) a promise is for: the site binds a
+ * promise unit by unit, so its devices land in pieces of devices ÷ units, and a pool's free shape is lowered that way
+ * (free-shape.ts). Not a resource: nothing allocatable has this name, so free totals never see it.
+ */
+export const PROMISED_UNITS = 'suanwang.io/promised-units';
+
+/** withUnits adds the unit count to a promise's amounts. */
+function withUnits(amounts: ResourceAmounts, units: number): ResourceAmounts {
+  return { ...amounts, [PROMISED_UNITS]: units };
+}
+
 /** promisedFor returns what a place() decision takes from its pool: every worker's demand. Nothing if Unschedulable. */
 export function promisedFor(decision: Decision, workload: Workload): PromisedCapacity {
   if (decision.kind !== 'Placed') return {};
-  return { [decision.site]: { [decision.pool]: scaled(decision.perUnit, workload.units) } };
+  return { [decision.site]: { [decision.pool]: withUnits(scaled(decision.perUnit, workload.units), workload.units) } };
 }
 
 /** RecordedUnits names units of a workload that a recorded decision put on a pool, not yet in the site's report. */
@@ -35,7 +47,7 @@ export function promisedForRecorded(workload: Workload, recorded: readonly Recor
   for (const r of recorded) {
     const variant = workload.variants.find((v) => v.name === r.variant);
     if (variant === undefined || r.units <= 0) continue;
-    parts.push({ [r.site]: { [r.pool]: scaled(demandWith(variant, r.acceleratorResource), r.units) } });
+    parts.push({ [r.site]: { [r.pool]: withUnits(scaled(demandWith(variant, r.acceleratorResource), r.units), r.units) } });
   }
   return mergePromised(...parts);
 }
@@ -49,7 +61,7 @@ export function promisedForDistribution(decision: InferenceDecision, current: re
   for (const a of decision.assignments) {
     const running = current.find((c) => c.site === a.site && c.variant === a.variant)?.replicas ?? 0;
     const added = a.replicas - running;
-    if (added > 0) parts.push({ [a.site]: { [a.pool]: scaled(a.perReplica, added) } });
+    if (added > 0) parts.push({ [a.site]: { [a.pool]: withUnits(scaled(a.perReplica, added), added) } });
   }
   return mergePromised(...parts);
 }

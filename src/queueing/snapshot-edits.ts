@@ -4,11 +4,17 @@
  */
 import type { PoolInfo, PromisedCapacity, ResourceAmounts, Snapshot } from '../placement/snapshot.ts';
 
-/** takeFromSnapshot lowers free capacity by `promised` (site → pool → amounts). */
+/**
+ * takeFromSnapshot lowers free capacity by `promised` (site → pool → amounts), and counts it as promised there too, so
+ * the pool's free shape is lowered unit by unit as for any promise (placement/free-shape.ts).
+ */
 export function takeFromSnapshot(snapshot: Snapshot, promised: PromisedCapacity): Snapshot {
   return edit(snapshot, (site, pool) => {
     const take = promised[site]?.[pool.name];
-    return take === undefined ? pool : withFree(pool, take, -1);
+    if (take === undefined) return pool;
+    const sum: Record<string, number> = { ...pool.promised };
+    for (const [resource, n] of Object.entries(take)) sum[resource] = (sum[resource] ?? 0) + n;
+    return { ...withFree(pool, take, -1), promised: sum };
   });
 }
 

@@ -1,4 +1,5 @@
 // A new leader holds again what placed-but-not-running jobs were promised: their gangs' devices are not free.
+import { PROMISED_UNITS } from '../../placement/promised.ts';
 import { describe, expect, it } from 'vitest';
 import type { TrainingJobStatus } from '../../api/generated/types.ts';
 import { recordedPromise } from './recorded-promise.ts';
@@ -9,7 +10,7 @@ const job = (status: TrainingJobStatus) => makeTrainingJob('train').workers(2).r
 
 describe('recordedPromise', () => {
   it('holds every worker of a Placed job on its recorded pool, devices by the recorded resource name', () => {
-    expect(recordedPromise(job(placed))).toEqual({ shanghai: { h100: { cpu: 32, memory: 2 * 64 * 2 ** 30, 'nvidia.com/gpu': 16 } } });
+    expect(recordedPromise(job(placed))).toEqual({ shanghai: { h100: { cpu: 32, memory: 2 * 64 * 2 ** 30, 'nvidia.com/gpu': 16, [PROMISED_UNITS]: 2 } } });
   });
 
   it.each([
