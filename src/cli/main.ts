@@ -7,6 +7,7 @@ import { certsCommand } from './commands/certs.ts';
 import { labCommand } from './commands/lab.ts';
 import { nodeReporterCommand } from './commands/node-reporter.ts';
 import { operatorCommand } from './commands/operator.ts';
+import { simulateCommand } from './commands/simulate.ts';
 import { sitesCommand } from './commands/sites.ts';
 import { usageCommand } from './commands/usage.ts';
 import { whatIfCommand } from './commands/what-if.ts';
@@ -26,6 +27,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   'what-if': { summary: 'print what the operator would decide now for a workload manifest: queue, verdict, site, every site\'s reasons; creates nothing', run: (argv) => whatIfCommand(argv) },
   sites: { summary: 'print every site and node pool on the hub: health, nodes, devices, allocatable/allocated/free, price', run: (argv) => sitesCommand(argv) },
   why: { summary: 'print why a TrainingJob or InferenceService waits or runs where it does: conditions and every site\'s reasons', run: (argv) => whyCommand(argv) },
+  simulate: { summary: 'replay a trace of jobs through the operator\'s admission and placement on a simulated federation; compare policies', run: (argv) => simulateCommand(argv) },
   certs: { summary: 'mint a CA, the operator server certificate and one client certificate per site (for labs)', run: (argv) => certsCommand(argv) },
 };
 
