@@ -127,6 +127,12 @@ describe('queues', () => {
     const light = queue('light', '  weight: 1\n');
     const heavy = queue('heavy', '  weight: 3\n');
     // 16 H100s at shanghai hold four 4-GPU jobs at a time: DRF gives the light queue one slot, the heavy one three.
+    // Work of earlier test files may still be going away there: start from an idle pool, or the slots are fewer.
+    await eventually(() => {
+      const pool = kubectlJson<{ status?: { nodePools?: { name: string; allocated?: Record<string, string> }[] } }>(hub, ['get', 'site', 'shanghai'])
+        .status?.nodePools?.find((p) => p.name === 'h100');
+      expect(Number(pool?.allocated?.['nvidia.com/gpu'] ?? 0)).toBe(0);
+    }, { timeoutMs: 120_000, intervalMs: 1000 });
     const lights = Array.from({ length: 7 }, (_, i) => `light-${i + 1}`);
     const heavies = Array.from({ length: 14 }, (_, i) => `heavy-${i + 1}`);
     // Interleaved, so neither queue's jobs reach the hub all before the other's.

@@ -67,6 +67,18 @@ export class PromisedCapacityTracker {
     return now - since >= this.#settleMs ? this.release(key) : false;
   }
 
+  /**
+   * settleCheckInMs is when to look at `key` again so its promise is released once settled: a promise kept past the
+   * settle time counts the workload twice (in the site's allocated and here), and the capacity it double-counts is
+   * lost to every other placement until the next pass — with a long poll, for the workload's whole run. Undefined
+   * when `key` holds nothing or its pods were not seen yet.
+   */
+  settleCheckInMs(key: string, now: number): number | undefined {
+    const since = this.#visibleSince.get(key);
+    if (!this.#held.has(key) || since === undefined) return undefined;
+    return Math.max(1, since + this.#settleMs - now + 1);
+  }
+
   /** holds says whether `key` holds a promise. */
   holds(key: string): boolean {
     return this.#held.has(key);

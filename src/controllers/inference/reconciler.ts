@@ -163,7 +163,9 @@ export class InferenceServiceReconciler implements Reconciler {
       this.#event(written, 'Warning', InferenceEventReason.MemberWriteFailed, message);
       throw first.error instanceof Error ? first.error : new Error(message);
     }
-    return { requeueAfter: Math.max(1, Math.min(this.#pollMs, decision.recheckInMs ?? Number.POSITIVE_INFINITY)) };
+    // A promise still held once the replicas are ready is looked at again when it settles, not at the next poll.
+    const settle = this.#promised.settleCheckInMs(key, this.#o.clock.now()) ?? Number.POSITIVE_INFINITY;
+    return { requeueAfter: Math.max(1, Math.min(this.#pollMs, decision.recheckInMs ?? Number.POSITIVE_INFINITY, settle)) };
   }
 
   /** #act carries out the fence plan at every site in parallel and records what the sites hold afterwards. */

@@ -192,8 +192,10 @@ export class TrainingJobReconciler implements Reconciler {
     if (plan.site !== undefined) await this.#siteAction(pass, written, plan.site);
     if (plan.fail !== undefined) throw plan.fail;
     if (plan.expire === true) await this.#writer.delete(written);
-    const after = plan.result.requeueAfter;
-    if (!fenceRetry) return plan.result;
+    const planned = plan.result.requeueAfter;
+    const settle = this.#promised.settleCheckInMs(pass.key, this.#o.clock.now());
+    const after = settle === undefined ? planned : Math.min(planned ?? settle, settle);
+    if (!fenceRetry) return after === undefined ? plan.result : { requeueAfter: after };
     return { requeueAfter: after === undefined ? this.#pollMs : Math.min(after, this.#pollMs) };
   }
 
