@@ -468,13 +468,9 @@ class Cycle {
 }
 
 /** genericCharge is `units` of a variant, devices named by the vendor's usual resource (no pool chosen yet). */
-export function genericCharge(variant: VariantDemand, units: number): Amounts {
-  return scaled(demandWith(variant, vendorResource(variant)), units);
-}
-
-/** vendorResource is the usual extended resource of a variant's accelerator vendor; undefined for CPU only. */
-function vendorResource(variant: VariantDemand): string | undefined {
-  return variant.accelerator === undefined ? undefined : VENDOR_INFO[variant.accelerator.vendor].resourceName;
+function genericCharge(variant: VariantDemand, units: number): Amounts {
+  const resource = variant.accelerator === undefined ? undefined : VENDOR_INFO[variant.accelerator.vendor].resourceName;
+  return scaled(demandWith(variant, resource), units);
 }
 
 /** genericShortfalls says, variant by variant, what the queue lacks when it cannot hold any variant; else undefined. */
@@ -539,7 +535,7 @@ function behind(head: { readonly key: string }, holOf: number): Wait {
 
 /** devicesOf names the kinds of device a workload may run on: each variant's accelerator resource, or cpu-only. */
 function devicesOf(workload: Workload): ReadonlySet<string> {
-  return new Set(workload.variants.map((v) => vendorResource(v) ?? 'cpu-only'));
+  return new Set(workload.variants.map((v) => (v.accelerator === undefined ? 'cpu-only' : VENDOR_INFO[v.accelerator.vendor].resourceName)));
 }
 
 function preemptMessage(w: QueuedWorkload, queue: QueueInfo, why: string): string {

@@ -6,9 +6,10 @@
  */
 import type { InferenceService, Queue, TrainingJob } from '../api/generated/types.ts';
 import { AttemptOutcome, Kind, TrainingJobPhase } from '../api/names.ts';
+import { VENDOR_INFO } from '../api/vendors.ts';
 import { demandWith, scaled } from '../placement/demand.ts';
 import { inferenceWorkload, trainingWorkload, type WorkloadResult } from '../placement/workload.ts';
-import { genericCharge, type Held, type QueuedWorkload } from './admission-cycle.ts';
+import type { Held, QueuedWorkload } from './admission-cycle.ts';
 import { parseAmounts, type Amounts } from './amounts.ts';
 import { queueInfo, type QueueInfo } from './queue-info.ts';
 
@@ -134,7 +135,7 @@ export function queuedInferenceService(isvc: InferenceService, now: number, inFl
   const first = parsed.ok ? parsed.value.variants[0] : undefined;
   const serving = held === undefined && (isvc.status?.replicas ?? 0) > 0 && first !== undefined;
   const unrecorded: Held | undefined = serving
-    ? { queue: isvc.spec.queue ?? '', charge: genericCharge(first, min), preemptible: false, admittedMs: created }
+    ? { queue: isvc.spec.queue ?? '', charge: scaled(demandWith(first, first.accelerator === undefined ? undefined : VENDOR_INFO[first.accelerator.vendor].resourceName), min), preemptible: false, admittedMs: created }
     : undefined;
   const holds = held ?? unrecorded;
   return {
