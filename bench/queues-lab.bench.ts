@@ -33,6 +33,8 @@ const DEFAULT_JOBS = 1000;
 const APPLY_CHUNKS = 4;
 const SAMPLE_EVERY_MS = 2_000;
 const PROGRESS_EVERY_MS = 10_000;
+/** A job Placed this long without all its workers running is counted as stuck at its site in the progress line. */
+const STUCK_AFTER_MS = 60_000;
 
 const { values } = parseArgs({
   options: {
@@ -165,6 +167,10 @@ async function run(state: LabState, workDir: string): Promise<boolean> {
         else writes.progress += 1;
       }
       previous = seen;
+      // Jobs placed a minute ago whose workers still do not all run: the gang waits at its site (pods unbound), which
+      // placement meant not to happen. The first one's Running condition says what the site reports.
+      const stuck = tjs.filter((tj) => tj.status?.phase === 'Placed' && Date.now() - Date.parse(tj.status.placement?.decisionTime ?? '') > STUCK_AFTER_MS);
+      const firstStuck = stuck[0]?.status?.conditions?.find((c) => c.type === 'Running');
       const queues = await listQueues(custom).catch((): Queue[] => []);
       const now = Date.now();
       const cpuNow = operator === undefined ? 0 : cpuSeconds(operator.pid);
@@ -176,7 +182,8 @@ async function run(state: LabState, workDir: string): Promise<boolean> {
         `[${((now - t0) / 1000).toFixed(0).padStart(4)} s] ${[...phases].map(([p, n]) => `${p} ${n}`).join(', ')} | ` +
           `queues ${queues.map((q) => `${q.metadata.name} ${q.status?.admitted ?? 0}/${q.status?.pending ?? 0}`).join(' ')} (admitted/pending) | ` +
           `devices now ${sites.lastDevices[SAMPLED_TOTAL] ?? 0} | violations quota ${sites.quotaViolations.length} gang ${sites.gangViolations.length} | operator CPU ${operatorPct.toFixed(0)} % | ` +
-          `jobs rewritten while waiting ${writes.waiting}, moved on ${writes.progress}`,
+          `jobs rewritten while waiting ${writes.waiting}, moved on ${writes.progress} | placed over ${STUCK_AFTER_MS / 1000} s without running ${stuck.length}` +
+          (firstStuck === undefined ? '' : ` (${stuck[0]?.metadata.name} at ${stuck[0]?.status?.site}: ${firstStuck.reason}: ${firstStuck.message})`),
       );
       const finished = (phases.get('Succeeded') ?? 0) + (phases.get('Failed') ?? 0);
       if (tjs.length === jobs.length && finished === jobs.length) break;

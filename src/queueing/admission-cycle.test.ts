@@ -200,6 +200,21 @@ const CASES: Case[] = [
     want: { gang: 'Wait Unschedulable', 'small-gpu': 'Wait Queued', 'npu-only': 'Admit gz/ascend' },
   },
   {
+    name: 'past the head-of-line bound, the same devices in a pool the gang could never use still pass it',
+    queues: [queue('q')],
+    // bj's one H100 node can never hold the two-node gang: holding it idle would not free sh sooner.
+    sites: [h100Site('sh', 2, 4), h100Site('bj', 1)],
+    headOfLineMs: 60_000,
+    jobs: [
+      { name: 'gang', queue: 'q', workers: 2, gpus: 8, age: 120 },
+      { name: 'small-a', queue: 'q', gpus: 2, age: 5 },
+      { name: 'small-b', queue: 'q', gpus: 4, age: 4 },
+      { name: 'small-c', queue: 'q', gpus: 4, age: 3 },
+    ],
+    want: { gang: 'Wait Unschedulable', 'small-a': 'Admit bj/h100', 'small-b': 'Admit bj/h100', 'small-c': 'Wait Queued' },
+    wantMessages: { 'small-c': 'waiting behind team/gang' },
+  },
+  {
     name: 'a gang that could never fit does not hold the line, however long it waited',
     queues: [queue('q')],
     sites: [h100Site('sh', 2, 4)],

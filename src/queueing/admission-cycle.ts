@@ -12,10 +12,12 @@
  *
  * Head of line. Work that does not fit does not block its queue: the next one may pass it (a small job beside a gang
  * too big for the free capacity now). So that the gang is not starved by a stream of small ones, once the first
- * waiting workload of a queue has been first for longer than `headOfLineMs`, nothing behind it in that queue that
- * wants the same kind of device (the same accelerator resource, or CPU only) is admitted until it is — unless it
- * could not fit even an idle federation under its quota, which waiting would never change. Work for other devices
- * still passes: holding the A100s idle would not free an H100 sooner.
+ * waiting workload of a queue has been first for longer than `headOfLineMs`, nothing behind it in that queue is
+ * admitted into a pool the head could run in (a pool that would hold it on an idle federation) until it is — unless
+ * it could not fit even an idle federation under its quota, which waiting would never change. Work that lands
+ * elsewhere still passes: holding the A100s, or another site's H100s the gang cannot use, idle would not free the
+ * head's pool sooner. An InferenceService's replicas have no pool at admission, so one behind the head waits when it
+ * wants the same kind of device (the same accelerator resource, or CPU only).
  *
  * Preemption (policy LowerPriority, FairShare): when a workload does not fit, the cycle looks for admitted training
  * jobs whose removal makes it fit — both the quota and a site — and preempts them only if it does, and only those the
@@ -28,6 +30,8 @@ import type { PlacementRecord } from '../api/generated/types.ts';
 import { PreemptionPolicy, Reason } from '../api/names.ts';
 import { demandWith, scaled } from '../placement/demand.ts';
 import type { PlacementConfig } from '../placement/config.ts';
+import { evaluateSite } from '../placement/evaluate.ts';
+import { verdict as filterVerdict, type PoolFilter } from '../placement/filters/filter.ts';
 import { place, type Placed } from '../placement/place.ts';
 import { promisedFor } from '../placement/promised.ts';
 import type { PromisedCapacity, Snapshot } from '../placement/snapshot.ts';
@@ -159,7 +163,17 @@ interface QueueState {
   admitted: number;
   /** The first workload of the queue this cycle did not admit: the head of the line. */
   firstWaiting?: string;
-  blockedBy?: { readonly key: string; readonly waitedMs: number; readonly devices: ReadonlySet<string> };
+  blockedBy?: HeadOfLine;
+}
+
+/** HeadOfLine is a queue's first waiting workload past the head-of-line bound, and what it holds for itself. */
+interface HeadOfLine {
+  readonly key: string;
+  readonly waitedMs: number;
+  /** The kinds of device it may run on (for workloads admitted without a pool: InferenceServices). */
+  readonly devices: ReadonlySet<string>;
+  /** The pools (site/pool) it could run in on an idle federation: nothing behind it is placed there. */
+  readonly pools: ReadonlySet<string>;
 }
 
 /** admissionCycle runs one cycle (module comment). */
@@ -258,8 +272,8 @@ class Cycle {
   #look(state: QueueState, w: QueuedWorkload): void {
     const workload = (w.workload as Extract<WorkloadResult, { ok: true }>).value;
     const head = state.blockedBy;
-    if (head !== undefined && [...devicesOf(workload)].some((d) => head.devices.has(d))) {
-      this.#verdicts.set(w.key, behind(head, this.#holOf));
+    if (head !== undefined) {
+      this.#lookBehind(state, w, workload, head);
       return;
     }
     const shape = `${state.info.name}\u0000${w.kind}\u0000${JSON.stringify(workload)}`;
@@ -284,7 +298,54 @@ class Cycle {
     // The first workload of the queue that waits, past the head-of-line bound and able to fit some day, holds the line.
     state.firstWaiting ??= w.key;
     const waitedMs = this.#in.now - (this.#in.headSince?.get(w.key) ?? this.#in.now);
-    if (state.firstWaiting === w.key && verdict.never !== true && waitedMs > this.#holOf) state.blockedBy = { key: w.key, waitedMs, devices: devicesOf(workload) };
+    if (state.firstWaiting === w.key && verdict.never !== true && waitedMs > this.#holOf) {
+      state.blockedBy = { key: w.key, waitedMs, devices: devicesOf(workload), pools: this.#poolsFor(workload) };
+    }
+  }
+
+  /**
+   * #lookBehind looks at a workload behind its queue's head of line: a training job is placed only outside the head's
+   * pools; when that is what stops it, it waits behind the head, and otherwise with its own reason. Nothing behind
+   * the head preempts: the room it would make may be the head's.
+   */
+  #lookBehind(state: QueueState, w: QueuedWorkload, workload: Workload, head: HeadOfLine): void {
+    if (w.kind !== 'TrainingJob') {
+      if ([...devicesOf(workload)].some((d) => head.devices.has(d))) this.#verdicts.set(w.key, behind(head, this.#holOf));
+      else this.#lookAdmitOnly(state, w, workload);
+      return;
+    }
+    // The same shape behind the same head gets the same answer until something is admitted: look once per cycle.
+    const shape = `behind\u0000${state.info.name}\u0000${JSON.stringify(workload)}`;
+    const known = this.#failed.get(shape);
+    if (known !== undefined) {
+      this.#verdicts.set(w.key, known);
+      return;
+    }
+    const elsewhere = this.#admitTraining(state, workload, this.#snapshot, state.usage, [outsidePools(head)]);
+    if (elsewhere.kind === 'Admit') {
+      this.#admit(state, w, elsewhere);
+      return;
+    }
+    const anywhere = this.#admitTraining(state, workload);
+    const waits = anywhere.kind === 'Admit' ? behind(head, this.#holOf) : anywhere;
+    this.#failed.set(shape, waits);
+    this.#verdicts.set(w.key, waits);
+  }
+
+  #lookAdmitOnly(state: QueueState, w: QueuedWorkload, workload: Workload): void {
+    const v = this.#tryAdmit(state, w, workload);
+    if (v.kind === 'Admit') this.#admit(state, w, v);
+    else this.#verdicts.set(w.key, v);
+  }
+
+  /** #poolsFor is every site/pool the workload could run in on an idle federation (capacity aside from that). */
+  #poolsFor(workload: Workload): ReadonlySet<string> {
+    const idle = allFree(this.#snapshot);
+    const out = new Set<string>();
+    for (const site of idle.sites) {
+      for (const o of evaluateSite(workload, site, workload.units).options) out.add(poolKey(site.name, o.pool.name));
+    }
+    return out;
   }
 
   /** #admit records an admission: the queue holds its charge and the cycle's snapshot loses what it takes. */
@@ -299,9 +360,9 @@ class Cycle {
     return w.kind === 'TrainingJob' ? this.#admitTraining(state, workload) : this.#admitInference(state, workload);
   }
 
-  #admitTraining(state: QueueState, workload: Workload, snapshot: Snapshot = this.#snapshot, usage: Amounts = state.usage): Admit | Wait {
+  #admitTraining(state: QueueState, workload: Workload, snapshot: Snapshot = this.#snapshot, usage: Amounts = state.usage, extra: readonly PoolFilter[] = []): Admit | Wait {
     this.#placements += 1;
-    const decision = place(workload, snapshot, this.#in.config, [quotaFilter(state.info, usage)]);
+    const decision = place(workload, snapshot, this.#in.config, [quotaFilter(state.info, usage), ...extra]);
     if (decision.kind === 'Placed') return this.#admitPlaced(state.info, usage, workload, decision, snapshot);
     // Quota or capacity? The same look without the quota says which, and what the queue lacks.
     this.#placements += 1;
@@ -529,8 +590,18 @@ function behind(head: { readonly key: string }, holOf: number): Wait {
     kind: 'Wait',
     reason: Reason.Queued,
     // No running count of seconds here: the message must not change from one cycle to the next while nothing does.
-    message: `waiting behind ${name}, first in its queue for longer than the ${Math.round(holOf / 1000)}s head-of-line bound: nothing behind it that wants the same devices is admitted until it is`,
+    message: `waiting behind ${name}, first in its queue for longer than the ${Math.round(holOf / 1000)}s head-of-line bound: nothing behind it is admitted into the pools it could use until it is`,
   };
+}
+
+function poolKey(site: string, pool: string): string {
+  return `${site}/${pool}`;
+}
+
+/** outsidePools is a pool filter that keeps a head of line's pools for it. */
+function outsidePools(head: HeadOfLine): PoolFilter {
+  const name = head.key.split('/').slice(1).join('/');
+  return (c) => filterVerdict(head.pools.has(poolKey(c.site.name, c.pool.name)) ? [`pool kept for ${name}, first in its queue past the head-of-line bound`] : []);
 }
 
 /** devicesOf names the kinds of device a workload may run on: each variant's accelerator resource, or cpu-only. */

@@ -379,10 +379,12 @@ function placeAnew(input: TrainingInput, base: TrainingJob, events: readonly Pla
     });
   }
   if (outcome.kind === 'Unschedulable') {
+    const status = nextStatus(base, { kind: 'Unschedulable', record: outcome.record, reason: outcome.reason }, at);
     return plan({
       releaseFirst,
-      status: nextStatus(base, { kind: 'Unschedulable', record: outcome.record, reason: outcome.reason }, at),
-      events: [...events, { type: 'Warning', reason: EventReason.Unschedulable, message: outcome.record.message ?? 'no site fits' }],
+      status,
+      // As written: within the explanation's refresh the numbers of the last write stand (status.ts).
+      events: [...events, { type: 'Warning', reason: EventReason.Unschedulable, message: status.placement?.message ?? outcome.record.message ?? 'no site fits' }],
       logs,
       result: { requeueAfter: input.pendingMs },
     });
@@ -429,12 +431,14 @@ function admit(
   }
   if (verdict.kind === 'Wait') {
     const status = nextStatus(base, { kind: 'Waiting', reason: verdict.reason, message: verdict.message, ...(verdict.record !== undefined && { record: verdict.record }) }, at);
+    // The event says what the status says: a refresh the status rule holds back is not news either.
     const before = findCondition(input.tj.status?.conditions, ConditionType.Admitted);
-    const changed = before?.reason !== verdict.reason || before.message !== verdict.message;
+    const after = findCondition(status.conditions, ConditionType.Admitted);
+    const changed = before?.reason !== after?.reason || before?.message !== after?.message;
     return plan({
       releaseFirst,
       status,
-      events: changed ? [...events, { type: 'Normal', reason: EventReason.Queued, message: verdict.message }] : [...events],
+      events: changed ? [...events, { type: 'Normal', reason: EventReason.Queued, message: after?.message ?? verdict.message }] : [...events],
       logs,
       result: { requeueAfter: input.pendingMs },
     });

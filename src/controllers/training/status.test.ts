@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlacementRecord, TrainingJob } from '../../api/generated/types.ts';
 import { findCondition } from '../../runtime/conditions.ts';
-import { nextStatus, statusChanged, type StatusUpdate } from './status.ts';
+import { nextStatus, statusChanged, WAIT_EXPLANATION_REFRESH_MS, type StatusUpdate } from './status.ts';
 import { makeTrainingJob, memberJob, variant } from './testing.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 8, 0, 0);
@@ -198,6 +198,33 @@ describe('nextStatus: no change, no write', () => {
     expect(changed.placement?.decisionTime).toBe(iso(60));
     // Still not placed: the condition's status did not move, so neither does its transition time.
     expect(findCondition(changed.conditions, 'Placed')?.lastTransitionTime).toBe(iso(0));
+  });
+
+  it('a waiting job whose explanation only changes its numbers is rewritten at most every refresh period', () => {
+    const tj = step(job(), { kind: 'Unschedulable', record: noFit }, 0);
+    const fewer: PlacementRecord = {
+      message: '0/1 sites fit: guizhou: needs 16 huawei.com/Ascend910, 4 free',
+      candidates: [{ site: 'guizhou', verdict: 'Rejected', reasons: ['needs 16 huawei.com/Ascend910, 4 free'] }],
+    };
+    const soon = nextStatus(tj, { kind: 'Unschedulable', record: fewer }, at(WAIT_EXPLANATION_REFRESH_MS / 1000 - 1));
+    expect(statusChanged(tj.status, soon)).toBe(false);
+    const later = nextStatus(tj, { kind: 'Unschedulable', record: fewer }, at(WAIT_EXPLANATION_REFRESH_MS / 1000));
+    expect(statusChanged(tj.status, later)).toBe(true);
+    expect(later.placement).toMatchObject({ message: fewer.message, decisionTime: iso(WAIT_EXPLANATION_REFRESH_MS / 1000) });
+    expect(findCondition(later.conditions, 'Placed')?.message).toBe(fewer.message);
+    // A new reason, or another verdict for a site, is written at once.
+    expect(statusChanged(tj.status, nextStatus(tj, { kind: 'Unschedulable', record: fewer, reason: 'NoSiteReady' }, at(1)))).toBe(true);
+    const feasible: PlacementRecord = { ...fewer, candidates: [{ site: 'guizhou', verdict: 'Feasible', variant: 'ascend910b', score: 50 }] };
+    expect(statusChanged(tj.status, nextStatus(tj, { kind: 'Unschedulable', record: feasible }, at(1)))).toBe(true);
+  });
+
+  it('a queued job keeps its Admitted message with its kept explanation, and takes a new reason at once', () => {
+    const tj = step(job(), { kind: 'Waiting', reason: 'QuotaExceeded', message: 'needs 16 huawei.com/Ascend910, queue q has 8 of 32 left', record: noFit }, 0);
+    const fewer: PlacementRecord = { ...noFit, message: '0/1 sites fit: guizhou: needs 16 huawei.com/Ascend910, 2 free' };
+    const soon = nextStatus(tj, { kind: 'Waiting', reason: 'QuotaExceeded', message: 'needs 16 huawei.com/Ascend910, queue q has 4 of 32 left', record: fewer }, at(5));
+    expect(statusChanged(tj.status, soon)).toBe(false);
+    const queued = nextStatus(tj, { kind: 'Waiting', reason: 'Unschedulable', message: fewer.message ?? '', record: fewer }, at(5));
+    expect(findCondition(queued.conditions, 'Admitted')).toMatchObject({ reason: 'Unschedulable', message: fewer.message });
   });
 
   it('a waiting observation right after placement changes nothing', () => {

@@ -229,31 +229,69 @@ function placed(
 }
 
 function waiting(b: StatusBuilder, reason: string, message: string, record: PlacementRecord | undefined): TrainingJobStatus {
-  if (record !== undefined) unschedulable(b, record, reason);
+  const admitted = findCondition(b.s.conditions, ConditionType.Admitted);
+  let kept = false;
+  if (record !== undefined) kept = keepsExplanation(b, record, reason);
   else {
     b.unplace();
     b.s.phase = TrainingJobPhase.Pending;
     b.conditions(ConditionStatus.False, reason, message, message);
   }
-  b.set({ type: ConditionType.Admitted, status: ConditionStatus.False, reason, message });
+  if (!kept || admitted?.reason !== reason) b.set({ type: ConditionType.Admitted, status: ConditionStatus.False, reason, message });
   return b.done();
 }
 
 function unschedulable(b: StatusBuilder, record: PlacementRecord, reason: string): TrainingJobStatus {
+  keepsExplanation(b, record, reason);
+  return b.done();
+}
+
+/**
+ * WAIT_EXPLANATION_REFRESH_MS: how long a waiting job's explanation may stand while only its numbers move. Placement
+ * records name free capacity ("needs 16 nvidia.com/gpu, 8 free"), which changes whenever any job starts or ends; a
+ * thousand waiting jobs, each re-placed on every retry, would otherwise rewrite their statuses (and events) whenever
+ * the federation breathes. A change of reason, or of which sites are feasible, is written at once.
+ */
+export const WAIT_EXPLANATION_REFRESH_MS = 30_000;
+
+/**
+ * keepsExplanation writes a pending job's placement record and conditions from `record`, or keeps the ones written
+ * (returning true) when they say the same thing with older numbers and are younger than WAIT_EXPLANATION_REFRESH_MS.
+ */
+function keepsExplanation(b: StatusBuilder, record: PlacementRecord, reason: string): boolean {
   const previous = b.s.placement;
   const fresh = withoutBookkeeping(record);
   // The same verdict re-evaluated is not a new decision: keeping its time keeps the status, and the write, unchanged.
   const same = previous !== undefined && deepEqual(withoutBookkeeping(previous), fresh);
+  const placedWas = findCondition(b.s.conditions, ConditionType.Placed);
+  const age = Date.parse(b.now) - Date.parse(previous?.decisionTime ?? '');
+  const kept =
+    !same &&
+    previous !== undefined &&
+    b.s.phase === TrainingJobPhase.Pending &&
+    b.s.site === undefined &&
+    placedWas?.status === ConditionStatus.False &&
+    placedWas.reason === reason &&
+    sameVerdicts(previous, fresh) &&
+    age >= 0 &&
+    age < WAIT_EXPLANATION_REFRESH_MS;
+  b.unplace();
+  b.s.phase = TrainingJobPhase.Pending;
+  if (kept) return true;
   b.s.placement = {
     ...fresh,
     ...(previous?.epoch !== undefined && { epoch: previous.epoch }),
     decisionTime: same && previous.decisionTime !== undefined ? previous.decisionTime : b.now,
   };
-  b.unplace();
-  b.s.phase = TrainingJobPhase.Pending;
   const message = record.message ?? 'no site fits';
   b.conditions(ConditionStatus.False, reason, message, message);
-  return b.done();
+  return false;
+}
+
+/** sameVerdicts says whether two records judge the same sites the same way (the numbers in their reasons aside). */
+function sameVerdicts(a: PlacementRecord, b: PlacementRecord): boolean {
+  const key = (r: PlacementRecord): string => JSON.stringify((r.candidates ?? []).map((c) => [c.site, c.verdict, c.variant ?? '']));
+  return key(a) === key(b);
 }
 
 function observed(b: StatusBuilder, workers: number, job: V1Job | undefined): TrainingJobStatus {
