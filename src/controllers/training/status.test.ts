@@ -218,13 +218,20 @@ describe('nextStatus: no change, no write', () => {
     expect(statusChanged(tj.status, nextStatus(tj, { kind: 'Unschedulable', record: feasible }, at(1)))).toBe(true);
   });
 
-  it('a queued job keeps its Admitted message with its kept explanation, and takes a new reason at once', () => {
+  it('a queued job keeps its Admitted message with its kept explanation, and takes an actionable reason at once', () => {
     const tj = step(job(), { kind: 'Waiting', reason: 'QuotaExceeded', message: 'needs 16 huawei.com/Ascend910, queue q has 8 of 32 left', record: noFit }, 0);
     const fewer: PlacementRecord = { ...noFit, message: '0/1 sites fit: guizhou: needs 16 huawei.com/Ascend910, 2 free' };
     const soon = nextStatus(tj, { kind: 'Waiting', reason: 'QuotaExceeded', message: 'needs 16 huawei.com/Ascend910, queue q has 4 of 32 left', record: fewer }, at(5));
     expect(statusChanged(tj.status, soon)).toBe(false);
-    const queued = nextStatus(tj, { kind: 'Waiting', reason: 'Unschedulable', message: fewer.message ?? '', record: fewer }, at(5));
-    expect(findCondition(queued.conditions, 'Admitted')).toMatchObject({ reason: 'Unschedulable', message: fewer.message });
+    // Quota and capacity both short: which one is named flips as the queue's own jobs come and go; held alike.
+    const flipped = nextStatus(tj, { kind: 'Waiting', reason: 'Unschedulable', message: fewer.message ?? '', record: fewer }, at(5));
+    expect(statusChanged(tj.status, flipped)).toBe(false);
+    const later = nextStatus(tj, { kind: 'Waiting', reason: 'Unschedulable', message: fewer.message ?? '', record: fewer }, at(WAIT_EXPLANATION_REFRESH_MS / 1000));
+    expect(findCondition(later.conditions, 'Admitted')).toMatchObject({ reason: 'Unschedulable', message: fewer.message });
+    expect(findCondition(later.conditions, 'Placed')).toMatchObject({ reason: 'Unschedulable', message: fewer.message });
+    // A reason the user can act on is written at once.
+    const gone = nextStatus(tj, { kind: 'Waiting', reason: 'QueueNotFound', message: 'queue q does not exist' }, at(5));
+    expect(findCondition(gone.conditions, 'Admitted')).toMatchObject({ reason: 'QueueNotFound', message: 'queue q does not exist' });
   });
 
   it('a waiting observation right after placement changes nothing', () => {
