@@ -1,7 +1,7 @@
 /**
  * Suanwang's own components in a lab, run as processes beside the control planes: the operator on the hub (its gRPC
  * endpoint for agents), and per site an agent and a node reporter that simulates the site's accelerator nodes from
- * the topology. Certificates for mTLS come from `writeLabCertificates` (the same code as `suanwang certs`).
+ * the topology. Each serves /metrics on a loopback port of its own (`lab status` lists the URLs). Certificates for mTLS come from `writeLabCertificates` (the same code as `suanwang certs`).
  */
 import { join } from 'node:path';
 import { REPO_ROOT } from './binaries.ts';
@@ -38,13 +38,28 @@ export const DEFAULT_TIMING: FederationTiming = {
   gangStartTimeoutMs: 5 * 60_000,
 };
 
+/** METRICS_LISTEN is the flag every Suanwang process serves /metrics at; the lab gives each a loopback port. */
+const METRICS_LISTEN = '--metrics-listen=';
+
+/** metricsListen is the --metrics-listen argument for a loopback port. */
+function metricsListen(port: number): string {
+  return `${METRICS_LISTEN}127.0.0.1:${port}`;
+}
+
+/** metricsUrl is the /metrics URL a command line serves (its --metrics-listen), or undefined when it serves none. */
+export function metricsUrl(args: readonly string[]): string | undefined {
+  const arg = args.find((a) => a.startsWith(METRICS_LISTEN));
+  return arg === undefined ? undefined : `http://${arg.slice(METRICS_LISTEN.length)}/metrics`;
+}
+
 /** operatorArgs is the lab operator's command line (after the Node binary). */
-export function operatorArgs(p: { kubeconfig: string; port: number; tlsDir: string; timing: FederationTiming }): string[] {
+export function operatorArgs(p: { kubeconfig: string; port: number; metricsPort: number; tlsDir: string; timing: FederationTiming }): string[] {
   return [
     SUANWANG_BIN,
     'operator',
     `--kubeconfig=${p.kubeconfig}`,
     `--listen=127.0.0.1:${p.port}`,
+    metricsListen(p.metricsPort),
     `--tls-dir=${p.tlsDir}`,
     `--lease=${p.timing.leaseMs}ms`,
     `--heartbeat-interval=${p.timing.heartbeatIntervalMs}ms`,
@@ -56,16 +71,25 @@ export function operatorArgs(p: { kubeconfig: string; port: number; tlsDir: stri
 }
 
 /** agentArgs is one site agent's command line (after the Node binary). */
-export function agentArgs(p: { site: string; kubeconfig: string; operatorPort: number; tlsDir: string }): string[] {
-  return [SUANWANG_BIN, 'agent', `--site=${p.site}`, `--kubeconfig=${p.kubeconfig}`, `--operator=127.0.0.1:${p.operatorPort}`, `--tls-dir=${p.tlsDir}`];
+export function agentArgs(p: { site: string; kubeconfig: string; operatorPort: number; metricsPort: number; tlsDir: string }): string[] {
+  return [
+    SUANWANG_BIN,
+    'agent',
+    `--site=${p.site}`,
+    `--kubeconfig=${p.kubeconfig}`,
+    `--operator=127.0.0.1:${p.operatorPort}`,
+    `--tls-dir=${p.tlsDir}`,
+    metricsListen(p.metricsPort),
+  ];
 }
 
 /** nodeReporterArgs is one site's simulated node reporter's command line (after the Node binary). */
-export function nodeReporterArgs(p: { site: string; kubeconfig: string; topology: string; faults: string; timing: FederationTiming }): string[] {
+export function nodeReporterArgs(p: { site: string; kubeconfig: string; topology: string; faults: string; metricsPort: number; timing: FederationTiming }): string[] {
   return [
     SUANWANG_BIN,
     'node-reporter',
     `--kubeconfig=${p.kubeconfig}`,
+    metricsListen(p.metricsPort),
     `--lab-topology=${p.topology}`,
     `--site=${p.site}`,
     `--faults=${p.faults}`,

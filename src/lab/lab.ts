@@ -141,14 +141,14 @@ async function waitGone(pids: readonly number[], timeoutMs: number): Promise<voi
 export interface LabStatus {
   readonly state: LabState;
   readonly running: boolean;
-  readonly components: ReadonlyArray<{ name: string; cluster: string; pid: number; alive: boolean }>;
+  readonly components: ReadonlyArray<{ name: string; cluster: string; pid: number; alive: boolean; metrics?: string }>;
 }
 
 /** labStatus reads the lab in dir, or undefined when there is none. */
 export function labStatus(dir: string): LabStatus | undefined {
   const state = readState(resolve(dir));
   if (!state) return undefined;
-  const components = state.components.map((c) => ({ name: c.name, cluster: c.cluster, pid: c.pid, alive: isAlive(c.pid) }));
+  const components = state.components.map((c) => ({ name: c.name, cluster: c.cluster, pid: c.pid, alive: isAlive(c.pid), ...(c.metrics !== undefined && { metrics: c.metrics }) }));
   return { state, running: isAlive(state.supervisorPid), components };
 }
 

@@ -15,6 +15,8 @@ export interface ComponentState {
   readonly pid: number;
   readonly log: string;
   readonly args: readonly string[];
+  /** metrics is the process's /metrics URL, for Suanwang's own processes (their --metrics-listen). */
+  readonly metrics?: string;
 }
 
 /** ClusterState records one cluster of the lab and how to reach it. */

@@ -17,13 +17,13 @@ import { kubeconfigYaml, newToken, writeServiceAccountKey, writeTokenFile } from
 import { toApiError } from '../runtime/errors.ts';
 import { installCrds, registerSites } from './hub-objects.ts';
 import { startControlServer } from './control-server.ts';
-import { agentArgs, faultsFile, nodeReporterArgs, operatorArgs, type FederationTiming } from './federation.ts';
+import { agentArgs, faultsFile, metricsUrl, nodeReporterArgs, operatorArgs, type FederationTiming } from './federation.ts';
 import { writeLabStages } from './kwok-stages.ts';
 import { countReadyNodes, registerNodes } from './nodes.ts';
 import { freePorts } from './ports.ts';
 import { Component, isAlive } from './processes.ts';
 import { probe, tcpOpen, waitFor } from './readiness.ts';
-import { removeLabDir, writeState, type ClusterState, type LabState } from './state.ts';
+import { removeLabDir, writeState, type ClusterState, type ComponentState, type LabState } from './state.ts';
 import { loadTopology, type LabSite, type Topology } from './topology.ts';
 
 /** SupervisorOptions are the supervisor's command-line arguments, parsed (supervisor-main.ts). */
@@ -212,16 +212,19 @@ export class Supervisor {
     const siteNames = topo.sites.map((s) => s.name);
     await writeLabCertificates(tlsDir, { sites: siteNames as SiteName[], serverNames: ['localhost', '127.0.0.1'], now: new Date() });
     mkdirSync(join(o.dir, 'faults'), { recursive: true });
-    const [port] = await freePorts(1);
+    const sitesRun = clusters.filter((c) => c.site);
+    // The agent endpoint, then a /metrics port for the operator and for each site's agent and node reporter.
+    const [port, ...metricsPorts] = await freePorts(2 + 2 * sitesRun.length);
     const operatorPort = port as number;
-    const op = this.#spawn('operator', hub.name, process.execPath, operatorArgs({ kubeconfig: hub.kubeconfig, port: operatorPort, tlsDir, timing: o.timing }));
+    const nextMetricsPort = (): number => metricsPorts.shift() as number;
+    const op = this.#spawn('operator', hub.name, process.execPath, operatorArgs({ kubeconfig: hub.kubeconfig, port: operatorPort, metricsPort: nextMetricsPort(), tlsDir, timing: o.timing }));
     this.#update({ operator: `127.0.0.1:${operatorPort}` });
     await this.#await(op, 'operator', () => tcpOpen(operatorPort));
     this.#progress(`operator ready, agents dial 127.0.0.1:${operatorPort} (mTLS, certificates in ${tlsDir})`);
-    for (const c of clusters) {
-      if (!c.site) continue;
-      this.#spawn('agent', c.name, process.execPath, agentArgs({ site: c.name, kubeconfig: c.kubeconfig, operatorPort, tlsDir }));
-      this.#spawn('node-reporter', c.name, process.execPath, nodeReporterArgs({ site: c.name, kubeconfig: c.kubeconfig, topology: o.topologyFile, faults: faultsFile(o.dir, c.name), timing: o.timing }));
+    for (const c of sitesRun) {
+      this.#spawn('agent', c.name, process.execPath, agentArgs({ site: c.name, kubeconfig: c.kubeconfig, operatorPort, metricsPort: nextMetricsPort(), tlsDir }));
+      const faults = faultsFile(o.dir, c.name);
+      this.#spawn('node-reporter', c.name, process.execPath, nodeReporterArgs({ site: c.name, kubeconfig: c.kubeconfig, topology: o.topologyFile, faults, metricsPort: nextMetricsPort(), timing: o.timing }));
     }
     const hubKc = new KubeConfig();
     hubKc.loadFromFile(hub.kubeconfig);
@@ -303,7 +306,7 @@ export class Supervisor {
     const i = this.#components.findIndex((p) => p.name === name && p.cluster === cluster);
     if (i >= 0) this.#components.splice(i, 1, c);
     else this.#components.push(c);
-    this.#update({ components: this.#components.map((p) => ({ name: p.name, cluster: p.cluster, pid: p.pid, log: p.log, args: p.args })) });
+    this.#update({ components: this.#components.map((p) => componentState(p)) });
     return c;
   }
 
@@ -340,6 +343,12 @@ export class Supervisor {
     this.#state = { ...this.#state, ...patch };
     if (existsSync(this.#o.dir)) writeState(this.#state);
   }
+}
+
+/** componentState records a process, with its /metrics URL when its command line serves one. */
+function componentState(p: Component): ComponentState {
+  const metrics = metricsUrl(p.args);
+  return { name: p.name, cluster: p.cluster, pid: p.pid, log: p.log, args: p.args, ...(metrics !== undefined && { metrics }) };
 }
 
 function clusterState(c: ClusterRuntime): ClusterState {

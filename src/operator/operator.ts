@@ -5,10 +5,10 @@
  * collaborator — but it reads no environment: the CLI (src/cli/commands/operator.ts) turns flags and the environment
  * into OperatorOptions.
  *
- * Start order: the health endpoint (when asked for), informers (so caches fill while the rest starts), then — with
- * leader election — the wait for the Lease, then the member informers and the gRPC server (agents may connect at
- * once; their state queues up in SiteSessions and the site controller's queue), then the controllers, which begin
- * reconciling once every cache they read has synced. A standby thus warms its caches but neither binds the agent
+ * Start order: the health and metrics endpoints (when asked for), informers (so caches fill while the rest starts),
+ * then — with leader election — the wait for the Lease, then the member informers and the gRPC server (agents may
+ * connect at once; their state queues up in SiteSessions and the site controller's queue), then the controllers, which
+ * begin reconciling once every cache they read has synced. A standby thus warms its caches but neither binds the agent
  * port nor writes anything: agents, and the Service's readiness probe, find only the leader. Stop: the controllers
  * first (running reconciles finish, nothing new starts), then the gRPC server (agents reconnect to the next
  * operator), then the member informers, then the Lease is released (only now, so a successor never overlaps a
@@ -21,8 +21,9 @@
  * then exit and be restarted, which drops every in-memory state the old term built (controller-runtime does the
  * same). An Operator is not restarted in place.
  */
-import { CoordinationV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, CustomObjectsApi, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { DEFAULT_CADENCE, OperatorServer } from '../wire/server.ts';
 import { parseSiteName } from '../wire/identity.ts';
 import type { TlsFiles } from '../wire/tls.ts';
@@ -43,7 +44,12 @@ import { OperatorConfigError } from './errors.ts';
 import { restorePromises } from './restore-promises.ts';
 import { HealthServer } from './health-server.ts';
 import { hubInformers, type HubInformers } from '../cache/hub-informers.ts';
-import { MemberInformers } from '../cache/member-informers.ts';
+import { MemberInformers, siteMemberInformer } from '../cache/member-informers.ts';
+import { InformerSupervisor } from '../runtime/informer-supervisor.ts';
+import { MetricsServer } from '../runtime/metrics-server.ts';
+import { newMetricsRegistry } from '../runtime/metrics-registry.ts';
+import { HubEventRecorder, type EventRecorder } from '../controllers/framework/events.ts';
+import { OperatorMetrics } from './metrics/operator-metrics.ts';
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../controllers/framework/member-labels.ts';
 import { Kind, LABEL_NAMESPACE, LABEL_WORKLOAD } from '../api/names.ts';
 import { LeaderElector, resolveLeaderElectionTiming, type LeaderElectionTiming, type LeadershipLoss } from './leader-election.ts';
@@ -99,6 +105,10 @@ export interface OperatorOptions {
   readonly leaderElection?: LeaderElectionOptions;
   /** healthListen is "host:port" for the HTTP liveness endpoint (GET /healthz, see health-server.ts); unset: none. */
   readonly healthListen?: string;
+  /** metricsListen is "host:port" for the Prometheus endpoint (GET /metrics, docs/metrics.md); unset: none. */
+  readonly metricsListen?: string;
+  /** metricsRegistry holds the operator's metrics (default: a new one with the process metrics); tests pass their own. */
+  readonly metricsRegistry?: Registry;
   /**
    * namespace is the operator's own (default SYSTEM_NAMESPACE): the only namespace site kubeconfig Secrets are read
    * from (the chart's Role grants Secrets there alone); a Site naming another is refused (ConnectionAccepted=False).
@@ -138,6 +148,9 @@ export class Operator {
   // #lost is set when the Lease was lost: the stop then closes the agent endpoint without waiting for reconciles.
   #lost = false;
   #health: HealthServer | undefined;
+  #metricsServer: MetricsServer | undefined;
+  #metricsPort: number | undefined;
+  readonly #metrics: OperatorMetrics;
   #informers: HubInformers | undefined;
   #members: MemberInformers | undefined;
   #ledger: AdmissionLedger | undefined;
@@ -162,7 +175,18 @@ export class Operator {
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger.child({ component: 'operator' });
     this.#config = resolveOperatorConfig(options);
+    this.#metrics = new OperatorMetrics(options.metricsRegistry ?? newMetricsRegistry());
     this.leadershipLost = new Promise((resolve) => (this.#resolveLost = resolve));
+  }
+
+  /** metrics is the registry every metric of this operator is on (served on metricsListen when set). */
+  get metrics(): Registry {
+    return this.#metrics.registry;
+  }
+
+  /** metricsPort is the port /metrics is served on once start() bound it; undefined without metricsListen. */
+  get metricsPort(): number | undefined {
+    return this.#metricsPort;
   }
 
   /**
@@ -191,12 +215,41 @@ export class Operator {
       }
       if (this.#state !== 'starting') return undefined;
     }
+    // Metrics too: a standby's caches and process are worth watching, and its gauges say it holds no agents.
+    if (this.#o.metricsListen !== undefined) {
+      const at = parseListen(this.#o.metricsListen) as NonNullable<ReturnType<typeof parseListen>>;
+      const server = new MetricsServer({ host: at.host, port: at.port, registry: this.#metrics.registry, logger: this.#o.logger });
+      this.#metricsServer = server;
+      try {
+        this.#metricsPort = await server.start();
+      } catch (err: unknown) {
+        await this.stop();
+        throw new OperatorConfigError(`cannot listen on ${this.#o.metricsListen} (metrics endpoint): ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (this.#state !== 'starting') return undefined;
+    }
 
     // 1. Caches.
     const namespace = this.#o.namespace ?? SYSTEM_NAMESPACE;
     const informers = hubInformers(kc, this.#clock, this.#o.logger, namespace);
     this.#informers = informers;
     for (const i of informers.all) i.start();
+    // Member informers come and go with the sites: each is counted until the scrape after it stopped.
+    const memberInformers = new Set<InformerSupervisor<KubernetesObject>>();
+    this.#metrics.informers.track(() => {
+      const members = [...memberInformers];
+      for (const m of members) if (!m.running) memberInformers.delete(m);
+      return [...informers.all, ...members];
+    });
+    let sessionsOfLeader: SiteSessions | undefined;
+    this.#metrics.watchCaches({
+      sites: () => informers.sites.list(),
+      trainingJobs: () => informers.trainingJobs.list(),
+      inferenceServices: () => informers.inferenceServices.list(),
+      queues: () => informers.queues.list(),
+      sessions: () => sessionsOfLeader,
+      now: () => this.#clock.now(),
+    });
 
     // 2. Leadership: a standby waits here with warm caches.
     const le = this.#o.leaderElection;
@@ -227,6 +280,8 @@ export class Operator {
       requestResync: (site, reason) => void this.#server?.requestResync(site, reason),
       logger: this.#o.logger.child({ component: 'site-sessions' }),
     });
+    sessionsOfLeader = sessions;
+    const loopMetrics = this.#metrics.loop;
     const siteClients = new SiteClients({ clock: this.#clock, namespace, secret: (ns, name) => informers.secrets.get(ns, name) });
     siteController = newSiteController({
       sites: informers.sites,
@@ -237,8 +292,10 @@ export class Operator {
       config: statusConfig,
       connection: (site) => siteClients.check(site),
       secrets: informers.secrets,
+      metrics: loopMetrics,
     });
     // The member objects at every site wake their workloads; only the leader watches the sites.
+    const memberInformer = siteMemberInformer(this.#clock, this.#o.logger);
     const members = new MemberInformers({
       sites: informers.sites,
       secrets: informers.secrets,
@@ -246,6 +303,11 @@ export class Operator {
       labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY}`,
       clock: this.#clock,
       logger: this.#o.logger,
+      factory: (client, kind, selector) => {
+        const informer = memberInformer(client, kind, selector);
+        if (informer instanceof InformerSupervisor) memberInformers.add(informer);
+        return informer;
+      },
     });
     this.#members = members;
     members.start();
@@ -257,6 +319,7 @@ export class Operator {
       clock: this.#clock,
       logger: this.#o.logger,
       promised,
+      metrics: loopMetrics,
       ...(this.#o.siteLostGraceMs !== undefined && { siteLostGraceMs: this.#o.siteLostGraceMs }),
       ...(this.#o.pollIntervalMs !== undefined && { pollIntervalMs: this.#o.pollIntervalMs }),
     };
@@ -275,13 +338,30 @@ export class Operator {
       config: DEFAULT_PLACEMENT_CONFIG,
       clock: this.#clock,
       logger: this.#o.logger.child({ component: 'admission' }),
-      wake: (key) => (key.startsWith(`${Kind.TrainingJob}/`) ? wakeTraining(key) : wakeInference(key)),
-      afterCycle: () => refreshQueues(),
+      wake: (key) => {
+        const training = key.startsWith(`${Kind.TrainingJob}/`);
+        // The ledger wakes a workload exactly when its verdict changed: that is one decision.
+        const verdict = ledger.verdict(key);
+        if (verdict !== undefined) this.#metrics.admission.decided(training ? Kind.TrainingJob : Kind.InferenceService, verdict);
+        if (training) wakeTraining(key);
+        else wakeInference(key);
+      },
+      afterCycle: () => {
+        const cycle = ledger.lastCycle();
+        if (cycle !== undefined) this.#metrics.admission.cycled(cycle.durationMs / 1000);
+        refreshQueues();
+      },
       ...(this.#o.headOfLineMs !== undefined && { headOfLineMs: this.#o.headOfLineMs }),
+      // A TrainingJob is placed inside the cycle; an InferenceService only checks its quota there (its replicas are
+      // placed, and timed, by its reconciler).
+      timeLook: (kind) => (kind === Kind.TrainingJob ? this.#metrics.placementTimer(kind)() : () => {}),
     });
     this.#ledger = ledger;
+    // Each kind its own recorder, as the factories' default: one per kind keeps their repeat rules apart.
+    const recorder = (kind: string): EventRecorder => this.#metrics.events.recorder(kind, new HubEventRecorder({ kubeConfig: kc, clock: this.#clock, logger: this.#o.logger }));
     const trainingController = newTrainingController({
       ...workloadOptions,
+      events: recorder(Kind.TrainingJob),
       admission: ledger,
       ...(this.#o.gangStartTimeoutMs !== undefined && { gangStartTimeoutMs: this.#o.gangStartTimeoutMs }),
       findMemberJobs: (namespace, name) => members.find('Job', { namespaceLabel: LABEL_NAMESPACE, nameLabel: LABEL_WORKLOAD }, namespace, name),
@@ -293,10 +373,19 @@ export class Operator {
     });
     const inferenceController = newInferenceController({
       ...workloadOptions,
+      events: recorder(Kind.InferenceService),
+      placementTimer: this.#metrics.placementTimer(Kind.InferenceService),
       admission: ledger,
       informers: { inferenceServices: informers.inferenceServices, sites: informers.sites, memberDeployments: members.deployments },
     });
-    const queues = newQueueController({ hub: kc, ledger, clock: this.#clock, logger: this.#o.logger, informers: { queues: informers.queues, trainingJobs: informers.trainingJobs } });
+    const queues = newQueueController({
+      hub: kc,
+      ledger,
+      clock: this.#clock,
+      logger: this.#o.logger,
+      informers: { queues: informers.queues, trainingJobs: informers.trainingJobs },
+      metrics: loopMetrics,
+    });
     wakeTraining = (key) => trainingController.queue.add(key);
     wakeInference = (key) => inferenceController.queue.add(key);
     refreshQueues = queues.refreshAll;
@@ -315,7 +404,7 @@ export class Operator {
     const server = new OperatorServer({
       address: formatAddress(listen.host, listen.port),
       tls,
-      handler: sessions,
+      handler: this.#metrics.messages.counting(sessions),
       logger: this.#o.logger,
       clock: this.#clock,
       cadence: { ...DEFAULT_CADENCE, heartbeatIntervalMs: this.#config.heartbeatIntervalMs, leaseDurationMs: this.#config.leaseMs },
@@ -405,6 +494,7 @@ export class Operator {
     await this.#elector?.stop();
     await Promise.all((this.#informers?.all ?? []).map((i) => i.stop()));
     await this.#health?.stop();
+    await this.#metricsServer?.stop();
     this.#state = 'stopped';
     if (running) this.#log.info('operator stopped');
   }
@@ -452,7 +542,7 @@ export interface OperatorConfig extends SiteStatusConfig {
  * Exported so the CLI can report these as flag errors before it touches any file.
  */
 export function resolveOperatorConfig(
-  options: Pick<OperatorOptions, 'listen' | 'leaseMs' | 'successThreshold' | 'heartbeatIntervalMs' | 'lostAfterMs' | 'healthListen' | 'leaderElection' | 'namespace'>,
+  options: Pick<OperatorOptions, 'listen' | 'leaseMs' | 'successThreshold' | 'heartbeatIntervalMs' | 'lostAfterMs' | 'healthListen' | 'metricsListen' | 'leaderElection' | 'namespace'>,
 ): OperatorConfig {
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
@@ -461,6 +551,9 @@ export function resolveOperatorConfig(
   if (parseListen(options.listen) === undefined) throw new OperatorConfigError(`listen address must be host:port, got ${JSON.stringify(options.listen)}`);
   if (options.healthListen !== undefined && parseListen(options.healthListen) === undefined) {
     throw new OperatorConfigError(`health listen address must be host:port, got ${JSON.stringify(options.healthListen)}`);
+  }
+  if (options.metricsListen !== undefined && parseListen(options.metricsListen) === undefined) {
+    throw new OperatorConfigError(`metrics listen address must be host:port, got ${JSON.stringify(options.metricsListen)}`);
   }
   if (options.leaderElection !== undefined) checkLeaderElection(options.leaderElection);
   if (options.namespace !== undefined && (!NAMESPACE.test(options.namespace) || options.namespace.length > 63)) {

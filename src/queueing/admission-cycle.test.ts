@@ -408,6 +408,26 @@ const CASES: Case[] = [
 ];
 
 describe('admissionCycle', () => {
+  it('times every waiting workload’s look once, and only while it is looked at', () => {
+    const workloads = [job({ name: 'a', gpus: 8 }), job({ name: 'b', gpus: 8 }), job({ name: 'svc', inference: { min: 1, gpus: 1 } })];
+    const looks: string[] = [];
+    let open = 0;
+    admissionCycle({
+      queues: new Map(),
+      workloads,
+      snapshot: snapshotOf([h100Site('sh', 1)]),
+      config: DEFAULT_PLACEMENT_CONFIG,
+      now: NOW,
+      timeLook: (kind) => {
+        looks.push(kind);
+        open += 1;
+        return () => (open -= 1);
+      },
+    });
+    expect(looks.sort()).toEqual(['InferenceService', 'TrainingJob', 'TrainingJob']);
+    expect(open).toBe(0);
+  });
+
   it.each(CASES)('$name', (c) => {
     const workloads = c.jobs.map(job);
     const result = admissionCycle({

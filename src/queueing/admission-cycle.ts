@@ -95,6 +95,11 @@ export interface CycleInput {
   readonly headSince?: ReadonlyMap<string, number>;
   /** Keys already being preempted (an earlier cycle's verdict not carried out yet): their charge is being released. */
   readonly preempting?: ReadonlySet<string>;
+  /**
+   * timeLook starts timing one workload's look (its admission and, for a TrainingJob, its placement) and returns what
+   * ends it: the operator's placement-duration metric. It sees nothing and changes no verdict.
+   */
+  readonly timeLook?: (kind: QueuedWorkload['kind']) => () => void;
 }
 
 /** Admit: the workload is admitted, and (TrainingJob) placed there. */
@@ -211,7 +216,9 @@ class Cycle {
       const state = this.#nextQueue();
       if (state === undefined) break;
       const w = state.waiting[state.next++] as QueuedWorkload;
+      const end = this.#in.timeLook?.(w.kind);
       this.#look(state, w);
+      end?.();
     }
     const heads = new Map<string, string>();
     for (const [name, s] of this.#states) if (s.firstWaiting !== undefined) heads.set(name, s.firstWaiting);

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
+import type { LoopMetrics } from './loop-metrics.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { Reconciler } from './reconciler.ts';
 import type { WatchSource } from './source.ts';
@@ -25,6 +26,8 @@ export interface ControllerOptions {
   readonly concurrency?: number;
   /** Retry delays; default per-key 5 ms → 5 min backoff under a global 10 qps / burst 100 bucket. */
   readonly rateLimiter?: RateLimiter;
+  /** Reconciles, durations and the queue's depth, adds, retries and oldest key, labelled with `name`; default none. */
+  readonly metrics?: LoopMetrics;
 }
 
 /**
@@ -41,6 +44,8 @@ export class Controller {
   readonly #concurrency: number;
   readonly #log: Logger;
   readonly #abort = new AbortController();
+  readonly #metrics: LoopMetrics | undefined;
+  #untrackQueue: (() => void) | undefined;
   #unsubscribes: Array<() => void> = [];
   #workers: Promise<void> | undefined;
   #state: 'new' | 'started' | 'stopped' = 'new';
@@ -51,10 +56,12 @@ export class Controller {
     this.#sources = options.sources;
     this.#concurrency = options.concurrency ?? 1;
     this.#log = options.logger.child({ controller: options.name });
+    this.#metrics = options.metrics;
     this.queue = new WorkQueue({
       clock: options.clock,
       logger: this.#log,
       ...(options.rateLimiter !== undefined && { rateLimiter: options.rateLimiter }),
+      ...(options.metrics !== undefined && { observer: options.metrics.queueObserver(options.name) }),
     });
   }
 
@@ -66,6 +73,7 @@ export class Controller {
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new Error(`controller ${this.name} was already started`);
     this.#state = 'started';
+    this.#untrackQueue = this.#metrics?.trackQueue(this.name, this.queue);
     this.#unsubscribes = this.#sources.map((s) => s.subscribe((key) => this.queue.add(key)));
     try {
       await Promise.all(this.#sources.map((s) => s.waitForSync(this.#abort.signal)));
@@ -86,6 +94,7 @@ export class Controller {
     for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
     await this.queue.shutDown();
     await this.#workers;
+    this.#untrackQueue?.();
     this.#log.info('controller stopped');
   }
 }

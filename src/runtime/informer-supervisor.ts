@@ -75,8 +75,18 @@ export interface InformerSupervisorOptions<T extends KubernetesObject> {
   readonly staleAfterMs?: number;
 }
 
+/** InformerStats counts what an InformerSupervisor went through since it was built (informer-metrics.ts reads them). */
+export interface InformerStats {
+  /** restarts: fresh instances launched after an error or a stale watch. */
+  readonly restarts: number;
+  /** relists: complete lists received after the first one (every restart's, and the informer's own after a 410). */
+  readonly relists: number;
+}
+
 /** InformerSupervisor runs a resource's informer forever, restarting it as the file comment describes. */
 export class InformerSupervisor<T extends KubernetesObject> {
+  /** resource is what is watched without the cluster it is watched in (`Job` for `Job@east`): a bounded metric label. */
+  readonly resource: string;
   readonly #factory: InformerFactory<T>;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -99,8 +109,11 @@ export class InformerSupervisor<T extends KubernetesObject> {
   #lastRestartWasGone = false;
   #healthySince: number | undefined;
   #lastActivity = 0;
+  #lists = 0;
+  #restarts = 0;
 
   constructor(options: InformerSupervisorOptions<T>) {
+    this.resource = options.name.split('@')[0] ?? options.name;
     this.#factory = options.factory;
     this.#clock = options.clock;
     this.#log = options.logger.child({ informer: options.name });
@@ -131,6 +144,16 @@ export class InformerSupervisor<T extends KubernetesObject> {
     this.#restartTimer?.();
     this.#restartTimer = undefined;
     await this.#teardown();
+  }
+
+  /** running is true between start() and stop(). */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** stats counts restarts and relists so far. */
+  stats(): InformerStats {
+    return { restarts: this.#restarts, relists: Math.max(0, this.#lists - 1) };
   }
 
   /** hasSynced is true once a first complete list has reached the cache; it stays true across restarts. */
@@ -218,6 +241,7 @@ export class InformerSupervisor<T extends KubernetesObject> {
   }
 
   #onList(items: readonly T[]): void {
+    this.#lists += 1;
     this.#touch();
     this.#healthySince ??= this.#clock.now();
     this.#lastRestartWasGone = false;
@@ -277,6 +301,7 @@ export class InformerSupervisor<T extends KubernetesObject> {
   }
 
   #restart(delay: number): void {
+    this.#restarts += 1;
     void this.#teardown();
     this.#restartTimer?.();
     this.#restartTimer = this.#clock.after(delay, () => {

@@ -22,6 +22,24 @@ export interface WorkQueueOptions {
   readonly rateLimiter?: RateLimiter;
   /** Logger for the workers started by `run`; default silent. */
   readonly logger?: Logger;
+  /** Told of adds, retries and reconciles (loop-metrics.ts); default none. */
+  readonly observer?: WorkQueueObserver;
+}
+
+/** ReconcileOutcome is how one reconcile ended: returned, returned asking to look again later, or threw. */
+export type ReconcileOutcome = 'success' | 'requeue' | 'error';
+
+/**
+ * WorkQueueObserver hears what the queue does, for metrics. Calls are synchronous and must be cheap: they run on every
+ * add. The queue times nothing itself: the observer does, between `reconcileStarted` and the function it returns.
+ */
+export interface WorkQueueObserver {
+  /** added: a key was queued that was not queued already (a de-duplicated add is not counted). */
+  added(): void;
+  /** retried: a key that failed was put back with backoff. */
+  retried(): void;
+  /** reconcileStarted is called as a worker hands a key to the reconciler; call what it returns when that ends. */
+  reconcileStarted(): (outcome: ReconcileOutcome) => void;
 }
 
 interface Waiting {
@@ -34,8 +52,11 @@ export class WorkQueue {
   readonly #clock: Clock;
   readonly #limiter: RateLimiter;
   readonly #log: Logger;
+  readonly #observer: WorkQueueObserver | undefined;
   /** Keys in hand-out order. Invariant: every queued key is also in `#dirty` and not in `#processing`. */
   readonly #queue: string[] = [];
+  /** When each key of `#queue` was put there; `#queue` is in that order, so its first key is the oldest. */
+  readonly #queuedAt = new Map<string, number>();
   readonly #dirty = new Set<string>();
   readonly #processing = new Set<string>();
   readonly #waiting = new Map<string, Waiting>();
@@ -47,15 +68,16 @@ export class WorkQueue {
     this.#clock = options.clock;
     this.#limiter = options.rateLimiter ?? defaultControllerRateLimiter(options.clock);
     this.#log = options.logger ?? pino({ level: 'silent' });
+    this.#observer = options.observer;
   }
 
   /** add queues `key` unless it is already queued; a key being processed is re-queued when it is done. */
   add(key: string): void {
     if (this.#shuttingDown || this.#dirty.has(key)) return;
     this.#dirty.add(key);
+    this.#observer?.added();
     if (this.#processing.has(key)) return;
-    this.#queue.push(key);
-    this.#handOut();
+    this.#enqueue(key);
   }
 
   /**
@@ -83,6 +105,7 @@ export class WorkQueue {
 
   /** addRateLimited queues `key` after the rate limiter's delay and counts one more failure for it. */
   addRateLimited(key: string): void {
+    this.#observer?.retried();
     this.addAfter(key, this.#limiter.when(key));
   }
 
@@ -99,6 +122,13 @@ export class WorkQueue {
   /** len is the number of keys ready to be handed out (not counting processing or delayed ones). */
   len(): number {
     return this.#queue.length;
+  }
+
+  /** oldestAgeMs is how long the key first in line has waited to be handed out; 0 when none waits. */
+  oldestAgeMs(): number {
+    const first = this.#queue[0];
+    if (first === undefined) return 0;
+    return Math.max(0, this.#clock.now() - (this.#queuedAt.get(first) ?? this.#clock.now()));
   }
 
   /** shuttingDown is true once `shutDown` was called. */
@@ -119,10 +149,7 @@ export class WorkQueue {
   /** done ends the processing of `key`; if it was added meanwhile it goes back on the queue. */
   done(key: string): void {
     this.#processing.delete(key);
-    if (this.#dirty.has(key) && !this.#shuttingDown) {
-      this.#queue.push(key);
-      this.#handOut();
-    }
+    if (this.#dirty.has(key) && !this.#shuttingDown) this.#enqueue(key);
     if (this.#shuttingDown && this.#processing.size === 0) {
       for (const resolve of this.#drained.splice(0)) resolve();
     }
@@ -140,6 +167,7 @@ export class WorkQueue {
       for (const w of this.#waiting.values()) w.cancel();
       this.#waiting.clear();
       this.#queue.length = 0;
+      this.#queuedAt.clear();
       this.#dirty.clear();
       for (const resolve of this.#getters.splice(0)) resolve(undefined);
     }
@@ -173,12 +201,15 @@ export class WorkQueue {
 
   async #process(key: string, reconcile: ReconcileFn): Promise<void> {
     const log = this.#log.child({ key });
+    const ended = this.#observer?.reconcileStarted();
     try {
       const result = await reconcile(key);
+      ended?.(result.requeueAfter !== undefined && result.requeueAfter > 0 ? 'requeue' : 'success');
       this.forget(key);
       if (result.requeueAfter !== undefined && result.requeueAfter > 0) this.addAfter(key, result.requeueAfter);
       log.debug({ requeueAfter: result.requeueAfter }, 'reconciled');
     } catch (err: unknown) {
+      ended?.('error');
       if (err instanceof TerminalError) {
         this.forget(key);
         log.error({ err }, 'reconcile failed terminally; not retrying until the object changes');
@@ -186,6 +217,7 @@ export class WorkQueue {
       }
       const apiErr = toApiError(err);
       const delay = Math.max(this.#limiter.when(key), apiErr.retryAfterMs ?? 0);
+      this.#observer?.retried();
       this.addAfter(key, delay);
       const fields = { err, code: apiErr.code, retryInMs: delay, failures: this.numRequeues(key) };
       // A conflict is routine (someone wrote first): retrying after a re-read is the whole answer.
@@ -194,9 +226,16 @@ export class WorkQueue {
     }
   }
 
+  #enqueue(key: string): void {
+    this.#queue.push(key);
+    this.#queuedAt.set(key, this.#clock.now());
+    this.#handOut();
+  }
+
   #take(): string | undefined {
     const key = this.#queue.shift();
     if (key === undefined) return undefined;
+    this.#queuedAt.delete(key);
     this.#dirty.delete(key);
     this.#processing.add(key);
     return key;

@@ -63,6 +63,15 @@ export interface ReportTarget {
   collect(observedAt: string): Promise<DeviceReport>;
 }
 
+/**
+ * SampleObserver hears each sample of a node's devices, for metrics (reporter-metrics.ts): `sampleStarted` as the
+ * target's collect begins, and the function it returns as it ends — with the tool the report names and whether the
+ * tool saw the devices (status Ok); a collect that threw ends with no tool and not ok.
+ */
+export interface SampleObserver {
+  sampleStarted(node: string): (result: { readonly tool: string | undefined; readonly ok: boolean }) => void;
+}
+
 /** NodeReporterOptions configures a NodeReporter. */
 export interface NodeReporterOptions {
   /** targets lists the nodes to report on; called once per round, so it can re-read its inputs (lab fault files). */
@@ -72,6 +81,8 @@ export interface NodeReporterOptions {
   readonly logger: Logger;
   /** intervalMs is the pause between the end of one round and the start of the next (default 30 s). */
   readonly intervalMs?: number;
+  /** observer hears every sample (metrics); default none. */
+  readonly observer?: SampleObserver;
 }
 
 /** RoundOutcome says what a round did on one node. */
@@ -139,7 +150,15 @@ export class NodeReporter {
     const node = target.node;
     try {
       const now = new Date(this.#opts.clock.now()).toISOString();
-      const report = await target.collect(now);
+      const sampled = this.#opts.observer?.sampleStarted(node);
+      let report: DeviceReport;
+      try {
+        report = await target.collect(now);
+      } catch (err: unknown) {
+        sampled?.({ tool: undefined, ok: false });
+        throw err;
+      }
+      sampled?.({ tool: report.tool, ok: report.status === 'Ok' });
       const current = await this.#opts.writer.read(node);
       const outcome = await this.#write(node, report, current, now);
       if (this.#failing.delete(node)) this.#log.info({ node }, 'reporting works again');

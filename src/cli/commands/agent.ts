@@ -20,6 +20,11 @@ import { kubeconfigFlag, loadKubeConfig, LOG_LEVEL_FLAG, makeLogger, untilSignal
 import { PartitionFence, DEFAULT_FENCE_AFTER_MS } from '../../agent/site/partition-fence.ts';
 import { kubernetesMemberJobs } from '../../agent/site/kubernetes-member-jobs.ts';
 import { parseSiteFlag } from '../site-flag.ts';
+import { metricsListenFlag, startMetricsEndpoint } from '../metrics-endpoint.ts';
+import { newMetricsRegistry } from '../../runtime/metrics-registry.ts';
+import { InformerMetrics } from '../../runtime/informer-metrics.ts';
+import { registerAgentMetrics } from '../../agent/site/agent-metrics.ts';
+import type { MetricsServer } from '../../runtime/metrics-server.ts';
 
 const AGENT = defineCommand({
   name: 'agent',
@@ -59,6 +64,7 @@ Pools: a Node belongs to the pool named by its label suanwang.io/pool; a Node wi
       min: 0,
       help: "stop (delete, in the foreground) the site's training member Jobs when the operator has been silent this long, so a partitioned site never runs a job the hub has moved; must stay below the operator's lease + --site-lost-grace − heartbeat − pod termination (README, Security); 0 never",
     },
+    'metrics-listen': metricsListenFlag('0.0.0.0:9090'),
     'log-level': LOG_LEVEL_FLAG,
   },
   footer: `Logs are JSON lines on stdout. Stops cleanly on SIGTERM or SIGINT (exit 0); a second signal exits at once (exit 1).
@@ -113,6 +119,16 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const log = root.child({ component: 'site-agent', site });
   const instanceId = randomUUID();
   const caches = siteCaches(kc, systemClock, log, site);
+  const registry = newMetricsRegistry();
+  new InformerMetrics(registry).track(() => [caches.nodes, caches.pods]);
+  registerAgentMetrics(registry, { nodes: () => caches.nodes.list(), now: () => systemClock.now() });
+  let metrics: MetricsServer | undefined;
+  try {
+    metrics = await startMetricsEndpoint(flags['metrics-listen'], registry, root);
+  } catch (err: unknown) {
+    if (!(err instanceof CliError)) throw err;
+    return reportCliError(AGENT.name, err, (line) => process.stderr.write(`${line}\n`));
+  }
   const fence = new PartitionFence({ clock: systemClock, fenceAfterMs: flags['fence-after'], jobs: kubernetesMemberJobs(kc), logger: log });
   const agent = new SiteAgent({
     site,
@@ -157,6 +173,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     log.info({ why }, 'stopping');
     fence.stop();
     await agent.stop();
+    await metrics?.stop();
     log.info('stopped');
     return why === 'start-failed' ? 1 : 0;
   } finally {

@@ -186,6 +186,11 @@ function status(dir: string, json: boolean): number {
   const dead = st.components.filter((c) => !c.alive);
   console.log(`\nProcesses: ${st.components.length - dead.length}/${st.components.length} running`);
   for (const c of dead) console.log(`  not running: ${c.name} (${c.cluster}) pid ${c.pid}`);
+  const scraped = st.components.filter((c) => c.metrics !== undefined);
+  if (scraped.length > 0) {
+    console.log('\nMetrics (Prometheus text format; docs/metrics.md):');
+    for (const c of scraped) console.log(`  ${`${c.name} (${c.cluster})`.padEnd(30)} ${c.metrics}${c.alive ? '' : '  (not running)'}`);
+  }
   return 0;
 }
 

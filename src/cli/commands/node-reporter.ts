@@ -17,6 +17,10 @@ import { CliError, reportCliError } from '../cli-error.ts';
 import { usageText } from '../flag-usage.ts';
 import { defineCommand, parseCommandLine, type FlagValues } from '../flags.ts';
 import { kubeconfigFlag, loadKubeConfig, LOG_LEVEL_FLAG, makeLogger, untilSignal } from '../process.ts';
+import { metricsListenFlag, startMetricsEndpoint } from '../metrics-endpoint.ts';
+import { newMetricsRegistry } from '../../runtime/metrics-registry.ts';
+import { ReporterMetrics } from '../../agent/site/reporter-metrics.ts';
+import type { HostPort } from '../flag-values.ts';
 
 /** TOOL_PROVIDERS are the providers that run a vendor tool on a real node (the lab's simulated one comes from --lab-topology). */
 const TOOL_PROVIDERS = PROVIDER_NAMES.filter((p): p is Exclude<ProviderName, 'simulated'> => p !== 'simulated');
@@ -63,6 +67,7 @@ node costs one read per interval. A tool that fails never makes devices look hea
     interval: { type: 'duration', default: DEFAULT_REPORT_INTERVAL_MS, min: 100, section: COMMON, help: 'time between samples (e.g. 2s in the lab)' },
     once: { type: 'boolean', section: COMMON, help: 'sample once, write, and exit (1 when any node could not be reported)' },
     kubeconfig: { ...kubeconfigFlag("the cluster's"), section: COMMON },
+    'metrics-listen': { ...metricsListenFlag('0.0.0.0:9091'), section: COMMON },
     'log-level': { ...LOG_LEVEL_FLAG, section: COMMON },
   },
   footer: `Logs are JSON lines on stdout. Stops cleanly on SIGTERM or SIGINT (exit 0); a second signal exits at once (exit 1).
@@ -140,6 +145,7 @@ export async function nodeReporterCommand(argv: string[]): Promise<number> {
   let writer: KubernetesNodeWriter;
   let intervalMs: number;
   let once: boolean;
+  let metricsListen: HostPort | undefined;
   try {
     const parsed = parseCommandLine(NODE_REPORTER, argv);
     if (parsed === 'help') {
@@ -150,6 +156,7 @@ export async function nodeReporterCommand(argv: string[]): Promise<number> {
     root = makeLogger(values['log-level'], 'stdout');
     intervalMs = values.interval;
     once = values.once;
+    metricsListen = values['metrics-listen'];
     const topology = values['lab-topology'];
     plan = topology === undefined ? singleNodePlan(values, process.env['NODE_NAME']) : labPlan(values, topology);
     writer = KubernetesNodeWriter.forKubeConfig(loadKubeConfig(values.kubeconfig));
@@ -159,11 +166,20 @@ export async function nodeReporterCommand(argv: string[]): Promise<number> {
   }
 
   const log = root.child({ component: 'node-reporter', ...plan.bindings });
-  const reporter = new NodeReporter({ targets: plan.targets(log), writer, clock: systemClock, logger: log, intervalMs });
+  const registry = newMetricsRegistry();
+  const observer = new ReporterMetrics(registry, { now: () => systemClock.now() });
+  const reporter = new NodeReporter({ targets: plan.targets(log), writer, clock: systemClock, logger: log, intervalMs, observer });
   log.info({ intervalMs, ...plan.describe }, 'node reporter starting');
   if (once) {
     const outcomes = await reporter.runRound();
     return outcomes.some((o) => o.error !== undefined) ? 1 : 0;
+  }
+  let metrics;
+  try {
+    metrics = await startMetricsEndpoint(metricsListen, registry, root);
+  } catch (err: unknown) {
+    if (!(err instanceof CliError)) throw err;
+    return reportCliError(NODE_REPORTER.name, err, (line) => process.stderr.write(`${line}\n`));
   }
   const signals = untilSignal(log);
   try {
@@ -171,6 +187,7 @@ export async function nodeReporterCommand(argv: string[]): Promise<number> {
     const signal = await signals.signal;
     log.info({ signal }, 'stopping');
     await reporter.stop();
+    await metrics?.stop();
     log.info('stopped');
     return 0;
   } finally {

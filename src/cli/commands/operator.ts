@@ -87,6 +87,11 @@ TrainingJobs on sites.`,
       port0: true,
       help: 'serve GET /healthz (HTTP, 200 while the process runs, leader or standby) for a liveness probe, e.g. 0.0.0.0:8081 (default: no health endpoint)',
     },
+    'metrics-listen': {
+      type: 'host:port',
+      port0: true,
+      help: 'serve GET /metrics (HTTP, Prometheus text format; docs/metrics.md lists every metric) on its own port, leader or standby, e.g. 0.0.0.0:9090 (default: no metrics endpoint)',
+    },
     namespace: {
       type: 'string',
       value: 'NS',
@@ -176,6 +181,7 @@ function parseFlags(argv: string[], env: Readonly<Record<string, string | undefi
   if (parsed === 'help') return 'help';
   const { values } = parsed;
   const healthListen = values['health-listen']?.address;
+  const metricsListen = values['metrics-listen']?.address;
   const namespace = values.namespace ?? nonEmpty(env['POD_NAMESPACE']) ?? SYSTEM_NAMESPACE;
   const leaderElection = parseLeaderElection(values, env, namespace);
   return {
@@ -187,6 +193,7 @@ function parseFlags(argv: string[], env: Readonly<Record<string, string | undefi
       ...(values['revoked-agent-certificates'] !== undefined && { revokedAgentCertificates: values['revoked-agent-certificates'] }),
       namespace,
       ...(healthListen !== undefined && { healthListen }),
+      ...(metricsListen !== undefined && { metricsListen }),
       ...(leaderElection !== undefined && { leaderElection }),
       leaseMs: values.lease,
       heartbeatIntervalMs: values['heartbeat-interval'],

@@ -18,7 +18,7 @@ import type { InferenceService, Queue, Site, TrainingJob } from '../../api/gener
 import { Kind } from '../../api/names.ts';
 import type { PlacementConfig } from '../../placement/config.ts';
 import { buildSnapshot } from '../../placement/snapshot.ts';
-import { admissionCycle, type Admit, type QueuedWorkload, type QueueUsage, type Verdict } from '../../queueing/admission-cycle.ts';
+import { admissionCycle, type Admit, type CycleInput, type QueuedWorkload, type QueueUsage, type Verdict } from '../../queueing/admission-cycle.ts';
 import type { Amounts } from '../../queueing/amounts.ts';
 import type { QueueInfo } from '../../queueing/queue-info.ts';
 import { swapFilter } from '../../queueing/quota-filter.ts';
@@ -55,6 +55,8 @@ export interface AdmissionLedgerOptions {
   /** Called after every cycle (the Queue status controller refreshes its queues). */
   readonly afterCycle?: () => void;
   readonly headOfLineMs?: number;
+  /** Times each workload's look in a cycle (admission-cycle.ts, CycleInput.timeLook). */
+  readonly timeLook?: CycleInput['timeLook'];
   readonly debounceMs?: number;
   /**
    * A cycle runs at least this often even when nothing changed (default 10 s): the head-of-line bound is a matter of
@@ -202,6 +204,7 @@ export class AdmissionLedger {
       ...(this.#o.headOfLineMs !== undefined && { headOfLineMs: this.#o.headOfLineMs }),
       headSince: new Map([...this.#heads.values()].map((h) => [h.key, h.since])),
       preempting: new Set(this.#preempting.keys()),
+      ...(this.#o.timeLook !== undefined && { timeLook: this.#o.timeLook }),
     });
     // Who is first in each queue, and since when: a head that stays keeps its time, a new one starts now. In memory:
     // after a restart every head starts again, which only delays the head-of-line bound once.

@@ -9,6 +9,7 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { InferenceService, Site } from '../../api/generated/types.ts';
 import { Kind } from '../../api/names.ts';
 import { Controller } from '../../runtime/controller.ts';
+import type { LoopMetrics } from '../../runtime/loop-metrics.ts';
 import { makeKey } from '../../runtime/key.ts';
 import { watchSource, type SourceInformerView } from '../../runtime/source.ts';
 import { memberSource } from '../framework/member-source.ts';
@@ -35,6 +36,8 @@ export interface InferenceControllerOptions extends Omit<InferenceServiceReconci
   readonly events?: EventRecorder;
   /** Keys reconciled in parallel (default 4). */
   readonly concurrency?: number;
+  /** The controller loop's metrics (runtime/loop-metrics.ts); default none. */
+  readonly metrics?: LoopMetrics;
 }
 
 /** inferenceServiceKey is the work-queue key of an InferenceService. */
@@ -65,5 +68,6 @@ export function newInferenceController(options: InferenceControllerOptions): Con
     clock: options.clock,
     logger: options.logger,
     concurrency: options.concurrency ?? 4,
+    ...(options.metrics !== undefined && { metrics: options.metrics }),
   });
 }

@@ -37,6 +37,8 @@ export interface InferenceServiceReconcilerOptions extends WorkloadOptions {
   readonly inferenceServices: (namespace: string, name: string) => InferenceService | undefined;
   /** The admission ledger: a service's minimum replicas are admitted by its queue before its first placement. */
   readonly admission?: AdmissionLedger;
+  /** placementTimer starts timing one placement and returns what ends it (the operator's metrics); default none. */
+  readonly placementTimer?: () => () => void;
 }
 
 /** Wait for the hub cache to catch up with a site, or for deletions at a site to finish. */
@@ -121,6 +123,7 @@ export class InferenceServiceReconciler implements Reconciler {
     const unreachableSince = this.#silent.observe(key, silent, this.#o.clock.now());
 
     // 3. Decide.
+    const placed = this.#o.placementTimer?.();
     const decision = placeInferenceService({
       svc,
       workload: workload.value,
@@ -132,6 +135,7 @@ export class InferenceServiceReconciler implements Reconciler {
       now: this.#now(),
       unreachableSince,
     });
+    placed?.();
     const fence = planSites(inferenceMemberName(svc), decision.assignments, decision.epoch, reads, svc.metadata.uid);
     if (fence.kind === 'Wait') {
       pass.log.debug({ reason: fence.reason }, 'waiting for the hub cache to catch up');

@@ -10,6 +10,7 @@ import type { Queue, QueueStatus, TrainingJob } from '../../api/generated/types.
 import { Kind, Plural } from '../../api/names.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { Controller } from '../../runtime/controller.ts';
+import type { LoopMetrics } from '../../runtime/loop-metrics.ts';
 import { makeKey, parseKey } from '../../runtime/key.ts';
 import type { ObjectCache } from '../../runtime/object-cache.ts';
 import type { Reconciler, Result } from '../../runtime/reconciler.ts';
@@ -87,6 +88,8 @@ export interface QueueControllerOptions extends Omit<QueueReconcilerOptions, 'qu
   readonly hub: KubeConfig;
   readonly informers: { readonly queues: ObjectCache<Queue>; readonly trainingJobs: ObjectCache<TrainingJob> };
   readonly events?: EventRecorder;
+  /** The controller loop's metrics (runtime/loop-metrics.ts); default none. */
+  readonly metrics?: LoopMetrics;
 }
 
 /** newQueueController builds the Queue controller; `refresh` is the source the ledger's afterCycle feeds. */
@@ -100,7 +103,15 @@ export function newQueueController(options: QueueControllerOptions): { controlle
     events: options.events ?? new HubEventRecorder({ kubeConfig: options.hub, clock: options.clock, logger: options.logger }),
   });
   const sources: WatchSource[] = [watchSource(queues, (q) => [queueKey(q.metadata.name ?? '')])];
-  const controller = new Controller({ name: 'queue', reconciler, sources, clock: options.clock, logger: options.logger, concurrency: 1 });
+  const controller = new Controller({
+    name: 'queue',
+    reconciler,
+    sources,
+    clock: options.clock,
+    logger: options.logger,
+    concurrency: 1,
+    ...(options.metrics !== undefined && { metrics: options.metrics }),
+  });
   const refreshAll = (): void => {
     for (const q of queues.list()) controller.queue.add(queueKey(q.metadata.name ?? ''));
   };

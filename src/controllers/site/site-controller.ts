@@ -28,6 +28,7 @@ import type { ConnectionVerdict } from '../../clusters/site-clients.ts';
 import { toApiError } from '../../runtime/errors.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { Controller } from '../../runtime/controller.ts';
+import type { LoopMetrics } from '../../runtime/loop-metrics.ts';
 import { makeKey, parseKey } from '../../runtime/key.ts';
 import { TerminalError, type Reconciler, type Result } from '../../runtime/reconciler.ts';
 import type { ObjectCache } from '../../runtime/object-cache.ts';
@@ -178,6 +179,8 @@ export interface SiteControllerOptions extends Omit<SiteReconcilerOptions, 'site
   readonly concurrency?: number;
   /** secrets: the hub's site kubeconfig Secrets; a change wakes the Sites naming the Secret (ConnectionAccepted). */
   readonly secrets?: Pick<ObjectCache<V1Secret>, 'onChange' | 'waitForSync'>;
+  /** The controller loop's metrics (runtime/loop-metrics.ts); default none. */
+  readonly metrics?: LoopMetrics;
 }
 
 /**
@@ -219,5 +222,6 @@ export function newSiteController(options: SiteControllerOptions): Controller {
     clock: options.clock,
     logger: options.logger,
     concurrency: options.concurrency ?? 4,
+    ...(options.metrics !== undefined && { metrics: options.metrics }),
   });
 }

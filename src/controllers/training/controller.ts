@@ -8,6 +8,7 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Site, TrainingJob } from '../../api/generated/types.ts';
 import { AttemptOutcome, Kind, TrainingJobPhase } from '../../api/names.ts';
 import { Controller } from '../../runtime/controller.ts';
+import type { LoopMetrics } from '../../runtime/loop-metrics.ts';
 import { makeKey } from '../../runtime/key.ts';
 import { watchSource, type SourceInformerView, type WatchSource } from '../../runtime/source.ts';
 import { memberSource } from '../framework/member-source.ts';
@@ -37,6 +38,8 @@ export interface TrainingControllerOptions extends Omit<TrainingJobReconcilerOpt
   readonly events?: EventRecorder;
   /** Keys reconciled in parallel (default 4). */
   readonly concurrency?: number;
+  /** The controller loop's metrics (runtime/loop-metrics.ts); default none. */
+  readonly metrics?: LoopMetrics;
 }
 
 /** trainingJobKey is the work-queue key of a TrainingJob. */
@@ -86,5 +89,6 @@ export function newTrainingController(options: TrainingControllerOptions): Contr
     clock: options.clock,
     logger: options.logger,
     concurrency: options.concurrency ?? 4,
+    ...(options.metrics !== undefined && { metrics: options.metrics }),
   });
 }

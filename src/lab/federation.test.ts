@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { agentArgs, DEFAULT_TIMING, metricsUrl, nodeReporterArgs, operatorArgs } from './federation.ts';
+
+describe('lab command lines', () => {
+  it('give the operator, each agent and each node reporter a /metrics address of its own on loopback', () => {
+    const op = operatorArgs({ kubeconfig: 'hub.kubeconfig', port: 7443, metricsPort: 9001, tlsDir: 'certs', timing: DEFAULT_TIMING });
+    const agent = agentArgs({ site: 'east', kubeconfig: 'east.kubeconfig', operatorPort: 7443, metricsPort: 9002, tlsDir: 'certs' });
+    const reporter = nodeReporterArgs({ site: 'east', kubeconfig: 'east.kubeconfig', topology: 't.yaml', faults: 'f.json', metricsPort: 9003, timing: DEFAULT_TIMING });
+    expect([op, agent, reporter].map(metricsUrl)).toEqual(['http://127.0.0.1:9001/metrics', 'http://127.0.0.1:9002/metrics', 'http://127.0.0.1:9003/metrics']);
+    expect(agent).toContain('--metrics-listen=127.0.0.1:9002');
+  });
+
+  it('finds no /metrics URL in a command line that serves none', () => {
+    expect(metricsUrl(['etcd', '--listen-metrics-urls='])).toBeUndefined();
+  });
+});
