@@ -12,7 +12,7 @@ import { API_VERSION, ConditionStatus, ConditionType, ConnectionMode, Kind } fro
 import { productLabelValue } from '../api/vendors.ts';
 import { buildSnapshot, type SiteInfo, type Snapshot } from '../placement/snapshot.ts';
 import { compare, type PoolState, type SiteState } from './fleet.ts';
-import { poolShape, type FreeNode } from './free-shape.ts';
+import { poolShape, type FreeNode } from '../api/free-shape.ts';
 
 /** SIM_EPOCH is the time every condition says it last changed: the virtual clock has no calendar. */
 const SIM_EPOCH = '1970-01-01T00:00:00Z';

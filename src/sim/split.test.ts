@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { YamlSource } from '../api/yaml-source.ts';
 import type { OpenbNode } from './openb.ts';
-import { LAB_MAX_POOL_NODES, splitNodes, topologyYaml } from './split.ts';
+import { LAB_MAX_POOL_NODES } from '../api/topology-file.ts';
+import { splitNodes, topologyYaml } from './split.ts';
 import { parseSimTopology } from './topology.ts';
 
 const node = (i: number, gpus: number, model: string): OpenbNode => ({ name: `n-${i}`, cpuMilli: 96000, memoryMiB: 393216, gpus, model, line: i + 2 });

@@ -14,12 +14,11 @@
  */
 import type { OpenbNode } from './openb.ts';
 import { compare } from './fleet.ts';
+import { LAB_MAX_POOL_NODES } from '../api/topology-file.ts';
 
 /** SplitBy says how to cut the fleet. */
 export type SplitBy = { readonly kind: 'model' } | { readonly kind: 'round-robin'; readonly sites: number } | { readonly kind: 'blocks'; readonly sites: number };
 
-/** LAB_MAX_POOL_NODES is the lab's bound on a pool (src/lab/topology.ts). */
-export const LAB_MAX_POOL_NODES = 500;
 
 /** DEVICE_MEMORY_GIB is the memory of the openb GPU models that are public products. */
 const DEVICE_MEMORY_GIB: Readonly<Record<string, number>> = { T4: 16, P100: 16, V100M16: 16, V100M32: 32, A10: 24 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { freeShape } from '../../../src/agent/site/free-shape.ts';
 import { parseQuantity } from '../../../src/api/quantity.ts';
-import { poolShape } from '../../../src/sim/free-shape.ts';
+import { poolShape } from '../../../src/api/free-shape.ts';
 
 // A fixed-seed generator: the same pools every run.
 let seed = 7;
