@@ -25,7 +25,7 @@ node_modules/.installed: package.json package-lock.json
 
 setup: node_modules/.installed ## install Node 24 and the npm dependencies
 
-binaries: ## build (or find) kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok and helm
+binaries: ## build (or find) kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok, helm, promtool and gitops-health
 	tools/build-binaries.sh
 
 typecheck: setup ## strict TypeScript check of src/, test/ and bench/

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the lab's real components from the pinned Go wrapper modules in tools/ into a cache outside the repo:
+# Builds the lab's real components (and promtool, for the charts' alerting rules) from the pinned Go wrapper modules in
+# tools/ into a cache outside the repo:
 #   ${SUANWANG_CACHE:-~/.cache/suanwang}/bin/v<kubernetes-version>/
 # A binary that is already there with the right --version is reused. Prints the directory on the last line of stdout.
 #
@@ -121,6 +122,38 @@ PROBE
 if want helm "v$HELM_VERSION" helm_default_kube; then
   build helm "helm $HELM_VERSION (default Kubernetes $helm_kube)" -ldflags "$helm_ld" -o "$out/helm" \
     helm.sh/helm/v3/cmd/helm
+fi
+# promtool checks and unit-tests the charts' alerting rules (test/lab/promtool-rules.test.ts). Prometheus publishes its
+# Go module as v0.<major><minor, two digits>.<patch> of the release; tools/promtool/go.mod must pin the one that
+# PROMETHEUS_VERSION names. The version variables are the ones Prometheus's own build sets (promtool --version).
+if want promtool "version $PROMETHEUS_VERSION "; then
+  IFS=. read -r prom_major prom_minor prom_patch <<< "$PROMETHEUS_VERSION"
+  prom_module=$(printf 'v0.%d%02d.%d' "$prom_major" "$prom_minor" "$prom_patch")
+  prom_pinned=$(cd "$here/promtool" && go list -m -f '{{.Version}}' github.com/prometheus/prometheus) ||
+    { echo "build-binaries: cannot read the github.com/prometheus/prometheus version of tools/promtool/go.mod" >&2; exit 1; }
+  if [ "$prom_pinned" != "$prom_module" ]; then
+    echo "build-binaries: tools/promtool/go.mod pins github.com/prometheus/prometheus $prom_pinned, but PROMETHEUS_VERSION=$PROMETHEUS_VERSION in tools/versions.env is module $prom_module; change both together" >&2
+    exit 1
+  fi
+  prom_ld="-s -w -X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION"
+  prom_ld+=" -X github.com/prometheus/common/version.Branch=release -X github.com/prometheus/common/version.BuildDate=19700101-00:00:00"
+  build promtool "promtool $PROMETHEUS_VERSION" -ldflags "$prom_ld" -o "$out/promtool" github.com/prometheus/prometheus/cmd/promtool
+fi
+# gitops-health runs kstatus (Flux's health library) and the Argo CD Lua health checks in docs/argocd on objects
+# (test/lab/gitops-health.test.ts). Its --version names the SHA-256 of tools/gitops-health/main.go and the module
+# versions it was built with, so a binary from another main.go or other pins is rebuilt.
+gh_hash=$(sha256sum "$here/gitops-health/main.go" | cut -c1-16)
+if want gitops-health "source $gh_hash (sigs.k8s.io/cli-utils v$CLI_UTILS_VERSION, github.com/yuin/gopher-lua v$GOPHER_LUA_VERSION)"; then
+  for pin in "sigs.k8s.io/cli-utils v$CLI_UTILS_VERSION" "github.com/yuin/gopher-lua v$GOPHER_LUA_VERSION"; do
+    got=$(cd "$here/gitops-health" && go list -m -f '{{.Path}} {{.Version}}' "${pin% *}") ||
+      { echo "build-binaries: cannot read the ${pin% *} version of tools/gitops-health/go.mod" >&2; exit 1; }
+    if [ "$got" != "$pin" ]; then
+      echo "build-binaries: tools/gitops-health/go.mod pins $got, but tools/versions.env says $pin; change both together" >&2
+      exit 1
+    fi
+  done
+  build gitops-health "gitops-health (kstatus $CLI_UTILS_VERSION, gopher-lua $GOPHER_LUA_VERSION)" \
+    -ldflags "-s -w -X main.sourceHash=$gh_hash" -o "$out/gitops-health" .
 fi
 # kwok's standalone controller needs Stage objects; copy the upstream "fast" stages out of the module cache.
 stages="$out/kwok-stages.yaml"

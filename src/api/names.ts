@@ -41,7 +41,10 @@ export type ConditionStatusValue = (typeof ConditionStatus)[keyof typeof Conditi
 
 /** ConditionType holds every condition type of every kind; the per-kind lists below say which kind uses which. */
 export const ConditionType = {
-  /** Site: the site can take new work. InferenceService: at least replicas.min replicas serve. */
+  /**
+   * Site: the site can take new work. InferenceService: at least replicas.min replicas serve. TrainingJob: it
+   * succeeded (its work is done; kstatus reads Ready=True as Current). Queue: its spec is observed and in force.
+   */
   Ready: 'Ready',
   /** Site: the site's agent holds an authenticated session with the operator. */
   AgentConnected: 'AgentConnected',
@@ -63,6 +66,17 @@ export const ConditionType = {
   Failed: 'Failed',
   /** InferenceService: serving, but with fewer replicas or sites than asked for. */
   Degraded: 'Degraded',
+  /**
+   * Every kind, kstatus's abnormal-true condition (sigs.k8s.io/cli-utils/pkg/kstatus, read by Flux): present and
+   * True while the operator is still working towards the spec (waiting for capacity, starting, connecting); absent
+   * otherwise. docs/gitops-health.md has the table.
+   */
+  Reconciling: 'Reconciling',
+  /**
+   * Every kind, kstatus's abnormal-true condition: present and True while the object cannot reach its spec without a
+   * change by a person (failed, can never fit the federation as built, credentials refused); absent otherwise.
+   */
+  Stalled: 'Stalled',
 } as const;
 export type ConditionTypeName = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -72,6 +86,8 @@ export const SITE_CONDITIONS = [
   ConditionType.AgentConnected,
   ConditionType.ReportAccepted,
   ConditionType.ConnectionAccepted,
+  ConditionType.Reconciling,
+  ConditionType.Stalled,
 ] as const;
 /** TRAINING_JOB_CONDITIONS are the condition types a TrainingJob carries. */
 export const TRAINING_JOB_CONDITIONS = [
@@ -81,9 +97,20 @@ export const TRAINING_JOB_CONDITIONS = [
   ConditionType.Running,
   ConditionType.Succeeded,
   ConditionType.Failed,
+  ConditionType.Ready,
+  ConditionType.Reconciling,
+  ConditionType.Stalled,
 ] as const;
 /** INFERENCE_SERVICE_CONDITIONS are the condition types an InferenceService carries. */
-export const INFERENCE_SERVICE_CONDITIONS = [ConditionType.Admitted, ConditionType.Ready, ConditionType.Degraded] as const;
+export const INFERENCE_SERVICE_CONDITIONS = [
+  ConditionType.Admitted,
+  ConditionType.Ready,
+  ConditionType.Degraded,
+  ConditionType.Reconciling,
+  ConditionType.Stalled,
+] as const;
+/** QUEUE_CONDITIONS are the condition types a Queue carries. */
+export const QUEUE_CONDITIONS = [ConditionType.Ready] as const;
 
 /**
  * Reason holds the condition reasons (PascalCase, as metav1.Condition requires). Controllers pick from here so that
@@ -160,6 +187,15 @@ export const Reason = {
   FewerSitesThanRequested: 'FewerSitesThanRequested',
   ReplicasBelowDesired: 'ReplicasBelowDesired',
   AllReplicasReady: 'AllReplicasReady',
+  // GitOps health (Ready, Reconciling, Stalled; docs/gitops-health.md)
+  /**
+   * TrainingJob, InferenceService: Stalled — the workload could not fit even the federation as built (every site
+   * Ready, uncordoned and idle, the queue's quota unused), so waiting will not place it: more workers or replicas
+   * than any site holds, a rule no site meets, a spec placement cannot read.
+   */
+  NeverFits: 'NeverFits',
+  /** Queue: Ready — the operator has read the queue's spec (status.observedGeneration) and admits under it. */
+  SpecObserved: 'SpecObserved',
 } as const;
 export type ReasonName = (typeof Reason)[keyof typeof Reason];
 

@@ -9,8 +9,11 @@ import { join, resolve } from 'node:path';
 
 /** COMPONENT_BINARIES are the binaries every lab runs. */
 export const COMPONENT_BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
-/** ComponentBinary names a binary findBinary looks for (helm is used by chart tests only). */
-export type ComponentBinary = (typeof COMPONENT_BINARIES)[number] | 'helm';
+/**
+ * ComponentBinary names a binary findBinary looks for (helm is used by chart tests only; gitops-health, which runs
+ * kstatus and the Argo CD health checks on objects, by test/lab/gitops-health.test.ts).
+ */
+export type ComponentBinary = (typeof COMPONENT_BINARIES)[number] | 'helm' | 'promtool' | 'gitops-health';
 
 /** REPO_ROOT is the checkout this module belongs to. */
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');

@@ -27,6 +27,7 @@
  * the victims leave: nothing else takes that room, and the site's scheduler binds its pods as the victims' go.
  */
 import type { PlacementRecord } from '../api/generated/types.ts';
+import { neverPlaced } from '../placement/as-built.ts';
 import { PreemptionPolicy, Reason } from '../api/names.ts';
 import { demandWith, scaled } from '../placement/demand.ts';
 import type { PlacementConfig } from '../placement/config.ts';
@@ -429,10 +430,14 @@ class Cycle {
     return { kind: 'Wait', reason: Reason.QuotaExceeded, message: genericShortfalls(state.info, state.usage, workload) ?? 'no variant' };
   }
 
-  /** #neverFits says whether the workload could not be placed even on an idle federation under an unused quota. */
+  /**
+   * #neverFits says whether the workload could not be placed even on the federation as built (every site Ready and
+   * idle: placement/as-built.ts) under an unused quota — never, not merely not now. A site that is down or cordoned
+   * still counts: it may come back.
+   */
   #neverFits(queue: QueueInfo, workload: Workload): boolean {
     this.#placements += 1;
-    return place(workload, allFree(this.#snapshot), this.#in.config, [quotaFilter(queue, {})]).kind !== 'Placed';
+    return neverPlaced(workload, this.#snapshot, this.#in.config, [quotaFilter(queue, {})]) !== undefined;
   }
 
   /**

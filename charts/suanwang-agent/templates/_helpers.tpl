@@ -47,6 +47,12 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
+{{/* suanwang-agent.podsOfRelease selects every pod of the release: the agent and the node reporters. */}}
+{{- define "suanwang-agent.podsOfRelease" -}}
+app.kubernetes.io/name: {{ include "suanwang-agent.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
 {{/* suanwang-agent.site is the site name; rendering fails with a hint when it is missing. */}}
 {{- define "suanwang-agent.site" -}}
 {{- required "site is required: the Site's name on the hub, e.g. --set site=shanghai" .Values.site }}

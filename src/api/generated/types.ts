@@ -203,13 +203,16 @@ export interface AcceleratorPrice {
   pricePerHour: number;
 }
 
-/** SiteStatus: What the site's agent reports and what the operator concludes. Written only by the operator. */
+/**
+ * SiteStatus: What the site's agent reports and what the operator concludes. Written only by the operator. Defaults
+ * to {"observedGeneration":0}.
+ */
 export interface SiteStatus {
   /** The metadata.generation this status was computed from. */
   observedGeneration?: number;
   /**
    * Latest observations of the object's state, one per type. Types used: Ready, AgentConnected, ReportAccepted,
-   * ConnectionAccepted.
+   * ConnectionAccepted, Reconciling, Stalled.
    */
   conditions?: Condition[];
   /** When the agent was last heard from. */
@@ -486,7 +489,10 @@ export interface FailurePolicy {
   maxSiteFailovers?: number;
 }
 
-/** TrainingJobStatus: What the operator observed and decided. Written only by the operator. */
+/**
+ * TrainingJobStatus: What the operator observed and decided. Written only by the operator. Defaults to
+ * {"observedGeneration":0}.
+ */
 export interface TrainingJobStatus {
   /** The metadata.generation this status was computed from. */
   observedGeneration?: number;
@@ -494,7 +500,7 @@ export interface TrainingJobStatus {
   phase?: 'Pending' | 'Suspended' | 'Placed' | 'Running' | 'Restarting' | 'Succeeded' | 'Failed';
   /**
    * Latest observations of the object's state, one per type. Types used: Admitted, Preempted, Placed, Running,
-   * Succeeded, Failed.
+   * Succeeded, Failed, Ready, Reconciling, Stalled.
    */
   conditions?: Condition[];
   /** Site the job is placed on now; empty when not placed. */
@@ -712,11 +718,17 @@ export interface InferencePlacement {
   maxReplicasPerSite?: number;
 }
 
-/** InferenceServiceStatus: What the operator observed and decided. Written only by the operator. */
+/**
+ * InferenceServiceStatus: What the operator observed and decided. Written only by the operator. Defaults to
+ * {"observedGeneration":0}.
+ */
 export interface InferenceServiceStatus {
   /** The metadata.generation this status was computed from. */
   observedGeneration?: number;
-  /** Latest observations of the object's state, one per type. Types used: Admitted, Ready, Degraded. */
+  /**
+   * Latest observations of the object's state, one per type. Types used: Admitted, Ready, Degraded, Reconciling,
+   * Stalled.
+   */
   conditions?: Condition[];
   /** Replicas placed, over all sites. */
   replicas?: number;
@@ -783,10 +795,12 @@ export interface QueueSpec {
   namespaces?: string[];
 }
 
-/** QueueStatus: What the queue holds now. Written only by the operator. */
+/** QueueStatus: What the queue holds now. Written only by the operator. Defaults to {"observedGeneration":0}. */
 export interface QueueStatus {
   /** The metadata.generation this status was computed from. */
   observedGeneration?: number;
+  /** Latest observations of the object's state, one per type. Types used: Ready. */
+  conditions?: Condition[];
   /**
    * Resources held by admitted workloads, summed over every site. Keys are resource names: cpu, memory, or an
    * accelerator's extended resource (nvidia.com/gpu, huawei.com/Ascend910, amd.com/gpu, cambricon.com/mlu,

@@ -42,3 +42,12 @@ export function conditions(types: readonly string[]): Schema {
     { maxItems: 16 },
   );
 }
+
+/**
+ * STATUS_DEFAULT gives every kind's status an observedGeneration of 0 until the operator writes its own. The status
+ * subresource drops a status sent on create, and the apiserver fills in defaults whenever it reads an object from
+ * etcd, so a new object reads as observedGeneration 0 below metadata.generation 1: kstatus (Flux) calls that
+ * InProgress (LatestGenerationNotObserved) where an object with no status at all would read as Current before the
+ * operator has even looked at it. docs/gitops-health.md.
+ */
+export const STATUS_DEFAULT = { default: { observedGeneration: 0 } } as const;

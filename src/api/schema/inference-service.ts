@@ -14,7 +14,7 @@ import {
   setList,
   str,
 } from './builders.ts';
-import { conditions } from './conditions.ts';
+import { conditions, STATUS_DEFAULT } from './conditions.ts';
 import { AGE_COLUMN, conditionColumn, type KindDefinition } from './kind-definition.ts';
 import { PLACEMENT_RECORD } from './placement-record.ts';
 import { computeResources } from './resources.ts';
@@ -133,7 +133,7 @@ const STATUS = obj('InferenceServiceStatus', 'What the operator observed and dec
   }),
   placement: PLACEMENT_RECORD,
   admission: ADMISSION,
-});
+}, STATUS_DEFAULT);
 
 /** INFERENCE_SERVICE is the InferenceService kind. */
 export const INFERENCE_SERVICE: KindDefinition = {

@@ -2,8 +2,9 @@
  * Queue (cluster-scoped): a federation-wide quota that TrainingJobs are charged to, with a weight for fair sharing
  * between queues and a policy on preemption.
  */
-import { Kind, Plural, PreemptionPolicy } from '../names.ts';
+import { Kind, Plural, PreemptionPolicy, QUEUE_CONDITIONS } from '../names.ts';
 import { celList, dateTime, dns1123Label, int, map, mapList, num, obj, oneOf, rule, setList, str } from './builders.ts';
+import { conditions, STATUS_DEFAULT } from './conditions.ts';
 import { AGE_COLUMN, type KindDefinition } from './kind-definition.ts';
 import { QUOTA_RESOURCES, resourceList } from './resources.ts';
 
@@ -65,6 +66,7 @@ const METERING = obj('QueueMetering', 'Accumulated use of the queue, per site.',
 
 const STATUS = obj('QueueStatus', 'What the queue holds now. Written only by the operator.', {
   observedGeneration: int('The metadata.generation this status was computed from.', { minimum: 0, format: 'int64' }),
+  conditions: conditions(QUEUE_CONDITIONS),
   usage: resourceList('Resources held by admitted workloads, summed over every site.'),
   borrowed: resourceList('The part of usage above quota, held through borrowingLimit.'),
   admitted: int('Workloads admitted and not finished.', { minimum: 0 }),
@@ -76,7 +78,7 @@ const STATUS = obj('QueueStatus', 'What the queue holds now. Written only by the
     maxLength: 256,
   }),
   metering: METERING,
-});
+}, STATUS_DEFAULT);
 
 /** QUEUE is the Queue kind. */
 export const QUEUE: KindDefinition = {

@@ -28,7 +28,7 @@ import {
   setList,
   str,
 } from './builders.ts';
-import { conditions } from './conditions.ts';
+import { conditions, STATUS_DEFAULT } from './conditions.ts';
 import { labelMap } from './labels.ts';
 import { AGE_COLUMN, conditionColumn, type KindDefinition } from './kind-definition.ts';
 import { architecture, currency, precision, resourceList, vendor } from './resources.ts';
@@ -188,7 +188,7 @@ const STATUS = obj('SiteStatus', 'What the site\'s agent reports and what the op
   lastHeartbeatTime: dateTime('When the agent was last heard from.'),
   agentVersion: str('Version of the agent.', { maxLength: 128 }),
   nodePools: mapList('Node pools the agent reports, in name order.', NODE_POOL, ['name'], { maxItems: 128 }),
-});
+}, STATUS_DEFAULT);
 
 /** SITE is the Site kind. */
 export const SITE: KindDefinition = {

@@ -22,7 +22,7 @@ import {
   oneOf,
   str,
 } from './builders.ts';
-import { conditions } from './conditions.ts';
+import { conditions, STATUS_DEFAULT } from './conditions.ts';
 import { AGE_COLUMN, type KindDefinition } from './kind-definition.ts';
 import { ADMISSION } from './admission.ts';
 import { PLACEMENT_RECORD } from './placement-record.ts';
@@ -178,7 +178,7 @@ const STATUS = obj('TrainingJobStatus', 'What the operator observed and decided.
   failovers: int('Times the job moved to another site.', { minimum: 0 }),
   startTime: dateTime('When the first attempt started.'),
   completionTime: dateTime('When the job succeeded or failed.'),
-});
+}, STATUS_DEFAULT);
 
 /** TRAINING_JOB is the TrainingJob kind. */
 export const TRAINING_JOB: KindDefinition = {

@@ -8,6 +8,7 @@ import { ConditionStatus, ConditionType, Reason } from '../../api/names.ts';
 import type { Admit, Wait } from '../../queueing/admission-cycle.ts';
 import { toQuantities } from '../../queueing/amounts.ts';
 import { formatTime, setCondition } from '../../runtime/conditions.ts';
+import { withProgress } from '../framework/gitops-health.ts';
 
 /** waitsForAdmission says whether the service must be admitted before placement: it holds no admission and runs nothing. */
 export function waitsForAdmission(svc: InferenceService): boolean {
@@ -30,6 +31,8 @@ export function admittedStatus(svc: InferenceService, admit: Admit, now: Date): 
     stamp,
     svc.metadata.generation,
   );
+  const admitted = s.conditions.find((c) => c.type === ConditionType.Admitted);
+  s.conditions = withProgress(s.conditions, { kind: 'Reconciling', why: { reason: admitted?.reason ?? Reason.QuotaReserved, message: admitted?.message ?? 'admitted' } }, stamp, svc.metadata.generation);
   return s;
 }
 
@@ -40,5 +43,11 @@ export function waitingStatus(svc: InferenceService, wait: Wait, now: Date): Inf
   if (svc.metadata.generation !== undefined) s.observedGeneration = svc.metadata.generation;
   s.conditions = setCondition(s.conditions ?? [], { type: ConditionType.Admitted, status: ConditionStatus.False, reason: wait.reason, message: wait.message }, stamp, svc.metadata.generation);
   s.conditions = setCondition(s.conditions, { type: ConditionType.Ready, status: ConditionStatus.False, reason: wait.reason, message: `waiting for queue admission: ${wait.message}` }, stamp, svc.metadata.generation);
+  // In progress while it waits its turn; failed when its queue could never admit it (the cycle's `never`).
+  const progress =
+    wait.never === true
+      ? { kind: 'Stalled' as const, why: { reason: Reason.NeverFits, message: `its queue can never admit it, even with nothing of its quota used: ${wait.message}` } }
+      : { kind: 'Reconciling' as const, why: { reason: wait.reason, message: `waiting for queue admission: ${wait.message}` } };
+  s.conditions = withProgress(s.conditions, progress, stamp, svc.metadata.generation);
   return s;
 }

@@ -8,6 +8,7 @@
  */
 import type { InferenceService, PlacementCandidate, PlacementRecord, Site } from '../../api/generated/types.ts';
 import { CandidateVerdict } from '../../api/names.ts';
+import { neverSpread } from '../../placement/as-built.ts';
 import type { PlacementConfig } from '../../placement/config.ts';
 import { distribute, type Assignment, type PlacedAssignment } from '../../placement/distribute.ts';
 import { compareStrings } from '../../placement/order.ts';
@@ -57,6 +58,11 @@ export interface InferencePlacement {
   readonly recheckInMs: number | undefined;
   /** Ready sites that could not be read in this pass, with the class of the error. */
   readonly unreachable: readonly { readonly site: string; readonly error: string }[];
+  /**
+   * Why even the federation as built (every site Ready and idle: placement/as-built.ts) could not hold replicas.min,
+   * so that waiting will not make the service Ready; undefined when it could, or when the minimum is placed now.
+   */
+  readonly neverFits: string | undefined;
 }
 
 /** placeInferenceService decides where the service's replicas run. */
@@ -111,6 +117,10 @@ export function placeInferenceService(input: PlacingInput): InferencePlacement {
   // (a verdict, a reason, the summary). Scores move with free capacity and are not worth a write each pass.
   const keep = !changed && previous !== undefined && deepEqual(recordContent(previous), recordContent(record));
   const placement: PlacementRecord = keep ? previous : { ...record, epoch, decisionTime: formatTime(input.now) };
+  // Not now, or never? Asked only while the minimum is not placed; every site counts, fenced ones too.
+  const min = svc.spec.replicas?.min ?? 1;
+  const placedNow = decision.assignments.reduce((n, a) => n + a.replicas, 0);
+  const neverFits = placedNow >= min ? undefined : neverSpread(workload, buildSnapshot(input.sites), min, input.config);
 
   return {
     assignments: decision.assignments.map((a) => withPool(a, running.get(a.site), snapshot)),
@@ -126,6 +136,7 @@ export function placeInferenceService(input: PlacingInput): InferencePlacement {
       const read = reads.get(site);
       return { site, error: read !== undefined && !read.ok ? read.error : 'Unknown' };
     }),
+    neverFits,
   };
 }
 

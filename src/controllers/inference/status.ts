@@ -2,7 +2,7 @@
  * The status of an InferenceService as a pure function of the recorded decision, what was read at the sites and
  * the time. Status is the user interface (DESIGN.md): where the replicas are, how many serve, at which addresses,
  * and two conditions: Ready (at least replicas.min serve) and Degraded (serving with fewer replicas or sites than
- * asked for). Everything is sorted and times move only on transitions, so recomputing an unchanged state yields
+ * asked for); Reconciling or Stalled follow from Ready for GitOps tools (health.ts). Everything is sorted and times move only on transitions, so recomputing an unchanged state yields
  * an equal status and no write.
  */
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
@@ -17,6 +17,8 @@ import { ConditionStatus, ConditionType, Reason } from '../../api/names.ts';
 import { compareStrings } from '../../placement/order.ts';
 import { formatTime, setCondition, type ConditionUpdate } from '../../runtime/conditions.ts';
 import { deepEqual } from '../../runtime/merge-patch.ts';
+import { withProgress } from '../framework/gitops-health.ts';
+import { inferenceProgress } from './health.ts';
 import { PORT_NAME, type MemberAssignment } from './member-objects.ts';
 
 /** SiteObservation is the service's Deployment and Service as read at one site (undefined: not there). */
@@ -35,6 +37,8 @@ export interface RecordedDecision {
   readonly sitesShort: number;
   /** Ready sites the hub could not read in this pass, with the class of the error (never its text). */
   readonly unreachable?: readonly { readonly site: string; readonly error: string }[];
+  /** Why even the federation as built could not hold replicas.min (placing.ts); undefined when it could. */
+  readonly neverFits?: string | undefined;
 }
 
 /** minReplicas is spec.replicas.min with its documented default. */
@@ -96,6 +100,7 @@ export function nextInferenceStatus(
   };
   set(readyCondition(minReplicas(svc), placed, ready, decision.placement));
   set(degradedCondition(svc, decision, sites, placed));
+  s.conditions = withProgress(s.conditions ?? [], inferenceProgress(s.conditions ?? [], decision.neverFits), stamp, svc.metadata.generation);
   return s;
 }
 
@@ -126,6 +131,8 @@ export function invalidSpecStatus(svc: InferenceService, message: string, now: D
     stamp,
     svc.metadata.generation,
   );
+  // The spec as written can never be carried out, whatever serves from the last one: Stalled until it is fixed.
+  s.conditions = withProgress(s.conditions, { kind: 'Stalled', why: { reason: Reason.NeverFits, message } }, stamp, svc.metadata.generation);
   return s;
 }
 

@@ -64,7 +64,9 @@ export class QueueReconciler implements Reconciler {
     }
     const now = this.#o.clock.now();
     const next = nextQueueStatus(queue, usage, this.#o.trainingJobs(), new Date(now));
-    const changedSpec = queue.status?.observedGeneration !== undefined && queue.status.observedGeneration !== queue.metadata.generation;
+    // The CRD defaults observedGeneration to 0 before the first write (docs/gitops-health.md): a new queue, not a change.
+    const observed = queue.status?.observedGeneration ?? 0;
+    const changedSpec = observed > 0 && observed !== queue.metadata.generation;
     if (worthWriting(queue.status, next, now, this.#intervalMs)) {
       const written = await this.#writer.writeStatus(queue, next);
       if (changedSpec) this.#o.events.record(written as Queue & { apiVersion: string; kind: string }, 'Normal', EventReason.QuotaChanged, specSummary(queue));

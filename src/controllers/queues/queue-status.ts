@@ -11,6 +11,8 @@ import { formatCost, meterAttempts, queueMeteringFromRows } from '../../queueing
 import { formatAmount } from '../../placement/format.ts';
 import { queueInfo } from '../../queueing/queue-info.ts';
 import { deepEqual } from '../../runtime/merge-patch.ts';
+import { formatTime, setCondition } from '../../runtime/conditions.ts';
+import { ConditionStatus, ConditionType, Reason } from '../../api/names.ts';
 
 /** nextQueueStatus computes the status of `queue` at `now`. */
 export function nextQueueStatus(queue: Queue, usage: QueueUsage | undefined, jobs: readonly TrainingJob[], now: Date): QueueStatus {
@@ -19,6 +21,15 @@ export function nextQueueStatus(queue: Queue, usage: QueueUsage | undefined, job
   const held = usage?.usage ?? {};
   const s: QueueStatus = { ...queue.status };
   if (queue.metadata.generation !== undefined) s.observedGeneration = queue.metadata.generation;
+  // GitOps health (docs/gitops-health.md): a queue is in force as soon as its spec is observed; kstatus reads
+  // Ready=True with observedGeneration = generation as Current. Nothing makes a queue wait or fail: the CRD's rules
+  // refuse a spec the operator could not use.
+  s.conditions = setCondition(
+    s.conditions ?? [],
+    { type: ConditionType.Ready, status: ConditionStatus.True, reason: Reason.SpecObserved, message: 'workloads are admitted under the current spec' },
+    formatTime(now),
+    queue.metadata.generation,
+  );
   s.usage = toQuantities(held);
   s.borrowed = toQuantities(usage?.borrowed ?? {});
   s.admitted = usage?.admitted ?? 0;

@@ -313,7 +313,7 @@ describe('computeSiteStatus bookkeeping', () => {
     const other: Condition = { type: 'Audited', status: 'True', lastTransitionTime: formatTime(T0), reason: 'Ok', message: '' };
     const site = makeSite('shanghai').generation(7).status({ conditions: [other] }).obj();
     const got = computeSiteStatus(site, undefined, T0, CFG);
-    expect(got.conditions?.map((c) => c.type)).toEqual(['Ready', 'AgentConnected', 'Audited']);
+    expect(got.conditions?.map((c) => c.type)).toEqual(['Ready', 'AgentConnected', 'Audited', 'Reconciling']);
     expect(got.observedGeneration).toBe(7);
     expect(cond(got, 'Ready')?.observedGeneration).toBe(7);
     expect(cond(got, 'Audited')).toEqual(other);
@@ -470,7 +470,7 @@ describe('computeSiteStatus with the connection check', () => {
   it('carries the last ConnectionAccepted and ReportAccepted when nothing was checked in this pass', () => {
     const first = computeSiteStatus(makeSite('shanghai').obj(), alive, T0, CFG, { connection: refused });
     const got = computeSiteStatus(withStatus(makeSite('shanghai').obj(), first), undefined, T0, CFG);
-    expect(got.conditions?.map((c) => c.type)).toEqual(['Ready', 'AgentConnected', 'ReportAccepted', 'ConnectionAccepted']);
+    expect(got.conditions?.map((c) => c.type)).toEqual(['Ready', 'AgentConnected', 'ReportAccepted', 'ConnectionAccepted', 'Stalled']);
     expect(cond(got, 'ConnectionAccepted')).toEqual(cond(first, 'ConnectionAccepted'));
   });
 });

@@ -33,6 +33,8 @@
  * - ConnectionAccepted, when the controller checked the Site's kubeconfig Secret (SiteClients.check): True, or
  *   False with why (KubeconfigMissing, KubeconfigInvalid, KubeconfigNotAllowed, SecretNamespaceNotAllowed).
  * A condition this operator did not compute in a pass (no session yet, no check) is carried as last written.
+ * - Reconciling / Stalled (kstatus's abnormal-true conditions, for Flux and Argo CD): from the ones above, see
+ *   site-health.ts; present only while True.
  * lastTransitionTime moves only when a condition's status moves.
  *
  * Liveness is measured on the operator's clock (MessageMeta.receivedAt), never the agent's. After an operator
@@ -56,6 +58,8 @@ import { shownRefusal, type SessionView } from './site-sessions.ts';
 import { formatDuration } from '../../api/duration.ts';
 import { findCondition, formatTime, withBookkeeping, type ConditionUpdate } from '../../runtime/conditions.ts';
 import { deepEqual } from '../../runtime/merge-patch.ts';
+import { withProgress } from '../framework/gitops-health.ts';
+import { siteProgress } from './site-health.ts';
 
 /** DEFAULT_LEASE_MS: a site is Unknown after 40 s without a heartbeat (kubelet and Karmada use the same lease). */
 export const DEFAULT_LEASE_MS = 40_000;
@@ -128,6 +132,8 @@ export function computeSiteStatus(site: Site, session: SessionView | undefined, 
   }
   // Conditions of other types are not ours to drop; a merge patch replaces the list, so carry them along.
   conditions.push(...(prev.conditions ?? []).filter((c) => !(OURS as readonly string[]).includes(c.type)));
+  // GitOps health from the conditions above: Reconciling or Stalled, or neither (site-health.ts).
+  const withHealth = withProgress(conditions, siteProgress(conditions), stamp, generation);
 
   // After a rejection the report's part stays as last accepted; until the agent sends its first snapshot to this
   // operator, the pools last written are still the best knowledge.
@@ -137,7 +143,7 @@ export function computeSiteStatus(site: Site, session: SessionView | undefined, 
   else nodePools = pools ?? prev.nodePools;
   const build = (lastHeartbeatTime: string | undefined): SiteStatus => ({
     ...(generation !== undefined && { observedGeneration: generation }),
-    conditions,
+    conditions: withHealth,
     ...(lastHeartbeatTime !== undefined && { lastHeartbeatTime }),
     ...(agentVersion !== undefined && agentVersion !== '' && { agentVersion }),
     ...(nodePools !== undefined && { nodePools }),

@@ -99,9 +99,11 @@ describe('decideTraining', () => {
   });
 
   it('writes only observedGeneration for a finished job, and never acts at its site', () => {
-    const finished = job({ ...placed, phase: 'Succeeded' }, (tj) => (tj.metadata.generation = 3));
+    const ready = { type: 'Ready', status: 'True', lastTransitionTime: '2025-01-01T00:00:00Z', reason: 'Completed', message: 'all 2 workers completed' } as const;
+    const succeeded: TrainingJobStatus = { ...placed, phase: 'Succeeded', conditions: [ready] };
+    const finished = job(succeeded, (tj) => (tj.metadata.generation = 3));
     const plan = decideTraining(input(finished));
-    expect(plan.status).toEqual({ ...placed, phase: 'Succeeded', observedGeneration: 3 });
+    expect(plan.status).toEqual({ ...succeeded, observedGeneration: 3 });
     expect(plan.site).toBeUndefined();
   });
 });

@@ -25,7 +25,7 @@ import { siteLost } from '../framework/site-liveness.ts';
 import { failoverReason, judgeSite, judgeUnreachable, moveOrGiveUp } from './failover.ts';
 import { DEFAULT_GANG_START_TIMEOUT_MS, startOverdue, type WorkerHealth } from './worker-health.ts';
 import type { MemberDecision } from './member-objects.ts';
-import { placeTrainingJob, recordedDecision } from './placing.ts';
+import { neverFits, placeTrainingJob, recordedDecision } from './placing.ts';
 import type { ObservedMembers } from './site-members.ts';
 import { currentEpoch, isTerminal, membersSeen, nextStatus, type StatusUpdate } from './status.ts';
 import type { Verdict } from '../../queueing/admission-cycle.ts';
@@ -379,7 +379,9 @@ function placeAnew(input: TrainingInput, base: TrainingJob, events: readonly Pla
     });
   }
   if (outcome.kind === 'Unschedulable') {
-    const status = nextStatus(base, { kind: 'Unschedulable', record: outcome.record, reason: outcome.reason }, at);
+    // Not now, or never? All sites count for "never", the one a start timeout left out for this look as well.
+    const never = neverFits(base, input.sites, input.config);
+    const status = nextStatus(base, { kind: 'Unschedulable', record: outcome.record, reason: outcome.reason, never }, at);
     return plan({
       releaseFirst,
       status,
@@ -430,7 +432,11 @@ function admit(
     return plan({ logs: [...logs, { msg: 'waiting for an admission cycle', fields: {} }], result: { requeueAfter: SHORT_WAIT_MS } });
   }
   if (verdict.kind === 'Wait') {
-    const status = nextStatus(base, { kind: 'Waiting', reason: verdict.reason, message: verdict.message, ...(verdict.record !== undefined && { record: verdict.record }) }, at);
+    const status = nextStatus(
+      base,
+      { kind: 'Waiting', reason: verdict.reason, message: verdict.message, ...(verdict.record !== undefined && { record: verdict.record }), ...(verdict.never === true && { never: true }) },
+      at,
+    );
     // The event says what the status says: a refresh the status rule holds back is not news either.
     const before = findCondition(input.tj.status?.conditions, ConditionType.Admitted);
     const after = findCondition(status.conditions, ConditionType.Admitted);

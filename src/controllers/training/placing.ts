@@ -5,6 +5,7 @@
  */
 import type { PlacementRecord, Site, TrainingJob } from '../../api/generated/types.ts';
 import { Reason } from '../../api/names.ts';
+import { neverPlaced } from '../../placement/as-built.ts';
 import type { PlacementConfig } from '../../placement/config.ts';
 import { compareStrings } from '../../placement/order.ts';
 import { place } from '../../placement/place.ts';
@@ -65,6 +66,16 @@ export function placeTrainingJob(
     promised: promisedFor(decision, workload.value),
     charge: scaled(decision.perUnit, workload.value.units),
   };
+}
+
+/**
+ * neverFits says whether no site of the federation as built (every site Ready, uncordoned and idle: placement/as-built.ts)
+ * could hold `tj`, so that waiting will not place it — kube-scheduler's UnschedulableAndUnresolvable, where
+ * placeTrainingJob's Unschedulable may only mean "not now". A spec placement cannot read never fits either. Pure.
+ */
+export function neverFits(tj: TrainingJob, sites: readonly Site[], config: PlacementConfig): boolean {
+  const workload = trainingWorkload(tj);
+  return !workload.ok || neverPlaced(workload.value, buildSnapshot(sites), config) !== undefined;
 }
 
 /**

@@ -17,6 +17,8 @@ import {
 import { findCondition, formatTime, setCondition, type ConditionUpdate } from '../../runtime/conditions.ts';
 import type { MemberDecision } from './member-objects.ts';
 import { deepEqual } from '../../runtime/merge-patch.ts';
+import { stalledOf, withProgress } from '../framework/gitops-health.ts';
+import { trainingHealth } from './health.ts';
 
 /** MAX_ATTEMPTS is how many attempts status keeps (the API documents "the most recent 128"). */
 export const MAX_ATTEMPTS = 128;
@@ -35,8 +37,11 @@ export type StatusUpdate =
       readonly admission?: AdmissionGrant;
       readonly price?: AttemptPrice;
     }
-  /** The queue has not admitted the job: the Admitted condition says why (reason, message with the numbers). */
-  | { readonly kind: 'Waiting'; readonly reason: string; readonly message: string; readonly record?: PlacementRecord }
+  /**
+   * The queue has not admitted the job: the Admitted condition says why (reason, message with the numbers). `never`:
+   * it could not be admitted even on an idle federation with its queue's quota unused (the cycle's verdict).
+   */
+  | { readonly kind: 'Waiting'; readonly reason: string; readonly message: string; readonly record?: PlacementRecord; readonly never?: boolean }
   /** The job's queue preempted it; its members are gone. It waits to be admitted again, and resumes then. */
   | { readonly kind: 'Preempted'; readonly message: string }
   /**
@@ -44,8 +49,11 @@ export type StatusUpdate =
    * admission back and waits in its queue again.
    */
   | { readonly kind: 'Requeued'; readonly record: PlacementRecord; readonly message: string }
-  /** Placement found no site; `reason` defaults to Unschedulable. */
-  | { readonly kind: 'Unschedulable'; readonly record: PlacementRecord; readonly reason?: string }
+  /**
+   * Placement found no site; `reason` defaults to Unschedulable. `never`: no site of the federation as built could
+   * hold it either (placement/as-built.ts), so the job is Stalled rather than waiting.
+   */
+  | { readonly kind: 'Unschedulable'; readonly record: PlacementRecord; readonly reason?: string; readonly never?: boolean }
   /** The member Job of the current epoch as read at the site; undefined while it does not exist yet. */
   | { readonly kind: 'Observed'; readonly job: V1Job | undefined }
   /** Creating member objects at the chosen site failed; the placement stands and creation is retried. */
@@ -109,6 +117,7 @@ export function nextStatus(tj: TrainingJob, update: StatusUpdate, now: Date): Tr
   const current = tj.status ?? {};
   const b = new StatusBuilder(current, tj.metadata.generation, formatTime(now));
   if (isTerminal(current.phase)) return b.done();
+  if (update.kind === 'Waiting' || update.kind === 'Unschedulable') b.never = update.never === true;
   switch (update.kind) {
     case 'Placed':
       return placed(b, update.decision, update.record, update.admission, update.price);
@@ -355,11 +364,19 @@ class StatusBuilder {
   readonly s: TrainingJobStatus;
   readonly now: string;
   readonly #generation: number | undefined;
+  /** Whether the job could never fit, as this update found; undefined: the update did not look (see done). */
+  never: boolean | undefined;
+  /** The job was pending and could never fit before this update. */
+  readonly #neverBefore: boolean;
+  /** The job had finished, health written: nothing but observedGeneration changes any more. */
+  readonly #settled: boolean;
 
   constructor(current: TrainingJobStatus, generation: number | undefined, now: string) {
     this.s = { ...current };
     this.now = now;
     this.#generation = generation;
+    this.#neverBefore = current.phase === TrainingJobPhase.Pending && stalledOf(current.conditions)?.reason === Reason.NeverFits;
+    this.#settled = isTerminal(current.phase) && findCondition(current.conditions, ConditionType.Ready) !== undefined;
   }
 
   set(update: ConditionUpdate): void {
@@ -398,7 +415,17 @@ class StatusBuilder {
     this.set({ type, status: ConditionStatus.True, reason, message });
   }
 
+  /**
+   * done writes the GitOps health (health.ts) and observedGeneration. An update that did not look at fit keeps a
+   * pending job's "never fits" as it was. A job that finished before health was written gets it once.
+   */
   done(): TrainingJobStatus {
+    if (!this.#settled) {
+      const never = this.never ?? (this.#neverBefore && this.s.phase === TrainingJobPhase.Pending);
+      const health = trainingHealth(this.s, never);
+      this.set(health.ready);
+      this.s.conditions = withProgress(this.s.conditions ?? [], health.progress, this.now, this.#generation);
+    }
     if (this.#generation !== undefined) this.s.observedGeneration = this.#generation;
     return this.s;
   }

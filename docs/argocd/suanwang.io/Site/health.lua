@@ -1,0 +1,43 @@
+-- Argo CD health check for suanwang.io/Site (docs/gitops-health.md). It reads the conditions the operator writes
+-- for kstatus (Flux), so both tools agree: Healthy while the site is Ready; Progressing while its agent connects,
+-- reconnects or counts heartbeats; Degraded when waiting will not help — its kubeconfig or its agent's certificate
+-- is refused, or it was declared lost (Stalled); Suspended while spec.cordon holds it out of placement.
+local function condition(kind)
+  if obj.status == nil or obj.status.conditions == nil then
+    return nil
+  end
+  for _, c in ipairs(obj.status.conditions) do
+    if c.type == kind then
+      return c
+    end
+  end
+  return nil
+end
+
+local function observed()
+  if obj.status == nil then
+    return false
+  end
+  local generation = obj.metadata.generation
+  return generation == nil or obj.status.observedGeneration == generation
+end
+
+if not observed() then
+  return { status = "Progressing", message = "waiting for the operator to observe the latest spec" }
+end
+local stalled = condition("Stalled")
+if stalled ~= nil and stalled.status == "True" then
+  return { status = "Degraded", message = stalled.message }
+end
+local reconciling = condition("Reconciling")
+if reconciling ~= nil and reconciling.status == "True" then
+  return { status = "Progressing", message = reconciling.message }
+end
+local ready = condition("Ready")
+if ready ~= nil and ready.status == "True" then
+  return { status = "Healthy", message = ready.message }
+end
+if ready ~= nil and ready.reason == "Cordoned" then
+  return { status = "Suspended", message = ready.message }
+end
+return { status = "Progressing", message = ready ~= nil and ready.message or "waiting for the site's agent" }
