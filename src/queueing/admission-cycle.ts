@@ -27,7 +27,7 @@
  * the victims leave: nothing else takes that room, and the site's scheduler binds its pods as the victims' go.
  */
 import type { PlacementRecord } from '../api/generated/types.ts';
-import { neverPlaced } from '../placement/as-built.ts';
+import { asBuilt, neverPlaced } from '../placement/as-built.ts';
 import { PreemptionPolicy, Reason } from '../api/names.ts';
 import { demandWith, scaled } from '../placement/demand.ts';
 import type { PlacementConfig } from '../placement/config.ts';
@@ -42,7 +42,7 @@ import { addAmounts, exceeds, isEmpty, subtractAmounts, type Amounts } from './a
 import { weightedShare } from './fair-share.ts';
 import { resolveQueue, type QueueInfo } from './queue-info.ts';
 import { quotaFilter, quotaShortfalls } from './quota-filter.ts';
-import { allFree, giveBack, takeFromSnapshot } from './snapshot-edits.ts';
+import { giveBack, takeFromSnapshot } from './snapshot-edits.ts';
 
 /** DEFAULT_HEAD_OF_LINE_MS: how long the first waiting workload of a queue may be passed by later ones. */
 export const DEFAULT_HEAD_OF_LINE_MS = 5 * 60_000;
@@ -346,9 +346,9 @@ class Cycle {
     else this.#verdicts.set(w.key, v);
   }
 
-  /** #poolsFor is every site/pool the workload could run in on an idle federation (capacity aside from that). */
+  /** #poolsFor is every site/pool the workload could run in on the federation as built (placement/as-built.ts). */
   #poolsFor(workload: Workload): ReadonlySet<string> {
-    const idle = allFree(this.#snapshot);
+    const idle = asBuilt(this.#snapshot);
     const out = new Set<string>();
     for (const site of idle.sites) {
       for (const o of evaluateSite(workload, site, workload.units).options) out.add(poolKey(site.name, o.pool.name));

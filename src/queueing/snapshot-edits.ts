@@ -28,11 +28,6 @@ export function giveBack(snapshot: Snapshot, released: readonly { site: string; 
   });
 }
 
-/** allFree is the snapshot of an idle federation: every pool's allocatable free (for "could this ever fit?"). */
-export function allFree(snapshot: Snapshot): Snapshot {
-  return edit(snapshot, (_site, pool) => ({ ...pool, allocated: {}, promised: {}, free: { ...pool.allocatable } }));
-}
-
 function edit(snapshot: Snapshot, f: (site: string, pool: PoolInfo) => PoolInfo): Snapshot {
   return { sites: snapshot.sites.map((s) => ({ ...s, pools: s.pools.map((p) => f(s.name, p)) })) };
 }

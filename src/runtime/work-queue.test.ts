@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './errors.ts';
 import { FakeClock } from './clock.ts';
@@ -133,6 +134,25 @@ describe('WorkQueue workers', () => {
     const gaps = calls.slice(1).map((c, i) => c.at - (calls[i]?.at ?? 0));
     expect(gaps).toEqual([5, 10, 20, 40, 40, 40]);
     expect(q.numRequeues('a')).toBe(7);
+    await q.shutDown();
+  });
+
+  it('logs a failing workload key with its namespace and name, the fields the reconcilers log with', async () => {
+    const clock = new FakeClock();
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'debug' }, { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const q = new WorkQueue({ clock, rateLimiter: backoff(5, 40), logger });
+    startWorkers(q, clock, () => {
+      throw new Error('boom');
+    });
+    q.add('TrainingJob/ml/llm');
+    q.add('Site//shanghai');
+    await flush();
+    const failed = lines.filter((l) => l['msg'] === 'reconcile failed; retrying with backoff');
+    expect(failed.map((l) => [l['key'], l['namespace'], l['name']])).toEqual([
+      ['TrainingJob/ml/llm', 'ml', 'llm'],
+      ['Site//shanghai', undefined, 'shanghai'],
+    ]);
     await q.shutDown();
   });
 

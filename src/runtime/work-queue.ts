@@ -11,6 +11,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { toApiError } from './errors.ts';
+import { parseKey } from './key.ts';
 import type { Cancel, Clock } from './clock.ts';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import { TerminalError, type ReconcileFn } from './reconciler.ts';
@@ -200,7 +201,9 @@ export class WorkQueue {
   }
 
   async #process(key: string, reconcile: ReconcileFn): Promise<void> {
-    const log = this.#log.child({ key });
+    // The same namespace and name fields as the reconcilers' own lines, so one jq filter follows a workload.
+    const ref = parseKey(key);
+    const log = this.#log.child(ref === undefined ? { key } : { key, ...(ref.namespace !== '' && { namespace: ref.namespace }), name: ref.name });
     const ended = this.#observer?.reconcileStarted();
     try {
       const result = await reconcile(key);
