@@ -283,7 +283,8 @@ export class AdmissionLedger {
 /**
  * sameVerdict says whether a workload need not be woken for `b`. A waiting workload is woken when its reason changes,
  * not for every change of the numbers in its message ("8 of 32 left"): with thousands waiting, each admission would
- * otherwise wake and rewrite every one of them. Its own retry (pendingRetryMs) brings the message up to date.
+ * otherwise wake and rewrite every one of them. Its own retry (once per WAIT_EXPLANATION_REFRESH_MS, training/status.ts)
+ * brings the message up to date.
  */
 function sameVerdict(a: Verdict | undefined, b: Verdict): boolean {
   if (a === undefined || a.kind !== b.kind) return false;

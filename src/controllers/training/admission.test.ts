@@ -10,6 +10,7 @@ import { queueInfo } from '../../queueing/queue-info.ts';
 import { swapFilter } from '../../queueing/quota-filter.ts';
 import type { PoolFilter } from '../../placement/filters/filter.ts';
 import { decideTraining, SHORT_WAIT_MS, type MemberRead, type TrainingInput } from './decide.ts';
+import { WAIT_EXPLANATION_REFRESH_MS } from './status.ts';
 import { makeTrainingJob, memberJob, variant } from './testing.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -84,6 +85,8 @@ describe('decideTraining with admission', () => {
     expect(plan.status?.admission).toBeUndefined();
     expect(plan.status?.conditions?.find((c) => c.type === 'Admitted')).toMatchObject({ status: 'False', reason: 'QuotaExceeded', message });
     expect(plan.events.map((e) => e.reason)).toEqual(['Queued']);
+    // The ledger wakes it when its verdict changes; its own retry only refreshes the numbers.
+    expect(plan.result).toEqual({ requeueAfter: WAIT_EXPLANATION_REFRESH_MS });
   });
 
   it('admits and places in one write where the cycle chose, holding its promise, then creates', () => {

@@ -27,7 +27,7 @@ import { DEFAULT_GANG_START_TIMEOUT_MS, startOverdue, type WorkerHealth } from '
 import type { MemberDecision } from './member-objects.ts';
 import { neverFits, placeTrainingJob, recordedDecision } from './placing.ts';
 import type { ObservedMembers } from './site-members.ts';
-import { currentEpoch, isTerminal, membersSeen, nextStatus, type StatusUpdate } from './status.ts';
+import { currentEpoch, isTerminal, membersSeen, nextStatus, WAIT_EXPLANATION_REFRESH_MS, type StatusUpdate } from './status.ts';
 import type { Verdict } from '../../queueing/admission-cycle.ts';
 import { parseAmounts, toQuantities, type Amounts } from '../../queueing/amounts.ts';
 import type { PoolFilter } from '../../placement/filters/filter.ts';
@@ -446,7 +446,10 @@ function admit(
       status,
       events: changed ? [...events, { type: 'Normal', reason: EventReason.Queued, message: after?.message ?? verdict.message }] : [...events],
       logs,
-      result: { requeueAfter: input.pendingMs },
+      // The ledger wakes a queued job as soon as its verdict changes; this retry only brings the written numbers up to
+      // date, which the status rule does at most once per refresh anyway. Retrying every pendingMs made a thousand
+      // queued jobs a hundred reconciles a second, and the member changes of running jobs waited behind them.
+      result: { requeueAfter: Math.max(input.pendingMs, WAIT_EXPLANATION_REFRESH_MS) },
     });
   }
   const placed = verdict.placement;
