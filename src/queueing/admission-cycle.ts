@@ -134,6 +134,18 @@ export interface Wait {
   readonly never?: boolean;
 }
 
+/**
+ * WAITING_FOR_ROOM are the reasons of a workload that waits for capacity or quota to free up, with nothing to fix but
+ * time: which one is named flips as a queue near its quota admits and finishes its own work (both quota and capacity
+ * short), and nothing the user can do differs between them.
+ */
+export const WAITING_FOR_ROOM: ReadonlySet<string> = new Set([Reason.Unschedulable, Reason.QuotaExceeded, Reason.Queued]);
+
+/** sameWait says whether two waiting reasons mean the same to the user: equal, or both WAITING_FOR_ROOM. */
+export function sameWait(a: string | undefined, b: string | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && WAITING_FOR_ROOM.has(a) && WAITING_FOR_ROOM.has(b));
+}
+
 /** Preempt: an admitted training job is to stop and go back to waiting, to make room for `by`. */
 export interface Preempt {
   readonly kind: 'Preempt';

@@ -75,6 +75,33 @@ describe('AdmissionLedger', () => {
     expect(ledger.verdict('TrainingJob/default/a')).toBeUndefined();
   });
 
+  it('does not wake a waiting job whose reason only flips between quota and capacity; wakes it for a reason to act on', () => {
+    // The site's 8 GPUs are all in use; the queue's quota is what the test turns.
+    const full = makeSite('sh').pool(gpuPool('h100').nvidia('NVIDIA-H100-80GB-HBM3', 8).nodes(1).allocated({ 'nvidia.com/gpu': '8' })).obj();
+    const q: Queue = { apiVersion: 'suanwang.io/v1alpha1', kind: 'Queue', metadata: { name: 'q' }, spec: { quota: { 'nvidia.com/gpu': '0' } } };
+    let queues: Queue[] = [q];
+    const woken: string[] = [];
+    const ledger = new AdmissionLedger({
+      sources: { queues: () => queues, trainingJobs: () => [tj('bb')], inferenceServices: () => [], sites: () => [full] },
+      promised: new PromisedCapacityTracker(),
+      config: DEFAULT_PLACEMENT_CONFIG,
+      clock: new FakeClock(),
+      logger: pino({ level: 'silent' }),
+      wake: (key) => woken.push(key),
+    });
+    ledger.runCycle();
+    expect(ledger.verdict('TrainingJob/default/bb')).toMatchObject({ kind: 'Wait', reason: 'QuotaExceeded' });
+    woken.length = 0;
+    q.spec.quota = { 'nvidia.com/gpu': '16' };
+    ledger.runCycle();
+    expect(ledger.verdict('TrainingJob/default/bb')).toMatchObject({ kind: 'Wait', reason: 'Unschedulable' });
+    expect(woken).toEqual([]);
+    queues = [];
+    ledger.runCycle();
+    expect(ledger.verdict('TrainingJob/default/bb')).toMatchObject({ kind: 'Wait', reason: 'QueueNotFound' });
+    expect(woken).toEqual(['TrainingJob/default/bb']);
+  });
+
   it('coalesces requests into one cycle after the debounce', () => {
     const { clock, woken, ledger } = setup([tj('a')]);
     ledger.request();

@@ -16,6 +16,7 @@ import {
 } from '../../api/names.ts';
 import { findCondition, formatTime, setCondition, type ConditionUpdate } from '../../runtime/conditions.ts';
 import type { MemberDecision } from './member-objects.ts';
+import { sameWait } from '../../queueing/admission-cycle.ts';
 import { deepEqual } from '../../runtime/merge-patch.ts';
 import { stalledOf, withProgress } from '../framework/gitops-health.ts';
 import { trainingHealth } from './health.ts';
@@ -246,8 +247,7 @@ function waiting(b: StatusBuilder, reason: string, message: string, record: Plac
     b.s.phase = TrainingJobPhase.Pending;
     b.conditions(ConditionStatus.False, reason, message, message);
   }
-  const sameFamily = admitted?.reason === reason || (WAITING_FOR_ROOM.has(admitted?.reason ?? '') && WAITING_FOR_ROOM.has(reason));
-  if (!kept || !sameFamily) b.set({ type: ConditionType.Admitted, status: ConditionStatus.False, reason, message });
+  if (!kept || !sameWait(admitted?.reason, reason)) b.set({ type: ConditionType.Admitted, status: ConditionStatus.False, reason, message });
   return b.done();
 }
 
@@ -260,14 +260,11 @@ function unschedulable(b: StatusBuilder, record: PlacementRecord, reason: string
  * WAIT_EXPLANATION_REFRESH_MS: how long a waiting job's explanation may stand while only its numbers move. Placement
  * records name free capacity ("needs 16 nvidia.com/gpu, 8 free"), which changes whenever any job starts or ends; a
  * thousand waiting jobs, each re-placed on every retry, would otherwise rewrite their statuses (and events) whenever
- * the federation breathes. The same holds when the reason moves within WAITING_FOR_ROOM — a queue near its quota
- * flips its jobs between QuotaExceeded and Unschedulable as its own jobs start and end, and nothing the user can do
- * differs. Any other change of reason, or of which sites are feasible, is written at once.
+ * the federation breathes. The same holds when the reason moves within WAITING_FOR_ROOM (queueing/admission-cycle.ts)
+ * — a queue near its quota flips its jobs between QuotaExceeded and Unschedulable as its own jobs start and end, and
+ * nothing the user can do differs. Any other change of reason, or of which sites are feasible, is written at once.
  */
 export const WAIT_EXPLANATION_REFRESH_MS = 60_000;
-
-/** WAITING_FOR_ROOM are the reasons of a job that waits for capacity or quota to free up: nothing to fix but time. */
-const WAITING_FOR_ROOM: ReadonlySet<string> = new Set([Reason.Unschedulable, Reason.QuotaExceeded, Reason.Queued]);
 
 /**
  * keepsExplanation writes a pending job's placement record and conditions from `record`, or keeps the ones written
@@ -286,7 +283,7 @@ function keepsExplanation(b: StatusBuilder, record: PlacementRecord, reason: str
     b.s.phase === TrainingJobPhase.Pending &&
     b.s.site === undefined &&
     placedWas?.status === ConditionStatus.False &&
-    (placedWas.reason === reason || (WAITING_FOR_ROOM.has(placedWas.reason ?? '') && WAITING_FOR_ROOM.has(reason))) &&
+    sameWait(placedWas.reason, reason) &&
     sameVerdicts(previous, fresh) &&
     age >= 0 &&
     age < WAIT_EXPLANATION_REFRESH_MS;
