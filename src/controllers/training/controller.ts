@@ -50,15 +50,19 @@ export function trainingJobKey(namespace: string | undefined, name: string): str
 /**
  * waitsForSite says whether a change of `site` may matter to `tj`: it is placed there (the site may be gone), it
  * was lost there (the site may be back, with members to fence off), or it waits for any site (capacity may have
- * freed). Level-triggered: the reconciler decides what, if anything, to do.
+ * freed). Level-triggered: the reconciler decides what, if anything, to do. With an admission ledger
+ * (`byLedger`), a job that waits to be admitted is not woken by Site changes: the ledger runs a cycle on each and
+ * wakes exactly the jobs whose verdict changed. Waking every waiting job on every pod start or end at any site kept
+ * the work queue about a thousand deep with a thousand queued jobs, and running jobs' member changes waited behind.
  */
-export function waitsForSite(tj: TrainingJob, site: string): boolean {
+export function waitsForSite(tj: TrainingJob, site: string, byLedger = false): boolean {
   const s = tj.status;
   const attempts = s?.attempts ?? [];
   if (tj.metadata.deletionTimestamp !== undefined) return s?.site === site || attempts.some((a) => a.site === site);
   // A site the job was lost at may hold stale members: when it comes back they are deleted (failover.ts).
   if (attempts.some((a) => a.site === site && a.site !== s?.site && a.outcome === AttemptOutcome.SiteLost)) return true;
   if (s?.site !== undefined) return s.site === site;
+  if (byLedger && s?.admission === undefined) return false;
   return !isTerminal(s?.phase) && tj.spec.suspend !== true && s?.phase !== TrainingJobPhase.Suspended;
 }
 
@@ -77,7 +81,7 @@ export function newTrainingController(options: TrainingControllerOptions): Contr
     siteChangeSource(sites, (site) =>
       trainingJobs
         .list()
-        .filter((tj) => waitsForSite(tj, site))
+        .filter((tj) => waitsForSite(tj, site, options.admission !== undefined))
         .map((tj) => trainingJobKey(tj.metadata.namespace, tj.metadata.name ?? '')),
     ),
     ...(options.informers.memberJobs === undefined ? [] : [memberSource(options.informers.memberJobs, trainingJobKey)]),

@@ -133,4 +133,11 @@ describe('waitsForSite', () => {
   ])('$what: $want', ({ tj, site, want }) => {
     expect(waitsForSite(tj, site)).toBe(want);
   });
+
+  it('leaves a job waiting for admission to the ledger, but not one admitted and unplaced, nor a placed one', () => {
+    expect(waitsForSite(base().status({ phase: 'Pending' }).obj(), 'guizhou', true)).toBe(false);
+    const admitted = base().status({ phase: 'Pending', admission: { queue: 'q', admittedTime: '2026-01-01T00:00:00Z', charge: {} } }).obj();
+    expect(waitsForSite(admitted, 'guizhou', true)).toBe(true);
+    expect(waitsForSite(base().status({ phase: 'Running', site: 'guizhou' }).obj(), 'guizhou', true)).toBe(true);
+  });
 });
