@@ -10,6 +10,7 @@
  *
  * Like the suanwang policy, a task that did not fit is looked at again only after something was released.
  */
+import { fnv1a } from '../api/hash.ts';
 import { Fleet, poolServes, workerDemand, type Binding, type SiteState } from './fleet.ts';
 import type { Placement, Scheduler } from './replay.ts';
 import type { SimTask } from './task.ts';
@@ -105,14 +106,4 @@ export function staticScheduler(fleet: Fleet): FifoScheduler {
     }
     return home;
   });
-}
-
-/** fnv1a is the 32-bit FNV-1a hash of a string's UTF-16 code units: stable across machines and runs. */
-export function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
 }

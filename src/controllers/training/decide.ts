@@ -27,6 +27,7 @@ import { DEFAULT_GANG_START_TIMEOUT_MS, startOverdue, type WorkerHealth } from '
 import type { MemberDecision } from './member-objects.ts';
 import { neverFits, placeTrainingJob, recordedDecision } from './placing.ts';
 import type { ObservedMembers } from './site-members.ts';
+import { spreadMs } from '../../api/hash.ts';
 import { currentEpoch, isTerminal, membersSeen, nextStatus, WAIT_EXPLANATION_REFRESH_MS, type StatusUpdate } from './status.ts';
 import type { Verdict } from '../../queueing/admission-cycle.ts';
 import { parseAmounts, toQuantities, type Amounts } from '../../queueing/amounts.ts';
@@ -449,7 +450,9 @@ function admit(
       // The ledger wakes a queued job as soon as its verdict changes; this retry only brings the written numbers up to
       // date, which the status rule does at most once per refresh anyway. Retrying every pendingMs made a thousand
       // queued jobs a hundred reconciles a second, and the member changes of running jobs waited behind them.
-      result: { requeueAfter: Math.max(input.pendingMs, WAIT_EXPLANATION_REFRESH_MS) },
+      // Spread by key: a thousand jobs queued together would otherwise come back together, as one wave ahead of
+      // the member changes of running jobs.
+      result: { requeueAfter: spreadMs(`${input.tj.metadata.namespace ?? ''}/${input.tj.metadata.name ?? ''}`, Math.max(input.pendingMs, WAIT_EXPLANATION_REFRESH_MS), 0.25) },
     });
   }
   const placed = verdict.placement;
