@@ -68,6 +68,9 @@ export function waitsForSite(tj: TrainingJob, site: string, byLedger = false): b
   if (tj.metadata.deletionTimestamp !== undefined) return s?.site === site || attempts.some((a) => a.site === site);
   // A site the job was lost at may hold stale members: when it comes back they are deleted (failover.ts).
   if (attempts.some((a) => a.site === site && a.site !== s?.site && a.outcome === AttemptOutcome.SiteLost)) return true;
+  // A finished job keeps its site in status, but no change there concerns it: its clean-up is its own (TTL, retries).
+  // Waking every finished job of a site on each pod start or end there filled the work queue with hundreds of keys.
+  if (isTerminal(s?.phase)) return false;
   if (s?.site !== undefined) return s.site === site;
   if (byLedger && s?.admission === undefined) return false;
   return !isTerminal(s?.phase) && tj.spec.suspend !== true && s?.phase !== TrainingJobPhase.Suspended;

@@ -129,6 +129,8 @@ describe('waitsForSite', () => {
     { what: 'a job placed on that site', tj: base().status({ phase: 'Running', site: 'guizhou' }).obj(), site: 'guizhou', want: true },
     { what: 'a job placed elsewhere', tj: base().status({ phase: 'Running', site: 'shanghai' }).obj(), site: 'guizhou', want: false },
     { what: 'a finished job', tj: base().status({ phase: 'Succeeded' }).obj(), site: 'guizhou', want: false },
+    { what: 'a job that finished on that site', tj: base().status({ phase: 'Succeeded', site: 'guizhou' }).obj(), site: 'guizhou', want: false },
+    { what: 'a job that failed on that site', tj: base().status({ phase: 'Failed', site: 'guizhou' }).obj(), site: 'guizhou', want: false },
     { what: 'a suspended job', tj: base().suspend().status({ phase: 'Suspended' }).obj(), site: 'guizhou', want: false },
   ])('$what: $want', ({ tj, site, want }) => {
     expect(waitsForSite(tj, site)).toBe(want);
