@@ -285,7 +285,7 @@ export class AdmissionLedger {
  * to one that means something else (sameWait: not between the WAITING_FOR_ROOM reasons), not for every change of the
  * numbers in its message ("8 of 32 left"): with thousands waiting, each admission would otherwise wake and rewrite
  * every one of them. (Measured at 1,000 queued jobs, waking on every flip kept the TrainingJob work queue about 1,000
- * deep.) Its own retry (once per WAIT_EXPLANATION_REFRESH_MS, training/status.ts) brings the message up to date.
+ * deep.) Its own retry (pendingRetryMs) brings the message up to date, as the status rule allows (training/status.ts).
  */
 function sameVerdict(a: Verdict | undefined, b: Verdict): boolean {
   if (a === undefined || a.kind !== b.kind) return false;

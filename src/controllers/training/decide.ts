@@ -28,7 +28,7 @@ import type { MemberDecision } from './member-objects.ts';
 import { neverFits, placeTrainingJob, recordedDecision } from './placing.ts';
 import type { ObservedMembers } from './site-members.ts';
 import { spreadMs } from '../../api/hash.ts';
-import { currentEpoch, isTerminal, membersSeen, nextStatus, WAIT_EXPLANATION_REFRESH_MS, type StatusUpdate } from './status.ts';
+import { currentEpoch, isTerminal, membersSeen, nextStatus, type StatusUpdate } from './status.ts';
 import type { Verdict } from '../../queueing/admission-cycle.ts';
 import { parseAmounts, toQuantities, type Amounts } from '../../queueing/amounts.ts';
 import type { PoolFilter } from '../../placement/filters/filter.ts';
@@ -447,12 +447,10 @@ function admit(
       status,
       events: changed ? [...events, { type: 'Normal', reason: EventReason.Queued, message: after?.message ?? verdict.message }] : [...events],
       logs,
-      // The ledger wakes a queued job as soon as its verdict changes; this retry only brings the written numbers up to
-      // date, which the status rule does at most once per refresh anyway. Retrying every pendingMs made a thousand
-      // queued jobs a hundred reconciles a second, and the member changes of running jobs waited behind them.
-      // Spread by key: a thousand jobs queued together would otherwise come back together, as one wave ahead of
-      // the member changes of running jobs.
-      result: { requeueAfter: spreadMs(`${input.tj.metadata.namespace ?? ''}/${input.tj.metadata.name ?? ''}`, Math.max(input.pendingMs, WAIT_EXPLANATION_REFRESH_MS), 0.25) },
+      // The ledger wakes a queued job as soon as its verdict changes; this retry brings a new kind of explanation
+      // ("0 free" becoming "free capacity split over nodes") to the status, which the status rule writes at once,
+      // and numbers at most once per refresh. Spread by key: jobs queued together do not come back as one wave.
+      result: { requeueAfter: spreadMs(`${input.tj.metadata.namespace ?? ''}/${input.tj.metadata.name ?? ''}`, input.pendingMs, 0.25) },
     });
   }
   const placed = verdict.placement;

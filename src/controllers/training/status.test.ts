@@ -214,6 +214,12 @@ describe('nextStatus: no change, no write', () => {
     expect(findCondition(later.conditions, 'Placed')?.message).toBe(fewer.message);
     // A new reason, or another verdict for a site, is written at once.
     expect(statusChanged(tj.status, nextStatus(tj, { kind: 'Unschedulable', record: fewer, reason: 'NoSiteReady' }, at(1)))).toBe(true);
+    // Another kind of reason, numbers aside, is news too: the devices are free, but split over nodes.
+    const split: PlacementRecord = {
+      message: "0/1 sites fit: guizhou: pool ascend910b's free capacity holds 0 workers node by node, needs 1",
+      candidates: [{ site: 'guizhou', verdict: 'Rejected', reasons: ["pool ascend910b's free capacity holds 0 workers node by node, needs 1"] }],
+    };
+    expect(statusChanged(tj.status, nextStatus(tj, { kind: 'Unschedulable', record: split }, at(1)))).toBe(true);
     const feasible: PlacementRecord = { ...fewer, candidates: [{ site: 'guizhou', verdict: 'Feasible', variant: 'ascend910b', score: 50 }] };
     expect(statusChanged(tj.status, nextStatus(tj, { kind: 'Unschedulable', record: feasible }, at(1)))).toBe(true);
   });

@@ -300,9 +300,15 @@ function keepsExplanation(b: StatusBuilder, record: PlacementRecord, reason: str
   return false;
 }
 
-/** sameVerdicts says whether two records judge the same sites the same way (the numbers in their reasons aside). */
+/**
+ * sameVerdicts says whether two records say the same thing but for their numbers: the same verdict for each site,
+ * and the same reasons and message once every number is blanked out ("needs 8 nvidia.com/gpu, 0 healthy free" and
+ * "…, 4 healthy free" are the same; "free capacity holds 0 workers node by node" is news).
+ */
 function sameVerdicts(a: PlacementRecord, b: PlacementRecord): boolean {
-  const key = (r: PlacementRecord): string => JSON.stringify((r.candidates ?? []).map((c) => [c.site, c.verdict, c.variant ?? '']));
+  const blank = (text: string | undefined): string => (text ?? '').replace(/\d+(\.\d+)?/g, '#');
+  const key = (r: PlacementRecord): string =>
+    JSON.stringify([blank(r.message), (r.candidates ?? []).map((c) => [c.site, c.verdict, c.variant ?? '', (c.reasons ?? []).map(blank)])]);
   return key(a) === key(b);
 }
 
