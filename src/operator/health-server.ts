@@ -7,7 +7,7 @@
  * Readiness stays the gRPC port: open only on the leader, which is what the Service should route agents to.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { close, listen } from '../runtime/http-listener.ts';
 import type { Logger } from 'pino';
 import { formatAddress, type ListenAddress } from './listen.ts';
 
@@ -34,14 +34,7 @@ export class HealthServer {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
     });
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#listen.port, this.#listen.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const port = (server.address() as AddressInfo).port;
+    const port = await listen(server, this.#listen.host, this.#listen.port);
     this.#log.info({ address: formatAddress(this.#listen.host, port) }, 'health endpoint listening');
     return port;
   }
@@ -49,11 +42,7 @@ export class HealthServer {
   /** stop closes the listener and any idle keep-alive connection. */
   async stop(): Promise<void> {
     const server = this.#server;
-    if (server === undefined || !server.listening) return;
     this.#server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await close(server);
   }
 }

@@ -4,7 +4,7 @@
  * gRPC port, is scraped too. Shared by the operator, the site agent and the node reporter.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { close, listen } from './http-listener.ts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
@@ -49,14 +49,7 @@ export class MetricsServer {
       );
     });
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#o.port, this.#o.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const port = (server.address() as AddressInfo).port;
+    const port = await listen(server, this.#o.host, this.#o.port);
     const host = this.#o.host.includes(':') ? `[${this.#o.host}]` : this.#o.host;
     this.#log.info({ url: `http://${host}:${port}/metrics` }, 'metrics endpoint listening');
     return port;
@@ -65,11 +58,7 @@ export class MetricsServer {
   /** stop closes the listener and any idle keep-alive connection. */
   async stop(): Promise<void> {
     const server = this.#server;
-    if (server === undefined || !server.listening) return;
     this.#server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await close(server);
   }
 }
