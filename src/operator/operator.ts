@@ -427,8 +427,11 @@ export class Operator {
     }
 
     // 5. What the previous leader promised and the sites do not report yet, held again before anything is placed.
+    // The Secrets too: a workload's first pass builds its site's client from them, and one read before they are in
+    // the cache finds no kubeconfig and counts the site as unreachable.
     try {
-      await Promise.all([informers.trainingJobs, informers.inferenceServices, informers.sites, informers.queues].map((c) => c.waitForSync(this.#stopSignal.signal)));
+      const caches = [informers.trainingJobs, informers.inferenceServices, informers.sites, informers.queues, informers.secrets];
+      await Promise.all(caches.map((c) => c.waitForSync(this.#stopSignal.signal)));
     } catch (err: unknown) {
       if (this.#stopSignal.signal.aborted) return address;
       throw err;

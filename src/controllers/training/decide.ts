@@ -191,8 +191,10 @@ export function decideTraining(input: TrainingInput): TrainingPlan {
 
 /**
  * unreachable plans the pass of a job whose site is Ready but does not answer the hub: say so on the job (the site
- * and the class of error, never the error's text, which may quote credentials), give the promised capacity back
- * (nothing will bind it), and after the grace move the job as from a lost site, placing it anywhere but there.
+ * and the class of error, never the error's text, which may quote credentials), and after the grace move the job as
+ * from a lost site, placing it anywhere but there. The promise is kept meanwhile: the hub's failure to read the site
+ * says nothing of the site itself, whose scheduler may still bind the members' pods (and a new operator's first pass
+ * can find a site client not built yet); placeAnew gives it back when the job moves.
  */
 function unreachable(input: TrainingInput, siteName: string, error: unknown, next: (base: TrainingJob, u: StatusUpdate) => TrainingJobStatus): TrainingPlan {
   const { tj } = input;
@@ -201,7 +203,6 @@ function unreachable(input: TrainingInput, siteName: string, error: unknown, nex
   const verdict = judgeUnreachable(tj, message, forMs, input.graceMs);
   if (verdict.kind === 'Wait' || verdict.kind === 'Stay') {
     return plan({
-      releaseFirst: true,
       status: next(tj, { kind: 'SiteUnreachable', message }),
       events: [{ type: 'Warning', reason: Reason.SiteUnreachable, message }],
       logs: [{ msg: 'site not answering; within the grace', fields: { site: siteName, error: errorClass(error) } }],

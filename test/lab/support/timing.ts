@@ -18,3 +18,12 @@ export const TEST_TIMING = {
 
 /** TEST_POD_COMPLETE_DELAY_MS is how long kwok keeps Job pods Running in the shared test lab. */
 export const TEST_POD_COMPLETE_DELAY_MS = 12_000;
+
+/**
+ * EARLIEST_MOVE_S is the soonest, in seconds from the moment a site's agent is stopped, that its work may move:
+ * lease + grace, less what the design allows — the last heartbeat came up to one interval before the stop, and the
+ * Ready transition is stamped in whole seconds (so the grace may start up to 1 s early). A test that saw the move
+ * sooner has found work moved before its site was given up.
+ */
+export const EARLIEST_MOVE_S =
+  (TEST_TIMING.leaseMs + TEST_TIMING.siteLostGraceMs - TEST_TIMING.heartbeatIntervalMs - 1000) / 1000;
