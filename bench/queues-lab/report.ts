@@ -74,7 +74,7 @@ export function renderReport(r: ReportInput): string {
     lines.push('', 'First quota violations:', '', ...r.sites.quotaViolations.slice(0, 10).map((v) => `- ${v.queue}: ${v.used} ${v.resource} > ${v.limit}`));
   }
   if (r.sites.gangViolations.length > 0) {
-    lines.push('', 'First gang violations:', '', ...r.sites.gangViolations.slice(0, 10).map((g) => `- ${g.job}: ${g.bound} of ${g.workers} workers bound`));
+    lines.push('', 'First gang violations:', '', ...r.sites.gangViolations.slice(0, 10).flatMap((g) => [`- ${g.job}: ${g.bound} of ${g.workers} workers bound`, ...(g.pods ?? []).map((p) => `  - ${p}`)]));
   }
   return `${lines.join('\n')}\n`;
 }

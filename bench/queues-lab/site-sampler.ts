@@ -9,7 +9,7 @@
  *   not all workers bound for longer than GANG_WINDOW_MS, over consecutive samples.
  */
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { LABEL_MANAGED_BY, LABEL_NAMESPACE, LABEL_WORKLOAD, MANAGED_BY } from '../../src/api/names.ts';
+import { LABEL_EPOCH, LABEL_MANAGED_BY, LABEL_NAMESPACE, LABEL_WORKLOAD, MANAGED_BY } from '../../src/api/names.ts';
 import { parseQuantity } from '../../src/api/quantity.ts';
 import { ACCELERATOR_RESOURCES } from '../../src/api/vendors.ts';
 import type { BenchJob, BenchQueue } from './workload-mix.ts';
@@ -32,6 +32,8 @@ export interface GangViolation {
   readonly sinceMs: number;
   readonly bound: number;
   readonly workers: number;
+  /** pods: every pod of the job at every site when the violation was seen (where, phase, times), to explain it. */
+  pods?: string[];
 }
 
 /** SamplerFigures are what the samples found. */
@@ -102,7 +104,43 @@ export class SiteSampler {
     const at = nowMs();
     this.#samples += 1;
     this.#sampleMs += performance.now() - started;
+    const before = this.#gang.length;
     this.#check(at, pods);
+    for (const g of this.#gang.slice(before)) g.pods = await this.#describe(g.job).catch((err: unknown) => [`pods not listed: ${String(err)}`]);
+  }
+
+  /** #describe lists every pod of a job at every site, bound or not, finished or not, for a violation's record. */
+  async #describe(job: string): Promise<string[]> {
+    const lists = await Promise.all(
+      this.#sites.map(async (s) => ({
+        site: s.name,
+        pods: (await s.core.listPodForAllNamespaces({ labelSelector: `${LABEL_WORKLOAD}=${job},${LABEL_NAMESPACE}=${this.#namespace}` })).items,
+      })),
+    );
+    // And every other pod on the nodes the job's pods went to: who held the room the unbound worker waited for.
+    const nodes = new Set(lists.flatMap(({ site, pods }) => pods.map((p) => `${site}/${p.spec?.nodeName ?? ''}`)));
+    const neighbours = await Promise.all(
+      this.#sites.map(async (s) => ({
+        site: s.name,
+        pods: (await s.core.listPodForAllNamespaces({ labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY}` })).items.filter(
+          (p) => nodes.has(`${s.name}/${p.spec?.nodeName ?? ''}`) && p.metadata?.labels?.[LABEL_WORKLOAD] !== job,
+        ),
+      })),
+    );
+    return [...lists, ...neighbours].flatMap(({ site, pods }) =>
+      pods.map((p) => {
+        const epoch = p.metadata?.labels?.[LABEL_EPOCH] ?? '?';
+        const scheduled = p.status?.conditions?.find((c) => c.type === 'PodScheduled');
+        const times = [
+          `created ${p.metadata?.creationTimestamp?.toISOString() ?? '?'}`,
+          `scheduled ${scheduled?.status ?? '?'} ${scheduled?.lastTransitionTime?.toISOString() ?? ''}${scheduled?.message ? ` (${scheduled.message})` : ''}`,
+          `started ${p.status?.startTime?.toISOString() ?? '-'}`,
+          ...(p.metadata?.deletionTimestamp !== undefined ? [`deleting since ${p.metadata.deletionTimestamp.toISOString()}`] : []),
+        ];
+        const devices = (p.spec?.containers ?? []).flatMap((c) => Object.entries(c.resources?.requests ?? {}).filter(([r]) => ACCELERATOR_RESOURCES.includes(r as never)).map(([r, q]) => `${q} ${r}`));
+        return `${site}/${p.spec?.nodeName || '(unbound)'} ${p.metadata?.name ?? ''} epoch ${epoch} ${p.status?.phase ?? '?'} [${devices.join(', ')}]: ${times.join(', ')}`;
+      }),
+    );
   }
 
   #check(at: number, pods: readonly V1Pod[]): void {

@@ -129,6 +129,10 @@ export const Reason = {
   ApiServerUnreachable: 'ApiServerUnreachable',
   // Site ConnectionAccepted (with KubeconfigMissing and KubeconfigInvalid above)
   KubeconfigAccepted: 'KubeconfigAccepted',
+  /** ConnectionAccepted=True for a Pull site: the agent applies its members; there is no kubeconfig to check. */
+  PullMode: 'PullMode',
+  /** A pull site's agent refused a member object by its site policy (the message names the rule). */
+  RefusedBySite: 'RefusedBySite',
   /** The kubeconfig holds a field that runs code, reads files or sends credentials elsewhere (exec, tokenFile, ...). */
   KubeconfigNotAllowed: 'KubeconfigNotAllowed',
   /** kubeconfigSecretRef names a namespace other than the operator's own. */
@@ -229,6 +233,8 @@ export const AttemptOutcome = {
   DeviceFailure: 'DeviceFailure',
   /** Not every worker was running at the site within the gang start timeout: the attempt was withdrawn. */
   StartTimeout: 'StartTimeout',
+  /** A pull site's agent refused the members by its site policy; the next placement leaves that site out. */
+  Refused: 'Refused',
   Evicted: 'Evicted',
   Preempted: 'Preempted',
   Suspended: 'Suspended',
@@ -254,8 +260,12 @@ export const PreemptionPolicy = {
 } as const;
 export type PreemptionPolicyName = (typeof PreemptionPolicy)[keyof typeof PreemptionPolicy];
 
-/** ConnectionMode is how the operator reaches a site. Pull (over the agent's session) is planned. */
-export const ConnectionMode = { Push: 'Push' } as const;
+/**
+ * ConnectionMode is how the operator reaches a site: Push calls the site's apiserver with a kubeconfig from the hub;
+ * Pull sends the site's member objects over its agent's session, and the agent applies them (the hub holds no
+ * credentials for the site and never dials it).
+ */
+export const ConnectionMode = { Push: 'Push', Pull: 'Pull' } as const;
 export type ConnectionModeName = (typeof ConnectionMode)[keyof typeof ConnectionMode];
 
 /** ARCHITECTURES are the CPU architectures of node pools (Kubernetes `kubernetes.io/arch` values). */

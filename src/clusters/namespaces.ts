@@ -1,5 +1,6 @@
 /**
- * The namespace member objects live in at a site: the hub namespace of their workload, created on first use.
+ * The namespace member objects live in at a site: the hub namespace of their workload, created on first use (push
+ * mode; push-member-port.ts).
  */
 import type { V1Namespace } from '@kubernetes/client-node';
 import { ignoreNotFound, isAlreadyExists } from '../runtime/errors.ts';
@@ -9,7 +10,7 @@ import type { SiteClient } from './site-clients.ts';
  * ensureNamespace creates `namespace` at the site when it is missing. Read first: on a site where the operator may
  * not create namespaces (the site operator prepares them), an existing one must not cost a Forbidden.
  */
-export async function ensureNamespace(client: SiteClient, namespace: V1Namespace): Promise<void> {
+export async function ensureNamespace(client: Pick<SiteClient, 'call'>, namespace: V1Namespace): Promise<void> {
   const name = namespace.metadata?.name ?? '';
   const existing = await client.call('read member namespace', (apis) => ignoreNotFound(apis.core.readNamespace({ name })));
   if (existing !== undefined) return;

@@ -11,7 +11,7 @@
  */
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, type V1Secret } from '@kubernetes/client-node';
 import type { Site } from '../api/generated/types.ts';
-import { KUBECONFIG_SECRET_KEY, Reason } from '../api/names.ts';
+import { ConnectionMode, KUBECONFIG_SECRET_KEY, Reason } from '../api/names.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { TokenBucket } from '../runtime/rate-limiter.ts';
 import { ApiError, toApiError } from '../runtime/errors.ts';
@@ -86,9 +86,16 @@ export class SiteClient {
   }
 }
 
+/** isPullSite says whether the hub reaches `site` through its agent (spec.connection.mode Pull), never by dialling it. */
+export function isPullSite(site: Site): boolean {
+  return site.spec.connection.mode === ConnectionMode.Pull;
+}
+
 /** ConnectionVerdict is whether a Site's connection can be used, as the Site's ConnectionAccepted shows it. */
 export type ConnectionVerdict =
   | { readonly ok: true; readonly secret: string }
+  /** A Pull site: nothing to check on the hub, the agent applies the site's members. */
+  | { readonly ok: true; readonly pull: true }
   | { readonly ok: false; readonly reason: ConnectionReason; readonly message: string };
 
 /** Cached is a site's client, or the refusal of its kubeconfig, for one version of its Secret. */
@@ -155,6 +162,7 @@ export class SiteClients {
 
   /** check says whether the site's connection can be used, for its status; it builds (and caches) the client. */
   check(site: Site): ConnectionVerdict {
+    if (isPullSite(site)) return { ok: true, pull: true };
     try {
       this.forSite(site);
     } catch (err: unknown) {

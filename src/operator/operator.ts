@@ -28,6 +28,11 @@ import { DEFAULT_CADENCE, OperatorServer } from '../wire/server.ts';
 import { parseSiteName } from '../wire/identity.ts';
 import type { TlsFiles } from '../wire/tls.ts';
 import { SiteClients } from '../clusters/site-clients.ts';
+import { SiteMemberPorts } from '../clusters/site-member-ports.ts';
+import { PullTransport } from './pull-transport.ts';
+import { SitePoolTimes } from '../controllers/framework/site-pool-times.ts';
+import { inferenceServiceKey } from '../controllers/inference/controller.ts';
+import { trainingJobKey } from '../controllers/training/controller.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
 import type { Controller } from '../runtime/controller.ts';
 import { newSiteController, siteKey } from '../controllers/site/site-controller.ts';
@@ -311,11 +316,33 @@ export class Operator {
     });
     this.#members = members;
     members.start();
-    // One tracker for both placing controllers, so neither over-commits what the other placed a moment ago.
-    const promised = new PromisedCapacityTracker();
+    // Pull mode: the desired and reported members of every pull site, carried over the agents' sessions. It removes
+    // members no workload owns only once the hub's caches have listed (step 5).
+    let cachesSynced = false;
+    let wakeTraining: (key: string) => void = () => {};
+    let wakeInference: (key: string) => void = () => {};
+    const pull = new PullTransport({
+      clock: this.#clock,
+      logger: this.#o.logger,
+      owners: {
+        synced: () => cachesSynced,
+        trainingJob: (ns, name) => informers.trainingJobs.get(ns, name),
+        inferenceService: (ns, name) => informers.inferenceServices.get(ns, name),
+        sites: () => informers.sites.list(),
+      },
+      wake: (kind, ns, name) => {
+        if (kind !== 'Deployment') wakeTraining(trainingJobKey(ns, name));
+        if (kind !== 'Job') wakeInference(inferenceServiceKey(ns, name));
+      },
+    });
+    // One tracker for both placing controllers, so neither over-commits what the other placed a moment ago. A promise
+    // is given back only once its site's pools were written after the pods started (framework/site-pool-times.ts).
+    const poolTimes = new SitePoolTimes(informers.sites, this.#clock);
+    this.#unsubscribe.push(() => poolTimes.stop());
+    const promised = new PromisedCapacityTracker({ poolsReportedAt: (site) => poolTimes.changedAt(site) });
     const workloadOptions = {
       hub: kc,
-      siteClients,
+      sitePorts: new SiteMemberPorts({ siteClients, pull: (site) => pull.members.port(site.metadata.name ?? '') }),
       clock: this.#clock,
       logger: this.#o.logger,
       promised,
@@ -324,8 +351,6 @@ export class Operator {
       ...(this.#o.pollIntervalMs !== undefined && { pollIntervalMs: this.#o.pollIntervalMs }),
     };
     // Admission: one ledger for both workload kinds, whose cycles start once the caches hold everything (step 5).
-    let wakeTraining: (key: string) => void = () => {};
-    let wakeInference: (key: string) => void = () => {};
     let refreshQueues: () => void = () => {};
     const ledger = new AdmissionLedger({
       sources: {
@@ -364,7 +389,10 @@ export class Operator {
       events: recorder(Kind.TrainingJob),
       admission: ledger,
       ...(this.#o.gangStartTimeoutMs !== undefined && { gangStartTimeoutMs: this.#o.gangStartTimeoutMs }),
-      findMemberJobs: (namespace, name) => members.find('Job', { namespaceLabel: LABEL_NAMESPACE, nameLabel: LABEL_WORKLOAD }, namespace, name),
+      findMemberJobs: (namespace, name) => [
+        ...members.find('Job', { namespaceLabel: LABEL_NAMESPACE, nameLabel: LABEL_WORKLOAD }, namespace, name),
+        ...pull.findMembers('Job', namespace, name),
+      ],
       fenceThroughAgent: (site, workload) => {
         const name = parseSiteName(site);
         if (name !== undefined) this.#server?.requestFence(name, [workload]);
@@ -383,7 +411,7 @@ export class Operator {
       ledger,
       clock: this.#clock,
       logger: this.#o.logger,
-      informers: { queues: informers.queues, trainingJobs: informers.trainingJobs },
+      informers: { queues: informers.queues, trainingJobs: informers.trainingJobs, inferenceServices: informers.inferenceServices },
       metrics: loopMetrics,
     });
     wakeTraining = (key) => trainingController.queue.add(key);
@@ -404,13 +432,14 @@ export class Operator {
     const server = new OperatorServer({
       address: formatAddress(listen.host, listen.port),
       tls,
-      handler: this.#metrics.messages.counting(sessions),
+      handler: this.#metrics.messages.counting(pull.handler(sessions)),
       logger: this.#o.logger,
       clock: this.#clock,
       cadence: { ...DEFAULT_CADENCE, heartbeatIntervalMs: this.#config.heartbeatIntervalMs, leaseDurationMs: this.#config.leaseMs },
       checkCertificate: certificates.check,
     });
     this.#server = server;
+    pull.attach((site, sync) => server.sendMemberSync(site, sync));
     let port: number;
     try {
       port = await server.start();
@@ -436,6 +465,7 @@ export class Operator {
       if (this.#stopSignal.signal.aborted) return address;
       throw err;
     }
+    cachesSynced = true;
     const held = restorePromises(promised, {
       trainingJobs: informers.trainingJobs.list(),
       inferenceServices: informers.inferenceServices.list(),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TrainingAttempt, TrainingJob } from '../api/generated/types.ts';
-import { formatCost, meterAttempts, queueMetering, queueMeteringFromRows, roundTo, type UsageRow } from './metering.ts';
+import { inferenceUsage, trainingUsage, type MeteredWorkload } from './metered-workload.ts';
+import { formatCost, meteringTime, meterRows, meterUsage, roundTo, siteMetering, usageRows, type MeteringWindow, type UsageRow } from './metering.ts';
 
 const NOW = new Date('2026-03-02T00:00:00Z');
 const GIB = 2 ** 30;
@@ -44,6 +45,9 @@ function job(uid: string, ...attempts: AttemptInit[]): TrainingJob {
     status: { attempts: attempts.map(attempt) },
   };
 }
+
+/** meterAttempts meters TrainingJobs as the CLI does. */
+const meterAttempts = (jobs: readonly TrainingJob[], window: MeteringWindow): UsageRow[] => meterRows(jobs.map(trainingUsage), window);
 
 /** brief renders a row as "queue site resource hours cost currency", '-' for empty text, for compact want fields. */
 const brief = (r: UsageRow): string => [r.queue || '-', r.site, r.resource, r.hours, r.cost, r.currency || '-'].join(' ');
@@ -158,46 +162,91 @@ describe('meterAttempts', () => {
   });
 });
 
-describe('queueMetering', () => {
+describe('meterRows of other workloads', () => {
+  const cases: { name: string; workloads: MeteredWorkload[]; want: string[] }[] = [
+    {
+      name: "an InferenceService's replica intervals count as attempts do, each site at its own price",
+      workloads: [
+        inferenceUsage({
+          apiVersion: 'suanwang.io/v1alpha1',
+          kind: 'InferenceService',
+          metadata: { name: 'chat', namespace: 'default', uid: 'svc' },
+          spec: { resources: { cpu: '4', memory: '16Gi' }, variants: [] },
+          status: {
+            replicaIntervals: [
+              { site: 'shanghai', replicas: 2, startTime: at(5), endTime: at(3), queue: 'q', charge: { 'nvidia.com/gpu': '2', cpu: '8' }, pricePerHour: 56, currency: 'CNY' },
+              { site: 'shanghai', replicas: 3, startTime: at(3), queue: 'q', charge: { 'nvidia.com/gpu': '3', cpu: '12' }, pricePerHour: 84, currency: 'CNY' },
+              { site: 'hk', replicas: 1, startTime: at(2), endTime: at(1), queue: 'q', charge: { 'nvidia.com/gpu': '1', cpu: '4' }, pricePerHour: 2, currency: 'USD' },
+            ],
+          },
+        }),
+      ],
+      // shanghai: 2 × 2 h + 3 × 3 h = 13 device-hours, 56 × 2 + 84 × 3 = 364 CNY; cpu 8 × 2 + 12 × 3 = 52 core-hours.
+      want: ['q hk cpu 4 0 -', 'q hk nvidia.com/gpu 1 2 USD', 'q shanghai cpu 52 0 -', 'q shanghai nvidia.com/gpu 13 364 CNY'],
+    },
+    {
+      name: 'nothing of a workload being deleted counts after its deletionTimestamp',
+      workloads: [
+        {
+          ...trainingUsage(job('a', { site: 's', epoch: 1, startedHoursAgo: 3, queue: 'q', charge: { 'nvidia.com/gpu': 1 }, price: 10, currency: 'CNY' })),
+          deletedAt: at(1),
+        },
+      ],
+      want: ['q s nvidia.com/gpu 2 20 CNY'],
+    },
+    {
+      name: 'a TrainingJob and an InferenceService of the same name are two workloads',
+      workloads: [
+        { kind: 'TrainingJob', namespace: 'n', name: 'x', uid: '', intervals: [{ id: 'epoch 1', queue: 'q', site: 's', startTime: at(2), endTime: at(1), charge: { cpu: '1' } }] },
+        { kind: 'InferenceService', namespace: 'n', name: 'x', uid: '', intervals: [{ id: 'epoch 1', queue: 'q', site: 's', startTime: at(2), endTime: at(1), charge: { cpu: '1' } }] },
+      ],
+      want: ['q s cpu 2 0 -'],
+    },
+  ];
+  it.each(cases)('$name', ({ workloads, want }) => {
+    expect(meterRows(workloads, { now: NOW }).map(brief)).toEqual(want);
+  });
+});
+
+describe('siteMetering', () => {
   const jobs = [
     job(
       'a',
       { site: 'shanghai', epoch: 1, startedHoursAgo: 10, endedHoursAgo: 8, queue: 'q', charge: { 'nvidia.com/gpu': 8, memory: '64Gi' }, price: 80, currency: 'CNY' },
-      { site: 'hk', epoch: 2, startedHoursAgo: 8, endedHoursAgo: 7, queue: 'q', charge: { 'nvidia.com/gpu': 8 }, price: 100, currency: 'CNY' },
-      { site: 'hk', epoch: 3, startedHoursAgo: 7, endedHoursAgo: 5, queue: 'q', charge: { 'nvidia.com/gpu': 8 }, price: 70, currency: 'USD' },
-      { site: 'guizhou', epoch: 4, startedHoursAgo: 5, queue: 'q', charge: { cpu: 16 } },
+      { site: 'hk', epoch: 2, startedHoursAgo: 8, endedHoursAgo: 7, queue: 'q', charge: { 'nvidia.com/gpu': 8, cpu: 16 }, price: 100, currency: 'CNY' },
+      { site: 'hk', epoch: 3, startedHoursAgo: 7, endedHoursAgo: 5, queue: 'q', charge: { 'nvidia.com/gpu': 8, cpu: 16 }, price: 70, currency: 'USD' },
+      { site: 'hk', epoch: 4, startedHoursAgo: 5, endedHoursAgo: 4, queue: 'q', charge: { 'nvidia.com/gpu': 1 } },
+      { site: 'guizhou', epoch: 5, startedHoursAgo: 4, queue: 'q', charge: { cpu: 16 } },
     ),
-    job('b', { site: 'shanghai', epoch: 1, startedHoursAgo: 1, queue: 'other', charge: { 'nvidia.com/gpu': 1 }, price: 10, currency: 'CNY' }),
   ];
-
-  it('sums per site in site order, holds one currency per site (the costliest) and leaves out other queues', () => {
-    expect(queueMetering('q', jobs, NOW)).toEqual({
-      sites: [
-        { site: 'guizhou', resourceHours: { cpu: 80 } },
-        // 100 CNY against 140 USD: the larger number shows, not the first code; formatCost of the rows keeps both.
-        { site: 'hk', currency: 'USD', cost: 140, resourceHours: { 'nvidia.com/gpu': 24 } },
+  const cases: { name: string; at: Date; wantSites: ReturnType<typeof siteMetering> }[] = [
+    {
+      name: 'one entry per site × currency the hours were priced in, each with all of their resources; unpriced hours apart',
+      at: NOW,
+      wantSites: [
+        { site: 'guizhou', resourceHours: { cpu: 64 } },
+        { site: 'hk', resourceHours: { 'nvidia.com/gpu': 1 } },
+        { site: 'hk', currency: 'CNY', cost: 100, resourceHours: { cpu: 16, 'nvidia.com/gpu': 8 } },
+        { site: 'hk', currency: 'USD', cost: 140, resourceHours: { cpu: 32, 'nvidia.com/gpu': 16 } },
         { site: 'shanghai', currency: 'CNY', cost: 160, resourceHours: { memory: 128 * GIB, 'nvidia.com/gpu': 16 } },
       ],
-      measuredTime: '2026-03-02T00:00:00Z',
-    });
-  });
-
-  it('is the same from rows metered for every queue at once', () => {
-    const rows = meterAttempts(jobs, { now: NOW });
-    expect(queueMeteringFromRows('q', rows, NOW)).toEqual(queueMetering('q', jobs, NOW));
-    expect(queueMeteringFromRows('none', rows, NOW)).toEqual({ sites: [], measuredTime: '2026-03-02T00:00:00Z' });
-  });
-
-  it('meters up to now in whole seconds, the time measuredTime shows', () => {
-    const running = [job('a', { site: 'hk', epoch: 1, startedHoursAgo: 1, queue: 'q', charge: { 'nvidia.com/gpu': 1 } })];
-    const got = queueMetering('q', running, new Date(NOW.getTime() + 999));
-    expect(got).toEqual({ sites: [{ site: 'hk', resourceHours: { 'nvidia.com/gpu': 1 } }], measuredTime: '2026-03-02T00:00:00Z' });
+    },
+  ];
+  it.each(cases)('$name', ({ at: now, wantSites }) => {
+    const cells = meterUsage(jobs.map(trainingUsage), { now });
+    expect(siteMetering(cells)).toEqual(wantSites);
+    // The CLI's rows of the same cells cost the same per currency: the COST column and `suanwang usage` agree.
+    expect(formatCost(usageRows(cells))).toBe('260.00 CNY, 140.00 USD');
   });
 
   it('is restart-safe: a later pass over the same closed attempts gives the same totals', () => {
     const closed = [job('a', { site: 'hk', epoch: 1, startedHoursAgo: 3, endedHoursAgo: 1, queue: 'q', charge: { 'nvidia.com/gpu': 2 }, price: 7, currency: 'CNY' })];
     const later = new Date(NOW.getTime() + 5 * 3_600_000);
-    expect(queueMetering('q', closed, later).sites).toEqual(queueMetering('q', closed, NOW).sites);
+    expect(siteMetering(meterUsage(closed.map(trainingUsage), { now: later }))).toEqual(siteMetering(meterUsage(closed.map(trainingUsage), { now: NOW })));
+  });
+
+  it('meteringTime takes now to the whole second', () => {
+    expect(meteringTime(new Date(NOW.getTime() + 999))).toEqual(NOW);
   });
 });
 
@@ -224,6 +273,9 @@ describe('roundTo', () => {
     { value: 1e-7, decimals: 6, want: 0 },
     { value: 1e21, decimals: 6, want: 1e21 },
     { value: 549755813888, decimals: 6, want: 549755813888 },
+    // Byte-hours of memory reach 10^15: scaled by 10^6 they print in exponent form, which must not give NaN.
+    { value: 4.4e15, decimals: 6, want: 4.4e15 },
+    { value: 1234567890123.4567, decimals: 9, want: 1234567890123.4567 },
   ];
   it.each(cases)('roundTo($value, $decimals) = $want', ({ value, decimals, want }) => {
     expect(roundTo(value, decimals)).toBe(want);

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { BackoffPolicy } from '../runtime/backoff.ts';
 import type { Clock, Random } from '../runtime/clock.ts';
 import type { AgentKeepalive } from './keepalive.ts';
-import type { FencedWorkloadOut, Heartbeat, SiteDelta, SiteSnapshot } from './messages.ts';
+import type { FencedWorkloadOut, Heartbeat, MemberReport, MemberSyncOut, SiteDelta, SiteSnapshot } from './messages.ts';
 import type { TlsFiles } from './tls.ts';
 
 /** SnapshotContent is a full snapshot without the fields the client fills in (site, generation). */
@@ -29,6 +29,12 @@ export interface AgentClientObserver {
   onResyncRequest?(reason: string, fromSeq: number): void;
   /** onFenceRequest: the operator says these training workloads were placed anew; delete their older members here. */
   onFenceRequest?(workloads: readonly FencedWorkloadOut[]): void;
+  /**
+   * onMemberSync: pull mode; the operator sent desired member objects. Whole syncs only: the parts of a split one
+   * are assembled first (member-parts.ts), and an assembly a broken stream left unfinished is dropped (the operator
+   * sends a full sync on the next session). Called in the order the operator sent them.
+   */
+  onMemberSync?(sync: MemberSyncOut): void;
   /** onDisconnected: the attempt or session ended; code is the gRPC status code when there is one. */
   onDisconnected?(code: number | undefined, details: string): void;
   /** onRetryScheduled: the next attempt starts after delayMs; attempt counts failures since the last ack. */
@@ -52,9 +58,16 @@ export interface AgentClientOptions {
   readonly agentVersion: string;
   /** agentInstanceId is random per process start; a new one starts a new sequence space on the operator. */
   readonly agentInstanceId: string;
+  /** capabilities announced at Register (default DEFAULT_AGENT_CAPABILITIES); add Capability.MemberSync for pull mode. */
   readonly capabilities?: readonly string[];
   /** snapshot produces the site's full state; called on connect, on resync and every snapshot interval. */
   readonly snapshot: () => SnapshotContent | Promise<SnapshotContent>;
+  /**
+   * memberReport (pull mode) produces the full member report the client queues right after every snapshot it sends,
+   * with the next seqs: a snapshot may close a sequence gap in which member reports were lost, and the full report
+   * that follows it restores them. Without it no member report follows.
+   */
+  readonly memberReport?: () => Omit<MemberReport, 'full'>;
   /** heartbeat adds cheap counters to each heartbeat; it must not wait on telemetry collection. */
   readonly heartbeat?: () => HeartbeatContent;
   readonly logger: Logger;

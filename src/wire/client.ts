@@ -10,10 +10,13 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { backoffDelay, validateBackoffPolicy, type BackoffPolicy } from '../runtime/backoff.ts';
 import type { Cancel } from '../runtime/clock.ts';
+import { Capability, DEFAULT_AGENT_CAPABILITIES } from './capabilities.ts';
 import type { AgentClientOptions, DeltaContent } from './client-options.ts';
 import { DEFAULT_AGENT_KEEPALIVE, agentChannelOptions } from './keepalive.ts';
+import { DEFAULT_WIRE_LIMITS } from './limits.ts';
 import { loadAgentProtocol } from './load.ts';
-import type { AgentMessage, HealthEvent, OperatorMessageOut, RegisterResponseOut, SiteAgentClient } from './messages.ts';
+import { memberSyncAssembler, splitMemberReport, type PartAssembler } from './member-parts.ts';
+import type { AgentMessage, HealthEvent, MemberReport, MemberSyncOut, OperatorMessageOut, RegisterResponseOut, SiteAgentClient } from './messages.ts';
 import { Outbox, type SequencedPayload } from './outbox.ts';
 
 export type * from './client-options.ts';
@@ -49,6 +52,8 @@ interface Attempt {
   waitingSince: number | undefined;
   heartbeatTimer?: Cancel;
   snapshotTimer?: Cancel;
+  /** memberSyncs assembles split member syncs; an assembly dies with its stream. */
+  readonly memberSyncs: PartAssembler<MemberSyncOut>;
   closed: boolean;
 }
 
@@ -62,6 +67,11 @@ export class AgentClient {
   #failures = 0;
   #generation = 0;
   #sessions = 0;
+  /**
+   * memberSyncAccepted: the last Register's answer accepted Capability.MemberSync. Member reports go out only then:
+   * an operator that predates pull mode reads one as a message without payload and ends the session.
+   */
+  #memberSyncAccepted = false;
   #started = false;
   #stopped = false;
   #snapshotInFlight: Promise<number | undefined> | undefined;
@@ -135,6 +145,19 @@ export class AgentClient {
   }
 
   /**
+   * sendMemberReport queues a member report (pull mode), in parts when it is big (member-parts.ts), and returns the
+   * seq of its last part. A full report is normally the one the client sends after each snapshot (memberReport).
+   * Until a Register accepted Capability.MemberSync it sends nothing and returns 0: what changed meanwhile reaches
+   * the operator in the full report after the session's first snapshot.
+   */
+  sendMemberReport(report: MemberReport): number {
+    if (!this.#memberSyncAccepted) return 0;
+    let seq = 0;
+    for (const part of splitMemberReport(report)) seq = this.#send({ memberReport: part });
+    return seq;
+  }
+
+  /**
    * sendSnapshot takes a full snapshot from the snapshot source and queues it; resolves to its seq, or undefined when
    * the source failed (logged). Concurrent calls share one snapshot.
    */
@@ -149,11 +172,28 @@ export class AgentClient {
     try {
       const content = await this.#opts.snapshot();
       this.#generation += 1;
-      return this.#send({ snapshot: { ...content, site: this.#opts.site, generation: this.#generation } });
+      const seq = this.#send({ snapshot: { ...content, site: this.#opts.site, generation: this.#generation } });
+      this.#sendFullMemberReport();
+      return seq;
     } catch (err: unknown) {
       this.#log.error({ err }, 'snapshot source failed');
       return undefined;
     }
+  }
+
+  /** sendFullMemberReport queues the full member report that follows every snapshot (memberReport in the options). */
+  #sendFullMemberReport(): void {
+    const source = this.#opts.memberReport;
+    if (source === undefined) return;
+    let content;
+    try {
+      content = source();
+    } catch (err: unknown) {
+      // The snapshot went out; the next one (resync or interval) brings the member report again.
+      this.#log.error({ err }, 'member report source failed');
+      return;
+    }
+    this.sendMemberReport({ ...content, full: true });
   }
 
   #send(payload: SequencedPayload): number {
@@ -181,7 +221,12 @@ export class AgentClient {
     const { keepalive, serverNameOverride, interceptors } = this.#opts;
     const tls = typeof this.#opts.tls === 'function' ? this.#opts.tls() : this.#opts.tls;
     const credentials = grpc.credentials.createSsl(Buffer.from(tls.caPem), Buffer.from(tls.keyPem), Buffer.from(tls.certPem));
-    const channelOptions: grpc.ClientOptions = { ...agentChannelOptions(keepalive ?? DEFAULT_AGENT_KEEPALIVE) };
+    // The operator's member syncs come in parts of about MEMBER_PART_BYTES; a single member above that travels alone,
+    // so accept what the operator accepts rather than grpc-js's 4 MiB default.
+    const channelOptions: grpc.ClientOptions = {
+      ...agentChannelOptions(keepalive ?? DEFAULT_AGENT_KEEPALIVE),
+      'grpc.max_receive_message_length': DEFAULT_WIRE_LIMITS.maxMessageBytes,
+    };
     if (serverNameOverride !== undefined) channelOptions['grpc.ssl_target_name_override'] = serverNameOverride;
     if (interceptors) channelOptions.interceptors = interceptors;
     return new (loadAgentProtocol().SiteAgent)(this.#opts.target, credentials, channelOptions);
@@ -207,6 +252,7 @@ export class AgentClient {
       heartbeatMs: 0,
       snapshotMs: 0,
       waitingSince: undefined,
+      memberSyncs: memberSyncAssembler(),
       closed: false,
     };
     this.#attempt = a;
@@ -217,7 +263,7 @@ export class AgentClient {
         agentVersion: this.#opts.agentVersion,
         agentInstanceId: this.#opts.agentInstanceId,
         protocolVersion: AGENT_PROTOCOL_VERSION,
-        capabilities: [...(this.#opts.capabilities ?? ['deltas', 'health-events'])],
+        capabilities: [...(this.#opts.capabilities ?? DEFAULT_AGENT_CAPABILITIES)],
       },
       { deadline },
       (err, res) => {
@@ -230,6 +276,10 @@ export class AgentClient {
 
   #openSession(a: Attempt, res: RegisterResponseOut): void {
     a.sessionId = res.sessionId ?? '';
+    this.#memberSyncAccepted = (res.capabilities ?? []).includes(Capability.MemberSync);
+    if (this.#opts.memberReport !== undefined && !this.#memberSyncAccepted) {
+      this.#log.warn('the operator does not take member reports (no member-sync capability): pull mode is off on this session');
+    }
     a.heartbeatMs = Math.max(MIN_INTERVAL_MS, res.heartbeatIntervalMs ?? 10_000);
     a.snapshotMs = Math.max(MIN_INTERVAL_MS, res.snapshotIntervalMs ?? 300_000);
     const stream = a.client.Session();
@@ -283,6 +333,19 @@ export class AgentClient {
         const workloads = m.fenceRequest?.workloads ?? [];
         this.#log.info({ workloads: workloads.length }, 'operator asked to fence superseded members');
         this.#opts.observer?.onFenceRequest?.(workloads);
+        return;
+      }
+      case 'memberSync': {
+        const assembled = a.memberSyncs.accept(m.memberSync ?? {});
+        if (assembled.kind === 'dropped') {
+          this.#log.warn({ reason: assembled.reason }, 'member sync part dropped; the operator sends a full sync on the next session');
+          return;
+        }
+        if (assembled.abandoned > 0) this.#log.warn({ abandoned: assembled.abandoned }, 'unfinished member sync dropped');
+        if (assembled.kind === 'partial') return;
+        const sync = assembled.message;
+        this.#log.debug({ generation: sync.generation, full: sync.full ?? false, apply: sync.apply?.length ?? 0, remove: sync.remove?.length ?? 0 }, 'member sync received');
+        this.#opts.observer?.onMemberSync?.(sync);
         return;
       }
       case 'configUpdate': {

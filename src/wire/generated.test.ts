@@ -47,6 +47,61 @@ describe('generated wire types', () => {
     expect(dec.heartbeat).not.toHaveProperty('nodesTotal');
   });
 
+  it('carry pull mode: a member sync to the agent and a member report back, field by field', () => {
+    const session = loadAgentProtocol().SiteAgent.service.Session;
+    const job = { kind: 'Job', namespace: 'ml', name: 'train-0' };
+    const sync = session.responseDeserialize(
+      session.responseSerialize({
+        memberSync: {
+          full: true,
+          apply: [{ ref: job, manifestJson: '{"kind":"Job"}', contentHash: 'h1' }],
+          remove: [{ kind: 'Service', namespace: 'ml', name: 'old' }],
+          generation: 12,
+          part: 1,
+          parts: 3,
+        },
+      }),
+    );
+    expect(sync).toEqual({
+      payload: 'memberSync',
+      memberSync: {
+        full: true,
+        apply: [{ ref: job, manifestJson: '{"kind":"Job"}', contentHash: 'h1' }],
+        remove: [{ kind: 'Service', namespace: 'ml', name: 'old' }],
+        generation: 12,
+        part: 1,
+        parts: 3,
+      },
+    });
+    const report = session.requestDeserialize(
+      session.requestSerialize({
+        seq: 8,
+        memberReport: {
+          full: false,
+          states: [
+            { ref: job, objectJson: '{"status":{}}', appliedHash: 'h1' },
+            { ref: { ...job, name: 'train-1' }, appliedHash: 'h2', refusalReason: 'ImageNotAllowed', refusalMessage: 'not from here' },
+          ],
+          gone: [{ kind: 'Deployment', namespace: 'ml', name: 'serve' }],
+          appliedGeneration: 12,
+        },
+      }),
+    );
+    expect(report).toEqual({
+      seq: 8,
+      payload: 'memberReport',
+      memberReport: {
+        full: false,
+        states: [
+          { ref: job, objectJson: '{"status":{}}', appliedHash: 'h1' },
+          { ref: { ...job, name: 'train-1' }, appliedHash: 'h2', refusalReason: 'ImageNotAllowed', refusalMessage: 'not from here' },
+        ],
+        gone: [{ kind: 'Deployment', namespace: 'ml', name: 'serve' }],
+        appliedGeneration: 12,
+      },
+    });
+  });
+
   it('tell a pool without a free shape from one whose shape is empty', () => {
     const proto = loadAgentProtocol();
     const roundTrip = (pool: NodePool) => {

@@ -40,6 +40,15 @@ export const DEFAULT_WIRE_LIMITS: WireLimits = {
   messageRate: { perSecond: 100, burst: 2000 },
 };
 
+/**
+ * MEMBER_PART_BYTES bounds the members one MemberSync or MemberReport message carries (pull mode), estimated as their
+ * encoded size (member-parts.ts); a sync or report with more is split into parts. 2 MiB: a sixth of the operator's
+ * receive limit, so the estimate may be far off and a part still fits; the agent's channel accepts messages of
+ * maxMessageBytes too (client.ts), so a single member above the budget, which travels alone, still arrives (Kubernetes
+ * stores no object above 1.5 MiB by default). Small parts also keep each decode short on the receiving event loop.
+ */
+export const MEMBER_PART_BYTES = 2 * MIB;
+
 /** resolveWireLimits fills in the defaults and refuses values that would switch a limit off; errors name the field. */
 export function resolveWireLimits(partial: Partial<WireLimits> = {}): WireLimits {
   const limits: WireLimits = { ...DEFAULT_WIRE_LIMITS, ...partial };

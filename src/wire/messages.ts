@@ -16,6 +16,11 @@ export type { SiteDelta, SiteDelta__Output as SiteDeltaOut } from './generated/s
 export type { HealthEvent, HealthEvent__Output as HealthEventOut } from './generated/suanwang/agent/v1/HealthEvent.ts';
 export type { ConfigUpdate, ConfigUpdate__Output as ConfigUpdateOut } from './generated/suanwang/agent/v1/ConfigUpdate.ts';
 export type { FencedWorkload, FencedWorkload__Output as FencedWorkloadOut } from './generated/suanwang/agent/v1/FencedWorkload.ts';
+export type { MemberSync, MemberSync__Output as MemberSyncOut } from './generated/suanwang/agent/v1/MemberSync.ts';
+export type { MemberReport, MemberReport__Output as MemberReportOut } from './generated/suanwang/agent/v1/MemberReport.ts';
+export type { MemberState, MemberState__Output as MemberStateOut } from './generated/suanwang/agent/v1/MemberState.ts';
+export type { MemberRef, MemberRef__Output as MemberRefOut } from './generated/suanwang/agent/v1/MemberRef.ts';
+export type { DesiredMember, DesiredMember__Output as DesiredMemberOut } from './generated/suanwang/agent/v1/DesiredMember.ts';
 export type { NodePool, NodePool__Output as NodePoolOut } from './generated/suanwang/agent/v1/NodePool.ts';
 export type { FreeShape, FreeShape__Output as FreeShapeOut } from './generated/suanwang/agent/v1/FreeShape.ts';
 export type { FreeBucket, FreeBucket__Output as FreeBucketOut } from './generated/suanwang/agent/v1/FreeBucket.ts';

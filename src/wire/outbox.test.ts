@@ -53,7 +53,13 @@ describe('Outbox', () => {
   });
 
   it('names payload kinds', () => {
-    expect([{ heartbeat: {} }, { snapshot: {} }, { delta: {} }, { healthEvent: {} }].map(payloadKind)).toEqual(['heartbeat', 'snapshot', 'delta', 'healthEvent']);
+    expect([{ heartbeat: {} }, { snapshot: {} }, { delta: {} }, { healthEvent: {} }, { memberReport: {} }].map(payloadKind)).toEqual([
+      'heartbeat',
+      'snapshot',
+      'delta',
+      'healthEvent',
+      'memberReport',
+    ]);
   });
 
   it('rejects a useless limit', () => {

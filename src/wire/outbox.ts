@@ -5,7 +5,7 @@
  * the operator then sees a gap and asks for a resync, and the snapshot that answers it restores the state (see
  * sequence.ts). Heartbeats are sequenced too, which keeps one rule for everything on the stream.
  */
-import type { AgentMessage, HealthEvent, Heartbeat, SiteDelta, SiteSnapshot } from './messages.ts';
+import type { AgentMessage, HealthEvent, Heartbeat, MemberReport, SiteDelta, SiteSnapshot } from './messages.ts';
 import type { PayloadKind } from './sequence.ts';
 
 /** SequencedPayload is one of the payloads that carry a seq (everything but hello). */
@@ -13,7 +13,8 @@ export type SequencedPayload =
   | { readonly heartbeat: Heartbeat }
   | { readonly snapshot: SiteSnapshot }
   | { readonly delta: SiteDelta }
-  | { readonly healthEvent: HealthEvent };
+  | { readonly healthEvent: HealthEvent }
+  | { readonly memberReport: MemberReport };
 
 /** SequencedMessage is an outgoing message with its seq and kind. */
 export interface SequencedMessage {
@@ -27,6 +28,7 @@ export function payloadKind(p: SequencedPayload): PayloadKind {
   if ('heartbeat' in p) return 'heartbeat';
   if ('snapshot' in p) return 'snapshot';
   if ('delta' in p) return 'delta';
+  if ('memberReport' in p) return 'memberReport';
   return 'healthEvent';
 }
 

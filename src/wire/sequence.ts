@@ -8,14 +8,14 @@
  *  3. seq > contiguous + 1 (a gap):
  *     - a snapshot is the whole truth, so it is delivered, resets the sequence to its seq, and is acked;
  *     - a heartbeat is delivered (liveness does not depend on order) but not acked;
- *     - a delta or health event is not delivered: it may build on what is missing. The first message of a gap asks
+ *     - a delta, health event or member report is not delivered: it may build on what is missing. The first message of a gap asks
  *       for a resync; the agent answers with a snapshot, which rule 3 accepts.
  * Acks are cumulative: "everything up to and including seq". A message that is not acked stays in the agent's outbox
  * and is resent after a reconnect, so nothing the operator skipped is lost for good unless a snapshot supersedes it.
  */
 
 /** PayloadKind names the sequenced payloads of AgentMessage. */
-export type PayloadKind = 'heartbeat' | 'snapshot' | 'delta' | 'healthEvent';
+export type PayloadKind = 'heartbeat' | 'snapshot' | 'delta' | 'healthEvent' | 'memberReport';
 
 /** SequenceDecision tells the server what to do with one received message. */
 export interface SequenceDecision {

@@ -18,7 +18,9 @@ import { certificateOfCaller, type CertificateFacts } from './agent-certificate.
 import { describeEnding, type EndStatus } from './call-endings.ts';
 import { siteOfCaller, type SiteName } from './identity.ts';
 import type { WireLimits } from './limits.ts';
-import type { AgentMessageOut, FencedWorkload, OperatorMessage } from './messages.ts';
+import { Capability } from './capabilities.ts';
+import { splitMemberSync, type PartAssembler } from './member-parts.ts';
+import type { AgentMessageOut, FencedWorkload, MemberReportOut, MemberSync, OperatorMessage } from './messages.ts';
 import type { PayloadKind, SequenceTracker } from './sequence.ts';
 import type { MessageMeta, SiteAgentHandler } from './site-agent-handler.ts';
 
@@ -27,6 +29,8 @@ export interface SessionRecord {
   readonly sessionId: string;
   readonly site: SiteName;
   readonly agentInstanceId: string;
+  /** capabilities are the agent's capabilities the server accepted at Register. */
+  readonly capabilities: readonly string[];
   /** attached is true once a stream said hello with this session. */
   attached: boolean;
 }
@@ -47,6 +51,8 @@ export interface SessionHost {
   readonly limits: WireLimits;
   session(sessionId: string): SessionRecord | undefined;
   tracker(site: SiteName, agentInstanceId: string, lastAckedSeq: number): SequenceTracker;
+  /** memberReports is the site's assembler of split member reports; like the tracker it outlives streams. */
+  memberReports(site: SiteName, agentInstanceId: string): PartAssembler<MemberReportOut>;
   /** streamOf returns the site's open stream, if any. */
   streamOf(site: SiteName): SessionStream | undefined;
   attach(site: SiteName, stream: SessionStream): void;
@@ -155,6 +161,25 @@ export class SessionStream {
     return this.send({ fenceRequest: { workloads: [...workloads] } });
   }
 
+  /**
+   * sendMemberSync sends pull mode's desired member objects, split into parts when they are big (member-parts.ts);
+   * false when the stream is closed, has not said hello, or its agent did not announce Capability.MemberSync.
+   */
+  sendMemberSync(sync: MemberSync): boolean {
+    const record = this.#record;
+    if (this.#closed || record === undefined) return false;
+    if (!record.capabilities.includes(Capability.MemberSync)) {
+      this.#log.debug('member sync not sent: the agent did not announce member-sync');
+      return false;
+    }
+    const parts = splitMemberSync(sync);
+    for (const part of parts) if (!this.send({ memberSync: part })) return false;
+    const fields = { generation: sync.generation, full: sync.full ?? false, apply: sync.apply?.length ?? 0, remove: sync.remove?.length ?? 0, parts: parts.length };
+    if (sync.full === true) this.#log.info(fields, 'full member sync sent');
+    else this.#log.debug(fields, 'member sync sent');
+    return true;
+  }
+
   /** recheckCertificate runs the certificate check again and ends the stream if it refuses now; true when it did. */
   recheckCertificate(): boolean {
     const site = this.#site;
@@ -257,6 +282,8 @@ export class SessionStream {
     this.#host.attach(site, this);
     this.#log = this.#log.child({ sessionId: record.sessionId });
     this.#log.info({ lastAckedSeq: hello.lastAckedSeq ?? 0, resumeAt: this.#tracker.contiguous }, 'session opened');
+    const info = { sessionId: record.sessionId, agentInstanceId: record.agentInstanceId, capabilities: record.capabilities };
+    this.#host.safely(site, 'onSessionOpened', () => this.#host.handler.onSessionOpened?.(site, info));
   }
 
   #deliver(m: AgentMessageOut, kind: PayloadKind, seq: number): void {
@@ -274,8 +301,22 @@ export class SessionStream {
           return h.onDelta(site, m.delta ?? {}, meta);
         case 'healthEvent':
           return h.onHealthEvent(site, m.healthEvent ?? {}, meta);
+        case 'memberReport':
+          return this.#deliverMemberReport(m.memberReport ?? {}, meta);
       }
     });
+  }
+
+  /** deliverMemberReport hands a member report on once all its parts are in (member-parts.ts). */
+  #deliverMemberReport(part: MemberReportOut, meta: MessageMeta): void {
+    const site = this.#site as SiteName;
+    const assembled = this.#host.memberReports(site, meta.agentInstanceId).accept(part);
+    if (assembled.kind === 'dropped') {
+      this.#log.warn({ seq: meta.seq, reason: assembled.reason }, 'member report part dropped; the next full report replaces it');
+      return;
+    }
+    if (assembled.abandoned > 0) this.#log.warn({ seq: meta.seq, abandoned: assembled.abandoned }, 'unfinished member report dropped');
+    if (assembled.kind === 'whole') this.#host.handler.onMemberReport?.(site, assembled.message, meta);
   }
 
   /** stopWaiting ends the hello wait: the hello came, or the stream ended. */

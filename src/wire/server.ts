@@ -16,14 +16,25 @@ import { siteOfCaller, type SiteName } from './identity.ts';
 import { DEFAULT_OPERATOR_PING_POLICY, operatorServerOptions, type OperatorPingPolicy } from './keepalive.ts';
 import { resolveWireLimits, type WireLimits } from './limits.ts';
 import { loadAgentProtocol } from './load.ts';
-import type { ConfigUpdate, FencedWorkload, RegisterRequestOut, RegisterResponse, SiteAgentHandlers } from './messages.ts';
+import { Capability } from './capabilities.ts';
+import { memberReportAssembler, type PartAssembler } from './member-parts.ts';
+import type { ConfigUpdate, FencedWorkload, MemberReportOut, MemberSync, RegisterRequestOut, RegisterResponse, SiteAgentHandlers } from './messages.ts';
 import { SequenceTracker } from './sequence.ts';
 import { SessionStream, type CallRefusal, type SessionHost, type SessionRecord } from './server-session.ts';
 import type { Registration, SiteAgentHandler } from './site-agent-handler.ts';
 import { SiteRateLimit } from './site-rate-limit.ts';
 import type { TlsFiles } from './tls.ts';
 
-export type { CertificateRefusedInfo, DisconnectInfo, MessageMeta, RateLimitedInfo, Registration, SiteAgentHandler } from './site-agent-handler.ts';
+export type {
+  CertificateRefusedInfo,
+  DisconnectInfo,
+  MessageMeta,
+  RateLimitedInfo,
+  Registration,
+  SessionOpenedInfo,
+  SiteAgentHandler,
+} from './site-agent-handler.ts';
+export { Capability } from './capabilities.ts';
 export { DEFAULT_WIRE_LIMITS, type MessageRate, type WireLimits } from './limits.ts';
 
 /** PROTOCOL_VERSION is the version of suanwang.agent.v1 this server speaks. */
@@ -40,7 +51,7 @@ export interface Cadence {
 export const DEFAULT_CADENCE: Cadence = { heartbeatIntervalMs: 10_000, snapshotIntervalMs: 300_000, leaseDurationMs: 40_000 };
 
 /** SUPPORTED_CAPABILITIES are the agent capabilities this server accepts. */
-export const SUPPORTED_CAPABILITIES: readonly string[] = ['deltas', 'health-events'];
+export const SUPPORTED_CAPABILITIES: readonly string[] = [Capability.Deltas, Capability.HealthEvents, Capability.MemberSync];
 
 /** OperatorServerOptions configures an OperatorServer. */
 export interface OperatorServerOptions {
@@ -87,6 +98,8 @@ export class OperatorServer {
   readonly #waiting = new Map<SiteName, SessionStream>();
   /** The sequence state of each site's current agent instance; it outlives streams so retransmits are recognised. */
   readonly #trackers = new Map<SiteName, { readonly agentInstanceId: string; readonly tracker: SequenceTracker }>();
+  /** Each site's assembler of split member reports, for its current agent instance; it outlives streams too. */
+  readonly #memberReports = new Map<SiteName, { readonly agentInstanceId: string; readonly assembler: PartAssembler<MemberReportOut> }>();
 
   constructor(opts: OperatorServerOptions) {
     this.#opts = opts;
@@ -102,6 +115,7 @@ export class OperatorServer {
       limits: this.#limits,
       session: (id) => this.#sessions.get(id),
       tracker: (site, agentInstanceId, lastAckedSeq) => this.#trackerFor(site, agentInstanceId, lastAckedSeq),
+      memberReports: (site, agentInstanceId) => this.#memberReportsOf(site, agentInstanceId),
       streamOf: (site) => this.#streams.get(site),
       attach: (site, stream) => void this.#streams.set(site, stream),
       detach: (site, stream, sessionId) => {
@@ -204,6 +218,15 @@ export class OperatorServer {
     return this.#streams.get(site)?.requestFence(workloads) ?? false;
   }
 
+  /**
+   * sendMemberSync sends pull mode's desired member objects to a connected site's agent (MemberSync in the proto; big
+   * ones go in parts). False when the site has no open session, or its agent did not announce Capability.MemberSync
+   * (SessionOpenedInfo.capabilities says which): nothing was sent, and a full sync is due when onSessionOpened comes.
+   */
+  sendMemberSync(site: SiteName, sync: MemberSync): boolean {
+    return this.#streams.get(site)?.sendMemberSync(sync) ?? false;
+  }
+
   /** requestResync asks a connected site for a full snapshot now; false when the site has no open stream. */
   requestResync(site: SiteName, reason: string): boolean {
     return this.#streams.get(site)?.requestResync(reason) ?? false;
@@ -219,6 +242,14 @@ export class OperatorServer {
     const tracker = new SequenceTracker(lastAckedSeq);
     this.#trackers.set(site, { agentInstanceId, tracker });
     return tracker;
+  }
+
+  #memberReportsOf(site: SiteName, agentInstanceId: string): PartAssembler<MemberReportOut> {
+    const known = this.#memberReports.get(site);
+    if (known && known.agentInstanceId === agentInstanceId) return known.assembler;
+    const assembler = memberReportAssembler();
+    this.#memberReports.set(site, { agentInstanceId, assembler });
+    return assembler;
   }
 
   #register(call: grpc.ServerUnaryCall<RegisterRequestOut, RegisterResponse>, cb: grpc.sendUnaryData<RegisterResponse>): void {
@@ -262,7 +293,7 @@ export class OperatorServer {
     for (const [id, s] of this.#sessions) if (s.site === site && !s.attached) this.#sessions.delete(id);
     const sessionId = this.#newSessionId();
     const capabilities = (req.capabilities ?? []).filter((c) => SUPPORTED_CAPABILITIES.includes(c));
-    this.#sessions.set(sessionId, { sessionId, site, agentInstanceId, attached: false });
+    this.#sessions.set(sessionId, { sessionId, site, agentInstanceId, capabilities, attached: false });
     this.#log.info({ site, sessionId, agentInstanceId, agentVersion: req.agentVersion, peer }, 'site agent registered');
     const registration: Registration = {
       sessionId,

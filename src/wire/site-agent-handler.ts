@@ -7,7 +7,7 @@
  */
 import type { CertificateRefusalReason } from './agent-certificate.ts';
 import type { SiteName } from './identity.ts';
-import type { HealthEventOut, HeartbeatOut, SiteDeltaOut, SiteSnapshotOut } from './messages.ts';
+import type { HealthEventOut, HeartbeatOut, MemberReportOut, SiteDeltaOut, SiteSnapshotOut } from './messages.ts';
 
 /** Registration describes an accepted Register call. */
 export interface Registration {
@@ -28,6 +28,14 @@ export interface MessageMeta {
   readonly seq: number;
   /** receivedAt is the operator's clock when the message arrived: liveness uses this, not agent timestamps. */
   readonly receivedAt: number;
+}
+
+/** SessionOpenedInfo describes a session stream that passed its hello: the operator may send to the site from now on. */
+export interface SessionOpenedInfo {
+  readonly sessionId: string;
+  readonly agentInstanceId: string;
+  /** capabilities are the agent's capabilities the server accepted at Register (capabilities.ts). */
+  readonly capabilities: readonly string[];
 }
 
 /** DisconnectInfo describes a session stream that ended. */
@@ -61,6 +69,19 @@ export interface SiteAgentHandler {
   onSnapshot(site: SiteName, snapshot: SiteSnapshotOut, meta: MessageMeta): void;
   onDelta(site: SiteName, delta: SiteDeltaOut, meta: MessageMeta): void;
   onHealthEvent(site: SiteName, event: HealthEventOut, meta: MessageMeta): void;
+  /**
+   * onSessionOpened is called once per session stream, right after its hello was accepted and the stream became the
+   * site's: OperatorServer.sendMemberSync works from inside it (pull mode sends its full sync here, when
+   * `info.capabilities` has Capability.MemberSync). Optional, for handlers that predate it.
+   */
+  onSessionOpened?(site: SiteName, info: SessionOpenedInfo): void;
+  /**
+   * onMemberReport receives pull mode's member reports, whole: the parts of a split report are assembled first
+   * (member-parts.ts), and `meta` is that of its last part. Parts that cannot be assembled (their first part was
+   * acked by an operator that restarted since) are dropped with a log line; the agent's next full report replaces
+   * them. Optional, for handlers that predate it: without it reports are acked and dropped.
+   */
+  onMemberReport?(site: SiteName, report: MemberReportOut, meta: MessageMeta): void;
   /** onDisconnect is called once per session stream that had passed its hello. */
   onDisconnect(site: SiteName, info: DisconnectInfo): void;
   /**

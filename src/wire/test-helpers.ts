@@ -14,6 +14,7 @@ import type {
   AgentMessage,
   HealthEventOut,
   HeartbeatOut,
+  MemberReportOut,
   OperatorMessageOut,
   RegisterRequest,
   RegisterResponseOut,
@@ -24,7 +25,15 @@ import type {
 import type { WireLimits } from './limits.ts';
 import type { AgentCertificateCheck } from './agent-certificate.ts';
 import { OperatorServer, type Cadence } from './server.ts';
-import type { CertificateRefusedInfo, DisconnectInfo, MessageMeta, RateLimitedInfo, Registration, SiteAgentHandler } from './site-agent-handler.ts';
+import type {
+  CertificateRefusedInfo,
+  DisconnectInfo,
+  MessageMeta,
+  RateLimitedInfo,
+  Registration,
+  SessionOpenedInfo,
+  SiteAgentHandler,
+} from './site-agent-handler.ts';
 
 /** site turns a literal into a SiteName, failing loudly on a typo. */
 export function site(name: string): SiteName {
@@ -57,6 +66,8 @@ export type RecordedEvent =
   | { readonly kind: 'snapshot'; readonly site: SiteName; readonly snapshot: SiteSnapshotOut; readonly meta: MessageMeta }
   | { readonly kind: 'delta'; readonly site: SiteName; readonly delta: SiteDeltaOut; readonly meta: MessageMeta }
   | { readonly kind: 'healthEvent'; readonly site: SiteName; readonly event: HealthEventOut; readonly meta: MessageMeta }
+  | { readonly kind: 'sessionOpened'; readonly site: SiteName; readonly info: SessionOpenedInfo }
+  | { readonly kind: 'memberReport'; readonly site: SiteName; readonly report: MemberReportOut; readonly meta: MessageMeta }
   | { readonly kind: 'disconnect'; readonly site: SiteName; readonly info: DisconnectInfo }
   | { readonly kind: 'rateLimited'; readonly site: SiteName; readonly info: RateLimitedInfo }
   | { readonly kind: 'certificateRefused'; readonly site: SiteName; readonly info: CertificateRefusedInfo };
@@ -78,6 +89,12 @@ export class RecordingHandler implements SiteAgentHandler {
   }
   onHealthEvent(site: SiteName, event: HealthEventOut, meta: MessageMeta): void {
     this.events.push({ kind: 'healthEvent', site, event, meta });
+  }
+  onSessionOpened(site: SiteName, info: SessionOpenedInfo): void {
+    this.events.push({ kind: 'sessionOpened', site, info });
+  }
+  onMemberReport(site: SiteName, report: MemberReportOut, meta: MessageMeta): void {
+    this.events.push({ kind: 'memberReport', site, report, meta });
   }
   onDisconnect(site: SiteName, info: DisconnectInfo): void {
     this.events.push({ kind: 'disconnect', site, info });

@@ -1,13 +1,16 @@
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../runtime/clock.ts';
 import { deferred, flush } from '../../runtime/testing.ts';
 import type { DeltaContent } from '../../wire/client-options.ts';
-import type { HealthEvent } from '../../wire/messages.ts';
+import type { HealthEvent, MemberReport } from '../../wire/messages.ts';
 import { MemoryCache } from '../../runtime/memory-cache.ts';
 import { SiteAgent, type AgentSession, type SessionSources } from './site-agent.ts';
 import { H100, makeNode, makePod, simReport, T0 } from './testing.ts';
+import { desired, FakeMemberSite, heldObject, jobManifest } from './member-testing.ts';
+import { PullMembers } from './pull-members.ts';
+import { DEFAULT_SITE_POLICY } from './site-policy.ts';
 
 /** FakeCache is an in-memory cache whose sync the test releases by hand (`synced.resolve()`). */
 class FakeCache<T extends { metadata?: { name?: string } }> extends MemoryCache<T> {
@@ -22,6 +25,7 @@ class FakeCache<T extends { metadata?: { name?: string } }> extends MemoryCache<
 class FakeSession implements AgentSession {
   readonly deltas: DeltaContent[] = [];
   readonly events: HealthEvent[] = [];
+  readonly memberReports: MemberReport[] = [];
   readonly sources: SessionSources;
   started = false;
   stopped = false;
@@ -42,6 +46,10 @@ class FakeSession implements AgentSession {
   sendHealthEvent(event: HealthEvent): number {
     this.events.push(event);
     return this.events.length;
+  }
+  sendMemberReport(report: MemberReport): number {
+    this.memberReports.push(report);
+    return this.memberReports.length;
   }
 }
 
@@ -207,6 +215,76 @@ describe('SiteAgent', () => {
     await settle(clock);
     expect(sessions[0]?.stopped).toBe(true);
     expect(sessions[0]?.deltas).toEqual([]);
+    expect(clock.pending()).toBe(0);
+  });
+});
+
+describe('SiteAgent in pull mode', () => {
+  async function pullSetup() {
+    const clock = new FakeClock(Date.parse(T0));
+    const nodes = new FakeCache<V1Node>();
+    const pods = new FakeCache<V1Pod>();
+    nodes.synced.resolve();
+    pods.synced.resolve();
+    const caches = { Job: new FakeCache<KubernetesObject>(), Service: new FakeCache<KubernetesObject>(), Deployment: new FakeCache<KubernetesObject>() };
+    const site = new FakeMemberSite();
+    const logger = pino({ level: 'silent' });
+    const members = new PullMembers({ caches, api: site, policy: DEFAULT_SITE_POLICY, clock, random: () => 0.5, logger, debounceMs: 500 });
+    const sessions: FakeSession[] = [];
+    const agent = new SiteAgent({
+      site: 'shanghai',
+      nodes,
+      pods,
+      clock,
+      logger,
+      eventIdPrefix: 'inst',
+      members,
+      openSession: (sources) => {
+        const s = new FakeSession(sources);
+        sessions.push(s);
+        return s;
+      },
+    });
+    const started = agent.start();
+    return { clock, caches, site, sessions, agent, started };
+  }
+
+  it('opens the session once the member watches listed, applies the syncs it passes on, and reports what the watches see', async () => {
+    const { clock, caches, site, sessions, started } = await pullSetup();
+    caches.Job.set(heldObject('Job', 'running', 'h0'));
+    caches.Job.synced.resolve();
+    await flush();
+    expect(sessions).toHaveLength(0);
+    caches.Service.synced.resolve();
+    caches.Deployment.synced.resolve();
+    await started;
+    expect(caches.Job.started && caches.Service.started && caches.Deployment.started).toBe(true);
+    const session = sessions[0]!;
+    const members = session.sources.members;
+    expect(members?.fullReport()).toMatchObject({ states: [{ ref: { kind: 'Job', namespace: 'ml', name: 'running' }, appliedHash: 'h0' }], appliedGeneration: 0 });
+
+    members?.onSync({ full: true, generation: 1, apply: [desired(jobManifest('a'), 'a1')], remove: [{ kind: 'Job', namespace: 'ml', name: 'running' }] });
+    await flush();
+    expect(site.calls).toEqual(['namespace ml', 'read Job ml/a', 'apply Job ml/a', 'delete Job ml/running foreground']);
+    // The watches see the site change (the fake apiserver does not feed them; the test does).
+    caches.Job.set(site.objects.get('Job/ml/a')!);
+    caches.Job.remove('ml', 'running');
+    await settle(clock);
+    expect(session.memberReports).toEqual([
+      {
+        full: false,
+        states: [{ ref: { kind: 'Job', namespace: 'ml', name: 'a' }, objectJson: expect.stringContaining('"suanwang.io/applied-hash":"a1"'), appliedHash: 'a1' }],
+        gone: [{ kind: 'Job', namespace: 'ml', name: 'running' }],
+        appliedGeneration: 1,
+      },
+    ]);
+  });
+
+  it('stops the member watches with its own', async () => {
+    const { clock, caches, agent, started } = await pullSetup();
+    await agent.stop();
+    await started;
+    expect(caches.Job.stopped && caches.Service.stopped && caches.Deployment.stopped).toBe(true);
     expect(clock.pending()).toBe(0);
   });
 });

@@ -14,16 +14,21 @@
  * 4. Time alone changes the pools too: a node reporter that stops writing leaves a report that turns stale
  *    (node-devices.ts) with no Node event to say so. After every build the agent sets one timer for the moment the
  *    first fresh report turns stale, and rebuilds and sends then (step 3 without the debounce).
+ * 5. Pull mode (`members` set, `--apply-members`): the watches of the labelled member objects start with the others
+ *    and are waited for too; the session then passes the operator's member syncs to the applier and follows every
+ *    snapshot with a full member report, and the member watch sends member reports as objects change
+ *    (pull-members.ts).
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Cancel, Clock } from '../../runtime/clock.ts';
 import type { RunningObjectCache } from '../../runtime/object-cache.ts';
 import type { DeltaContent, HeartbeatContent, SnapshotContent } from '../../wire/client-options.ts';
-import type { HealthEvent, NodePool } from '../../wire/messages.ts';
+import type { HealthEvent, MemberReport, NodePool } from '../../wire/messages.ts';
 import { deviceBaseline, diffPools, healthChanges, type DeviceBaseline } from './pool-changes.ts';
 import { DEFAULT_MAX_REPORT_AGE_MS } from './node-devices.ts';
 import { buildSite } from './pool-builder.ts';
+import type { MemberSessionSources, PullMembers } from './pull-members.ts';
 
 /** DEFAULT_DEBOUNCE_MS is how long the agent gathers changes before rebuilding. */
 export const DEFAULT_DEBOUNCE_MS = 500;
@@ -34,12 +39,16 @@ export interface AgentSession {
   stop(): Promise<void>;
   sendDelta(content: DeltaContent): number;
   sendHealthEvent(event: HealthEvent): number;
+  /** sendMemberReport queues a member report (pull mode); AgentClient splits a big one into parts. */
+  sendMemberReport(report: MemberReport): number;
 }
 
 /** SessionSources are the callbacks the session reads the site's state through. */
 export interface SessionSources {
   snapshot(): SnapshotContent;
   heartbeat(): HeartbeatContent;
+  /** members is set in pull mode: the session announces Capability.MemberSync and wires these in. */
+  readonly members?: MemberSessionSources;
 }
 
 /** SiteAgentOptions configures a SiteAgent. */
@@ -57,6 +66,8 @@ export interface SiteAgentOptions {
   readonly debounceMs?: number;
   /** maxReportAgeMs: a device report whose last sample is older counts as Unknown (default DEFAULT_MAX_REPORT_AGE_MS). */
   readonly maxReportAgeMs?: number;
+  /** members turns pull mode on (step 5): the agent starts, waits for and stops them with its own caches. */
+  readonly members?: PullMembers;
 }
 
 /** SiteAgent runs steps 1–3 of the module comment between start() and stop(). */
@@ -95,13 +106,14 @@ export class SiteAgent {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    const { nodes, pods } = this.#opts;
+    const { nodes, pods, members } = this.#opts;
     this.#unsubscribe.push(nodes.onChange(() => this.#changed()), pods.onChange(() => this.#changed()));
     nodes.start();
     pods.start();
-    this.#log.info('waiting for the node and pod caches to sync');
+    members?.start();
+    this.#log.info({ pullMembers: members !== undefined }, 'waiting for the caches to sync');
     try {
-      await Promise.all([nodes.waitForSync(this.#abort.signal), pods.waitForSync(this.#abort.signal)]);
+      await Promise.all([nodes.waitForSync(this.#abort.signal), pods.waitForSync(this.#abort.signal), members?.waitForSync(this.#abort.signal)]);
     } catch (err: unknown) {
       if (this.#stopped) return;
       throw err;
@@ -111,8 +123,14 @@ export class SiteAgent {
     const pools = this.#build();
     this.#lastSent = pools;
     this.#baseline = deviceBaseline(pools);
-    this.#session = this.#opts.openSession({ snapshot: () => this.#snapshot(), heartbeat: () => this.#heartbeat() });
-    this.#session.start();
+    const session = this.#opts.openSession({
+      snapshot: () => this.#snapshot(),
+      heartbeat: () => this.#heartbeat(),
+      ...(members === undefined ? {} : { members: members.sessionSources() }),
+    });
+    this.#session = session;
+    members?.attach((report) => void session.sendMemberReport(report));
+    session.start();
     this.#log.info({ pools: pools.length, nodes: nodes.list().length }, 'caches synced; connecting to the operator');
   }
 
@@ -127,7 +145,7 @@ export class SiteAgent {
     this.#staleTimer = undefined;
     for (const u of this.#unsubscribe.splice(0)) u();
     await this.#session?.stop();
-    await Promise.all([this.#opts.nodes.stop(), this.#opts.pods.stop()]);
+    await Promise.all([this.#opts.nodes.stop(), this.#opts.pods.stop(), this.#opts.members?.stop()]);
   }
 
   #changed(): void {

@@ -142,10 +142,12 @@ export interface SiteSpec {
 /** SiteConnection: How the operator reaches the site's Kubernetes API. */
 export interface SiteConnection {
   /**
-   * Push: the operator calls the site's kube-apiserver with the kubeconfig in kubeconfigSecretRef. (Pull, where the
-   * agent fetches its work over its own session, is planned.) Defaults to "Push".
+   * Push: the operator calls the site's kube-apiserver with the kubeconfig in kubeconfigSecretRef. Pull: the hub
+   * holds no credentials for the site and never dials it; the operator sends the site's member objects over the
+   * agent's session, and the agent applies them (checked against its site policy) and reports them back. Defaults to
+   * "Push".
    */
-  mode?: 'Push';
+  mode?: 'Push' | 'Pull';
   /**
    * The Secret on the hub holding a kubeconfig for the site, conventionally site-<name>-kubeconfig in the operator's
    * namespace (suanwang-system by convention). The kubeconfig may hold inline credentials only (token, or
@@ -599,7 +601,7 @@ export interface TrainingAttempt {
   /** When the attempt ended; empty while it runs. */
   endTime?: string;
   /** How the attempt ended, or Running. */
-  outcome: 'Running' | 'Succeeded' | 'Failed' | 'SiteLost' | 'DeviceUnhealthy' | 'DeviceFailure' | 'StartTimeout' | 'Evicted' | 'Preempted' | 'Suspended';
+  outcome: 'Running' | 'Succeeded' | 'Failed' | 'SiteLost' | 'DeviceUnhealthy' | 'DeviceFailure' | 'StartTimeout' | 'Refused' | 'Evicted' | 'Preempted' | 'Suspended';
   /** Details of the outcome. */
   message?: string;
   /** Queue the attempt was charged to; empty when it ran without one. */
@@ -742,6 +744,11 @@ export interface InferenceServiceStatus {
   placement?: PlacementRecord;
   /** Quota the queue holds for the workload; empty while it waits. Written only by the operator. */
   admission?: Admission;
+  /**
+   * Where the replicas were placed over time, oldest first, for metering: the most recent 256 intervals (one still
+   * open is never dropped).
+   */
+  replicaIntervals?: InferenceReplicaInterval[];
 }
 
 /** InferenceSiteStatus: The replicas at one site. */
@@ -764,6 +771,40 @@ export interface InferenceEndpoint {
   site: string;
   /** URL of the Service at that site, for example http://10.0.3.7:8080. */
   url: string;
+}
+
+/**
+ * InferenceReplicaInterval: A stretch of time during which one site held the same replicas of the service (count,
+ * variant, pool), for metering.
+ */
+export interface InferenceReplicaInterval {
+  /** Site the replicas were placed at. */
+  site: string;
+  /** Variant the replicas ran as. */
+  variant?: string;
+  /** Node pool at the site the replicas ran in; empty when placement named none. */
+  pool?: string;
+  /** Replicas placed at the site during the interval. */
+  replicas: number;
+  /** When the site began to hold these replicas. */
+  startTime: string;
+  /** When that ended (the replicas at the site changed, moved away or were removed); empty while it lasts. */
+  endTime?: string;
+  /** Queue the service was charged to when the interval began; empty when it ran without one. */
+  queue?: string;
+  /**
+   * What the replicas held at the site together: replicas × one replica's cpu, memory and devices. Metering
+   * multiplies it by the interval's duration. Keys are resource names: cpu, memory, or an accelerator's extended
+   * resource (nvidia.com/gpu, huawei.com/Ascend910, amd.com/gpu, cambricon.com/mlu, hygon.com/dcu).
+   */
+  charge?: Record<string, Quantity>;
+  /**
+   * What the replicas cost per hour at the site when the interval began: their devices × the site's price per
+   * device-hour of the pool's model; empty when the site names no price for it.
+   */
+  pricePerHour?: number;
+  /** ISO 4217 code of pricePerHour: the site's currency when the interval began. */
+  currency?: string;
 }
 
 /** QueueSpec: Quota, fair-share weight, preemption policy and who may use the queue. */
@@ -819,28 +860,68 @@ export interface QueueStatus {
   pending?: number;
   /** The main accelerator's usage against quota, for kubectl get (for example "12/32 nvidia.com/gpu"). */
   devices?: string;
-  /** Accumulated cost over every site, per currency, for kubectl get (for example "1234.50 CNY"). */
+  /**
+   * Accumulated cost over every site, per currency, deleted workloads included, for kubectl get (for example "1234.50
+   * CNY, 80.00 USD").
+   */
   cost?: string;
-  /** Accumulated use of the queue, per site. */
+  /** Accumulated use of the queue, per site and currency. */
   metering?: QueueMetering;
 }
 
-/** QueueMetering: Accumulated use of the queue, per site. */
+/** QueueMetering: Accumulated use of the queue, per site and currency. */
 export interface QueueMetering {
-  /** Use per site, in site-name order. */
+  /**
+   * Use per site and currency, in site-name order, then currency order (unpriced first); deleted workloads included.
+   */
   sites?: QueueSiteMetering[];
   /** When the totals were computed (running attempts count up to this time). */
   measuredTime?: string;
+  /**
+   * Usage of deleted workloads per site, currency and period, oldest first: per UTC day, the oldest days merged into
+   * months and then years when the list would pass 512 entries. Counted in sites.
+   */
+  retired?: QueueRetiredUsage[];
+  /**
+   * Uids of deleted workloads whose usage is in retired and that may still be on the hub (while the operator removes
+   * its metering finalizer): each is folded in once. A uid leaves the list once its workload is gone.
+   */
+  retiredWorkloads?: string[];
 }
 
-/** QueueSiteMetering: What the queue's workloads used at one site, accumulated over their attempts. */
+/**
+ * QueueSiteMetering: What the queue's workloads used at one site, priced in one currency: their attempts and replica
+ * intervals, those of deleted workloads included.
+ */
 export interface QueueSiteMetering {
   /** Name of the Site. */
   site: string;
-  /** ISO 4217 code of cost: the currency the site priced the attempts in. */
+  /**
+   * ISO 4217 code the site priced these hours in; empty for the hours of attempts and replicas the site did not
+   * price. A site that priced in two currencies has an entry for each.
+   */
   currency?: string;
-  /** Cost of the attempts at the site: each attempt's price per hour × its hours. */
+  /** Cost of these hours in currency: each attempt's or interval's price per hour × its hours. */
   cost?: number;
   /** Resource-hours per resource name: device-hours for accelerators, core-hours for cpu, byte-hours for memory. */
   resourceHours?: Record<string, number>;
+}
+
+/**
+ * QueueRetiredUsage: What deleted workloads used at one site in one period, priced in one currency: kept in the Queue
+ * when a workload is deleted, so that its usage outlives it.
+ */
+export interface QueueRetiredUsage {
+  /** Name of the Site. */
+  site: string;
+  /** ISO 4217 code the hours were priced in; empty when the site did not price them. */
+  currency?: string;
+  /** Start of the period: a UTC day, or a month or year once older days were merged. */
+  startTime: string;
+  /** End of the period (exclusive). */
+  endTime: string;
+  /** Resource-hours per resource name, as in sites. */
+  resourceHours?: Record<string, number>;
+  /** Cost in currency per resource that carries it (the devices of priced attempts and replicas). */
+  resourceCost?: Record<string, number>;
 }

@@ -5,10 +5,13 @@
 import { DEFAULT_QUEUE, INFERENCE_SERVICE_CONDITIONS, Kind, Plural } from '../names.ts';
 import { ADMISSION } from './admission.ts';
 import {
+  atomicList,
+  dateTime,
   dns1123Label,
   int,
   LABEL_VALUE_PATTERN,
   mapList,
+  num,
   obj,
   rule,
   setList,
@@ -17,7 +20,7 @@ import {
 import { conditions, STATUS_DEFAULT } from './conditions.ts';
 import { AGE_COLUMN, conditionColumn, type KindDefinition } from './kind-definition.ts';
 import { PLACEMENT_RECORD } from './placement-record.ts';
-import { computeResources } from './resources.ts';
+import { computeResources, resourceList } from './resources.ts';
 import { SITE_RULE_PROPERTIES, SITE_RULE_RULES } from './site-rules.ts';
 import { variantList } from './variant.ts';
 import { WORKLOAD_NAME } from './object-names.ts';
@@ -122,6 +125,33 @@ const ENDPOINT = obj(
   { required: ['site', 'url'] },
 );
 
+const REPLICA_INTERVAL = obj(
+  'InferenceReplicaInterval',
+  'A stretch of time during which one site held the same replicas of the service (count, variant, pool), for metering.',
+  {
+    site: dns1123Label('Site the replicas were placed at.'),
+    variant: str('Variant the replicas ran as.', { maxLength: 63 }),
+    pool: str('Node pool at the site the replicas ran in; empty when placement named none.', { maxLength: 63 }),
+    replicas: int('Replicas placed at the site during the interval.', { minimum: 0 }),
+    startTime: dateTime('When the site began to hold these replicas.'),
+    endTime: dateTime('When that ended (the replicas at the site changed, moved away or were removed); empty while it lasts.'),
+    queue: dns1123Label('Queue the service was charged to when the interval began; empty when it ran without one.'),
+    charge: resourceList(
+      "What the replicas held at the site together: replicas × one replica's cpu, memory and devices. Metering multiplies it by the interval's duration.",
+    ),
+    pricePerHour: num(
+      "What the replicas cost per hour at the site when the interval began: their devices × the site's price per device-hour of the pool's model; empty when the site names no price for it.",
+      { minimum: 0 },
+    ),
+    currency: str("ISO 4217 code of pricePerHour: the site's currency when the interval began.", {
+      minLength: 3,
+      maxLength: 3,
+      pattern: '^[A-Z]{3}$',
+    }),
+  },
+  { required: ['site', 'replicas', 'startTime'] },
+);
+
 const STATUS = obj('InferenceServiceStatus', 'What the operator observed and decided. Written only by the operator.', {
   observedGeneration: int('The metadata.generation this status was computed from.', { minimum: 0, format: 'int64' }),
   conditions: conditions(INFERENCE_SERVICE_CONDITIONS),
@@ -133,6 +163,11 @@ const STATUS = obj('InferenceServiceStatus', 'What the operator observed and dec
   }),
   placement: PLACEMENT_RECORD,
   admission: ADMISSION,
+  replicaIntervals: atomicList(
+    'Where the replicas were placed over time, oldest first, for metering: the most recent 256 intervals (one still open is never dropped).',
+    REPLICA_INTERVAL,
+    { maxItems: 256 },
+  ),
 }, STATUS_DEFAULT);
 
 /** INFERENCE_SERVICE is the InferenceService kind. */

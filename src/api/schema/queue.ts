@@ -3,7 +3,7 @@
  * between queues and a policy on preemption.
  */
 import { Kind, Plural, PreemptionPolicy, QUEUE_CONDITIONS } from '../names.ts';
-import { celList, dateTime, dns1123Label, int, map, mapList, num, obj, oneOf, rule, setList, str } from './builders.ts';
+import { atomicList, celList, dateTime, dns1123Label, int, map, num, obj, oneOf, rule, setList, str } from './builders.ts';
 import { conditions, STATUS_DEFAULT } from './conditions.ts';
 import { AGE_COLUMN, type KindDefinition } from './kind-definition.ts';
 import { QUOTA_RESOURCES, resourceList } from './resources.ts';
@@ -45,11 +45,14 @@ const SPEC = obj('QueueSpec', 'Quota, fair-share weight, preemption policy and w
 
 const SITE_METERING = obj(
   'QueueSiteMetering',
-  'What the queue\'s workloads used at one site, accumulated over their attempts.',
+  "What the queue's workloads used at one site, priced in one currency: their attempts and replica intervals, those of deleted workloads included.",
   {
     site: dns1123Label('Name of the Site.'),
-    currency: str('ISO 4217 code of cost: the currency the site priced the attempts in.', { maxLength: 3 }),
-    cost: num('Cost of the attempts at the site: each attempt\'s price per hour × its hours.', { minimum: 0 }),
+    currency: str(
+      'ISO 4217 code the site priced these hours in; empty for the hours of attempts and replicas the site did not price. A site that priced in two currencies has an entry for each.',
+      { maxLength: 3 },
+    ),
+    cost: num('Cost of these hours in currency: each attempt\'s or interval\'s price per hour × its hours.', { minimum: 0 }),
     resourceHours: map(
       'Resource-hours per resource name: device-hours for accelerators, core-hours for cpu, byte-hours for memory.',
       num('Hours of this resource.', { minimum: 0 }),
@@ -59,9 +62,45 @@ const SITE_METERING = obj(
   { required: ['site'] },
 );
 
-const METERING = obj('QueueMetering', 'Accumulated use of the queue, per site.', {
-  sites: mapList('Use per site, in site-name order.', SITE_METERING, ['site'], { maxItems: 1024 }),
+const RETIRED_USAGE = obj(
+  'QueueRetiredUsage',
+  'What deleted workloads used at one site in one period, priced in one currency: kept in the Queue when a workload is deleted, so that its usage outlives it.',
+  {
+    site: dns1123Label('Name of the Site.'),
+    currency: str('ISO 4217 code the hours were priced in; empty when the site did not price them.', { maxLength: 3 }),
+    startTime: dateTime('Start of the period: a UTC day, or a month or year once older days were merged.'),
+    endTime: dateTime('End of the period (exclusive).'),
+    resourceHours: map(
+      'Resource-hours per resource name, as in sites.',
+      num('Hours of this resource.', { minimum: 0 }),
+      { maxProperties: 32 },
+    ),
+    resourceCost: map(
+      'Cost in currency per resource that carries it (the devices of priced attempts and replicas).',
+      num('Cost of this resource.', { minimum: 0 }),
+      { maxProperties: 32 },
+    ),
+  },
+  { required: ['site', 'startTime', 'endTime'] },
+);
+
+const METERING = obj('QueueMetering', 'Accumulated use of the queue, per site and currency.', {
+  sites: atomicList(
+    'Use per site and currency, in site-name order, then currency order (unpriced first); deleted workloads included.',
+    SITE_METERING,
+    { maxItems: 1024 },
+  ),
   measuredTime: dateTime('When the totals were computed (running attempts count up to this time).'),
+  retired: atomicList(
+    'Usage of deleted workloads per site, currency and period, oldest first: per UTC day, the oldest days merged into months and then years when the list would pass 512 entries. Counted in sites.',
+    RETIRED_USAGE,
+    { maxItems: 1024 },
+  ),
+  retiredWorkloads: atomicList(
+    'Uids of deleted workloads whose usage is in retired and that may still be on the hub (while the operator removes its metering finalizer): each is folded in once. A uid leaves the list once its workload is gone.',
+    str('A workload uid.', { maxLength: 128 }),
+    { maxItems: 4096 },
+  ),
 });
 
 const STATUS = obj('QueueStatus', 'What the queue holds now. Written only by the operator.', {
@@ -74,7 +113,7 @@ const STATUS = obj('QueueStatus', 'What the queue holds now. Written only by the
   devices: str('The main accelerator\'s usage against quota, for kubectl get (for example "12/32 nvidia.com/gpu").', {
     maxLength: 128,
   }),
-  cost: str('Accumulated cost over every site, per currency, for kubectl get (for example "1234.50 CNY").', {
+  cost: str('Accumulated cost over every site, per currency, deleted workloads included, for kubectl get (for example "1234.50 CNY, 80.00 USD").', {
     maxLength: 256,
   }),
   metering: METERING,

@@ -43,7 +43,7 @@ const CONNECTION = obj(
   "How the operator reaches the site's Kubernetes API.",
   {
     mode: oneOf(
-      'Push: the operator calls the site\'s kube-apiserver with the kubeconfig in kubeconfigSecretRef. (Pull, where the agent fetches its work over its own session, is planned.)',
+      'Push: the operator calls the site\'s kube-apiserver with the kubeconfig in kubeconfigSecretRef. Pull: the hub holds no credentials for the site and never dials it; the operator sends the site\'s member objects over the agent\'s session, and the agent applies them (checked against its site policy) and reports them back.',
       Object.values(ConnectionMode),
       { default: ConnectionMode.Push },
     ),

@@ -21,6 +21,12 @@ import { PartitionFence, DEFAULT_FENCE_AFTER_MS } from '../../agent/site/partiti
 import { kubernetesMemberJobs } from '../../agent/site/kubernetes-member-jobs.ts';
 import { parseSiteFlag } from '../site-flag.ts';
 import { metricsListenFlag, startMetricsEndpoint } from '../metrics-endpoint.ts';
+import { ConfigError } from '../../api/yaml-source.ts';
+import { kubernetesMemberSite, memberCaches } from '../../agent/site/kubernetes-members.ts';
+import { PullMembers } from '../../agent/site/pull-members.ts';
+import { parseSitePolicy } from '../../agent/site/site-policy-file.ts';
+import { DEFAULT_SITE_POLICY, type SitePolicy } from '../../agent/site/site-policy.ts';
+import { Capability, DEFAULT_AGENT_CAPABILITIES } from '../../wire/capabilities.ts';
 import { newMetricsRegistry } from '../../runtime/metrics-registry.ts';
 import { InformerMetrics } from '../../runtime/informer-metrics.ts';
 import { registerAgentMetrics } from '../../agent/site/agent-metrics.ts';
@@ -64,6 +70,16 @@ Pools: a Node belongs to the pool named by its label suanwang.io/pool; a Node wi
       min: 0,
       help: "stop (delete, in the foreground) the site's training member Jobs when the operator has been silent this long, so a partitioned site never runs a job the hub has moved; must stay below the operator's lease + --site-lost-grace − heartbeat − pod termination (README, Security); 0 never",
     },
+    'apply-members': {
+      type: 'boolean',
+      help: "pull mode: apply the member objects (Jobs, Services, Deployments) the operator sends over the session, checked against the site policy, and report them back; the operator then never needs this site's apiserver",
+    },
+    'site-policy': {
+      type: 'string',
+      value: 'FILE',
+      needs: 'apply-members',
+      help: 'the site policy the member objects are checked against (YAML or JSON, docs/site-policy.md); default: any namespace but kube-* and the agent\'s own ($POD_NAMESPACE), any image, no device limit, nothing privileged',
+    },
     'metrics-listen': metricsListenFlag('0.0.0.0:9090'),
     'log-level': LOG_LEVEL_FLAG,
   },
@@ -71,8 +87,26 @@ Pools: a Node belongs to the pool named by its label suanwang.io/pool; a Node wi
 Exit codes: 0 stopped by a signal, 1 a file could not be used or the agent failed, 2 bad flags.
 
 Kubernetes permissions: nodes and pods, list and watch, cluster-wide; jobs, list and delete, cluster-wide (the fence:
-only Jobs labelled app.kubernetes.io/managed-by=suanwang, which the chart's admission policy enforces).`,
+only Jobs labelled app.kubernetes.io/managed-by=suanwang, which the chart's admission policy enforces). With
+--apply-members also jobs, deployments and services: get, list, watch, patch, create, delete; namespaces: get, create.`,
 });
+
+/** readPolicy reads --site-policy; throws CliError (exit 1) naming the file, and each bad field with its line. */
+function readPolicy(file: string | undefined): SitePolicy {
+  if (file === undefined) return DEFAULT_SITE_POLICY;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err: unknown) {
+    throw new CliError(`--site-policy: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, 1);
+  }
+  try {
+    return parseSitePolicy(text, file);
+  } catch (err: unknown) {
+    if (err instanceof ConfigError) throw new CliError(`--site-policy: ${err.message}`, 1);
+    throw err;
+  }
+}
 
 /** readTls reads the site's TLS files from --tls-dir; throws CliError (exit 1) naming the file that is unusable. */
 function readTls(dir: string, site: string): TlsFiles {
@@ -98,6 +132,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   let flags;
   let root: Logger;
   let kc: KubeConfig;
+  let policy: SitePolicy | undefined;
   try {
     const parsed = parseCommandLine(AGENT, argv);
     if (parsed === 'help') {
@@ -109,6 +144,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     // Checked once now so a bad folder fails the start with one line; read again on every connection attempt below.
     readTls(flags['tls-dir'], flags.site);
     kc = loadKubeConfig(flags.kubeconfig);
+    if (flags['apply-members']) policy = readPolicy(flags['site-policy']);
   } catch (err: unknown) {
     if (!(err instanceof CliError)) throw err;
     return reportCliError(AGENT.name, err, (line) => process.stderr.write(`${line}\n`));
@@ -130,6 +166,21 @@ export async function agentCommand(argv: string[]): Promise<number> {
     return reportCliError(AGENT.name, err, (line) => process.stderr.write(`${line}\n`));
   }
   const fence = new PartitionFence({ clock: systemClock, fenceAfterMs: flags['fence-after'], jobs: kubernetesMemberJobs(kc), logger: log });
+  const agentNamespace = process.env['POD_NAMESPACE'] || undefined;
+  // Pull mode: nothing is applied while the fence holds, so a retry cannot bring back what the fence stopped.
+  const members =
+    policy === undefined
+      ? undefined
+      : new PullMembers({
+          caches: memberCaches(kc, systemClock, log, site),
+          api: kubernetesMemberSite(kc),
+          policy,
+          ...(agentNamespace === undefined ? {} : { context: { agentNamespace } }),
+          paused: () => fence.fenced,
+          clock: systemClock,
+          random: systemRandom,
+          logger: log,
+        });
   const agent = new SiteAgent({
     site,
     nodes: caches.nodes,
@@ -138,6 +189,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     logger: log,
     eventIdPrefix: instanceId,
     maxReportAgeMs: flags['device-report-max-age'],
+    ...(members === undefined ? {} : { members }),
     openSession: (sources) =>
       new AgentClient({
         target: operator,
@@ -149,16 +201,26 @@ export async function agentCommand(argv: string[]): Promise<number> {
         agentInstanceId: instanceId,
         snapshot: sources.snapshot,
         heartbeat: sources.heartbeat,
+        ...(sources.members === undefined
+          ? {}
+          : { capabilities: [...DEFAULT_AGENT_CAPABILITIES, Capability.MemberSync], memberReport: sources.members.fullReport }),
         // AgentClient adds its own {component, site}.
         logger: root,
         clock: systemClock,
         random: systemRandom,
         // Every ack is the hub answering: the fence's silence starts over. A fence request names training workloads
         // the hub placed anew while it could not reach this site's apiserver: their older members go.
-        observer: { onAck: () => fence.heard(), onFenceRequest: (workloads) => void fence.fenceSuperseded(workloads) },
+        observer: {
+          onAck: () => fence.heard(),
+          onFenceRequest: (workloads) => void fence.fenceSuperseded(workloads),
+          ...(sources.members === undefined ? {} : { onMemberSync: sources.members.onSync }),
+        },
       }),
   });
-  log.info({ operator, cluster: kc.getCurrentCluster()?.server, instanceId, fenceAfterMs: flags['fence-after'] }, 'site agent starting');
+  log.info(
+    { operator, cluster: kc.getCurrentCluster()?.server, instanceId, fenceAfterMs: flags['fence-after'], applyMembers: members !== undefined, sitePolicy: flags['site-policy'] },
+    'site agent starting',
+  );
   fence.start();
   const started = agent.start().then(
     () => undefined,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { TrainingAttempt, TrainingJob } from '../../api/generated/types.ts';
+import type { InferenceService, Queue, TrainingAttempt, TrainingJob } from '../../api/generated/types.ts';
 import { CliError } from '../cli-error.ts';
-import { usageCommand, usageLine, type HubFlags, type UsageIo } from './usage.ts';
+import { usageCommand, usageLine, type HubFlags, type HubObjects, type UsageIo } from './usage.ts';
 
 const NOW = new Date('2026-03-02T00:00:00Z');
 
@@ -46,7 +46,7 @@ const SAMPLE: TrainingJob[] = [
   }),
 ];
 
-function fakeIo(jobs: TrainingJob[] | CliError = SAMPLE): UsageIo & { outLines: string[]; errLines: string[]; hubs: HubFlags[] } {
+function fakeIo(hub: HubObjects | CliError = { trainingJobs: SAMPLE, inferenceServices: [], queues: [] }): UsageIo & { outLines: string[]; errLines: string[]; hubs: HubFlags[] } {
   const outLines: string[] = [];
   const errLines: string[] = [];
   const hubs: HubFlags[] = [];
@@ -57,15 +57,15 @@ function fakeIo(jobs: TrainingJob[] | CliError = SAMPLE): UsageIo & { outLines: 
     out: (l) => outLines.push(l),
     err: (l) => errLines.push(l),
     now: () => NOW,
-    listTrainingJobs: (hub) => {
-      hubs.push(hub);
-      return jobs instanceof CliError ? Promise.reject(jobs) : Promise.resolve(jobs);
+    readHub: (flags) => {
+      hubs.push(flags);
+      return hub instanceof CliError ? Promise.reject(hub) : Promise.resolve(hub);
     },
   };
 }
 
-async function run(argv: string[], jobs?: TrainingJob[] | CliError): Promise<{ code: number; out: string; err: string; hubs: HubFlags[] }> {
-  const io = fakeIo(jobs);
+async function run(argv: string[], hub?: HubObjects | CliError): Promise<{ code: number; out: string; err: string; hubs: HubFlags[] }> {
+  const io = fakeIo(hub);
   const code = await usageCommand(argv, io);
   return { code, out: io.outLines.join('\n'), err: io.errLines.join('\n'), hubs: io.hubs };
 }
@@ -83,7 +83,7 @@ vision       hongkong  cpu                      64.00  core-hours    -
 vision       hongkong  memory                  512.00  GiB-hours     -
 vision       hongkong  nvidia.com/gpu           16.00  device-hours  33.60 USD
 
-Total cost: 2088.00 CNY, 33.60 USD (every recorded attempt up to 2026-03-02T00:00:00Z)`;
+Total cost: 2088.00 CNY, 33.60 USD (everything recorded up to 2026-03-02T00:00:00Z)`;
 
 const SINCE_TABLE = `QUEUE        SITE     RESOURCE               AMOUNT  UNIT          COST
 ai-research  guizhou  cpu                    576.00  core-hours    -
@@ -126,8 +126,100 @@ describe('suanwang usage', () => {
     ]);
   });
 
+  /**
+   * WITH_RETIRED adds to SAMPLE a deleted job whose usage its Queue keeps (two days of it), a job deleted but not yet
+   * gone that the Queue has folded already (it must not count twice), and an InferenceService serving at two sites.
+   */
+  const WITH_RETIRED: HubObjects = {
+    trainingJobs: [
+      ...SAMPLE,
+      {
+        ...job('finetune', 'research', {
+          site: 'shanghai', variant: 'h100', epoch: 1, outcome: 'Succeeded', queue: 'ai-research',
+          startTime: '2026-03-01T20:00:00Z', endTime: '2026-03-01T21:00:00Z', charge: { 'nvidia.com/gpu': '8' }, pricePerHour: 100, currency: 'CNY',
+        }),
+        metadata: { name: 'finetune', namespace: 'research', uid: 'uid-finetune', deletionTimestamp: '2026-03-01T23:00:00Z' },
+      },
+    ],
+    inferenceServices: [
+      {
+        apiVersion: 'suanwang.io/v1alpha1',
+        kind: 'InferenceService',
+        metadata: { name: 'chat', namespace: 'vision', uid: 'uid-chat' },
+        spec: { resources: { cpu: '4', memory: '16Gi' }, variants: [] },
+        status: {
+          replicaIntervals: [
+            { site: 'hongkong', replicas: 1, startTime: '2026-03-01T22:00:00Z', queue: 'vision', charge: { 'nvidia.com/gpu': '1' }, pricePerHour: 2.1, currency: 'USD' },
+            { site: 'shanghai', replicas: 2, startTime: '2026-03-01T23:00:00Z', queue: 'vision', charge: { 'nvidia.com/gpu': '2' }, pricePerHour: 56, currency: 'CNY' },
+          ],
+        },
+      } satisfies InferenceService,
+    ],
+    queues: [
+      {
+        apiVersion: 'suanwang.io/v1alpha1',
+        kind: 'Queue',
+        metadata: { name: 'ai-research' },
+        spec: {},
+        status: {
+          metering: {
+            retired: [
+              { site: 'shanghai', currency: 'CNY', startTime: '2026-02-28T00:00:00Z', endTime: '2026-03-01T00:00:00Z', resourceHours: { 'nvidia.com/gpu': 16 }, resourceCost: { 'nvidia.com/gpu': 200 } },
+              { site: 'shanghai', currency: 'CNY', startTime: '2026-03-01T00:00:00Z', endTime: '2026-03-02T00:00:00Z', resourceHours: { 'nvidia.com/gpu': 8 }, resourceCost: { 'nvidia.com/gpu': 100 } },
+            ],
+            retiredWorkloads: ['uid-finetune'],
+          },
+        },
+      } satisfies Queue,
+    ],
+  };
+
+  const retiredCases: { name: string; argv: string[]; want: string; wantErr: string }[] = [
+    {
+      name: 'deleted workloads count through their Queue, once; InferenceService replicas count at each site',
+      argv: ['-o', 'csv', '--queue', 'ai-research'],
+      want: `queue,site,resource,amount,unit,cost,currency
+ai-research,guizhou,cpu,1488,core-hours,0,
+ai-research,guizhou,huawei.com/Ascend910,248,device-hours,1488,CNY
+ai-research,guizhou,memory,11904,GiB-hours,0,
+ai-research,shanghai,cpu,384,core-hours,0,
+ai-research,shanghai,memory,3072,GiB-hours,0,
+ai-research,shanghai,nvidia.com/gpu,72,device-hours,900,CNY`,
+      wantErr: '',
+    },
+    {
+      name: 'an InferenceService at two sites, in two currencies',
+      argv: ['-o', 'csv', '--queue', 'vision', '--since', '3h'],
+      want: `queue,site,resource,amount,unit,cost,currency
+vision,hongkong,nvidia.com/gpu,2,device-hours,4.2,USD
+vision,shanghai,nvidia.com/gpu,2,device-hours,56,CNY`,
+      wantErr: '',
+    },
+    {
+      name: '--since counts a kept day it cuts whole, and says so (on stderr for csv)',
+      argv: ['-o', 'csv', '--queue', 'ai-research', '--since', '12h'],
+      want: `queue,site,resource,amount,unit,cost,currency
+ai-research,guizhou,cpu,1152,core-hours,0,
+ai-research,guizhou,huawei.com/Ascend910,192,device-hours,1152,CNY
+ai-research,guizhou,memory,9216,GiB-hours,0,
+ai-research,shanghai,nvidia.com/gpu,8,device-hours,100,CNY`,
+      wantErr: "Note: 1 period of deleted workloads' usage (kept per UTC day, or per month or year when older) began before --since and counts whole, from 2026-03-01T00:00:00Z.",
+    },
+  ];
+  it.each(retiredCases)('$name', async ({ argv, want, wantErr }) => {
+    expect(await run(argv, WITH_RETIRED)).toMatchObject({ code: 0, out: want, err: wantErr });
+  });
+
+  it('the table closes with the note when --since cuts a kept period', async () => {
+    const got = await run(['--queue', 'ai-research', '--since', '12h'], WITH_RETIRED);
+    expect(got.out.split('\n').slice(-2)).toEqual([
+      'Total cost: 1252.00 CNY (2026-03-01T12:00:00Z to 2026-03-02T00:00:00Z)',
+      "Note: 1 period of deleted workloads' usage (kept per UTC day, or per month or year when older) began before --since and counts whole, from 2026-03-01T00:00:00Z.",
+    ]);
+  });
+
   const empty: { name: string; argv: string[]; want: string }[] = [
-    { name: 'table', argv: ['--queue', 'nobody'], want: 'No usage in every recorded attempt up to 2026-03-02T00:00:00Z.' },
+    { name: 'table', argv: ['--queue', 'nobody'], want: 'No usage in everything recorded up to 2026-03-02T00:00:00Z.' },
     { name: 'csv', argv: ['--queue', 'nobody', '-o', 'csv'], want: 'queue,site,resource,amount,unit,cost,currency' },
     { name: 'json', argv: ['--queue', 'nobody', '-o', 'json'], want: '[]' },
   ];

@@ -4,11 +4,13 @@
  * (src/queueing/metering.ts) and the rendering here are pure, so tests drive the whole command with a fake hub.
  */
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import type { TrainingJob, TrainingJobList } from '../../api/generated/types.ts';
+import type { InferenceService, Queue, TrainingJob } from '../../api/generated/types.ts';
 import { GROUP, Plural, VERSION } from '../../api/names.ts';
 import { DNS1123_LABEL_PATTERN } from '../../api/schema/builders.ts';
 import { ACCELERATOR_RESOURCES } from '../../api/vendors.ts';
-import { formatCost, meterAttempts, roundTo, HOURS_DECIMALS, type MeteringWindow, type UsageRow } from '../../queueing/metering.ts';
+import { inferenceUsage, trainingUsage } from '../../queueing/metered-workload.ts';
+import { formatCost, formatMeteringTime, roundTo, usageRows, HOURS_DECIMALS, type MeteringWindow, type UsageRow } from '../../queueing/metering.ts';
+import { hubUsage, type CutPeriod } from '../../queueing/usage-report.ts';
 import { toApiError } from '../../runtime/errors.ts';
 import { CliError, reportCliError } from '../cli-error.ts';
 import { usageText } from '../flag-usage.ts';
@@ -32,12 +34,13 @@ function parseQueueFlag(raw: string, flag: string): string {
 const USAGE = defineCommand({
   name: 'usage',
   usage: 'suanwang usage [--since DURATION] [--queue NAME] [-o table|csv|json] [--kubeconfig FILE] [--context NAME]',
-  description: `Prints what each queue's TrainingJobs used at each site: resource-hours per resource (device-hours of each
+  description: `Prints what each queue's workloads used at each site: resource-hours per resource (device-hours of each
 accelerator, core-hours of cpu, GiB-hours of memory) and their cost in the currency the site priced them in. Read
-from the attempts recorded in every TrainingJob's status on the hub, in all namespaces; an attempt still running
-counts up to now. Cost is never converted: a site priced in two currencies has a row per currency.`,
+from the hub, in all namespaces: the attempts in every TrainingJob's status, the replica intervals in every
+InferenceService's status (an attempt or interval still running counts up to now), and what each Queue keeps of
+workloads already deleted. Cost is never converted: a site priced in two currencies has a row per currency.`,
   flags: {
-    since: { type: 'duration', help: 'count only the last DURATION, e.g. 24h or 168h (default: every recorded attempt)' },
+    since: { type: 'duration', help: 'count only the last DURATION, e.g. 24h or 168h (default: everything recorded)' },
     queue: { type: 'string', value: 'NAME', parse: parseQueueFlag, help: 'only this queue' },
     output: { type: 'enum', short: 'o', value: 'FORMAT', values: OUTPUT_FORMATS, default: 'table', help: 'how to print the rows' },
     kubeconfig: kubeconfigFlag("the hub cluster's"),
@@ -49,10 +52,11 @@ counts up to now. Cost is never converted: a site priced in two currencies has a
   suanwang usage --since 168h -o csv > week.csv    the last week, for a spreadsheet
   suanwang usage -o json | jq '.[] | select(.unit == "device-hours")'
 
-Rows are sorted by queue, site, resource and currency; "(none)" is the queue of attempts that ran without one. Only
-TrainingJobs still on the hub count: a job deleted (by hand or by ttlSecondsAfterFinished) takes its usage with it,
-and a job keeps its most recent 128 attempts. Needs list on trainingjobs.suanwang.io in all namespaces.
-Exit codes: 0 printed, 1 the hub could not be read, 2 a bad flag.`,
+Rows are sorted by queue, site, resource and currency; "(none)" is the queue of workloads that ran without one.
+A deleted workload's usage stays in its Queue, per UTC day (older days merged into months, then years): --since
+counts a kept period that it cuts whole, and says so. Usage without a queue leaves with its workload, a job keeps
+its most recent 128 attempts and a service its 256 replica intervals. Needs list on trainingjobs, inferenceservices
+and queues.suanwang.io. Exit codes: 0 printed, 1 the hub could not be read, 2 a bad flag.`,
 });
 
 /** HubFlags say which hub to read. */
@@ -61,20 +65,27 @@ export interface HubFlags {
   readonly context: string | undefined;
 }
 
+/** HubObjects are what the command reads of the hub: every workload of both kinds and every Queue. */
+export interface HubObjects {
+  readonly trainingJobs: readonly TrainingJob[];
+  readonly inferenceServices: readonly InferenceService[];
+  readonly queues: readonly Queue[];
+}
+
 /** UsageIo is where the command writes, what time it is and how it reads the hub; tests replace it. */
 export interface UsageIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
   readonly now: () => Date;
-  /** listTrainingJobs returns every TrainingJob on the hub; throws CliError when the hub cannot be read. */
-  readonly listTrainingJobs: (hub: HubFlags) => Promise<TrainingJob[]>;
+  /** readHub lists the hub's TrainingJobs, InferenceServices and Queues; throws CliError when the hub cannot be read. */
+  readonly readHub: (hub: HubFlags) => Promise<HubObjects>;
 }
 
 const defaultIo: UsageIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   now: () => new Date(),
-  listTrainingJobs: listHubTrainingJobs,
+  readHub: readHubObjects,
 };
 
 /** usageCommand runs `suanwang usage`; returns the exit code (0 printed, 1 the hub could not be read, 2 usage error). */
@@ -88,9 +99,14 @@ export async function usageCommand(argv: string[], io: UsageIo = defaultIo): Pro
     const { since, queue, output, kubeconfig, context } = parsed.values;
     const now = io.now();
     const window: MeteringWindow = since === undefined ? { now } : { now, since: new Date(now.getTime() - since) };
-    const jobs = await io.listTrainingJobs({ kubeconfig, context });
-    const rows = meterAttempts(jobs, window).filter((r) => queue === undefined || r.queue === queue);
+    const hub = await io.readHub({ kubeconfig, context });
+    const workloads = [...hub.trainingJobs.map(trainingUsage), ...hub.inferenceServices.map(inferenceUsage)];
+    const usage = hubUsage(workloads, hub.queues, window);
+    const ofQueue = <T extends { readonly queue: string }>(x: T): boolean => queue === undefined || x.queue === queue;
+    const rows = usageRows(usage.cells.filter(ofQueue));
+    const note = cutNote(usage.cut.filter(ofQueue));
     for (const line of formatUsage(rows, output, window)) io.out(line);
+    if (note !== undefined) (output === 'table' ? io.out : io.err)(note);
     return 0;
   } catch (err: unknown) {
     if (err instanceof CliError) return reportCliError(USAGE.name, err, io.err);
@@ -119,7 +135,18 @@ export function usageLine(row: UsageRow): UsageLine {
   return { queue: row.queue, site: row.site, resource: row.resource, amount, unit, cost: row.cost, currency: row.currency };
 }
 
-/** formatUsage renders rows (already sorted by meterAttempts) as the lines of one output format. */
+/**
+ * cutNote says, when --since cuts periods in which a deleted workload's usage is kept, that they count whole (a
+ * Queue keeps them per UTC day at best); undefined when it cuts none. Printed after the table, or on stderr.
+ */
+export function cutNote(cut: readonly CutPeriod[]): string | undefined {
+  if (cut.length === 0) return undefined;
+  const earliest = Math.min(...cut.map((c) => Date.parse(c.entry.startTime)));
+  const n = cut.length;
+  return `Note: ${n} period${n === 1 ? '' : 's'} of deleted workloads' usage (kept per UTC day, or per month or year when older) began before --since and ${n === 1 ? 'counts' : 'count'} whole, from ${formatMeteringTime(earliest)}.`;
+}
+
+/** formatUsage renders rows (already sorted by usageRows) as the lines of one output format. */
 export function formatUsage(rows: readonly UsageRow[], format: OutputFormat, window: MeteringWindow): string[] {
   const lines = rows.map(usageLine);
   switch (format) {
@@ -141,7 +168,7 @@ function csvField(text: string): string {
 
 /** formatTable aligns the rows in columns, amounts right-aligned with two decimals, and closes with the total cost. */
 function formatTable(rows: readonly UsageRow[], lines: readonly UsageLine[], window: MeteringWindow): string[] {
-  const period = window.since === undefined ? `every recorded attempt up to ${iso(window.now)}` : `${iso(window.since)} to ${iso(window.now)}`;
+  const period = window.since === undefined ? `everything recorded up to ${iso(window.now)}` : `${iso(window.since)} to ${iso(window.now)}`;
   if (lines.length === 0) return [`No usage in ${period}.`];
   const header = ['QUEUE', 'SITE', 'RESOURCE', 'AMOUNT', 'UNIT', 'COST'];
   const cells = lines.map((l) => [
@@ -171,10 +198,10 @@ function iso(t: Date): string {
 const PAGE_SIZE = 500;
 
 /**
- * listHubTrainingJobs reads every TrainingJob on the hub (all namespaces), page by page. Throws CliError (exit 1)
- * naming the flag or the hub when the kubeconfig, the context or the list fails.
+ * readHubObjects reads every TrainingJob and InferenceService (all namespaces) and every Queue on the hub, page by
+ * page. Throws CliError (exit 1) naming the flag or the hub when the kubeconfig, the context or a list fails.
  */
-async function listHubTrainingJobs(hub: HubFlags): Promise<TrainingJob[]> {
+async function readHubObjects(hub: HubFlags): Promise<HubObjects> {
   const kc = loadKubeConfig(hub.kubeconfig);
   if (hub.context !== undefined) {
     if (kc.getContextObject(hub.context) === null) {
@@ -185,7 +212,17 @@ async function listHubTrainingJobs(hub: HubFlags): Promise<TrainingJob[]> {
     if (kc.getCurrentCluster() === null) throw new CliError(`--context ${hub.context} names no cluster in the kubeconfig`, 1);
   }
   const api = kc.makeApiClient(CustomObjectsApi);
-  const jobs: TrainingJob[] = [];
+  const server = kc.getCurrentCluster()?.server ?? '';
+  return {
+    trainingJobs: await listAll<TrainingJob>(api, Plural.TrainingJob, 'TrainingJobs', server),
+    inferenceServices: await listAll<InferenceService>(api, Plural.InferenceService, 'InferenceServices', server),
+    queues: await listAll<Queue>(api, Plural.Queue, 'Queues', server),
+  };
+}
+
+/** listAll lists every object of `plural` (across all namespaces for a namespaced kind) in pages of PAGE_SIZE. */
+async function listAll<T>(api: CustomObjectsApi, plural: string, what: string, server: string): Promise<T[]> {
+  const items: T[] = [];
   let next: string | undefined;
   try {
     do {
@@ -194,16 +231,16 @@ async function listHubTrainingJobs(hub: HubFlags): Promise<TrainingJob[]> {
       const page = (await api.listClusterCustomObject({
         group: GROUP,
         version: VERSION,
-        plural: Plural.TrainingJob,
+        plural,
         limit: PAGE_SIZE,
         ...(next !== undefined && { _continue: next }),
-      })) as TrainingJobList;
-      jobs.push(...page.items);
+      })) as { items: T[]; metadata?: { continue?: string } };
+      items.push(...page.items);
       const token = page.metadata?.continue;
       next = token === undefined || token === '' ? undefined : token;
     } while (next !== undefined);
   } catch (err: unknown) {
-    throw new CliError(`cannot list TrainingJobs on the hub ${kc.getCurrentCluster()?.server ?? ''}: ${toApiError(err).message}`, 1);
+    throw new CliError(`cannot list ${what} on the hub ${server}: ${toApiError(err).message}`, 1);
   }
-  return jobs;
+  return items;
 }

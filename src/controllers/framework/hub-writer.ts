@@ -14,6 +14,7 @@ import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kuberne
 import type { ObjectMeta } from '../../api/generated/types.ts';
 import { FINALIZER_CLEANUP, GROUP, VERSION } from '../../api/names.ts';
 import { FIELD_MANAGER } from '../../runtime/apply.ts';
+import { METERING_FINALIZER } from '../../queueing/retired-usage.ts';
 import { isNotFound, toApiError } from '../../runtime/errors.ts';
 import { mergePatchDiff, type JsonObject } from '../../runtime/merge-patch.ts';
 
@@ -44,9 +45,13 @@ export class HubWriter<T extends HubObject<S>, S extends object> {
     this.#scope = scope;
   }
 
-  /** addFinalizer adds FINALIZER_CLEANUP; returns the updated object. */
+  /**
+   * addFinalizer adds FINALIZER_CLEANUP, and METERING_FINALIZER in the same write (the Queue controller would add it
+   * in a write of its own; it removes it from a deleted workload no Queue needs to meter); returns the updated object.
+   */
   addFinalizer(obj: T): Promise<T> {
-    const finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER_CLEANUP];
+    const have = obj.metadata.finalizers ?? [];
+    const finalizers = [...have, FINALIZER_CLEANUP, ...(have.includes(METERING_FINALIZER) ? [] : [METERING_FINALIZER])];
     return this.#patch(obj, { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } });
   }
 

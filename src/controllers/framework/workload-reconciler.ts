@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { ObjectMeta, Site } from '../../api/generated/types.ts';
-import type { SiteClients } from '../../clusters/site-clients.ts';
+import type { SiteMemberPorts } from '../../clusters/site-member-ports.ts';
 import type { PlacementConfig } from '../../placement/config.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { API_VERSION, FINALIZER_CLEANUP } from '../../api/names.ts';
@@ -23,7 +23,8 @@ export interface WorkloadOptions {
   readonly hub: HubPatcher;
   /** sites lists the Sites from the informer cache. */
   readonly sites: () => readonly Site[];
-  readonly siteClients: Pick<SiteClients, 'forSite'>;
+  /** sitePorts gives each Site's member objects, push or pull (clusters/site-member-ports.ts). */
+  readonly sitePorts: Pick<SiteMemberPorts, 'forSite'>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly events?: EventRecorder;

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FINALIZER_CLEANUP } from '../../api/names.ts';
+import { PushMemberPort } from '../../clusters/push-member-port.ts';
 import type { SiteClient } from '../../clusters/site-clients.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
@@ -48,7 +49,7 @@ describe('InferenceServiceReconciler and promised capacity', () => {
       hub: conflicting,
       inferenceServices: () => stale,
       sites: () => [labSites().shanghai.obj()],
-      siteClients: { forSite: () => emptySite },
+      sitePorts: { forSite: () => new PushMemberPort(emptySite) },
       clock: new FakeClock(),
       logger: pino({ level: 'silent' }),
       promised,

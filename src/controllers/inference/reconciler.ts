@@ -30,6 +30,7 @@ import { placeInferenceService, type InferencePlacement } from './placing.ts';
 import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../framework/site-liveness.ts';
 import { actAt, cleanUpAt, errorText, observationsOf, readSites, type SiteFailure } from './site-actions.ts';
 import { invalidSpecStatus, nextInferenceStatus, type SiteObservation } from './status.ts';
+import { withReplicaIntervals } from './replica-intervals.ts';
 
 /** InferenceServiceReconcilerOptions configures an InferenceServiceReconciler. */
 export interface InferenceServiceReconcilerOptions extends WorkloadOptions {
@@ -116,7 +117,7 @@ export class InferenceServiceReconciler implements Reconciler {
     const sites = this.#o.sites();
     const recorded = new Set((svc.status?.sites ?? []).map((s) => s.site));
     const toRead = sites.filter((s) => isReady(s) || recorded.has(s.metadata.name ?? ''));
-    const reads = await readSites(this.#o.siteClients, svc, toRead);
+    const reads = await readSites(this.#o.sitePorts, svc, toRead);
     for (const [site, read] of reads) if (!read.ok) pass.log.warn({ site, err: read.error }, 'reading member objects failed');
     // Sites that are not Ready are the lease's business (site-liveness.ts); this is about Ready ones that do not answer.
     const silent = sites.filter((s) => isReady(s) && reads.get(s.metadata.name ?? '')?.ok === false).map((s) => s.metadata.name ?? '');
@@ -149,7 +150,7 @@ export class InferenceServiceReconciler implements Reconciler {
       // Hold before the first await, so a decision made concurrently for another workload already counts this one.
       const undoHold = this.#promised.hold(key, decision.promised);
       try {
-        svc = await this.#writer.writeStatus(svc, nextInferenceStatus(svc, decision, observed, this.#now()));
+        svc = await this.#writer.writeStatus(svc, withReplicaIntervals(svc, nextInferenceStatus(svc, decision, observed, this.#now()), sites, this.#now()));
       } catch (err: unknown) {
         undoHold(); // not release: see PromisedCapacityTracker.hold
         throw err;
@@ -157,7 +158,7 @@ export class InferenceServiceReconciler implements Reconciler {
       this.#announceDecision(pass, svc, decision);
     }
     const failures = await this.#act(pass, svc, fence.sites, decision.epoch, observed);
-    const written = await this.#writer.writeStatus(svc, nextInferenceStatus(svc, decision, observed, this.#now()));
+    const written = await this.#writer.writeStatus(svc, withReplicaIntervals(svc, nextInferenceStatus(svc, decision, observed, this.#now()), sites, this.#now()));
     if (allReady(written.status)) this.#promised.releaseWhenSettled(key, this.#o.clock.now());
     this.#announceReadiness(written, before, written.status);
 
@@ -182,7 +183,7 @@ export class InferenceServiceReconciler implements Reconciler {
         if (site === undefined) return { site: plan.site, deleted: 0 };
         const members = plan.apply === undefined ? undefined : this.#render(svc, plan, epoch);
         try {
-          return await actAt(this.#o.siteClients.forSite(site), namespace, plan, members, observed.get(plan.site));
+          return await actAt(this.#o.sitePorts.forSite(site), namespace, plan, members, observed.get(plan.site));
         } catch (err: unknown) {
           return { site: plan.site, deleted: 0, failure: { site: plan.site, error: err } };
         }
@@ -214,7 +215,7 @@ export class InferenceServiceReconciler implements Reconciler {
     const recorded = new Set((svc.status?.sites ?? []).map((s) => s.site));
     const nowMs = this.#o.clock.now();
     const sites = this.#o.sites();
-    const outcomes = await Promise.all(sites.map((site) => cleanUpAt(this.#o.siteClients, svc, site)));
+    const outcomes = await Promise.all(sites.map((site) => cleanUpAt(this.#o.sitePorts, svc, site)));
     const required = (site: Site): boolean =>
       isReady(site) || (recorded.has(site.metadata.name ?? '') && siteLost(site, this.#graceMs, nowMs).kind !== 'Lost');
     let waiting = false;

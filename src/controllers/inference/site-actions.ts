@@ -6,8 +6,8 @@
  */
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { InferenceService, Site } from '../../api/generated/types.ts';
-import { ensureNamespace } from '../../clusters/namespaces.ts';
-import type { SiteClient, SiteClients } from '../../clusters/site-clients.ts';
+import type { SiteMemberPort } from '../../clusters/site-member-port.ts';
+import type { SiteMemberPorts } from '../../clusters/site-member-ports.ts';
 import { errorClass } from '../../runtime/errors.ts';
 import { isEmpty, type SitePlan, type SiteRead } from './fencing.ts';
 import { ANNOTATION_RENDERED, inferenceMemberName, type InferenceMembers } from './member-objects.ts';
@@ -27,7 +27,7 @@ export function errorText(err: unknown): string {
 
 /** readSites lists the service's members at every site given; a site that cannot be read says why. */
 export async function readSites(
-  clients: Pick<SiteClients, 'forSite'>,
+  ports: Pick<SiteMemberPorts, 'forSite'>,
   svc: InferenceService,
   sites: readonly Site[],
 ): Promise<Map<string, SiteRead>> {
@@ -37,7 +37,14 @@ export async function readSites(
     sites.map(async (site): Promise<[string, SiteRead]> => {
       const siteName = site.metadata.name ?? '';
       try {
-        return [siteName, { ok: true, members: await listMembers(clients.forSite(site), namespace, name) }];
+        const port = ports.forSite(site);
+        const members = await listMembers(port, namespace, name);
+        // A pull site that refused the service's members by its policy is read as a site that cannot hold them: its
+        // replicas move after the grace, as from a site that does not answer (the refusal's class names why).
+        const member = inferenceMemberName(svc);
+        const refusal = port.refusal({ kind: 'Deployment', namespace, name: member }) ?? port.refusal({ kind: 'Service', namespace, name: member });
+        if (refusal !== undefined) return [siteName, { ok: false, error: `RefusedBySite: ${refusal.reason}` }];
+        return [siteName, { ok: true, members }];
       } catch (err: unknown) {
         // The class only: the text may quote a kubeconfig or what the site sent, and it reaches status and events.
         return [siteName, { ok: false, error: errorClass(err) }];
@@ -90,7 +97,7 @@ export interface ActOutcome {
  * anything else happens there), then the Service, then the Deployment, each only when it differs.
  */
 export async function actAt(
-  client: SiteClient,
+  port: SiteMemberPort,
   namespace: string,
   plan: SitePlan,
   members: InferenceMembers | undefined,
@@ -99,15 +106,15 @@ export async function actAt(
   let deleted = 0;
   try {
     for (const ref of plan.deletes) {
-      await deleteMember(client, namespace, ref);
+      await deleteMember(port, namespace, ref);
       deleted++;
     }
     if (members === undefined) return { site: plan.site, deleted };
     let service = held?.service;
     let deployment = held?.deployment;
-    if (service === undefined && deployment === undefined) await ensureNamespace(client, members.namespace);
-    if (needsApply(service, members.service)) service = await applyService(client, members.service);
-    if (deploymentNeedsApply(deployment, members.deployment)) deployment = await applyDeployment(client, members.deployment);
+    if (service === undefined && deployment === undefined) await port.ensureNamespace(members.namespace);
+    if (needsApply(service, members.service)) service = await applyService(port, members.service);
+    if (deploymentNeedsApply(deployment, members.deployment)) deployment = await applyDeployment(port, members.deployment);
     return { site: plan.site, deleted, observed: { service, deployment } };
   } catch (err: unknown) {
     return { site: plan.site, deleted, failure: { site: plan.site, error: err } };
@@ -123,20 +130,20 @@ export interface CleanupOutcome {
 }
 
 /** cleanUpAt deletes every member object of the service at a site, then lists again to see that all are gone. */
-export async function cleanUpAt(clients: Pick<SiteClients, 'forSite'>, svc: InferenceService, site: Site): Promise<CleanupOutcome> {
+export async function cleanUpAt(ports: Pick<SiteMemberPorts, 'forSite'>, svc: InferenceService, site: Site): Promise<CleanupOutcome> {
   const siteName = site.metadata.name ?? '';
   const namespace = svc.metadata.namespace ?? 'default';
   const name = svc.metadata.name ?? '';
   try {
-    const client = clients.forSite(site);
-    const before = await listMembers(client, namespace, name);
+    const port = ports.forSite(site);
+    const before = await listMembers(port, namespace, name);
     const refs = [
       ...before.deployments.map((d) => ({ kind: 'Deployment' as const, name: d.metadata?.name ?? '', epoch: undefined })),
       ...before.services.map((s) => ({ kind: 'Service' as const, name: s.metadata?.name ?? '', epoch: undefined })),
     ];
     if (refs.length === 0) return { site: siteName, gone: true };
-    for (const ref of refs) await deleteMember(client, namespace, ref);
-    return { site: siteName, gone: isEmpty(await listMembers(client, namespace, name)) };
+    for (const ref of refs) await deleteMember(port, namespace, ref);
+    return { site: siteName, gone: isEmpty(await listMembers(port, namespace, name)) };
   } catch (err: unknown) {
     return { site: siteName, gone: false, failure: { site: siteName, error: err } };
   }

@@ -214,6 +214,9 @@ function rejectedCondition(r: StatusRejection): ConditionUpdate {
 
 function connectionCondition(v: ConnectionVerdict): ConditionUpdate {
   const type = ConditionType.ConnectionAccepted;
+  if (v.ok && 'pull' in v) {
+    return { type, status: ConditionStatus.True, reason: Reason.PullMode, message: 'pull mode: the agent applies the site\'s member objects over its session; the hub holds no credentials for the site' };
+  }
   if (v.ok) return { type, status: ConditionStatus.True, reason: Reason.KubeconfigAccepted, message: `the kubeconfig in Secret ${v.secret} holds inline credentials for an https server` };
   return { type, status: ConditionStatus.False, reason: v.reason, message: v.message };
 }

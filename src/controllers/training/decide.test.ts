@@ -37,6 +37,24 @@ describe('decideTraining', () => {
     expect(plan.site).toMatchObject({ kind: 'Create', site: 'shanghai', mirror: false, decision: { epoch: 1, pool: plan.status?.pool } });
   });
 
+  it('ends the attempt when a pull site refused the members, removes them there, and places the next attempt elsewhere', () => {
+    const refusal = { reason: 'ImageNotAllowed', message: 'Job default/train-x: image "evil.io/x:1" is not under an allowed prefix' };
+    const attempt = { site: 'shanghai', variant: 'h100', epoch: 2, outcome: 'Running' as const, startTime: '2026-01-01T11:59:00Z' };
+    const plan = decideTraining(input(job({ ...placed, attempts: [attempt] }), { kind: 'Read', site: 'shanghai', observed: { job: undefined, service: undefined, refusal } }));
+    expect(plan.status?.phase).toBe('Restarting');
+    expect(plan.status?.site).toBeUndefined();
+    expect(plan.status?.attempts?.at(-1)).toMatchObject({ site: 'shanghai', outcome: 'Refused' });
+    expect(plan.status?.attempts?.at(-1)?.message).toBe(`site shanghai refused the members (ImageNotAllowed): ${refusal.message}`);
+    expect(plan.status?.conditions?.find((c) => c.type === 'Placed')).toMatchObject({ status: 'False', reason: 'RefusedBySite' });
+    expect(plan.site).toEqual({ kind: 'DeleteMembers', site: 'shanghai' });
+    expect(plan.releaseFirst).toBe(true);
+    expect(plan.events).toEqual([{ type: 'Warning', reason: 'RefusedBySite', message: `site shanghai refused the members (ImageNotAllowed): ${refusal.message}` }]);
+    // The next pass places the job anywhere but the site that refused it.
+    const next = decideTraining(input({ ...job(placed), status: plan.status ?? {} }));
+    expect(next.status?.site).not.toBe('shanghai');
+    expect(next.status?.placement?.candidates?.map((c) => c.site)).not.toContain('shanghai');
+  });
+
   it('creates from the recorded decision, pool included, and mirrors the Job as the pass’s one write', () => {
     const plan = decideTraining(input(job(placed), { kind: 'Read', site: 'shanghai', observed: { job: undefined, service: undefined } }));
     expect(plan.status).toBeUndefined();

@@ -10,6 +10,7 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
+import type { MemberRefusal } from '../../clusters/site-member-port.ts';
 import { AttemptOutcome, ConditionType, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_POOL, LABEL_SITE, LABEL_WORKLOAD, Reason, TrainingJobPhase } from '../../api/names.ts';
 import { errorClass } from '../../runtime/errors.ts';
 import type { SiteMembers } from '../../cache/member-informers.ts';
@@ -268,6 +269,8 @@ function converge(input: TrainingInput, siteName: string, site: Site, next: (bas
     // Applied over: the stale Service (older epoch, other uid) takes this placement's labels and selector.
     return serviceStale && recorded !== undefined ? { ...observed, site: { kind: 'ApplyService', site: siteName, decision: recorded } } : observed;
   }
+
+  if (members.observed.refusal !== undefined) return refused(siteName, members.observed.refusal, tj, next);
 
   if (membersSeen(tj)) {
     // The Job existed and is gone (deleted by someone, or the site lost it): clear what is left, then place anew.
@@ -555,6 +558,23 @@ function withdraw(input: TrainingInput, siteName: string, workers: WorkerHealth,
   });
 }
 
+/**
+ * refused plans the pass that finds a pull site's agent refused the members by its site policy: the attempt ends
+ * (Refused) with the site's reason, the members are withdrawn there (they were never created, but the site's port
+ * holds them as wanted), and the next placement leaves that site out. Not a failover: the site is fine.
+ */
+function refused(siteName: string, refusal: MemberRefusal, tj: TrainingJob, next: (base: TrainingJob, u: StatusUpdate) => TrainingJobStatus): TrainingPlan {
+  const message = `site ${siteName} refused the members (${refusal.reason}): ${refusal.message}`;
+  return plan({
+    releaseFirst: true,
+    status: next(tj, { kind: 'Unplaced', outcome: 'Refused', message }),
+    site: { kind: 'DeleteMembers', site: siteName },
+    events: [{ type: 'Warning', reason: Reason.RefusedBySite, message }],
+    logs: [{ msg: 'the site refused the members; placing elsewhere', fields: { site: siteName, reason: refusal.reason } }],
+    result: { requeueAfter: SHORT_WAIT_MS },
+  });
+}
+
 /** withStartCheck looks again at a gang still starting when its start timeout runs out (no event may wake it then). */
 function withStartCheck(input: TrainingInput, p: TrainingPlan): TrainingPlan {
   if (p.status?.phase !== TrainingJobPhase.Placed) return p;
@@ -565,10 +585,13 @@ function withStartCheck(input: TrainingInput, p: TrainingPlan): TrainingPlan {
   return { ...p, result: { requeueAfter: after === undefined ? left : Math.min(after, left) } };
 }
 
-/** sitesFor leaves out the site the job's last attempt was withdrawn from (StartTimeout) for its next placement. */
+/**
+ * sitesFor leaves out the site the job's last attempt was withdrawn from (StartTimeout) or refused at (Refused) for its
+ * next placement.
+ */
 function sitesFor(tj: TrainingJob, sites: readonly Site[]): readonly Site[] {
   const last = tj.status?.attempts?.at(-1);
-  if (last?.outcome !== AttemptOutcome.StartTimeout) return sites;
+  if (last?.outcome !== AttemptOutcome.StartTimeout && last?.outcome !== AttemptOutcome.Refused) return sites;
   return sites.filter((s) => s.metadata.name !== last.site);
 }
 

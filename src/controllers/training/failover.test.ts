@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Site, TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
 import { FINALIZER_CLEANUP, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD } from '../../api/names.ts';
+import { PushMemberPort } from '../../clusters/push-member-port.ts';
 import type { SiteClient } from '../../clusters/site-clients.ts';
 import { labSites } from '../../placement/testing.ts';
 import { FakeClock } from '../../runtime/clock.ts';
@@ -89,6 +90,11 @@ class FakeSite {
     return this;
   }
 
+  /** port is the site's push member port, over a fake of its apiserver. */
+  port(): PushMemberPort {
+    return new PushMemberPort(this.client());
+  }
+
   client(): SiteClient {
     const get = <T>(m: Map<string, T>, name: string): Promise<T> => {
       const v = m.get(name);
@@ -171,7 +177,7 @@ class World {
       hub,
       trainingJobs: () => structuredClone(this.tj),
       sites: () => this.sites,
-      siteClients: { forSite: (s) => (this.at[s.metadata.name ?? ''] as FakeSite).client() },
+      sitePorts: { forSite: (s) => (this.at[s.metadata.name ?? ''] as FakeSite).port() },
       clock: this.clock,
       logger: pino({ level: 'silent' }),
       events: { record: (_s, _t, reason, message) => this.events.push(`${reason}: ${message}`), forget: () => {} },
@@ -377,7 +383,7 @@ describe('deleteMembers', () => {
     const site = new FakeSite('shanghai').hold(1);
     const foreign = { metadata: { name: NAME, namespace: 'default', labels: { app: 'someone-else' } } };
     site.services.set(NAME, foreign);
-    expect(await deleteMembers(site.client(), 'default', NAME, 'train')).toBe(true);
+    expect(await deleteMembers(site.port(), 'default', NAME, 'train')).toBe(true);
     expect(site.jobs.has(NAME)).toBe(false);
     expect(site.services.get(NAME)).toEqual(foreign);
   });
@@ -385,7 +391,7 @@ describe('deleteMembers', () => {
   it('says not yet when its own Job is still there after the delete (held by a finalizer)', async () => {
     const site = new FakeSite('shanghai').hold(1);
     site.jobs.delete = () => true; // the apiserver accepts the delete; the object stays until its finalizer goes
-    expect(await deleteMembers(site.client(), 'default', NAME, 'train')).toBe(false);
+    expect(await deleteMembers(site.port(), 'default', NAME, 'train')).toBe(false);
   });
 });
 
@@ -480,7 +486,7 @@ describe('TrainingJobReconciler after a lost status', () => {
       hub: { patchNamespacedCustomObject: async () => w.tj, patchNamespacedCustomObjectStatus: async () => w.tj } as unknown as TrainingJobPatcher,
       trainingJobs: () => structuredClone(w.tj),
       sites: () => w.sites,
-      siteClients: { forSite: (s) => (w.at[s.metadata.name ?? ''] as FakeSite).client() },
+      sitePorts: { forSite: (s) => (w.at[s.metadata.name ?? ''] as FakeSite).port() },
       clock: w.clock,
       logger: pino({ level: 'silent' }),
       findMemberJobs: () => [{ site: 'shanghai', synced: false, members: [] }],

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { TrainingJob, TrainingJobStatus } from '../../api/generated/types.ts';
 import { FINALIZER_CLEANUP, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD } from '../../api/names.ts';
+import { PushMemberPort } from '../../clusters/push-member-port.ts';
 import type { SiteClient } from '../../clusters/site-clients.ts';
 import { labSites } from '../../placement/testing.ts';
 import { FakeClock } from '../../runtime/clock.ts';
@@ -58,10 +59,10 @@ function reconciler(o: { tj: TrainingJob; hub: TrainingJobPatcher; promised: Pro
     hub: o.hub,
     trainingJobs: () => o.tj,
     sites: () => [labSites().shanghai.obj()],
-    siteClients: {
+    sitePorts: {
       forSite: () => {
         if (o.site === undefined) throw new Error('no site call expected');
-        return o.site;
+        return new PushMemberPort(o.site);
       },
     },
     clock: o.clock ?? new FakeClock(),

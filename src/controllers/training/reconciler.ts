@@ -149,12 +149,13 @@ export class TrainingJobReconciler implements Reconciler {
     const site = siteName === undefined ? undefined : sites.find((s) => s.metadata.name === siteName);
     if (siteName === undefined || site === undefined) return { kind: 'None' };
     try {
-      const client = this.#o.siteClients.forSite(site);
-      const observed = await readMembers(client, pass.namespace, memberName(pass.namespace, pass.name));
+      const port = this.#o.sitePorts.forSite(site);
+      const observed = await readMembers(port, pass.namespace, memberName(pass.namespace, pass.name));
       if (observed.job === undefined || !shouldReadWorkers(tj, site, this.#o.clock.now(), this.#startTimeoutMs)) return { kind: 'Read', site: siteName, observed };
       // Pods and nodes only sharpen the decision (a device failure, a stuck gang): a site that will not show them (its
-      // kubeconfig may not grant pods or nodes) is not a site that cannot be read, so the pass goes on without them.
-      const workers = await readWorkers(client, pass.namespace, pass.name, currentEpoch(tj)).catch((err: unknown) => {
+      // kubeconfig may not grant pods or nodes; its port may not show them) is not a site that cannot be read, so the
+      // pass goes on without them.
+      const workers = await readWorkers(port, pass.namespace, pass.name, currentEpoch(tj)).catch((err: unknown) => {
         pass.log.warn({ site: siteName, error: errorClass(err) }, 'reading worker pods and nodes failed; deciding without them');
         return undefined;
       });
@@ -203,17 +204,17 @@ export class TrainingJobReconciler implements Reconciler {
   async #siteAction(pass: WorkloadPass, tj: TrainingJob, action: SiteAction): Promise<void> {
     const site = this.#site(action.site);
     if (site === undefined) return; // placement only picks listed sites, and the reads were of listed ones
-    const client = this.#o.siteClients.forSite(site);
+    const port = this.#o.sitePorts.forSite(site);
     const name = memberName(pass.namespace, pass.name);
     switch (action.kind) {
       case 'DeleteStaleJob':
-        await deleteJob(client, pass.namespace, name);
+        await deleteJob(port, pass.namespace, name);
         return;
       case 'DeleteMembers':
-        await deleteMembers(client, pass.namespace, name, pass.name);
+        await deleteMembers(port, pass.namespace, name, pass.name);
         return;
       case 'ApplyService':
-        await applyService(client, this.#render(tj, action.decision));
+        await applyService(port, this.#render(tj, action.decision));
         return;
       case 'Create':
         return this.#create(pass, tj, action);
@@ -230,7 +231,7 @@ export class TrainingJobReconciler implements Reconciler {
     const members = this.#render(tj, action.decision);
     let job;
     try {
-      job = await createMembers(this.#o.siteClients.forSite(site), members);
+      job = await createMembers(this.#o.sitePorts.forSite(site), members);
     } catch (err: unknown) {
       const message = `creating member objects on ${action.site} failed: ${err instanceof Error ? err.message : String(err)}`;
       // Only where this is the pass's one write: after a fresh decision the retry records it.
@@ -269,7 +270,7 @@ export class TrainingJobReconciler implements Reconciler {
       const reachable = siteLost(site, 0, now).kind === 'Ready';
       const epoch = Math.max(currentEpoch(tj), t.lostEpoch + 1);
       try {
-        const r = await fenceMembers(this.#o.siteClients.forSite(site), pass.namespace, name, {
+        const r = await fenceMembers(this.#o.sitePorts.forSite(site), pass.namespace, name, {
           workload: pass.name,
           epoch,
           uid: tj.metadata.uid,
@@ -300,7 +301,7 @@ export class TrainingJobReconciler implements Reconciler {
       const site = this.#site(siteName);
       if (site === undefined) continue;
       try {
-        const r = await fenceMembers(this.#o.siteClients.forSite(site), pass.namespace, name, { workload: pass.name, epoch, uid: tj.metadata.uid });
+        const r = await fenceMembers(this.#o.sitePorts.forSite(site), pass.namespace, name, { workload: pass.name, epoch, uid: tj.metadata.uid });
         if (r.deleted.length > 0) {
           pass.log.info({ site: siteName, deleted: r.deleted, epoch }, 'deleted rediscovered member objects');
           this.#shell.event(tj, 'Normal', EventReason.Fenced, `deleted ${r.deleted.join(', ')} from ${siteName} (current epoch ${epoch})`);
@@ -341,7 +342,7 @@ export class TrainingJobReconciler implements Reconciler {
         continue;
       }
       try {
-        if (await deleteMembers(this.#o.siteClients.forSite(site), pass.namespace, name, pass.name)) cleaned.push(siteName);
+        if (await deleteMembers(this.#o.sitePorts.forSite(site), pass.namespace, name, pass.name)) cleaned.push(siteName);
         else waiting = true;
       } catch (err: unknown) {
         if (mayAbandon(site, this.#graceMs, now)) abandoned.push(siteName);

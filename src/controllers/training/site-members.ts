@@ -1,14 +1,11 @@
 /**
- * Reads and writes of a TrainingJob's member objects at one site, through the site's rate-limited client. Reads
- * map NotFound to undefined and nothing else (a site that does not answer is not a site without the Job); writes
- * are server-side apply with the operator's field manager, so a repeat after a crash is harmless.
+ * Reads and writes of a TrainingJob's member objects at one site, through the site's member port (push or pull,
+ * clusters/site-member-port.ts). Reads say undefined for "not there" and nothing else (a site that does not answer
+ * is not a site without the Job); writes are idempotent applies, so a repeat after a crash is harmless.
  */
 import type { V1Job, V1Service } from '@kubernetes/client-node';
 import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD } from '../../api/names.ts';
-import { applyObjectWith, FIELD_MANAGER } from '../../runtime/apply.ts';
-import { ignoreNotFound } from '../../runtime/errors.ts';
-import { ensureNamespace } from '../../clusters/namespaces.ts';
-import type { SiteClient } from '../../clusters/site-clients.ts';
+import type { MemberRefusal, SiteMemberPort } from '../../clusters/site-member-port.ts';
 import { isStaleMember } from '../framework/fencing.ts';
 import type { MemberObjects } from './member-objects.ts';
 import type { WorkerHealth } from './worker-health.ts';
@@ -19,32 +16,35 @@ export interface ObservedMembers {
   readonly service: V1Service | undefined;
   /** What the current attempt's pods and nodes say, when the pass read them (worker-health.ts shouldReadWorkers). */
   readonly workers?: WorkerHealth;
+  /** Why a pull site's agent refused the Job or the Service (its site policy); never set in push mode. */
+  readonly refusal?: MemberRefusal;
 }
 
 /** readMembers reads the member Job and Service named `name`; throws (as ApiError) when the site cannot say. */
-export async function readMembers(client: SiteClient, namespace: string, name: string): Promise<ObservedMembers> {
+export async function readMembers(port: SiteMemberPort, namespace: string, name: string): Promise<ObservedMembers> {
   const [job, service] = await Promise.all([
-    client.call('read member Job', (apis) => ignoreNotFound(apis.batch.readNamespacedJob({ namespace, name }))),
-    client.call('read member Service', (apis) => ignoreNotFound(apis.core.readNamespacedService({ namespace, name }))),
+    port.read<V1Job>({ kind: 'Job', namespace, name }),
+    port.read<V1Service>({ kind: 'Service', namespace, name }),
   ]);
-  return { job, service };
+  const refusal = port.refusal({ kind: 'Job', namespace, name }) ?? port.refusal({ kind: 'Service', namespace, name });
+  return { job, service, ...(refusal !== undefined && { refusal }) };
 }
 
-/** applyService server-side-applies the rendezvous Service. */
-export async function applyService(client: SiteClient, members: MemberObjects): Promise<V1Service> {
-  return client.call('apply member Service', (apis) => applyObjectWith(apis.objects, members.service, FIELD_MANAGER));
+/** applyService applies the rendezvous Service. */
+export async function applyService(port: SiteMemberPort, members: MemberObjects): Promise<V1Service> {
+  return port.apply(members.service);
 }
 
-/** applyJob server-side-applies the worker Job and returns it as the site stored it. */
-export async function applyJob(client: SiteClient, members: MemberObjects): Promise<V1Job> {
-  return client.call('apply member Job', (apis) => applyObjectWith(apis.objects, members.job, FIELD_MANAGER));
+/** applyJob applies the worker Job and returns it as the site has it. */
+export async function applyJob(port: SiteMemberPort, members: MemberObjects): Promise<V1Job> {
+  return port.apply(members.job);
 }
 
 /** createMembers brings all three member objects into being, namespace first, Job last; returns the Job. */
-export async function createMembers(client: SiteClient, members: MemberObjects): Promise<V1Job> {
-  await ensureNamespace(client, members.namespace);
-  await applyService(client, members);
-  return applyJob(client, members);
+export async function createMembers(port: SiteMemberPort, members: MemberObjects): Promise<V1Job> {
+  await port.ensureNamespace(members.namespace);
+  await applyService(port, members);
+  return applyJob(port, members);
 }
 
 /**
@@ -52,10 +52,8 @@ export async function createMembers(client: SiteClient, members: MemberObjects):
  * removed its pods, so whoever reads it (this operator, fencing) sees a copy still running until it truly is not, and
  * no new epoch starts beside it on the same site.
  */
-export async function deleteJob(client: SiteClient, namespace: string, name: string): Promise<void> {
-  await client.call('delete member Job', (apis) =>
-    ignoreNotFound(apis.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Foreground' })),
-  );
+export async function deleteJob(port: SiteMemberPort, namespace: string, name: string): Promise<void> {
+  await port.delete({ kind: 'Job', namespace, name });
 }
 
 /**
@@ -63,15 +61,15 @@ export async function deleteJob(client: SiteClient, namespace: string, name: str
  * carrying this workload's labels are deleted (as in fenceMembers): an object of the same name made by someone else
  * is not ours. A Job held by a finalizer outlives its delete call, so the answer comes from reading again.
  */
-export async function deleteMembers(client: SiteClient, namespace: string, name: string, workload: string): Promise<boolean> {
+export async function deleteMembers(port: SiteMemberPort, namespace: string, name: string, workload: string): Promise<boolean> {
   const ours = (o: V1Job | V1Service | undefined): boolean =>
     o !== undefined && o.metadata?.labels?.[LABEL_WORKLOAD] === workload && o.metadata.labels[LABEL_NAMESPACE] === namespace;
-  const before = await readMembers(client, namespace, name);
-  if (ours(before.job)) await deleteJob(client, namespace, name);
-  if (ours(before.service)) {
-    await client.call('delete member Service', (apis) => ignoreNotFound(apis.core.deleteNamespacedService({ namespace, name })));
-  }
-  const after = await readMembers(client, namespace, name);
+  const before = await readMembers(port, namespace, name);
+  // A refused member never came to be, but a pull site's port still holds it as wanted: it is withdrawn too.
+  const refused = (kind: 'Job' | 'Service'): boolean => port.refusal({ kind, namespace, name }) !== undefined;
+  if (ours(before.job) || refused('Job')) await deleteJob(port, namespace, name);
+  if (ours(before.service) || refused('Service')) await port.delete({ kind: 'Service', namespace, name });
+  const after = await readMembers(port, namespace, name);
   return !ours(after.job) && !ours(after.service);
 }
 
@@ -89,7 +87,7 @@ export interface FenceResult {
  * made by someone else is not ours to delete. Throws when the site cannot be read.
  */
 export async function fenceMembers(
-  client: SiteClient,
+  port: SiteMemberPort,
   namespace: string,
   name: string,
   owner: { readonly workload: string; readonly epoch: number; readonly uid: string | undefined },
@@ -99,17 +97,17 @@ export async function fenceMembers(
     o.metadata?.labels?.[LABEL_WORKLOAD] === owner.workload &&
     o.metadata.labels[LABEL_NAMESPACE] === namespace &&
     isStaleMember(o, owner.epoch, owner.uid);
-  const before = await readMembers(client, namespace, name);
+  const before = await readMembers(port, namespace, name);
   const deleted: string[] = [];
   if (ours(before.job)) {
-    if (before.job.metadata?.deletionTimestamp === undefined) await deleteJob(client, namespace, name);
+    if (before.job.metadata?.deletionTimestamp === undefined) await deleteJob(port, namespace, name);
     deleted.push(`Job/${name}@${before.job.metadata?.labels?.[LABEL_EPOCH] ?? '?'}`);
   }
   if (ours(before.service)) {
-    await client.call('delete member Service', (apis) => ignoreNotFound(apis.core.deleteNamespacedService({ namespace, name })));
+    await port.delete({ kind: 'Service', namespace, name });
     deleted.push(`Service/${name}@${before.service.metadata?.labels?.[LABEL_EPOCH] ?? '?'}`);
   }
   if (deleted.length === 0) return { deleted, clean: true };
-  const after = await readMembers(client, namespace, name);
+  const after = await readMembers(port, namespace, name);
   return { deleted, clean: !ours(after.job) && !ours(after.service) };
 }

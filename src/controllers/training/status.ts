@@ -62,7 +62,7 @@ export type StatusUpdate =
   /** The job is suspended and its member objects are gone. */
   | { readonly kind: 'Suspended' }
   /** The current attempt ended without finishing (its members vanished, its site is gone); it will be re-placed. */
-  | { readonly kind: 'Unplaced'; readonly outcome: 'SiteLost' | 'Evicted' | 'DeviceFailure' | 'StartTimeout'; readonly message: string }
+  | { readonly kind: 'Unplaced'; readonly outcome: 'SiteLost' | 'Evicted' | 'DeviceFailure' | 'StartTimeout' | 'Refused'; readonly message: string }
   /**
    * The job's site was lost (or its devices failed: `outcome` DeviceFailure) and it may fail over no more
    * (failurePolicy.maxSiteFailovers): it fails, unplaced.
@@ -91,11 +91,12 @@ export interface AttemptPrice {
 }
 
 /** UNPLACED_REASON is the Placed and Running conditions' reason after an attempt ended without finishing. */
-const UNPLACED_REASON: Readonly<Record<'SiteLost' | 'Evicted' | 'DeviceFailure' | 'StartTimeout', string>> = {
+const UNPLACED_REASON: Readonly<Record<'SiteLost' | 'Evicted' | 'DeviceFailure' | 'StartTimeout' | 'Refused', string>> = {
   SiteLost: Reason.SiteLost,
   Evicted: Reason.Restarting,
   DeviceFailure: Reason.DeviceFailure,
   StartTimeout: Reason.StartTimeout,
+  Refused: Reason.RefusedBySite,
 };
 
 /** isTerminal says whether a phase is final: nothing changes a finished job any more. */

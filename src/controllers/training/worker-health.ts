@@ -6,13 +6,13 @@
  *
  * Reading pods and nodes costs calls at the site, so it happens only when it can change a decision
  * (`shouldReadWorkers`): the job's pool reports unhealthy devices, or the gang has not been running for longer than
- * the gang start timeout.
+ * the gang start timeout. A site whose member port cannot show pods (pull mode today) gives no worker health, and
+ * the pass decides from the member Job alone.
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Site, TrainingJob } from '../../api/generated/types.ts';
 import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD, NODE_CONDITION_ACCELERATORS, TrainingJobPhase } from '../../api/names.ts';
-import type { SiteClient } from '../../clusters/site-clients.ts';
-import { ignoreNotFound } from '../../runtime/errors.ts';
+import type { SiteMemberPort } from '../../clusters/site-member-port.ts';
 
 /** DEFAULT_GANG_START_TIMEOUT_MS: how long a placed gang may wait for all its workers to run before it is withdrawn. */
 export const DEFAULT_GANG_START_TIMEOUT_MS = 5 * 60_000;
@@ -44,19 +44,21 @@ export function startOverdue(tj: TrainingJob, nowMs: number, startTimeoutMs: num
   return !Number.isNaN(decided) && nowMs - decided >= startTimeoutMs;
 }
 
-/** readWorkers reads the pods of `epoch` of the job and the nodes they run on. Throws when the site cannot say. */
-export async function readWorkers(client: SiteClient, namespace: string, workload: string, epoch: number): Promise<WorkerHealth> {
+/**
+ * readWorkers reads the pods of `epoch` of the job and the nodes they run on; undefined when the port cannot show
+ * pods. Without a node reader no node is judged unhealthy. Throws when the site cannot say.
+ */
+export async function readWorkers(port: SiteMemberPort, namespace: string, workload: string, epoch: number): Promise<WorkerHealth | undefined> {
+  if (port.pods === undefined) return undefined;
   const selector = `${LABEL_WORKLOAD}=${workload},${LABEL_NAMESPACE}=${namespace},${LABEL_EPOCH}=${epoch}`;
-  const pods = (await client.call('list worker pods', (apis) => apis.core.listNamespacedPod({ namespace, labelSelector: selector }))).items;
+  const pods = await port.pods(namespace, selector);
   const live = pods.filter((p) => p.metadata?.deletionTimestamp === undefined && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
   const pending = live
     .filter((p) => p.spec?.nodeName === undefined || p.spec.nodeName === '')
     .map((p) => ({ pod: p.metadata?.name ?? '', message: schedulerMessage(p) }))
     .sort((a, b) => (a.pod < b.pod ? -1 : 1));
   const nodeNames = [...new Set(live.map((p) => p.spec?.nodeName).filter((n): n is string => n !== undefined && n !== ''))].sort();
-  const nodes = await Promise.all(
-    nodeNames.map((name) => client.call('read worker node', (apis) => ignoreNotFound(apis.core.readNode({ name })))),
-  );
+  const nodes = port.node === undefined ? [] : await Promise.all(nodeNames.map((name) => port.node?.(name)));
   const unhealthyNodes = nodes.flatMap((node, i) => {
     const c = node?.status?.conditions?.find((x) => x.type === NODE_CONDITION_ACCELERATORS);
     return c?.status === 'False' ? [{ node: nodeNames[i] as string, message: c.message ?? c.reason ?? 'devices unhealthy' }] : [];

@@ -8,10 +8,17 @@
 import { Counter, type Registry } from 'prom-client';
 import type { CertificateRefusedInfo, DisconnectInfo, MessageMeta, RateLimitedInfo, Registration, SiteAgentHandler } from '../../wire/site-agent-handler.ts';
 import type { SiteName } from '../../wire/identity.ts';
-import type { HealthEventOut, HeartbeatOut, SiteDeltaOut, SiteSnapshotOut } from '../../wire/messages.ts';
+import type { HealthEventOut, HeartbeatOut, MemberReportOut, SiteDeltaOut, SiteSnapshotOut } from '../../wire/messages.ts';
 
 /** MessageType labels the messages an agent sends. */
-export const MessageType = { Register: 'register', Heartbeat: 'heartbeat', Snapshot: 'snapshot', Delta: 'delta', HealthEvent: 'health_event' } as const;
+export const MessageType = {
+  Register: 'register',
+  Heartbeat: 'heartbeat',
+  Snapshot: 'snapshot',
+  Delta: 'delta',
+  HealthEvent: 'health_event',
+  MemberReport: 'member_report',
+} as const;
 
 /** DropReason labels the messages the operator turned away: over the rate limit, or a refused certificate's reason. */
 export const DROP_RATE_LIMITED = 'RateLimited';
@@ -24,7 +31,7 @@ export class AgentMessageCounters {
   constructor(registry: Registry) {
     this.#messages = new Counter({
       name: 'suanwang_agent_messages_total',
-      help: 'Messages accepted from site agents, by site and type (register, heartbeat, snapshot, delta, health_event); retransmits are not counted.',
+      help: 'Messages accepted from site agents, by site and type (register, heartbeat, snapshot, delta, health_event, member_report); retransmits are not counted.',
       labelNames: ['site', 'type'],
       registers: [registry],
     });
@@ -60,6 +67,14 @@ export class AgentMessageCounters {
         seen(site, MessageType.HealthEvent);
         inner.onHealthEvent(site, e, meta);
       },
+      // Pull mode (optional on the inner handler, so they are passed on only where it has them).
+      ...(inner.onSessionOpened !== undefined && { onSessionOpened: inner.onSessionOpened.bind(inner) }),
+      ...(inner.onMemberReport !== undefined && {
+        onMemberReport: (site: SiteName, r: MemberReportOut, meta: MessageMeta) => {
+          seen(site, MessageType.MemberReport);
+          inner.onMemberReport?.(site, r, meta);
+        },
+      }),
       onDisconnect: (site: SiteName, info: DisconnectInfo) => inner.onDisconnect(site, info),
       onRateLimited: (site: SiteName, info: RateLimitedInfo) => {
         this.#dropped.inc({ site, reason: DROP_RATE_LIMITED });

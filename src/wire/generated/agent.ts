@@ -5,6 +5,7 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 import type { Ack as _suanwang_agent_v1_Ack, Ack__Output as _suanwang_agent_v1_Ack__Output } from './suanwang/agent/v1/Ack.ts';
 import type { AgentMessage as _suanwang_agent_v1_AgentMessage, AgentMessage__Output as _suanwang_agent_v1_AgentMessage__Output } from './suanwang/agent/v1/AgentMessage.ts';
 import type { ConfigUpdate as _suanwang_agent_v1_ConfigUpdate, ConfigUpdate__Output as _suanwang_agent_v1_ConfigUpdate__Output } from './suanwang/agent/v1/ConfigUpdate.ts';
+import type { DesiredMember as _suanwang_agent_v1_DesiredMember, DesiredMember__Output as _suanwang_agent_v1_DesiredMember__Output } from './suanwang/agent/v1/DesiredMember.ts';
 import type { Device as _suanwang_agent_v1_Device, Device__Output as _suanwang_agent_v1_Device__Output } from './suanwang/agent/v1/Device.ts';
 import type { DeviceHealth as _suanwang_agent_v1_DeviceHealth, DeviceHealth__Output as _suanwang_agent_v1_DeviceHealth__Output } from './suanwang/agent/v1/DeviceHealth.ts';
 import type { DeviceHealthCounts as _suanwang_agent_v1_DeviceHealthCounts, DeviceHealthCounts__Output as _suanwang_agent_v1_DeviceHealthCounts__Output } from './suanwang/agent/v1/DeviceHealthCounts.ts';
@@ -17,6 +18,10 @@ import type { FreeShape as _suanwang_agent_v1_FreeShape, FreeShape__Output as _s
 import type { HealthEvent as _suanwang_agent_v1_HealthEvent, HealthEvent__Output as _suanwang_agent_v1_HealthEvent__Output } from './suanwang/agent/v1/HealthEvent.ts';
 import type { Heartbeat as _suanwang_agent_v1_Heartbeat, Heartbeat__Output as _suanwang_agent_v1_Heartbeat__Output } from './suanwang/agent/v1/Heartbeat.ts';
 import type { Hello as _suanwang_agent_v1_Hello, Hello__Output as _suanwang_agent_v1_Hello__Output } from './suanwang/agent/v1/Hello.ts';
+import type { MemberRef as _suanwang_agent_v1_MemberRef, MemberRef__Output as _suanwang_agent_v1_MemberRef__Output } from './suanwang/agent/v1/MemberRef.ts';
+import type { MemberReport as _suanwang_agent_v1_MemberReport, MemberReport__Output as _suanwang_agent_v1_MemberReport__Output } from './suanwang/agent/v1/MemberReport.ts';
+import type { MemberState as _suanwang_agent_v1_MemberState, MemberState__Output as _suanwang_agent_v1_MemberState__Output } from './suanwang/agent/v1/MemberState.ts';
+import type { MemberSync as _suanwang_agent_v1_MemberSync, MemberSync__Output as _suanwang_agent_v1_MemberSync__Output } from './suanwang/agent/v1/MemberSync.ts';
 import type { Node as _suanwang_agent_v1_Node, Node__Output as _suanwang_agent_v1_Node__Output } from './suanwang/agent/v1/Node.ts';
 import type { NodePool as _suanwang_agent_v1_NodePool, NodePool__Output as _suanwang_agent_v1_NodePool__Output } from './suanwang/agent/v1/NodePool.ts';
 import type { OperatorMessage as _suanwang_agent_v1_OperatorMessage, OperatorMessage__Output as _suanwang_agent_v1_OperatorMessage__Output } from './suanwang/agent/v1/OperatorMessage.ts';
@@ -39,6 +44,7 @@ export interface ProtoGrpcType {
         Ack: MessageTypeDefinition<_suanwang_agent_v1_Ack, _suanwang_agent_v1_Ack__Output>
         AgentMessage: MessageTypeDefinition<_suanwang_agent_v1_AgentMessage, _suanwang_agent_v1_AgentMessage__Output>
         ConfigUpdate: MessageTypeDefinition<_suanwang_agent_v1_ConfigUpdate, _suanwang_agent_v1_ConfigUpdate__Output>
+        DesiredMember: MessageTypeDefinition<_suanwang_agent_v1_DesiredMember, _suanwang_agent_v1_DesiredMember__Output>
         Device: MessageTypeDefinition<_suanwang_agent_v1_Device, _suanwang_agent_v1_Device__Output>
         DeviceHealth: MessageTypeDefinition<_suanwang_agent_v1_DeviceHealth, _suanwang_agent_v1_DeviceHealth__Output>
         DeviceHealthCounts: MessageTypeDefinition<_suanwang_agent_v1_DeviceHealthCounts, _suanwang_agent_v1_DeviceHealthCounts__Output>
@@ -52,6 +58,10 @@ export interface ProtoGrpcType {
         HealthStatus: EnumTypeDefinition
         Heartbeat: MessageTypeDefinition<_suanwang_agent_v1_Heartbeat, _suanwang_agent_v1_Heartbeat__Output>
         Hello: MessageTypeDefinition<_suanwang_agent_v1_Hello, _suanwang_agent_v1_Hello__Output>
+        MemberRef: MessageTypeDefinition<_suanwang_agent_v1_MemberRef, _suanwang_agent_v1_MemberRef__Output>
+        MemberReport: MessageTypeDefinition<_suanwang_agent_v1_MemberReport, _suanwang_agent_v1_MemberReport__Output>
+        MemberState: MessageTypeDefinition<_suanwang_agent_v1_MemberState, _suanwang_agent_v1_MemberState__Output>
+        MemberSync: MessageTypeDefinition<_suanwang_agent_v1_MemberSync, _suanwang_agent_v1_MemberSync__Output>
         Node: MessageTypeDefinition<_suanwang_agent_v1_Node, _suanwang_agent_v1_Node__Output>
         NodePool: MessageTypeDefinition<_suanwang_agent_v1_NodePool, _suanwang_agent_v1_NodePool__Output>
         OperatorMessage: MessageTypeDefinition<_suanwang_agent_v1_OperatorMessage, _suanwang_agent_v1_OperatorMessage__Output>

@@ -6,6 +6,7 @@ import type { Heartbeat as _suanwang_agent_v1_Heartbeat, Heartbeat__Output as _s
 import type { SiteSnapshot as _suanwang_agent_v1_SiteSnapshot, SiteSnapshot__Output as _suanwang_agent_v1_SiteSnapshot__Output } from '../../../suanwang/agent/v1/SiteSnapshot.ts';
 import type { SiteDelta as _suanwang_agent_v1_SiteDelta, SiteDelta__Output as _suanwang_agent_v1_SiteDelta__Output } from '../../../suanwang/agent/v1/SiteDelta.ts';
 import type { HealthEvent as _suanwang_agent_v1_HealthEvent, HealthEvent__Output as _suanwang_agent_v1_HealthEvent__Output } from '../../../suanwang/agent/v1/HealthEvent.ts';
+import type { MemberReport as _suanwang_agent_v1_MemberReport, MemberReport__Output as _suanwang_agent_v1_MemberReport__Output } from '../../../suanwang/agent/v1/MemberReport.ts';
 import type { Long } from '@grpc/proto-loader';
 
 export interface AgentMessage {
@@ -19,7 +20,11 @@ export interface AgentMessage {
   'snapshot'?: (_suanwang_agent_v1_SiteSnapshot | null);
   'delta'?: (_suanwang_agent_v1_SiteDelta | null);
   'healthEvent'?: (_suanwang_agent_v1_HealthEvent | null);
-  'payload'?: "hello"|"heartbeat"|"snapshot"|"delta"|"healthEvent";
+  /**
+   * member_report: pull mode only; the state of the member objects the agent applies for the operator.
+   */
+  'memberReport'?: (_suanwang_agent_v1_MemberReport | null);
+  'payload'?: "hello"|"heartbeat"|"snapshot"|"delta"|"healthEvent"|"memberReport";
 }
 
 export interface AgentMessage__Output {
@@ -33,5 +38,9 @@ export interface AgentMessage__Output {
   'snapshot'?: (_suanwang_agent_v1_SiteSnapshot__Output);
   'delta'?: (_suanwang_agent_v1_SiteDelta__Output);
   'healthEvent'?: (_suanwang_agent_v1_HealthEvent__Output);
-  'payload'?: "hello"|"heartbeat"|"snapshot"|"delta"|"healthEvent";
+  /**
+   * member_report: pull mode only; the state of the member objects the agent applies for the operator.
+   */
+  'memberReport'?: (_suanwang_agent_v1_MemberReport__Output);
+  'payload'?: "hello"|"heartbeat"|"snapshot"|"delta"|"healthEvent"|"memberReport";
 }

@@ -5,13 +5,18 @@ import type { Ack as _suanwang_agent_v1_Ack, Ack__Output as _suanwang_agent_v1_A
 import type { ResyncRequest as _suanwang_agent_v1_ResyncRequest, ResyncRequest__Output as _suanwang_agent_v1_ResyncRequest__Output } from '../../../suanwang/agent/v1/ResyncRequest.ts';
 import type { ConfigUpdate as _suanwang_agent_v1_ConfigUpdate, ConfigUpdate__Output as _suanwang_agent_v1_ConfigUpdate__Output } from '../../../suanwang/agent/v1/ConfigUpdate.ts';
 import type { FenceRequest as _suanwang_agent_v1_FenceRequest, FenceRequest__Output as _suanwang_agent_v1_FenceRequest__Output } from '../../../suanwang/agent/v1/FenceRequest.ts';
+import type { MemberSync as _suanwang_agent_v1_MemberSync, MemberSync__Output as _suanwang_agent_v1_MemberSync__Output } from '../../../suanwang/agent/v1/MemberSync.ts';
 
 export interface OperatorMessage {
   'ack'?: (_suanwang_agent_v1_Ack | null);
   'resyncRequest'?: (_suanwang_agent_v1_ResyncRequest | null);
   'configUpdate'?: (_suanwang_agent_v1_ConfigUpdate | null);
   'fenceRequest'?: (_suanwang_agent_v1_FenceRequest | null);
-  'payload'?: "ack"|"resyncRequest"|"configUpdate"|"fenceRequest";
+  /**
+   * member_sync: pull mode only, and only to an agent that announced the "member-sync" capability.
+   */
+  'memberSync'?: (_suanwang_agent_v1_MemberSync | null);
+  'payload'?: "ack"|"resyncRequest"|"configUpdate"|"fenceRequest"|"memberSync";
 }
 
 export interface OperatorMessage__Output {
@@ -19,5 +24,9 @@ export interface OperatorMessage__Output {
   'resyncRequest'?: (_suanwang_agent_v1_ResyncRequest__Output);
   'configUpdate'?: (_suanwang_agent_v1_ConfigUpdate__Output);
   'fenceRequest'?: (_suanwang_agent_v1_FenceRequest__Output);
-  'payload'?: "ack"|"resyncRequest"|"configUpdate"|"fenceRequest";
+  /**
+   * member_sync: pull mode only, and only to an agent that announced the "member-sync" capability.
+   */
+  'memberSync'?: (_suanwang_agent_v1_MemberSync__Output);
+  'payload'?: "ack"|"resyncRequest"|"configUpdate"|"fenceRequest"|"memberSync";
 }

@@ -20,7 +20,8 @@ export interface RegisterRequest {
    */
   'protocolVersion'?: (number);
   /**
-   * capabilities are feature flags the agent supports, e.g. "deltas", "health-events".
+   * capabilities are feature flags the agent supports: "deltas", "health-events", and "member-sync" when it applies
+   * the member objects of pull mode (MemberSync); the operator sends member syncs only to an agent that has it.
    */
   'capabilities'?: (string)[];
 }
@@ -43,7 +44,8 @@ export interface RegisterRequest__Output {
    */
   'protocolVersion'?: (number);
   /**
-   * capabilities are feature flags the agent supports, e.g. "deltas", "health-events".
+   * capabilities are feature flags the agent supports: "deltas", "health-events", and "member-sync" when it applies
+   * the member objects of pull mode (MemberSync); the operator sends member syncs only to an agent that has it.
    */
   'capabilities'?: (string)[];
 }
