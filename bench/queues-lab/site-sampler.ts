@@ -117,6 +117,19 @@ export class SiteSampler {
         pods: (await s.core.listPodForAllNamespaces({ labelSelector: `${LABEL_WORKLOAD}=${job},${LABEL_NAMESPACE}=${this.#namespace}` })).items,
       })),
     );
+    // What each of the job's pods went through at its site's scheduler (FailedScheduling and its message).
+    const events = await Promise.all(
+      lists.flatMap(({ site, pods }) =>
+        pods.map(async (p) => {
+          const core = this.#sites.find((x) => x.name === site)?.core;
+          const ns = p.metadata?.namespace ?? '';
+          const name = p.metadata?.name ?? '';
+          if (core === undefined) return [];
+          const list = await core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name}` }).catch(() => ({ items: [] }));
+          return list.items.map((e) => `${site} ${name} event ${e.reason ?? '?'} ×${e.count ?? 1} at ${(e.lastTimestamp ?? e.eventTime)?.toString() ?? '?'}: ${e.message ?? ''}`);
+        }),
+      ),
+    );
     // And every other pod on the nodes the job's pods went to: who held the room the unbound worker waited for.
     const nodes = new Set(lists.flatMap(({ site, pods }) => pods.map((p) => `${site}/${p.spec?.nodeName ?? ''}`)));
     const neighbours = await Promise.all(
@@ -127,7 +140,7 @@ export class SiteSampler {
         ),
       })),
     );
-    return [...lists, ...neighbours].flatMap(({ site, pods }) =>
+    const described = [...lists, ...neighbours].flatMap(({ site, pods }) =>
       pods.map((p) => {
         const epoch = p.metadata?.labels?.[LABEL_EPOCH] ?? '?';
         const scheduled = p.status?.conditions?.find((c) => c.type === 'PodScheduled');
@@ -141,6 +154,7 @@ export class SiteSampler {
         return `${site}/${p.spec?.nodeName || '(unbound)'} ${p.metadata?.name ?? ''} epoch ${epoch} ${p.status?.phase ?? '?'} [${devices.join(', ')}]: ${times.join(', ')}`;
       }),
     );
+    return [...events.flat(), ...described];
   }
 
   #check(at: number, pods: readonly V1Pod[]): void {

@@ -33,7 +33,7 @@ describe('topology file', () => {
     const t = parse(SITE);
     expect(t.hub.name).toBe('hub');
     const site = t.sites[0];
-    expect(site).toMatchObject({ name: 'a', region: 'r1', zone: undefined, provider: 'lab', currency: 'CNY', labels: {} });
+    expect(site).toMatchObject({ name: 'a', region: 'r1', zone: undefined, provider: 'lab', currency: 'CNY', labels: {}, connection: 'push', sitePolicy: undefined });
     const pool = site?.pools[0];
     expect(pool).toMatchObject({ name: 'gpu', nodes: 2, cpu: 32, memory: 128 * 2 ** 30, architecture: 'amd64', labels: {}, taints: [] });
     expect(pool?.accelerator).toEqual({ vendor: 'nvidia', model: 'NVIDIA H100 80GB HBM3', count: 8, memoryGiB: 80, precisions: [], resourceName: 'nvidia.com/gpu', pricePerHour: undefined });
@@ -43,6 +43,13 @@ describe('topology file', () => {
     const t = parse(SITE.replace('region: r1', 'region: r1\n    zone: z1\n    provider: p1').replace('cpu: 32', 'cpu: 32\n        labels: { tier: x }\n        taints: [{ key: k, effect: NoSchedule }]'));
     expect(t.sites[0]).toMatchObject({ zone: 'z1', provider: 'p1' });
     expect(t.sites[0]?.pools[0]).toMatchObject({ labels: { tier: 'x' }, taints: [{ key: 'k', value: undefined, effect: 'NoSchedule' }] });
+  });
+
+  it('reads a pull site with its site policy as written, leaving the policy fields to the agent', () => {
+    const t = parse(SITE.replace('region: r1', 'region: r1\n    connection: pull\n    sitePolicy:\n      namespaces: [ml]\n      maxDevicesPerWorkload: 8'));
+    expect(t.sites[0]).toMatchObject({ connection: 'pull', sitePolicy: { namespaces: ['ml'], maxDevicesPerWorkload: 8 } });
+    expect(parse(SITE.replace('region: r1', 'region: r1\n    connection: push')).sites[0]?.connection).toBe('push');
+    expect(parse(SITE.replace('region: r1', 'region: r1\n    connection: pull')).sites[0]).toMatchObject({ connection: 'pull', sitePolicy: undefined });
   });
 
   it('bounds a pool by the reader’s limit, naming file, line and field', () => {
@@ -67,6 +74,18 @@ describe('topology file', () => {
       name: 'unknown precision',
       text: SITE.replace('memoryGiB: 80 }', 'memoryGiB: 80, precisions: [fp8, FP16] }'),
       want: /^topo\.yaml:11: sites\[0\]\.pools\[0\]\.accelerator\.precisions\[1\]: must be one of fp64, .*, got "FP16"/,
+    },
+    { name: 'unknown connection', text: SITE.replace('region: r1', 'region: r1\n    connection: Pull'), want: /^topo\.yaml:6: sites\[0\]\.connection: must be one of push, pull, got "Pull"$/ },
+    { name: 'connection not a string', text: SITE.replace('region: r1', 'region: r1\n    connection: [pull]'), want: /^topo\.yaml:6: sites\[0\]\.connection: must be a non-empty string/ },
+    {
+      name: 'site policy on a push site',
+      text: SITE.replace('region: r1', 'region: r1\n    sitePolicy: { namespaces: [ml] }'),
+      want: /^topo\.yaml:6: sites\[0\]\.sitePolicy: only a pull site \(connection: pull\) checks member objects against a site policy/,
+    },
+    {
+      name: 'site policy that is not a mapping',
+      text: SITE.replace('region: r1', 'region: r1\n    connection: pull\n    sitePolicy: [ml]'),
+      want: /^topo\.yaml:7: sites\[0\]\.sitePolicy: must be a mapping: a site policy document \(docs\/site-policy\.md\)$/,
     },
     { name: 'YAML syntax', text: 'sites:\n  - name: [unclosed\n', want: /^topo\.yaml:\d+: invalid YAML/ },
     { name: 'duplicate key', text: SITE.replace('region: r1', 'region: r1\n    region: r2'), want: /^topo\.yaml:\d+: invalid YAML: .*unique/i },

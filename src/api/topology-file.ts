@@ -52,6 +52,15 @@ export interface TopologyPool {
   readonly taints: readonly TopologyTaint[];
 }
 
+/**
+ * TOPOLOGY_CONNECTIONS are how the operator reaches a site (Site spec.connection.mode): `push`, it calls the site's
+ * kube-apiserver with a kubeconfig; `pull`, it sends the member objects over the agent's session and the agent applies
+ * them, so the hub holds no credential for the site.
+ */
+export const TOPOLOGY_CONNECTIONS = ['push', 'pull'] as const;
+/** TopologyConnection is one of TOPOLOGY_CONNECTIONS. */
+export type TopologyConnection = (typeof TOPOLOGY_CONNECTIONS)[number];
+
 /** TopologySite is one site cluster of the federation. */
 export interface TopologySite {
   readonly name: string;
@@ -61,6 +70,14 @@ export interface TopologySite {
   readonly currency: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly pools: readonly TopologyPool[];
+  /** connection defaults to push. */
+  readonly connection: TopologyConnection;
+  /**
+   * sitePolicy is a pull site's policy document (docs/site-policy.md) as written in the file. Only its shape (a
+   * mapping) is checked here: its fields are the agent's to define, and the lab checks them with the agent's own reader
+   * (src/lab/topology.ts) before anything starts.
+   */
+  readonly sitePolicy: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Topology is a validated topology file: the hub and the sites, in file order. */
@@ -108,7 +125,7 @@ export function parseTopologyFile(src: YamlSource, limits: TopologyLimits): Topo
   const seen = new Map<string, number>();
   (r.array(root, 'sites', [], { required: true, nonEmpty: true }) ?? []).forEach((raw, i) => {
     const path = ['sites', i];
-    const s = r.object(raw, path, ['name', 'region', 'zone', 'provider', 'currency', 'labels', 'pools']);
+    const s = r.object(raw, path, ['name', 'region', 'zone', 'provider', 'currency', 'labels', 'pools', 'connection', 'sitePolicy']);
     if (!s) return;
     const name = r.string(s, 'name', path, { required: true, pattern: DNS1123_LABEL, hint: DNS_HINT });
     if (name !== undefined) {
@@ -123,10 +140,30 @@ export function parseTopologyFile(src: YamlSource, limits: TopologyLimits): Topo
     const currency = r.string(s, 'currency', path, { pattern: /^[A-Z]{3}$/, hint: 'an ISO 4217 code such as CNY or USD' }) ?? DEFAULT_CURRENCY;
     const labels = r.stringMap(s, 'labels', path);
     const pools = readPools(r, s, path, limits);
-    if (name && region && pools) sites.push({ name, region, zone, provider, currency, labels, pools });
+    const connection = (r.string(s, 'connection', path, { oneOf: TOPOLOGY_CONNECTIONS }) ?? 'push') as TopologyConnection;
+    const sitePolicy = readSitePolicy(r, s, path, connection);
+    if (name && region && pools && sitePolicy !== null) sites.push({ name, region, zone, provider, currency, labels, pools, connection, sitePolicy });
   });
   r.throwIfIssues();
   return { file: src.file, hub: { name: hubName }, sites };
+}
+
+/** readSitePolicy returns the site's policy document, undefined when it has none, null when it is unusable. */
+function readSitePolicy(r: FieldReader, site: Record<string, unknown>, sitePath: readonly (string | number)[], connection: TopologyConnection): Record<string, unknown> | undefined | null {
+  const raw = site['sitePolicy'];
+  if (raw === undefined) return undefined;
+  const path = [...sitePath, 'sitePolicy'];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    r.fail(path, 'must be a mapping: a site policy document (docs/site-policy.md)');
+    return null;
+  }
+  // Only a pull site's agent applies member objects, so only it checks them against a policy: on a push site the
+  // block would look like a restriction that nothing enforces.
+  if (connection !== 'pull') {
+    r.fail(path, 'only a pull site (connection: pull) checks member objects against a site policy; add connection: pull or remove sitePolicy');
+    return null;
+  }
+  return raw as Record<string, unknown>;
 }
 
 function readPools(r: FieldReader, site: Record<string, unknown>, sitePath: readonly (string | number)[], limits: TopologyLimits): TopologyPool[] | undefined {

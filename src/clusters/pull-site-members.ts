@@ -98,21 +98,29 @@ export class PullSiteMembers {
     return new PullMemberPort(this, site);
   }
 
-  /** read returns a copy of the member as last reported, or undefined; throws until the site's first full report. */
+  /**
+   * read returns a copy of the member as the site has it: as last reported, or, while the agent has not reported an
+   * object the operator asked for, the desired object (without status) — as a push-mode read right after an apply
+   * finds what was applied. Undefined when neither, or when the site refused it (refusal() says why). Throws until
+   * the site's first full report.
+   */
   read(site: string, key: MemberKey): KubernetesObject | undefined {
-    const object = this.#reportingState(site).reported.get(memberId(key))?.object;
+    const state = this.#reportingState(site);
+    const object = visible(state, memberId(key));
     return object === undefined ? undefined : structuredClone(object);
   }
 
   /**
-   * list returns copies of the reported members of `kind` in `namespace` ('' for every namespace, as in Kubernetes)
-   * whose labels match `labelSelector` (equality terms only); throws until the site's first full report.
+   * list returns copies of the members of `kind` in `namespace` ('' for every namespace, as in Kubernetes) whose
+   * labels match `labelSelector` (equality terms only), as read() sees each; throws until the site's first full
+   * report.
    */
   list(site: string, kind: MemberKind, namespace: string, labelSelector: string): KubernetesObject[] {
     const selector = parseEqualityLabelSelector(labelSelector);
+    const state = this.#reportingState(site);
     const out: KubernetesObject[] = [];
-    for (const entry of this.#reportingState(site).reported.values()) {
-      const object = entry.object;
+    for (const id of new Set([...state.reported.keys(), ...state.desired.keys()])) {
+      const object = visible(state, id);
       if (object === undefined || object.kind !== kind) continue;
       if (namespace !== '' && object.metadata?.namespace !== namespace) continue;
       if (matchesLabels(selector, object.metadata?.labels)) out.push(structuredClone(object));
@@ -284,6 +292,14 @@ export class PullSiteMembers {
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new AggregateError(errors, `${errors.length} member change listeners of site ${site} threw`);
   }
+}
+
+/** visible is what read() shows for one member id (its comment): the reported copy, else a desired one not refused. */
+function visible(state: SiteState, id: string): KubernetesObject | undefined {
+  const reported = state.reported.get(id);
+  if (reported?.object !== undefined) return reported.object;
+  if (reported?.refusal !== undefined) return undefined;
+  return state.desired.get(id)?.object;
 }
 
 /** memberId is the map key of a MemberKey: kinds, namespaces and names hold no '/'. */

@@ -5,6 +5,7 @@
  * its own certificates, service-account key and admin token; per site a controller manager, a scheduler and kwok.
  */
 import { join } from 'node:path';
+import { auditArgs, type AuditParams } from './audit.ts';
 
 /** EtcdParams place the lab's one etcd. */
 export interface EtcdParams {
@@ -41,6 +42,8 @@ export interface ApiserverParams {
   readonly dir: string;
   readonly saKey: string;
   readonly tokenFile: string;
+  /** audit: where the apiserver writes its audit log (sites; audit.ts); none when unset. */
+  readonly audit?: AuditParams;
 }
 
 /** apiserverArgs is one cluster's kube-apiserver command line, under its own etcd prefix. */
@@ -63,6 +66,7 @@ export function apiserverArgs(p: ApiserverParams): string[] {
     '--allow-privileged=true',
     '--enable-priority-and-fairness=false',
     '--profiling=false',
+    ...(p.audit ? auditArgs(p.audit) : []),
     '-v=1',
   ];
 }

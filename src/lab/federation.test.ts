@@ -10,6 +10,14 @@ describe('lab command lines', () => {
     expect(agent).toContain('--metrics-listen=127.0.0.1:9002');
   });
 
+  it("makes a pull site's agent apply members, with the site's policy file when there is one", () => {
+    const common = { site: 'west', kubeconfig: 'agent.kubeconfig', operatorPort: 7443, metricsPort: 9002, tlsDir: 'certs' };
+    const flags = (args: string[]) => args.filter((a) => a.startsWith('--apply-members') || a.startsWith('--site-policy'));
+    expect(flags(agentArgs(common))).toEqual([]);
+    expect(flags(agentArgs({ ...common, pull: { sitePolicy: undefined } }))).toEqual(['--apply-members']);
+    expect(flags(agentArgs({ ...common, pull: { sitePolicy: '/lab/clusters/west/site-policy.yaml' } }))).toEqual(['--apply-members', '--site-policy=/lab/clusters/west/site-policy.yaml']);
+  });
+
   it('finds no /metrics URL in a command line that serves none', () => {
     expect(metricsUrl(['etcd', '--listen-metrics-urls='])).toBeUndefined();
   });

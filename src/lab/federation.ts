@@ -70,8 +70,16 @@ export function operatorArgs(p: { kubeconfig: string; port: number; metricsPort:
   ];
 }
 
+/**
+ * AgentPull makes an agent a pull site's: it applies the member objects the operator sends (--apply-members), checked
+ * against the site policy file when the topology gives one (--site-policy; else the agent's default policy).
+ */
+export interface AgentPull {
+  readonly sitePolicy: string | undefined;
+}
+
 /** agentArgs is one site agent's command line (after the Node binary). */
-export function agentArgs(p: { site: string; kubeconfig: string; operatorPort: number; metricsPort: number; tlsDir: string }): string[] {
+export function agentArgs(p: { site: string; kubeconfig: string; operatorPort: number; metricsPort: number; tlsDir: string; pull?: AgentPull }): string[] {
   return [
     SUANWANG_BIN,
     'agent',
@@ -80,6 +88,8 @@ export function agentArgs(p: { site: string; kubeconfig: string; operatorPort: n
     `--operator=127.0.0.1:${p.operatorPort}`,
     `--tls-dir=${p.tlsDir}`,
     metricsListen(p.metricsPort),
+    ...(p.pull ? ['--apply-members'] : []),
+    ...(p.pull?.sitePolicy !== undefined ? [`--site-policy=${p.pull.sitePolicy}`] : []),
   ];
 }
 

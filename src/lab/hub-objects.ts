@@ -1,14 +1,15 @@
 /**
  * What the lab puts on its hub once the clusters are up: the Suanwang CRDs from crds/, the system namespace, and per
- * site a Site object and the Secret with that site's kubeconfig (push mode), so the operator finds the lab's sites
- * the way it finds real ones.
+ * site a Site object, so the operator finds the lab's sites the way it finds real ones. A push site also gets the
+ * Secret with the kubeconfig the operator calls it with (as LAB_OPERATOR_USER, credentials.ts); a pull site gets none,
+ * so nothing on the hub can reach its apiserver.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiextensionsV1Api, loadAllYaml, type KubeConfig, type KubernetesObject, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { API_VERSION, ConnectionMode, Kind, KUBECONFIG_SECRET_KEY, LABEL_SITE, siteKubeconfigSecretName, SYSTEM_NAMESPACE } from '../api/names.ts';
 import { productLabelValue } from '../api/vendors.ts';
-import type { Site } from '../api/generated/types.ts';
+import type { Site, SiteConnection } from '../api/generated/types.ts';
 import { applyObject } from '../runtime/apply.ts';
 import { REPO_ROOT } from './binaries.ts';
 import type { LabSite } from './topology.ts';
@@ -30,13 +31,30 @@ export function labSiteObject(site: LabSite): Site {
       ...(site.zone ? { zone: site.zone } : {}),
       provider: site.provider,
       labels: { ...site.labels },
-      connection: {
-        mode: ConnectionMode.Push,
-        kubeconfigSecretRef: { name: siteKubeconfigSecretName(site.name), namespace: SYSTEM_NAMESPACE, key: KUBECONFIG_SECRET_KEY },
-      },
+      connection: siteConnection(site),
       pricing: { currency: site.currency, accelerators: [...prices].sort(([a], [b]) => a.localeCompare(b)).map(([model, pricePerHour]) => ({ model, pricePerHour })) },
     },
   };
+}
+
+/** siteConnection is how the operator reaches a lab site: its kubeconfig Secret (push), or only the agent (pull). */
+export function siteConnection(site: LabSite): SiteConnection {
+  if (site.connection === 'pull') return { mode: ConnectionMode.Pull };
+  return {
+    mode: ConnectionMode.Push,
+    kubeconfigSecretRef: { name: siteKubeconfigSecretName(site.name), namespace: SYSTEM_NAMESPACE, key: KUBECONFIG_SECRET_KEY },
+  };
+}
+
+/** siteKubeconfigSecret is the Secret holding the kubeconfig the operator calls a push site with. */
+export function siteKubeconfigSecret(site: LabSite, kubeconfig: string): KubernetesObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: siteKubeconfigSecretName(site.name), namespace: SYSTEM_NAMESPACE, labels: { [LABEL_SITE]: site.name } },
+    type: 'Opaque',
+    stringData: { [KUBECONFIG_SECRET_KEY]: kubeconfig },
+  } as KubernetesObject;
 }
 
 /** installCrds applies every CRD in crds/ and waits until the apiserver serves them (Established). */
@@ -62,18 +80,20 @@ export async function installCrds(kc: KubeConfig, timeoutMs = 30_000): Promise<s
   return crds.map((c) => c.metadata?.name ?? '');
 }
 
-/** registerSites creates the system namespace, each site's kubeconfig Secret and its Site object on the hub. */
-export async function registerSites(hub: KubeConfig, sites: ReadonlyArray<{ site: LabSite; kubeconfig: string }>): Promise<void> {
+/** HubSite is a site to register; a push site comes with the file of the kubeconfig the operator calls it with. */
+export interface HubSite {
+  readonly site: LabSite;
+  readonly operatorKubeconfig: string | undefined;
+}
+
+/** registerSites creates the system namespace, each push site's kubeconfig Secret and every Site object on the hub. */
+export async function registerSites(hub: KubeConfig, sites: readonly HubSite[]): Promise<void> {
   await applyObject(hub, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } }, FIELD_MANAGER);
-  for (const { site, kubeconfig } of sites) {
-    const secret = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: siteKubeconfigSecretName(site.name), namespace: SYSTEM_NAMESPACE, labels: { [LABEL_SITE]: site.name } },
-      type: 'Opaque',
-      stringData: { [KUBECONFIG_SECRET_KEY]: readFileSync(kubeconfig, 'utf8') },
-    };
-    await applyObject(hub, secret, FIELD_MANAGER);
-    await applyObject(hub, labSiteObject(site) as unknown as KubernetesObject, FIELD_MANAGER);
+  for (const s of sites) {
+    if (s.site.connection === 'push') {
+      if (s.operatorKubeconfig === undefined) throw new Error(`push site ${s.site.name} has no kubeconfig for the operator`);
+      await applyObject(hub, siteKubeconfigSecret(s.site, readFileSync(s.operatorKubeconfig, 'utf8')), FIELD_MANAGER);
+    }
+    await applyObject(hub, labSiteObject(s.site) as unknown as KubernetesObject, FIELD_MANAGER);
   }
 }

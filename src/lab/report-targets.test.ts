@@ -11,6 +11,8 @@ const SITE: LabSite = {
   provider: 'lab',
   currency: 'CNY',
   labels: {},
+  connection: 'push',
+  sitePolicy: undefined,
   pools: [
     {
       name: 'h100',

@@ -28,6 +28,21 @@ export interface ClusterState {
   /** region and pools are copied from the topology for `lab status`. */
   readonly region?: string;
   readonly pools?: ReadonlyArray<{ name: string; nodes: number; cpu: number; memory: number; accelerator?: string }>;
+  /** connection is how the operator reaches a site (the topology's `connection`). */
+  readonly connection?: 'push' | 'pull';
+  /** auditLog is the site apiserver's audit log: JSON lines, one per request, with user.username (audit.ts). */
+  readonly auditLog?: string;
+  /**
+   * operatorUser is the user the operator calls a push site as (credentials.ts LAB_OPERATOR_USER). A pull site has no
+   * credential for it at all; it is listed there too, so a test can show the site's audit log never names it.
+   */
+  readonly operatorUser?: string;
+  /** agentUser is the user the site's agent calls the site as: the lab's admin on a push site, a ServiceAccount on a pull one. */
+  readonly agentUser?: string;
+  /** agentKubeconfig is the pull agent's kubeconfig (its ServiceAccount token; pull-agent.ts). */
+  readonly agentKubeconfig?: string;
+  /** sitePolicy is the pull agent's --site-policy file, when the topology gives one. */
+  readonly sitePolicy?: string;
 }
 
 /** LabState is the content of <dir>/lab.json. */

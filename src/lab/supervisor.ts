@@ -13,7 +13,10 @@ import { GROUP, Plural, VERSION } from '../api/names.ts';
 import { ConfigError } from '../api/yaml-source.ts';
 import { findBinary, findKwokStages, MissingBinaryError, type BinaryEnv } from './binaries.ts';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs, schedulerArgs } from './components.ts';
-import { kubeconfigYaml, newToken, writeServiceAccountKey, writeTokenFile } from './credentials.ts';
+import { kubeconfigYaml, LAB_ADMIN_USER, LAB_OPERATOR_USER, newToken, writeServiceAccountKey, writeTokenFile, type StaticToken } from './credentials.ts';
+import { auditLogPath, auditPolicyYaml } from './audit.ts';
+import { grantPullAgent, pullAgentEnv, pullAgentKubeconfigPath, pullAgentUser } from './pull-agent.ts';
+import { sitePolicyYaml } from './site-policies.ts';
 import { toApiError } from '../runtime/errors.ts';
 import { installCrds, registerSites } from './hub-objects.ts';
 import { startControlServer } from './control-server.ts';
@@ -48,9 +51,16 @@ interface ClusterRuntime {
   readonly site: LabSite | undefined;
   readonly dir: string;
   readonly port: number;
+  /** token is the lab admin's (LAB_ADMIN_USER), in <dir>/<name>.kubeconfig. */
   readonly token: string;
+  /** operatorToken is LAB_OPERATOR_USER's, on push sites only: the kubeconfig in the site's Secret on the hub. */
+  readonly operatorToken: string | undefined;
   readonly saKey: string;
   readonly kubeconfig: string;
+  /** audit: a site apiserver's audit policy file and log (audit.ts). */
+  readonly audit: { readonly policyFile: string; readonly logPath: string } | undefined;
+  /** sitePolicy is the pull agent's --site-policy file, when the topology gives a policy. */
+  readonly sitePolicy: string | undefined;
 }
 
 /** Supervisor owns one lab's processes from start to stop. */
@@ -58,7 +68,7 @@ export class Supervisor {
   readonly #o: SupervisorOptions;
   readonly #components: Component[] = [];
   /** #specs remembers how each component was started, so the control endpoint can start it again. */
-  readonly #specs = new Map<string, { bin: string; args: string[] }>();
+  readonly #specs = new Map<string, { bin: string; args: string[]; env: NodeJS.ProcessEnv }>();
   #state: LabState;
   #stopping = false;
   readonly #expectedExits = new Set<Component>();
@@ -162,10 +172,16 @@ export class Supervisor {
     // 4. One kube-apiserver per cluster, started together.
     await Promise.all(
       clusters.map(async (c) => {
-        const proc = this.#spawn('kube-apiserver', c.name, bins.apiserver, apiserverArgs({ cluster: c.name, etcdUrl, port: c.port, dir: c.dir, saKey: c.saKey, tokenFile: join(c.dir, 'tokens.csv') }));
+        const args = apiserverArgs({ cluster: c.name, etcdUrl, port: c.port, dir: c.dir, saKey: c.saKey, tokenFile: join(c.dir, 'tokens.csv'), ...(c.audit && { audit: c.audit }) });
+        const proc = this.#spawn('kube-apiserver', c.name, bins.apiserver, args);
         const caFile = join(c.dir, 'pki', 'apiserver.crt');
         await this.#await(proc, `kube-apiserver (${c.name})`, async () => existsSync(caFile) && probe({ url: `https://127.0.0.1:${c.port}/readyz`, ca: readFileSync(caFile, 'utf8'), token: c.token }), 120_000);
-        writeFileSync(c.kubeconfig, kubeconfigYaml({ cluster: c.name, server: `https://127.0.0.1:${c.port}`, caPem: readFileSync(caFile, 'utf8'), token: c.token }), { mode: 0o600 });
+        const server = `https://127.0.0.1:${c.port}`;
+        const caPem = readFileSync(caFile, 'utf8');
+        writeFileSync(c.kubeconfig, kubeconfigYaml({ cluster: c.name, server, caPem, token: c.token }), { mode: 0o600 });
+        if (c.operatorToken !== undefined) {
+          writeFileSync(operatorKubeconfigPath(c), kubeconfigYaml({ cluster: c.name, server, caPem, token: c.operatorToken, user: 'operator' }), { mode: 0o600 });
+        }
         this.#progress(`kube-apiserver ${c.name} ready at https://127.0.0.1:${c.port}`);
       }),
     );
@@ -185,15 +201,17 @@ export class Supervisor {
     });
     await Promise.all(waits);
 
-    // 6. The hub: Suanwang's CRDs, and every site registered the way a real one is (kubeconfig Secret + Site).
+    // 6. The hub: Suanwang's CRDs, and every site registered the way a real one is (a Site, and a push site's
+    // kubeconfig Secret).
     const hub = clusters.find((c) => c.role === 'hub') as ClusterRuntime;
     const hubKc = new KubeConfig();
     hubKc.loadFromFile(hub.kubeconfig);
-    const sites = clusters.flatMap((c) => (c.site ? [{ site: c.site, kubeconfig: c.kubeconfig }] : []));
+    const sites = clusters.flatMap((c) => (c.site ? [{ site: c.site, operatorKubeconfig: c.operatorToken === undefined ? undefined : operatorKubeconfigPath(c) }] : []));
     try {
       const crds = await installCrds(hubKc);
       await registerSites(hubKc, sites);
-      this.#progress(`hub: ${crds.length} CRDs installed, ${sites.length} sites registered`);
+      const pull = sites.filter((s) => s.site.connection === 'pull').length;
+      this.#progress(`hub: ${crds.length} CRDs installed, ${sites.length} sites registered (${sites.length - pull} push, ${pull} pull)`);
     } catch (err) {
       throw new StartError(`setting up the hub failed: ${toApiError(err).message}; log: ${join(hub.dir, '..', '..', 'logs', 'hub-kube-apiserver.log')}`);
     }
@@ -222,7 +240,13 @@ export class Supervisor {
     await this.#await(op, 'operator', () => tcpOpen(operatorPort));
     this.#progress(`operator ready, agents dial 127.0.0.1:${operatorPort} (mTLS, certificates in ${tlsDir})`);
     for (const c of sitesRun) {
-      this.#spawn('agent', c.name, process.execPath, agentArgs({ site: c.name, kubeconfig: c.kubeconfig, operatorPort, metricsPort: nextMetricsPort(), tlsDir }));
+      const metricsPort = nextMetricsPort();
+      if (c.site?.connection === 'pull') {
+        const args = agentArgs({ site: c.name, kubeconfig: pullAgentKubeconfigPath(c.dir), operatorPort, metricsPort, tlsDir, pull: { sitePolicy: c.sitePolicy } });
+        this.#spawn('agent', c.name, process.execPath, args, { ...o.env, ...pullAgentEnv() });
+      } else {
+        this.#spawn('agent', c.name, process.execPath, agentArgs({ site: c.name, kubeconfig: c.kubeconfig, operatorPort, metricsPort, tlsDir }));
+      }
       const faults = faultsFile(o.dir, c.name);
       this.#spawn('node-reporter', c.name, process.execPath, nodeReporterArgs({ site: c.name, kubeconfig: c.kubeconfig, topology: o.topologyFile, faults, metricsPort: nextMetricsPort(), timing: o.timing }));
     }
@@ -257,7 +281,7 @@ export class Supervisor {
     if (running) throw new Error(`${name} for ${cluster} is already running (pid ${running.pid})`);
     const spec = this.#specs.get(`${cluster}/${name}`);
     if (!spec) throw new Error(`unknown component ${name} for ${cluster}`);
-    const c = this.#spawn(name, cluster, spec.bin, spec.args);
+    const c = this.#spawn(name, cluster, spec.bin, spec.args, spec.env);
     this.#watchExit(c);
     this.#progress(`started ${name} (${cluster}) on request, pid ${c.pid}`);
     return c.pid;
@@ -266,12 +290,26 @@ export class Supervisor {
   #prepareCluster(topo: Topology, name: string, port: number): ClusterRuntime {
     const dir = join(this.#o.dir, 'clusters', name);
     mkdirSync(join(dir, 'pki'), { recursive: true });
+    const site = topo.sites.find((s) => s.name === name);
     const token = newToken();
+    // Only a push site can be called from the hub, so only it has a token for the operator.
+    const operatorToken = site?.connection === 'push' ? newToken() : undefined;
     const saKey = join(dir, 'sa.key');
     writeServiceAccountKey(saKey);
-    writeTokenFile(join(dir, 'tokens.csv'), token);
-    const site = topo.sites.find((s) => s.name === name);
-    return { name, role: site ? 'site' : 'hub', site, dir, port, token, saKey, kubeconfig: join(this.#o.dir, `${name}.kubeconfig`) };
+    const tokens: StaticToken[] = [{ token, user: LAB_ADMIN_USER, groups: ['system:masters'] }];
+    if (operatorToken !== undefined) tokens.push({ token: operatorToken, user: LAB_OPERATOR_USER, groups: ['system:masters'] });
+    writeTokenFile(join(dir, 'tokens.csv'), tokens);
+    let audit: ClusterRuntime['audit'];
+    if (site) {
+      audit = { policyFile: join(dir, 'audit-policy.yaml'), logPath: auditLogPath(this.#o.dir, name) };
+      writeFileSync(audit.policyFile, auditPolicyYaml());
+    }
+    let sitePolicy: string | undefined;
+    if (site?.sitePolicy !== undefined) {
+      sitePolicy = join(dir, 'site-policy.yaml');
+      writeFileSync(sitePolicy, sitePolicyYaml(topo.file, site));
+    }
+    return { name, role: site ? 'site' : 'hub', site, dir, port, token, operatorToken, saKey, kubeconfig: join(this.#o.dir, `${name}.kubeconfig`), audit, sitePolicy };
   }
 
   async #readySite(c: ClusterRuntime, kcm: Component, sched: Component, kwok: Component, schedPort: number): Promise<void> {
@@ -281,6 +319,14 @@ export class Supervisor {
     const n = await registerNodes(kc, site).catch((err: unknown) => {
       throw new StartError(`registering nodes of ${c.name} failed: ${err instanceof Error ? err.message : String(err)}`);
     });
+    if (site.connection === 'pull') {
+      const token = await grantPullAgent(kc).catch((err: unknown) => {
+        throw new StartError(`giving the pull agent of ${c.name} its ServiceAccount failed: ${toApiError(err).message}`);
+      });
+      const server = `https://127.0.0.1:${c.port}`;
+      const caPem = readFileSync(join(c.dir, 'pki', 'apiserver.crt'), 'utf8');
+      writeFileSync(pullAgentKubeconfigPath(c.dir), kubeconfigYaml({ cluster: c.name, server, caPem, token, user: 'agent' }), { mode: 0o600 });
+    }
     const core = kc.makeApiClient(CoreV1Api);
     const failing = () => [kcm, sched, kwok].find((p) => p.exitInfo)?.describeFailure();
     const steps: Array<[string, () => Promise<boolean>]> = [
@@ -296,12 +342,12 @@ export class Supervisor {
     this.#progress(`site ${c.name}: ${n} nodes Ready, scheduler and controllers running`);
   }
 
-  #spawn(name: string, cluster: string, bin: string, args: string[]): Component {
+  #spawn(name: string, cluster: string, bin: string, args: string[], env: NodeJS.ProcessEnv = this.#o.env): Component {
     // A stop that arrives mid-start must not be followed by new processes nobody would stop.
     if (this.#stopping) throw new StartError(`not starting ${name} (${cluster}): the lab is stopping`);
     const log = join(this.#o.dir, 'logs', `${cluster}-${name}.log`);
-    const c = new Component(name, cluster, bin, args, log, this.#o.env);
-    this.#specs.set(`${cluster}/${name}`, { bin, args });
+    const c = new Component(name, cluster, bin, args, log, env);
+    this.#specs.set(`${cluster}/${name}`, { bin, args, env });
     // A restarted component replaces its stopped predecessor in the list of processes.
     const i = this.#components.findIndex((p) => p.name === name && p.cluster === cluster);
     if (i >= 0) this.#components.splice(i, 1, c);
@@ -351,11 +397,23 @@ function componentState(p: Component): ComponentState {
   return { name: p.name, cluster: p.cluster, pid: p.pid, log: p.log, args: p.args, ...(metrics !== undefined && { metrics }) };
 }
 
+/** operatorKubeconfigPath is the kubeconfig of a push site's Secret on the hub (LAB_OPERATOR_USER's token). */
+function operatorKubeconfigPath(c: ClusterRuntime): string {
+  return join(c.dir, 'operator.kubeconfig');
+}
+
 function clusterState(c: ClusterRuntime): ClusterState {
   const base = { name: c.name, role: c.role, server: `https://127.0.0.1:${c.port}`, kubeconfig: c.kubeconfig };
   if (!c.site) return base;
+  const pull = c.site.connection === 'pull';
   return {
     ...base,
+    connection: c.site.connection,
+    ...(c.audit && { auditLog: c.audit.logPath }),
+    operatorUser: LAB_OPERATOR_USER,
+    agentUser: pull ? pullAgentUser() : LAB_ADMIN_USER,
+    ...(pull && { agentKubeconfig: pullAgentKubeconfigPath(c.dir) }),
+    ...(c.sitePolicy !== undefined && { sitePolicy: c.sitePolicy }),
     region: c.site.region,
     pools: c.site.pools.map((p) => ({
       name: p.name,

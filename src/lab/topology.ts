@@ -2,19 +2,14 @@
  * The lab topology: which clusters the lab starts (a hub and several sites) and what node pools each site has. The
  * file is read by the product's reader (src/api/topology-file.ts), which the simulator shares, with the lab's bound on
  * a pool (LAB_MAX_POOL_NODES kwok Nodes); validated in full before anything starts, every problem naming the file,
- * line and field. What is the lab's own is here: the names, labels and capacity of the kwok Nodes it makes.
+ * line and field; a pull site's `sitePolicy:` is checked with its agent's own reader (site-policies.ts). What is the
+ * lab's own is here: the names, labels and capacity of the kwok Nodes it makes.
  */
 import { acceleratorNodeLabels } from '../api/vendors.ts';
 import { LABEL_POOL, LABEL_PRECISIONS } from '../api/names.ts';
-import {
-  LAB_MAX_POOL_NODES,
-  parseTopologyFile,
-  readTopologyFile,
-  type Topology,
-  type TopologyPool,
-  type TopologySite,
-} from '../api/topology-file.ts';
-import type { YamlSource } from '../api/yaml-source.ts';
+import { LAB_MAX_POOL_NODES, parseTopologyFile, type Topology, type TopologyPool, type TopologySite } from '../api/topology-file.ts';
+import { YamlSource } from '../api/yaml-source.ts';
+import { checkSitePolicies } from './site-policies.ts';
 
 export type { Topology };
 /** LabPool is one node pool of a site: identical kwok Nodes. */
@@ -24,12 +19,14 @@ export type LabSite = TopologySite;
 
 /** loadTopology reads and validates a topology file for the lab; throws ConfigError listing every problem. */
 export function loadTopology(file: string): Topology {
-  return readTopologyFile(file, { maxPoolNodes: LAB_MAX_POOL_NODES });
+  return parseTopology(YamlSource.read(file));
 }
 
-/** parseTopology validates an already parsed topology document for the lab. */
+/** parseTopology validates an already parsed topology document for the lab, site policies included. */
 export function parseTopology(src: YamlSource): Topology {
-  return parseTopologyFile(src, { maxPoolNodes: LAB_MAX_POOL_NODES });
+  const topology = parseTopologyFile(src, { maxPoolNodes: LAB_MAX_POOL_NODES });
+  checkSitePolicies(src, topology);
+  return topology;
 }
 
 /** nodeName is the deterministic name of node `index` of a pool. */

@@ -2,6 +2,10 @@
  * The hub chart's RBAC suffices: the operator, run as a local process with the chart's ServiceAccount token (from
  * `kubectl create token`) instead of the lab's admin credentials, keeps every Site Ready and takes a TrainingJob
  * from placement to Succeeded without a single Forbidden answer from the hub.
+ *
+ * The site chart's pull mode grants the agent what applying member objects needs, where the site policy allows it:
+ * `kubectl auth can-i` as its ServiceAccount in a lab site, with exact namespaces and with a pattern, and the
+ * admission policy's answer to server-side dry-run writes made as that ServiceAccount.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUANWANG_BIN } from '../../src/lab/federation.ts';
 import { controlComponent } from '../../src/lab/lab.ts';
 import { readState } from '../../src/lab/state.ts';
-import { helm, HUB_CHART, mustHelm } from './fixtures/charts/helm.ts';
+import { AGENT_CHART, helm, HUB_CHART, mustHelm } from './fixtures/charts/helm.ts';
+import { REPO_ROOT } from '../../src/lab/binaries.ts';
 import { applyYaml, conditionOf, getSite, getTrainingJob } from './support/hub.ts';
 import { eventually, kubectl, sharedLab, type SharedLab } from './support/shared-lab.ts';
 import { serviceAccountKubeconfig } from './support/service-account.ts';
@@ -106,5 +111,95 @@ spec:
     expect(ask('list', 'secrets', '--all-namespaces')).toBe('no');
     expect(ask('delete', 'nodes')).toBe('no');
     expect(ask('patch', 'trainingjobs.suanwang.io/status', '-n', ns)).toBe('yes');
+  });
+});
+
+describe('the site chart’s pull-mode RBAC', () => {
+  const release = `pull-${suffix}`;
+  const agentNs = `suanwang-pull-${suffix}`;
+  const full = `${release}-suanwang-agent`;
+  const sa = `system:serviceaccount:${agentNs}:${full}`;
+  // Two tenant namespaces the policy names, one it does not.
+  const tenantA = `pull-${suffix}-a`;
+  const tenantB = `pull-${suffix}-b`;
+  const other = `other-${suffix}`;
+  let site: string;
+  let kc: string;
+  const values = (namespaces: string[]): string[] => [
+    AGENT_CHART, '-n', agentNs, '-f', join(REPO_ROOT, 'test/lab/fixtures/charts/agent-lab.yaml'),
+    '--set', `site=${site}`,
+    '--set', 'nodeReporter.enabled=false',
+    // kwok fakes the agent's pod: the Secret it would mount need not exist.
+    '--set', 'tls.secretName=unused',
+    '--set', 'pullMode.enabled=true',
+    '--set-json', `pullMode.policy.namespaces=${JSON.stringify(namespaces)}`,
+  ];
+  const canI = (verb: string, resource: string, ...args: string[]): string => kubectl(kc, ['auth', 'can-i', `--as=${sa}`, verb, resource, ...args]).stdout.trim();
+
+  beforeAll(() => {
+    site = lab.sites[0] ?? '';
+    kc = lab.kubeconfig(site);
+    for (const ns of [tenantA, tenantB, other]) expect(kubectl(kc, ['create', 'namespace', ns]).code, ns).toBe(0);
+  });
+  afterAll(() => {
+    helm(['uninstall', release, '-n', agentNs, '--wait'], { kubeconfig: kc });
+    for (const ns of [tenantA, tenantB, other, agentNs]) kubectl(kc, ['delete', 'namespace', ns, '--wait=false']);
+  });
+
+  it('with exact namespaces: writes member kinds in exactly those, reads the rest cluster-wide, creates no namespace', () => {
+    mustHelm(['install', release, ...values([tenantA, tenantB]), '--create-namespace'], { kubeconfig: kc });
+    const table: Array<[string, string, string[], string]> = [];
+    for (const resource of ['jobs.batch', 'services', 'deployments.apps']) {
+      for (const verb of ['get', 'create', 'patch', 'delete']) {
+        table.push([verb, resource, ['-n', tenantA], 'yes'], [verb, resource, ['-n', tenantB], 'yes']);
+        // The fence's cluster-wide Job delete stays; every other write stays out of other namespaces.
+        const elsewhere = resource === 'jobs.batch' && verb === 'delete' ? 'yes' : 'no';
+        table.push([verb, resource, ['-n', other], elsewhere], [verb, resource, ['-n', agentNs], elsewhere], [verb, resource, ['-n', 'kube-system'], elsewhere]);
+      }
+      for (const verb of ['list', 'watch']) table.push([verb, resource, ['--all-namespaces'], 'yes']);
+    }
+    table.push(
+      ['get', `namespaces/${tenantA}`, [], 'yes'],
+      ['get', `namespaces/${other}`, [], 'no'],
+      ['create', 'namespaces', [], 'no'],
+      ['delete', `namespaces/${tenantA}`, [], 'no'],
+      ['create', 'pods', ['-n', tenantA], 'no'],
+      ['create', 'configmaps', ['-n', tenantA], 'no'],
+      ['get', 'secrets', ['-n', tenantA], 'no'],
+      ['create', 'rolebindings.rbac.authorization.k8s.io', ['-n', tenantA], 'no'],
+    );
+    const wrong = table.filter(([verb, res, args, want]) => canI(verb, res, ...args) !== want).map(([verb, res, args, want]) => `${verb} ${res} ${args.join(' ')}: want ${want}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it('with a pattern: writes and creates namespaces cluster-wide, the admission policy keeps them to Suanwang\'s objects in allowed namespaces', async () => {
+    mustHelm(['upgrade', release, ...values([`pull-${suffix}-*`])], { kubeconfig: kc });
+    const service = (ns: string, labelled: boolean): string => `apiVersion: v1
+kind: Service
+metadata:
+  name: pull-check
+  namespace: ${ns}
+${labelled ? '  labels: { app.kubernetes.io/managed-by: suanwang }\n' : ''}spec:
+  clusterIP: None
+  ports: [{ port: 80 }]
+`;
+    const namespace = (name: string): string => `apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${name}
+  labels: { app.kubernetes.io/managed-by: suanwang }
+`;
+    const dryRun = (yaml: string): { code: number; stderr: string } => kubectl(kc, ['create', '--dry-run=server', `--as=${sa}`, '-f', '-'], { input: yaml });
+    // RBAC and the changed admission policy take a moment to reach the apiserver: a namespace the pattern allows is
+    // the first thing the exact list refused on both counts.
+    await eventually(() => expect(dryRun(namespace(`pull-${suffix}-new`))).toMatchObject({ code: 0 }), { timeoutMs: 20_000, intervalMs: 250 });
+    // RBAC alone would now let the agent write anywhere; the admission policy is what says no.
+    expect(canI('create', 'jobs.batch', '-n', other)).toBe('yes');
+    expect(canI('create', 'services', '-n', agentNs)).toBe('yes');
+    expect(dryRun(service(other, true)).stderr).toMatch(/does not allow namespace/);
+    expect(dryRun(service(tenantA, true)).code).toBe(0);
+    expect(dryRun(service(tenantA, false)).stderr).toMatch(/only objects labelled app.kubernetes.io\/managed-by=suanwang/);
+    expect(dryRun(service(agentNs, true)).stderr).toMatch(/does not allow namespace/);
+    expect(dryRun(namespace(`other-${suffix}-new`)).stderr).toMatch(/does not allow namespace/);
   });
 });

@@ -14,6 +14,8 @@ import { writeLabCertificates } from '../../src/wire/certs.ts';
 import { parseSiteName } from '../../src/wire/identity.ts';
 import { parseRevokedCertificates } from '../../src/operator/revoked-certificates.ts';
 import { REPO_ROOT } from '../../src/lab/binaries.ts';
+import { parseSitePolicy } from '../../src/agent/site/site-policy-file.ts';
+import { DEFAULT_SITE_POLICY } from '../../src/agent/site/site-policy.ts';
 import { AGENT_CHART, at, helm, HUB_CHART, kindsAndNames, KUBE_VERSION, only, template, templateError, type K8sObject } from './fixtures/charts/helm.ts';
 
 type Json = Record<string, unknown>;
@@ -657,6 +659,180 @@ describe('site chart (charts/suanwang-agent)', () => {
     it('asks for the PEM files when they are missing, and refuses text that is not PEM', () => {
       expect(templateError(AGENT_CHART, [...AGENT_REQUIRED, '--set', 'tls.create=true'])).toContain('tls.cert is required when tls.create is true');
       expect(templateError(AGENT_CHART, [...AGENT_REQUIRED, '--set', 'tls.cert=not-a-certificate'])).toContain("at '/tls/cert'");
+    });
+  });
+
+  describe('pullMode', () => {
+    const PULL = [...AGENT_REQUIRED, '--set', 'pullMode.enabled=true'];
+    const MEMBER_WRITES = ['batch/jobs', 'core/services', 'apps/deployments'].flatMap((r) => ['get', 'create', 'patch', 'delete'].map((v) => `${r}:${v}`)).sort();
+    const agentRole = (objects: K8sObject[]): string[] => grants(only(objects, 'ClusterRole', 'site-suanwang-agent-suanwang-system-agent'));
+    /** policyOf reads the rendered policy document with the agent's own parser, as `--site-policy` will. */
+    const policyOf = (objects: K8sObject[]): ReturnType<typeof parseSitePolicy> => {
+      const cm = only(objects, 'ConfigMap', 'site-suanwang-agent-site-policy');
+      return parseSitePolicy(String(at(cm, 'data', 'site-policy.yaml')), 'site-policy.yaml');
+    };
+
+    it('is off by default: push mode, no policy, no member grants', () => {
+      const objects = template(AGENT_CHART, AGENT_REQUIRED, 'site');
+      expect(objects.filter((o) => o.kind === 'ConfigMap' || o.metadata.name.includes('agent-members'))).toEqual([]);
+      expect((container(only(objects, 'Deployment'))['args'] as string[]).filter((a) => a.includes('members') || a.includes('policy'))).toEqual([]);
+    });
+
+    it('passes --apply-members and the mounted policy file, restarting the agent when the policy changes', () => {
+      const objects = template(AGENT_CHART, PULL, 'site');
+      const d = only(objects, 'Deployment');
+      const c = container(d);
+      expect(c['args']).toEqual([
+        'agent', '--site=shanghai', '--operator=hub.example.org:7443', '--tls-dir=/etc/suanwang/tls', '--log-level=info', '--fence-after=45s',
+        '--apply-members', '--site-policy=/etc/suanwang/site-policy/site-policy.yaml',
+      ]);
+      expect(c['volumeMounts']).toContainEqual({ name: 'site-policy', mountPath: '/etc/suanwang/site-policy', readOnly: true });
+      expect(at(podSpec(d), 'volumes')).toContainEqual({ name: 'site-policy', configMap: { name: 'site-suanwang-agent-site-policy' } });
+      expect(only(objects, 'ConfigMap').metadata.namespace).toBe('suanwang-system');
+      // POD_NAMESPACE is how the agent knows its own namespace, which it never applies into.
+      expect(c['env']).toContainEqual({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
+      const checksum = (o: K8sObject[]): unknown => at(only(o, 'Deployment'), 'spec', 'template', 'metadata', 'annotations', 'checksum/site-policy');
+      expect(checksum(objects)).toMatch(/^[0-9a-f]{64}$/);
+      expect(checksum(template(AGENT_CHART, [...PULL, '--set', 'pullMode.policy.maxDevicesPerWorkload=8'], 'site'))).not.toBe(checksum(objects));
+      expect(checksum(template(AGENT_CHART, [...PULL, '--set', 'agent.podAnnotations.team=ml'], 'site'))).toBe(checksum(objects));
+    });
+
+    it('renders the default policy as the agent\'s own default', () => {
+      expect(policyOf(template(AGENT_CHART, PULL, 'site'))).toEqual(DEFAULT_SITE_POLICY);
+    });
+
+    it('maps every policy value 1:1 onto the document the agent reads', () => {
+      const objects = template(AGENT_CHART, [
+        ...PULL,
+        '--set-json', 'pullMode.policy.namespaces=["ml","team-*"]',
+        '--set-json', 'pullMode.policy.images=["registry.example.com/llm","nginx","localhost:5000"]',
+        '--set', 'pullMode.policy.maxDevicesPerWorkload=1000000',
+        '--set', 'pullMode.policy.pods.privileged=true',
+        '--set', 'pullMode.policy.pods.hostPath=true',
+        '--set', 'pullMode.policy.pods.hostNamespaces=true',
+        '--set', 'pullMode.policy.pods.hostPorts=true',
+        '--set-json', 'pullMode.policy.pods.capabilities=["NET_ADMIN","cap_sys_ptrace"]',
+      ], 'site');
+      expect(policyOf(objects)).toEqual({
+        namespaces: ['ml', 'team-*'],
+        images: [
+          { registry: 'registry.example.com', path: 'llm' },
+          { registry: 'docker.io', path: 'library/nginx' },
+          { registry: 'localhost:5000', path: '' },
+        ],
+        // Written as an integer, never 1e+06.
+        maxDevicesPerWorkload: 1_000_000,
+        pods: { privileged: true, hostPath: true, hostNamespaces: true, hostPorts: true, capabilities: ['NET_ADMIN', 'SYS_PTRACE'] },
+      });
+      const zero = template(AGENT_CHART, [...PULL, '--set', 'pullMode.policy.maxDevicesPerWorkload=0', '--set-json', 'pullMode.policy.images=[]'], 'site');
+      expect(policyOf(zero)).toMatchObject({ images: [], maxDevicesPerWorkload: 0 });
+    });
+
+    it('with a namespace pattern: list and watch of the member kinds, member writes and Namespace creation cluster-wide', () => {
+      const objects = template(AGENT_CHART, PULL, 'site');
+      expect(agentRole(objects)).toEqual([
+        ...expandGrants('core', ['nodes', 'pods'], ['get', 'list', 'watch']),
+        ...expandGrants('batch', ['jobs'], ['list', 'watch', 'delete']),
+        ...expandGrants('core', ['services'], ['list', 'watch']),
+        ...expandGrants('apps', ['deployments'], ['list', 'watch']),
+        ...expandGrants('core', ['namespaces'], ['get', 'create']),
+      ].sort());
+      expect(grants(only(objects, 'ClusterRole', 'site-suanwang-agent-suanwang-system-agent-members'))).toEqual(MEMBER_WRITES);
+      const binding = only(objects, 'ClusterRoleBinding', 'site-suanwang-agent-suanwang-system-agent-members');
+      expect(binding['roleRef']).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'site-suanwang-agent-suanwang-system-agent-members' });
+      expect(binding['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'site-suanwang-agent', namespace: 'suanwang-system' }]);
+      expect(objects.filter((o) => o.kind === 'RoleBinding' || o.kind === 'Role')).toEqual([]);
+    });
+
+    it('with exact namespaces: member writes bound in exactly those namespaces, Namespaces only read, by name', () => {
+      const objects = template(AGENT_CHART, [...PULL, '--set-json', 'pullMode.policy.namespaces=["ml","team-a"]'], 'site');
+      const bindings = objects.filter((o) => o.kind === 'RoleBinding');
+      expect(bindings.map((b) => `${b.metadata.namespace}/${b.metadata.name}`)).toEqual(['ml', 'team-a'].map((ns) => `${ns}/site-suanwang-agent-suanwang-system-agent-members`));
+      for (const b of bindings) {
+        expect(b['roleRef']).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'site-suanwang-agent-suanwang-system-agent-members' });
+        expect(b['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'site-suanwang-agent', namespace: 'suanwang-system' }]);
+      }
+      expect(kindsAndNames(objects)).not.toContain('ClusterRoleBinding/site-suanwang-agent-suanwang-system-agent-members');
+      expect(agentRole(objects)).toContain('core/namespaces:get');
+      expect(agentRole(objects)).not.toContain('core/namespaces:create');
+      const rules = only(objects, 'ClusterRole', 'site-suanwang-agent-suanwang-system-agent')['rules'] as Json[];
+      expect(rules.find((r) => (r['resources'] as string[]).includes('namespaces'))).toEqual({ apiGroups: [''], resources: ['namespaces'], resourceNames: ['ml', 'team-a'], verbs: ['get'] });
+    });
+
+    it('with no namespace allowed: no member writes anywhere', () => {
+      const objects = template(AGENT_CHART, [...PULL, '--set-json', 'pullMode.policy.namespaces=[]'], 'site');
+      expect(objects.filter((o) => o.kind === 'RoleBinding' || (o.kind === 'ClusterRoleBinding' && o.metadata.name.endsWith('-members')))).toEqual([]);
+      expect(agentRole(objects).filter((g) => g.startsWith('core/namespaces'))).toEqual([]);
+      expect(policyOf(objects).namespaces).toEqual([]);
+    });
+
+    it('keeps list and watch of Jobs for the caches when the fence is off', () => {
+      const objects = template(AGENT_CHART, [...PULL, '--set-string', 'agent.fence.after=0'], 'site');
+      expect(agentRole(objects).filter((g) => g.startsWith('batch/'))).toEqual(['batch/jobs:list', 'batch/jobs:watch']);
+    });
+
+    it('confines the agent\'s writes to Suanwang\'s objects in the allowed namespaces with an admission policy', () => {
+      const objects = template(AGENT_CHART, [...PULL, '--set-json', 'pullMode.policy.namespaces=["ml","kube-system","team-*"]'], 'site');
+      const name = 'site-suanwang-agent-suanwang-system-agent-members';
+      const policy = only(objects, 'ValidatingAdmissionPolicy', name);
+      expect(at(policy, 'spec', 'failurePolicy')).toBe('Fail');
+      expect(at(policy, 'spec', 'matchConditions')).toEqual([
+        { name: 'is-agent', expression: 'request.userInfo.username == "system:serviceaccount:suanwang-system:site-suanwang-agent"' },
+      ]);
+      const writes = ['CREATE', 'UPDATE', 'DELETE'];
+      expect(at(policy, 'spec', 'matchConstraints', 'resourceRules')).toEqual([
+        { apiGroups: ['batch'], apiVersions: ['v1'], operations: writes, resources: ['jobs'] },
+        { apiGroups: ['apps'], apiVersions: ['v1'], operations: writes, resources: ['deployments'] },
+        { apiGroups: [''], apiVersions: ['v1'], operations: writes, resources: ['services'] },
+        { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['namespaces'] },
+      ]);
+      // The agent's own rule (namespaceAllowed): exact names as listed, patterns never kube-*, never its own namespace.
+      expect((at(policy, 'spec', 'variables') as Json[]).find((v) => v['name'] === 'allowed')?.['expression']).toBe(
+        "variables.target != 'suanwang-system' && (variables.target in ['ml', 'kube-system'] || (!variables.target.startsWith('kube-') && ['team-'].exists(p, variables.target.startsWith(p))))",
+      );
+      const any = only(template(AGENT_CHART, PULL, 'site'), 'ValidatingAdmissionPolicy', name);
+      expect((at(any, 'spec', 'variables') as Json[]).find((v) => v['name'] === 'allowed')?.['expression']).toBe("variables.target != 'suanwang-system' && (!variables.target.startsWith('kube-'))");
+      expect(at(only(objects, 'ValidatingAdmissionPolicyBinding', name), 'spec')).toEqual({ policyName: name, validationActions: ['Deny'] });
+      const off = template(AGENT_CHART, [...PULL, '--set', 'pullMode.admissionPolicy=false'], 'site');
+      expect(kindsAndNames(off).filter((n) => n.startsWith('ValidatingAdmissionPolicy') && n.endsWith('-members'))).toEqual([]);
+    });
+
+    it('values-examples/pull-mode-site.yaml: two tenant namespaces, the site\'s registry, 16 devices', () => {
+      const objects = template(AGENT_CHART, ['-f', join(AGENT_CHART, 'values-examples/pull-mode-site.yaml')], 'site');
+      expect(policyOf(objects)).toEqual({
+        ...DEFAULT_SITE_POLICY,
+        namespaces: ['llm-training', 'llm-serving'],
+        images: [
+          { registry: 'registry.wuhan.example.org', path: 'llm' },
+          { registry: 'registry.wuhan.example.org', path: 'serving' },
+        ],
+        maxDevicesPerWorkload: 16,
+      });
+      expect(objects.filter((o) => o.kind === 'RoleBinding').map((b) => b.metadata.namespace)).toEqual(['llm-training', 'llm-serving']);
+    });
+
+    it('renders nothing of its own without the agent', () => {
+      const objects = template(AGENT_CHART, [...PULL, '--set', 'agent.enabled=false'], 'site');
+      expect(kindsAndNames(objects).filter((n) => n.startsWith('ConfigMap/') || n.startsWith('Deployment/') || n.endsWith('-members') || n.startsWith('RoleBinding/'))).toEqual([]);
+    });
+
+    it.each([
+      { name: 'the release namespace', args: ['--set-json', 'pullMode.policy.namespaces=["ml","suanwang-system"]'], want: 'pullMode.policy.namespaces lists "suanwang-system", the release namespace' },
+      { name: 'a namespace that is not a DNS label', args: ['--set-json', 'pullMode.policy.namespaces=["Team_A"]'], want: "at '/pullMode/policy/namespaces/0'" },
+      { name: 'a pattern with the star inside', args: ['--set-json', 'pullMode.policy.namespaces=["te*am"]'], want: "at '/pullMode/policy/namespaces/0'" },
+      { name: 'a namespace listed twice', args: ['--set-json', 'pullMode.policy.namespaces=["ml","ml"]'], want: "at '/pullMode/policy/namespaces'" },
+      { name: 'an image entry with a tag', args: ['--set-json', 'pullMode.policy.images=["registry.example.com/llm:1.0"]'], want: "at '/pullMode/policy/images/0'" },
+      { name: 'an image entry with a digest', args: ['--set-json', `pullMode.policy.images=["nginx@sha256:${'a'.repeat(64)}"]`], want: "at '/pullMode/policy/images/0'" },
+      { name: 'an image entry with an uppercase path', args: ['--set-json', 'pullMode.policy.images=["registry.example.com/LLM"]'], want: "at '/pullMode/policy/images/0'" },
+      { name: 'an image entry ending in a star', args: ['--set-json', 'pullMode.policy.images=["registry.example.com/*"]'], want: "at '/pullMode/policy/images/0'" },
+      { name: 'a negative device limit', args: ['--set', 'pullMode.policy.maxDevicesPerWorkload=-1'], want: "at '/pullMode/policy/maxDevicesPerWorkload'" },
+      { name: 'a fractional device limit', args: ['--set', 'pullMode.policy.maxDevicesPerWorkload=1.5'], want: "at '/pullMode/policy/maxDevicesPerWorkload'" },
+      { name: 'a flag that is not a boolean', args: ['--set-string', 'pullMode.policy.pods.privileged=no'], want: "at '/pullMode/policy/pods/privileged'" },
+      { name: 'a capability that is not a name', args: ['--set-json', 'pullMode.policy.pods.capabilities=["NET ADMIN"]'], want: "at '/pullMode/policy/pods/capabilities/0'" },
+      { name: 'a misspelled pod field', args: ['--set', 'pullMode.policy.pods.hostpath=true'], want: "additional properties 'hostpath' not allowed" },
+      { name: 'a policy field the agent does not know', args: ['--set', 'pullMode.policy.maxDevices=4'], want: "additional properties 'maxDevices' not allowed" },
+    ])('rejects $name', ({ args, want }) => {
+      expect(templateError(AGENT_CHART, [...PULL, ...args])).toContain(want);
     });
   });
 

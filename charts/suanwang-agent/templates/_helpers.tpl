@@ -113,3 +113,47 @@ amd: amd-smi
 cambricon: cnmon
 hygon: hy-smi
 {{- end }}
+
+{{/*
+suanwang-agent.pullMode is "true" when the agent applies member objects (pullMode.enabled with the agent running).
+*/}}
+{{- define "suanwang-agent.pullMode" -}}
+{{- if and .Values.agent.enabled .Values.pullMode.enabled }}true{{ end }}
+{{- end }}
+
+{{/*
+suanwang-agent.pullNamespacesExact is "true" when every entry of pullMode.policy.namespaces is an exact name (no
+"*"): the agent's write access then goes into those namespaces only. Rendering fails when one of them is the release
+namespace: the agent never applies there (a pod in it could mount the agent's client certificate).
+*/}}
+{{- define "suanwang-agent.pullNamespacesExact" -}}
+{{- $exact := true }}
+{{- range .Values.pullMode.policy.namespaces }}
+{{- if hasSuffix "*" . }}{{ $exact = false }}{{ end }}
+{{- end }}
+{{- if has .Release.Namespace .Values.pullMode.policy.namespaces }}
+{{- fail (printf "pullMode.policy.namespaces lists %q, the release namespace: the agent never applies member objects there (a pod in it could mount the agent's client certificate)" .Release.Namespace) }}
+{{- end }}
+{{- if $exact }}true{{ end }}
+{{- end }}
+
+{{/*
+suanwang-agent.sitePolicy is the policy document the agent reads with --site-policy (docs/site-policy.md), field
+for field from pullMode.policy. Lists are written as JSON (which is YAML); the device limit as an integer, so a large
+one never turns into 1e+06.
+*/}}
+{{- define "suanwang-agent.sitePolicy" -}}
+{{- $p := .Values.pullMode.policy -}}
+# The site policy of site {{ .Values.site | quote }}, from the chart's pullMode.policy (docs/site-policy.md).
+namespaces: {{ toJson $p.namespaces }}
+images: {{ toJson $p.images }}
+{{- if not (kindIs "invalid" $p.maxDevicesPerWorkload) }}
+maxDevicesPerWorkload: {{ int64 $p.maxDevicesPerWorkload }}
+{{- end }}
+pods:
+  privileged: {{ $p.pods.privileged }}
+  hostPath: {{ $p.pods.hostPath }}
+  hostNamespaces: {{ $p.pods.hostNamespaces }}
+  hostPorts: {{ $p.pods.hostPorts }}
+  capabilities: {{ toJson $p.pods.capabilities }}
+{{- end }}

@@ -25,8 +25,8 @@ describe('PromisedCapacityTracker with the sites\' report times', () => {
     reportedAt = 900;
     expect(t.releaseWhenSettled('k', 6000)).toBe(false);
     expect(t.settleCheckInMs('k', 6000)).toBe(1000); // look again soon: a write is on its way
-    // A pool change written at least the agent's gathering time after the pods were seen: released.
-    reportedAt = 1000 + 1500;
+    // A status change written at least the agent's gathering time (and a write's round trip) after the pods were seen.
+    reportedAt = 1000 + 2000;
     expect(t.releaseWhenSettled('k', 6500)).toBe(true);
   });
 

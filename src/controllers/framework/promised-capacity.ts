@@ -15,11 +15,12 @@ import type { PromisedCapacity } from '../../placement/snapshot.ts';
 export const DEFAULT_SETTLE_MS = 5_000;
 
 /**
- * REPORT_GATHER_MS is how long after the pods were seen a pool change written on the hub surely comes from a report
- * that counts them: the agent gathers changes for 500 ms before it rebuilds (agent/site/site-agent.ts), and its pod
- * watch sees a binding before the Job controller counts the pod ready, which is what "seen" means here.
+ * REPORT_GATHER_MS is how long after the pods were seen a Site status change on the hub surely comes from a write that
+ * counts them: the agent gathers changes for 500 ms before it rebuilds (agent/site/site-agent.ts), its pod watch sees
+ * a binding before the Job controller counts the pod ready (which is what "seen" means here), and the write itself
+ * takes a round trip to the hub's apiserver.
  */
-export const REPORT_GATHER_MS = 1_000;
+export const REPORT_GATHER_MS = 2_000;
 /** DEFAULT_MAX_SETTLE_MS bounds the wait for such a pool change: a report that already counted the pods sends none. */
 export const DEFAULT_MAX_SETTLE_MS = 30_000;
 /** RECHECK_MS is how soon a settled promise still waiting for its site's report is looked at again. */
@@ -30,11 +31,11 @@ export interface PromisedCapacityOptions {
   readonly settleMs?: number;
   readonly maxSettleMs?: number;
   /**
-   * poolsReportedAt says when the hub's Site last showed a change of its pools, on the operator's clock (undefined:
-   * not since this operator started). Without it the settle time alone decides. With it a promise is released only
-   * once every site it holds capacity at has shown a pool change REPORT_GATHER_MS or more after the pods were seen:
-   * under load the Site's status can lag the settle time, and releasing before it counts the pods gives the same
-   * devices to two workloads (a two-worker gang then runs one worker at a time).
+   * poolsReportedAt says when the hub's Site status last changed, on the operator's clock (undefined: not since this
+   * operator started; framework/site-report-times.ts). Without it the settle time alone decides. With it a promise is
+   * released only once every site it holds capacity at has shown a status change REPORT_GATHER_MS or more after the
+   * pods were seen: under load the Site's status can lag the settle time, and releasing before it counts the pods
+   * gives the same devices to two workloads (a two-worker gang then runs one worker at a time).
    */
   readonly poolsReportedAt?: (site: string) => number | undefined;
 }

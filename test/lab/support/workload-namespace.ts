@@ -82,12 +82,17 @@ spec:
  * 12 s, shorter than a lease and a grace, and re-reads the delay annotation when a pod changes. It waits for the pods.
  */
 export async function keepRunning(t: WorkloadNamespace, site: string, name: string): Promise<void> {
+  await keepPodsRunning(t.lab.kubeconfig(site), t.ns, name);
+}
+
+/** keepPodsRunning is keepRunning for any lab: the site's kubeconfig, the workload's namespace and name. */
+export async function keepPodsRunning(kubeconfig: string, namespace: string, name: string): Promise<void> {
   await eventually(
     () => {
-      const pods = kubectlJson<{ items: unknown[] }>(t.lab.kubeconfig(site), ['get', 'pods', '-n', t.ns, '-l', `suanwang.io/workload=${name}`]).items;
+      const pods = kubectlJson<{ items: unknown[] }>(kubeconfig, ['get', 'pods', '-n', namespace, '-l', `suanwang.io/workload=${name}`]).items;
       expect(pods.length).toBeGreaterThan(0);
     },
     { timeoutMs: 30_000, intervalMs: 200 },
   );
-  kubectl(t.lab.kubeconfig(site), ['annotate', 'pods', '-n', t.ns, '-l', `suanwang.io/workload=${name}`, `${POD_COMPLETE_DELAY_ANNOTATION}=300s`, '--overwrite']);
+  kubectl(kubeconfig, ['annotate', 'pods', '-n', namespace, '-l', `suanwang.io/workload=${name}`, `${POD_COMPLETE_DELAY_ANNOTATION}=300s`, '--overwrite']);
 }
