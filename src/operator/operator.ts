@@ -30,7 +30,6 @@ import type { TlsFiles } from '../wire/tls.ts';
 import { SiteClients } from '../clusters/site-clients.ts';
 import { SiteMemberPorts } from '../clusters/site-member-ports.ts';
 import { PullTransport } from './pull-transport.ts';
-import { SiteReportTimes } from '../controllers/framework/site-report-times.ts';
 import { inferenceServiceKey } from '../controllers/inference/controller.ts';
 import { trainingJobKey } from '../controllers/training/controller.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
@@ -335,11 +334,8 @@ export class Operator {
         if (kind !== 'Job') wakeInference(inferenceServiceKey(ns, name));
       },
     });
-    // One tracker for both placing controllers, so neither over-commits what the other placed a moment ago. A promise
-    // is given back only once its site's status was written after the pods started (framework/site-report-times.ts).
-    const reportTimes = new SiteReportTimes(informers.sites, this.#clock);
-    this.#unsubscribe.push(() => reportTimes.stop());
-    const promised = new PromisedCapacityTracker({ poolsReportedAt: (site) => reportTimes.changedAt(site) });
+    // One tracker for both placing controllers, so neither over-commits what the other placed a moment ago.
+    const promised = new PromisedCapacityTracker();
     const workloadOptions = {
       hub: kc,
       sitePorts: new SiteMemberPorts({ siteClients, pull: (site) => pull.members.port(site.metadata.name ?? '') }),

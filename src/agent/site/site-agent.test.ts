@@ -8,6 +8,7 @@ import type { HealthEvent, MemberReport } from '../../wire/messages.ts';
 import { MemoryCache } from '../../runtime/memory-cache.ts';
 import { SiteAgent, type AgentSession, type SessionSources } from './site-agent.ts';
 import { H100, makeNode, makePod, simReport, T0 } from './testing.ts';
+import { DEFAULT_RELEASE_GRACE_MS } from './release-grace.ts';
 import { desired, FakeMemberSite, heldObject, jobManifest } from './member-testing.ts';
 import { PullMembers } from './pull-members.ts';
 import { DEFAULT_SITE_POLICY } from './site-policy.ts';
@@ -120,6 +121,25 @@ describe('SiteAgent', () => {
     expect(delta?.removedPoolNames).toEqual([]);
     expect(delta?.upsertedPools?.map((p) => [p.name, p.resources?.allocated?.['nvidia.com/gpu']])).toEqual([['h100', '4']]);
     expect(session.events).toEqual([]);
+  });
+
+  it('reports a finished pod\'s devices free only after the release grace, and a started pod\'s at once', async () => {
+    const { clock, nodes, pods, sessions, started } = await setup();
+    nodes.synced.resolve();
+    pods.synced.resolve();
+    await started;
+    const session = sessions[0]!;
+    const allocated = (): (string | undefined)[] => session.deltas.map((d) => d.upsertedPools?.find((p) => p.name === 'h100')?.resources?.allocated?.['nvidia.com/gpu']);
+    pods.set(makePod('a').on('g-0').limits({ 'nvidia.com/gpu': '2' }).obj());
+    await settle(clock);
+    expect(allocated()).toEqual(['2']);
+    pods.set(makePod('a').on('g-0').phase('Succeeded').limits({ 'nvidia.com/gpu': '2' }).obj());
+    await settle(clock);
+    expect(allocated()).toEqual(['2']); // finished, but still held for the grace: nothing new to say
+    await settle(clock, DEFAULT_RELEASE_GRACE_MS - 1);
+    expect(allocated()).toEqual(['2']); // the grace counts from the rebuild that saw the pod finish
+    await settle(clock, 1);
+    expect(allocated()).toEqual(['2', '0']);
   });
 
   it('sends nothing when a change leaves the pools as they were', async () => {

@@ -12,8 +12,9 @@
  *    The wait starts at the first change and is not extended by later ones: under constant pod churn a sliding
  *    debounce would never fire.
  * 4. Time alone changes the pools too: a node reporter that stops writing leaves a report that turns stale
- *    (node-devices.ts) with no Node event to say so. After every build the agent sets one timer for the moment the
- *    first fresh report turns stale, and rebuilds and sends then (step 3 without the debounce).
+ *    (node-devices.ts) with no Node event to say so, and a finished pod's resources are reported free only after a
+ *    short grace (release-grace.ts). After every build the agent sets one timer for the first of these moments, and
+ *    rebuilds and sends then (step 3 without the debounce).
  * 5. Pull mode (`members` set, `--apply-members`): the watches of the labelled member objects start with the others
  *    and are waited for too; the session then passes the operator's member syncs to the applier and follows every
  *    snapshot with a full member report, and the member watch sends member reports as objects change
@@ -28,6 +29,7 @@ import type { HealthEvent, MemberReport, NodePool } from '../../wire/messages.ts
 import { deviceBaseline, diffPools, healthChanges, type DeviceBaseline } from './pool-changes.ts';
 import { DEFAULT_MAX_REPORT_AGE_MS } from './node-devices.ts';
 import { buildSite } from './pool-builder.ts';
+import { DEFAULT_RELEASE_GRACE_MS, ReleaseGrace } from './release-grace.ts';
 import type { MemberSessionSources, PullMembers } from './pull-members.ts';
 
 /** DEFAULT_DEBOUNCE_MS is how long the agent gathers changes before rebuilding. */
@@ -68,6 +70,8 @@ export interface SiteAgentOptions {
   readonly maxReportAgeMs?: number;
   /** members turns pull mode on (step 5): the agent starts, waits for and stops them with its own caches. */
   readonly members?: PullMembers;
+  /** releaseGraceMs: a finished pod's resources are reported free this much later (release-grace.ts; default 3 s). */
+  readonly releaseGraceMs?: number;
 }
 
 /** SiteAgent runs steps 1–3 of the module comment between start() and stop(). */
@@ -82,6 +86,7 @@ export class SiteAgent {
   #timer: Cancel | undefined;
   /** staleTimer fires when the first fresh device report turns stale (step 4). */
   #staleTimer: Cancel | undefined;
+  readonly #grace: ReleaseGrace;
   #lastSent: NodePool[] = [];
   #baseline: DeviceBaseline = new Map();
   #events = 0;
@@ -95,6 +100,7 @@ export class SiteAgent {
     this.#debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.#maxReportAgeMs = opts.maxReportAgeMs ?? DEFAULT_MAX_REPORT_AGE_MS;
     if (!(this.#maxReportAgeMs > 0)) throw new RangeError(`maxReportAgeMs must be positive, got ${this.#maxReportAgeMs}`);
+    this.#grace = new ReleaseGrace(opts.releaseGraceMs ?? DEFAULT_RELEASE_GRACE_MS);
   }
 
   /** ready is true once the caches synced and the session was opened. */
@@ -158,13 +164,19 @@ export class SiteAgent {
 
   #build(): NodePool[] {
     const now = this.#opts.clock.now();
-    const { pools, freshUntil } = buildSite(this.#opts.nodes.list(), this.#opts.pods.list(), { now, maxAgeMs: this.#maxReportAgeMs });
-    // Step 4: one timer, for the first report to turn stale (stale means older than the max age: 1 ms past it).
+    // Pods that just finished still count for the release grace (release-grace.ts).
+    const pods = this.#grace.counted(this.#opts.pods.list(), now);
+    const { pools, freshUntil } = buildSite(this.#opts.nodes.list(), pods, { now, maxAgeMs: this.#maxReportAgeMs });
+    // Step 4: one timer, for the first report to turn stale (stale means older than the max age: 1 ms past it), or
+    // for the first finished pod whose grace runs out, whichever comes first.
+    const released = this.#grace.nextExpiry();
+    const staleAt = freshUntil === undefined ? undefined : freshUntil + 1;
+    const wakeAt = released === undefined ? staleAt : staleAt === undefined ? released : Math.min(staleAt, released);
     this.#staleTimer?.();
     this.#staleTimer =
-      freshUntil === undefined || this.#stopped
+      wakeAt === undefined || this.#stopped
         ? undefined
-        : this.#opts.clock.after(freshUntil - now + 1, () => {
+        : this.#opts.clock.after(Math.max(0, wakeAt - now), () => {
             this.#staleTimer = undefined;
             if (!this.#stopped) this.#publish();
           });

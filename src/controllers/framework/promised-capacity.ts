@@ -14,44 +14,14 @@ import type { PromisedCapacity } from '../../placement/snapshot.ts';
  */
 export const DEFAULT_SETTLE_MS = 5_000;
 
-/**
- * REPORT_GATHER_MS is how long after the pods were seen a Site status change on the hub surely comes from a write that
- * counts them: the agent gathers changes for 500 ms before it rebuilds (agent/site/site-agent.ts), its pod watch sees
- * a binding before the Job controller counts the pod ready (which is what "seen" means here), and the write itself
- * takes a round trip to the hub's apiserver.
- */
-export const REPORT_GATHER_MS = 2_000;
-/** DEFAULT_MAX_SETTLE_MS bounds the wait for such a pool change: a report that already counted the pods sends none. */
-export const DEFAULT_MAX_SETTLE_MS = 30_000;
-/** RECHECK_MS is how soon a settled promise still waiting for its site's report is looked at again. */
-const RECHECK_MS = 1_000;
-
-/** PromisedCapacityOptions tune the settle rule (module comment). */
-export interface PromisedCapacityOptions {
-  readonly settleMs?: number;
-  readonly maxSettleMs?: number;
-  /**
-   * poolsReportedAt says when the hub's Site status last changed, on the operator's clock (undefined: not since this
-   * operator started; framework/site-report-times.ts). Without it the settle time alone decides. With it a promise is
-   * released only once every site it holds capacity at has shown a status change REPORT_GATHER_MS or more after the
-   * pods were seen: under load the Site's status can lag the settle time, and releasing before it counts the pods
-   * gives the same devices to two workloads (a two-worker gang then runs one worker at a time).
-   */
-  readonly poolsReportedAt?: (site: string) => number | undefined;
-}
-
 /** PromisedCapacityTracker holds, per workload key, the capacity its placement was promised. */
 export class PromisedCapacityTracker {
   readonly #held = new Map<string, PromisedCapacity>();
   readonly #visibleSince = new Map<string, number>();
   readonly #settleMs: number;
-  readonly #maxSettleMs: number;
-  readonly #reportedAt: ((site: string) => number | undefined) | undefined;
 
-  constructor(options: PromisedCapacityOptions = {}) {
+  constructor(options: { settleMs?: number } = {}) {
     this.#settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
-    this.#maxSettleMs = Math.max(this.#settleMs, options.maxSettleMs ?? DEFAULT_MAX_SETTLE_MS);
-    this.#reportedAt = options.poolsReportedAt;
   }
 
   /**
@@ -94,16 +64,7 @@ export class PromisedCapacityTracker {
       this.#visibleSince.set(key, now);
       return false;
     }
-    return this.#settled(key, since, now) ? this.release(key) : false;
-  }
-
-  /** #settled: the settle time has passed and the sites' reports have caught up, or the longest wait has passed. */
-  #settled(key: string, since: number, now: number): boolean {
-    if (now - since >= this.#maxSettleMs) return true;
-    if (now - since < this.#settleMs) return false;
-    const reportedAt = this.#reportedAt;
-    if (reportedAt === undefined) return true;
-    return Object.keys(this.#held.get(key) ?? {}).every((site) => (reportedAt(site) ?? Number.NEGATIVE_INFINITY) >= since + REPORT_GATHER_MS);
+    return now - since >= this.#settleMs ? this.release(key) : false;
   }
 
   /**
@@ -115,8 +76,6 @@ export class PromisedCapacityTracker {
   settleCheckInMs(key: string, now: number): number | undefined {
     const since = this.#visibleSince.get(key);
     if (!this.#held.has(key) || since === undefined) return undefined;
-    // Past the settle time and still held: waiting for the site's report, looked at again soon.
-    if (now - since >= this.#settleMs) return Math.max(1, Math.min(RECHECK_MS, since + this.#maxSettleMs - now));
     return Math.max(1, since + this.#settleMs - now + 1);
   }
 
