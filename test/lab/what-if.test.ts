@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyYaml, conditionOf, getTrainingJob } from './support/hub.ts';
+import { applyYaml, conditionOf, getSite, getTrainingJob, poolOf } from './support/hub.ts';
 import { eventually, kubectl } from './support/shared-lab.ts';
 import { useWorkloadNamespace } from './support/workload-namespace.ts';
 
@@ -21,10 +21,13 @@ const queueName = `what-if-${randomBytes(3).toString('hex')}`;
 let hub: string;
 let dir: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   hub = t.hub;
   dir = mkdtempSync(join(tmpdir(), 'what-if-'));
   applyYaml(hub, `apiVersion: suanwang.io/v1alpha1\nkind: Queue\nmetadata: { name: ${queueName} }\nspec:\n  quota: { nvidia.com/gpu: "8" }\n  namespaces: [${ns}]\n`);
+  // The answers below assume shanghai's H100s idle. A file run just before may have used them, and the agent reports
+  // freed devices a few seconds late (release-grace.ts): wait until the Site shows none allocated.
+  await eventually(() => expect(Number(poolOf(getSite(hub, 'shanghai'), 'h100').allocated?.['nvidia.com/gpu'] ?? 0)).toBe(0), { timeoutMs: 60_000, intervalMs: 500 });
 });
 afterAll(() => {
   kubectl(hub, ['delete', 'queue', queueName, '--ignore-not-found']);
