@@ -50,56 +50,28 @@ describe('generated wire types', () => {
   it('carry pull mode: a member sync to the agent and a member report back, field by field', () => {
     const session = loadAgentProtocol().SiteAgent.service.Session;
     const job = { kind: 'Job', namespace: 'ml', name: 'train-0' };
-    const sync = session.responseDeserialize(
-      session.responseSerialize({
-        memberSync: {
-          full: true,
-          apply: [{ ref: job, manifestJson: '{"kind":"Job"}', contentHash: 'h1' }],
-          remove: [{ kind: 'Service', namespace: 'ml', name: 'old' }],
-          generation: 12,
-          part: 1,
-          parts: 3,
-        },
-      }),
-    );
-    expect(sync).toEqual({
-      payload: 'memberSync',
-      memberSync: {
-        full: true,
-        apply: [{ ref: job, manifestJson: '{"kind":"Job"}', contentHash: 'h1' }],
-        remove: [{ kind: 'Service', namespace: 'ml', name: 'old' }],
-        generation: 12,
-        part: 1,
-        parts: 3,
-      },
-    });
-    const report = session.requestDeserialize(
-      session.requestSerialize({
-        seq: 8,
-        memberReport: {
-          full: false,
-          states: [
-            { ref: job, objectJson: '{"status":{}}', appliedHash: 'h1' },
-            { ref: { ...job, name: 'train-1' }, appliedHash: 'h2', refusalReason: 'ImageNotAllowed', refusalMessage: 'not from here' },
-          ],
-          gone: [{ kind: 'Deployment', namespace: 'ml', name: 'serve' }],
-          appliedGeneration: 12,
-        },
-      }),
-    );
-    expect(report).toEqual({
-      seq: 8,
-      payload: 'memberReport',
-      memberReport: {
-        full: false,
-        states: [
-          { ref: job, objectJson: '{"status":{}}', appliedHash: 'h1' },
-          { ref: { ...job, name: 'train-1' }, appliedHash: 'h2', refusalReason: 'ImageNotAllowed', refusalMessage: 'not from here' },
-        ],
-        gone: [{ kind: 'Deployment', namespace: 'ml', name: 'serve' }],
-        appliedGeneration: 12,
-      },
-    });
+    // Every field set: what goes in comes back, under its payload name.
+    const memberSync = {
+      full: true,
+      apply: [{ ref: job, manifestJson: '{"kind":"Job"}', contentHash: 'h1' }],
+      remove: [{ kind: 'Service', namespace: 'ml', name: 'old' }],
+      generation: 12,
+      part: 1,
+      parts: 3,
+    };
+    const sync = session.responseDeserialize(session.responseSerialize({ memberSync }));
+    expect(sync).toEqual({ payload: 'memberSync', memberSync });
+    const memberReport = {
+      full: false,
+      states: [
+        { ref: job, objectJson: '{"status":{}}', appliedHash: 'h1' },
+        { ref: { ...job, name: 'train-1' }, appliedHash: 'h2', refusalReason: 'ImageNotAllowed', refusalMessage: 'not from here' },
+      ],
+      gone: [{ kind: 'Deployment', namespace: 'ml', name: 'serve' }],
+      appliedGeneration: 12,
+    };
+    const report = session.requestDeserialize(session.requestSerialize({ seq: 8, memberReport }));
+    expect(report).toEqual({ seq: 8, payload: 'memberReport', memberReport });
   });
 
   it('tell a pool without a free shape from one whose shape is empty', () => {

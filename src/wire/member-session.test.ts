@@ -1,30 +1,17 @@
 // Pull mode over loopback: a real OperatorServer and AgentClient with mTLS on 127.0.0.1 carrying member syncs to the
 // agent and member reports back, big ones in parts. No Kubernetes.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Capability, DEFAULT_AGENT_CAPABILITIES } from './capabilities.ts';
 import type { AgentClient } from './client.ts';
 import type { SiteName } from './identity.ts';
 import type { DesiredMember, MemberStateOut, MemberSync, MemberSyncOut } from './messages.ts';
 import type { OperatorServer } from './server.ts';
 import type { SessionOpenedInfo } from './site-agent-handler.ts';
-import { eventually, mintPki, newAgent, RecordingHandler, site, startServer, type LabPki } from './test-helpers.ts';
+import { eventually, newAgent, RecordingHandler, site, startServer, TEST_PING_POLICY, useLoopbackSessions } from './test-helpers.ts';
 
-let pki: LabPki;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  pki = await mintPki(['alpha', 'beta']);
-});
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function track(x: AgentClient | OperatorServer): void {
-  cleanups.push(() => x.stop(0));
-}
-
-const testPingPolicy = { minPingIntervalMs: 100, permitWithoutCalls: true, timeMs: 60_000, timeoutMs: 20_000 };
+const loopback = useLoopbackSessions(['alpha', 'beta']);
+const track = (x: AgentClient | OperatorServer): void => loopback.track(x);
+const testPingPolicy = TEST_PING_POLICY;
 const MIB = 2 ** 20;
 
 const job = (name: string, padBytes: number): DesiredMember => ({
@@ -60,12 +47,12 @@ describe('pull mode over the session', () => {
     const handler = new SyncOnOpen(fullSync);
     // Heartbeats every second: the ack timeout (three of them) must not restart a session busy with megabytes.
     const cadence = { heartbeatIntervalMs: 1000, snapshotIntervalMs: 60_000, leaseDurationMs: 4000 };
-    const { server, port } = await startServer(pki, { pingPolicy: testPingPolicy, handler, cadence });
+    const { server, port } = await startServer(loopback.pki, { pingPolicy: testPingPolicy, handler, cadence });
     handler.server = server;
     track(server);
     const syncs: MemberSyncOut[] = [];
     let held: MemberStateOut[] = [state('a', 10)];
-    const agent = newAgent(pki, port, 'alpha', {
+    const agent = newAgent(loopback.pki, port, 'alpha', {
       capabilities: [...DEFAULT_AGENT_CAPABILITIES, Capability.MemberSync],
       memberReport: () => ({ states: held, appliedGeneration: syncs.length }),
       observer: { onMemberSync: (s) => syncs.push(s) },
@@ -121,13 +108,13 @@ describe('pull mode over the session', () => {
   });
 
   it('refuses to send a member sync to a site without a session or whose agent does not apply members', async () => {
-    const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
+    const { server, handler, port } = await startServer(loopback.pki, { pingPolicy: testPingPolicy });
     track(server);
     const sync: MemberSync = { full: true, generation: 1, apply: [job('a', 10)] };
     expect(server.sendMemberSync(site('beta'), sync)).toBe(false);
     const syncs: MemberSyncOut[] = [];
     // An agent with a member report source that did not announce member-sync: the operator did not accept it.
-    const agent = newAgent(pki, port, 'beta', { memberReport: () => ({ states: [state('a', 1)] }), observer: { onMemberSync: (s) => syncs.push(s) } });
+    const agent = newAgent(loopback.pki, port, 'beta', { memberReport: () => ({ states: [state('a', 1)] }), observer: { onMemberSync: (s) => syncs.push(s) } });
     track(agent);
     agent.start();
     await eventually(() => handler.of('snapshot').length === 1, { timeoutMs: 5000, what: 'a push-mode session' });

@@ -1,35 +1,22 @@
 // End-to-end over loopback: a real OperatorServer and real AgentClients speaking gRPC with mTLS on 127.0.0.1, with
 // certificates minted by src/wire/certs.ts. No Kubernetes.
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentClient } from './client.ts';
 import type { AgentMessage } from './messages.ts';
 import type { OperatorServer } from './server.ts';
-import { eventually, mintPki, newAgent, site, sleep, startServer, type LabPki } from './test-helpers.ts';
+import { eventually, mintPki, newAgent, site, sleep, startServer, TEST_PING_POLICY, useLoopbackSessions, type LabPki } from './test-helpers.ts';
 
-let pki: LabPki;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  pki = await mintPki(['alpha', 'beta']);
-});
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function track(x: AgentClient | OperatorServer): void {
-  cleanups.push(() => x.stop(0));
-}
-
-const testPingPolicy = { minPingIntervalMs: 100, permitWithoutCalls: true, timeMs: 60_000, timeoutMs: 20_000 };
+const loopback = useLoopbackSessions(['alpha', 'beta']);
+const track = (x: AgentClient | OperatorServer): void => loopback.track(x);
+const testPingPolicy = TEST_PING_POLICY;
 
 describe('agent session over mTLS', () => {
   it('registers, streams heartbeats and a snapshot under the certificate site, and receives acks', async () => {
-    const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
+    const { server, handler, port } = await startServer(loopback.pki, { pingPolicy: testPingPolicy });
     track(server);
     const acks: number[] = [];
-    const agent = newAgent(pki, port, 'alpha', { observer: { onAck: (seq) => acks.push(seq) } });
+    const agent = newAgent(loopback.pki, port, 'alpha', { observer: { onAck: (seq) => acks.push(seq) } });
     track(agent);
     agent.start();
 
@@ -66,9 +53,9 @@ describe('agent session over mTLS', () => {
   });
 
   it('delivers deltas and health events in order and reports a clean disconnect on stop', async () => {
-    const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
+    const { server, handler, port } = await startServer(loopback.pki, { pingPolicy: testPingPolicy });
     track(server);
-    const agent = newAgent(pki, port, 'beta');
+    const agent = newAgent(loopback.pki, port, 'beta');
     track(agent);
     agent.start();
     await eventually(() => handler.of('snapshot').length === 1, { timeoutMs: 5000, what: 'first snapshot' });
@@ -88,11 +75,11 @@ describe('agent session over mTLS', () => {
   });
 
   it('keeps refusing an agent whose certificate is for another site than it claims', async () => {
-    const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
+    const { server, handler, port } = await startServer(loopback.pki, { pingPolicy: testPingPolicy });
     track(server);
     const codes: (number | undefined)[] = [];
     // Certificate for alpha, configured as beta.
-    const agent = newAgent(pki, port, 'alpha', { site: 'beta', observer: { onDisconnected: (code) => codes.push(code) } });
+    const agent = newAgent(loopback.pki, port, 'alpha', { site: 'beta', observer: { onDisconnected: (code) => codes.push(code) } });
     track(agent);
     agent.start();
     await eventually(() => codes.length >= 2, { timeoutMs: 3000, what: 'two refused attempts' });
@@ -102,9 +89,9 @@ describe('agent session over mTLS', () => {
   });
 
   it('follows a cadence the operator pushes mid-session', async () => {
-    const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
+    const { server, handler, port } = await startServer(loopback.pki, { pingPolicy: testPingPolicy });
     track(server);
-    const agent = newAgent(pki, port, 'alpha');
+    const agent = newAgent(loopback.pki, port, 'alpha');
     track(agent);
     agent.start();
     await eventually(() => handler.of('heartbeat').length >= 2, { timeoutMs: 5000, what: 'heartbeats at 50 ms' });
@@ -127,7 +114,7 @@ describe('agent session over mTLS', () => {
   });
 
   it('reads its TLS files again for every attempt: retries an unreadable read and follows a rotated CA', async () => {
-    const first = await startServer(pki, { pingPolicy: testPingPolicy });
+    const first = await startServer(loopback.pki, { pingPolicy: testPingPolicy });
     const port = first.port;
     // Files as a function of time: a half-written rotation first, then the lab PKI, later a whole new PKI.
     const rotated = await mintPki(['alpha']);
@@ -135,11 +122,11 @@ describe('agent session over mTLS', () => {
     let reads = 0;
     const filesOf = (p: LabPki) => ({ caPem: p.ca.certPem, certPem: p.sites.get('alpha')?.certPem ?? '', keyPem: p.sites.get('alpha')?.keyPem ?? '' });
     const disconnects: string[] = [];
-    const agent = newAgent(pki, port, 'alpha', {
+    const agent = newAgent(loopback.pki, port, 'alpha', {
       tls: () => {
         reads += 1;
         if (current === undefined) {
-          current = pki;
+          current = loopback.pki;
           throw new Error('alpha.key: half written');
         }
         return filesOf(current);
@@ -163,10 +150,10 @@ describe('agent session over mTLS', () => {
   });
 
   it('delivers a fence request to the agent: the workloads the operator placed anew, with their epochs', async () => {
-    const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
+    const { server, handler, port } = await startServer(loopback.pki, { pingPolicy: testPingPolicy });
     track(server);
     const fenced: unknown[] = [];
-    const agent = newAgent(pki, port, 'alpha', { observer: { onFenceRequest: (workloads) => fenced.push(...workloads) } });
+    const agent = newAgent(loopback.pki, port, 'alpha', { observer: { onFenceRequest: (workloads) => fenced.push(...workloads) } });
     track(agent);
     agent.start();
     await eventually(() => handler.of('snapshot').length === 1, { timeoutMs: 5000, what: 'a session' });
@@ -177,7 +164,7 @@ describe('agent session over mTLS', () => {
   });
 
   it('answers a sequence gap with a full snapshot, and the operator skips what built on the gap', async () => {
-    const { server, handler, port } = await startServer(pki, { pingPolicy: testPingPolicy });
+    const { server, handler, port } = await startServer(loopback.pki, { pingPolicy: testPingPolicy });
     track(server);
     // Simulate a message lost between the agent and the operator: the interceptor turns the first delta into a
     // retransmit of seq 1 (already accepted, so dropped as a duplicate), leaving a hole at the delta's seq.
@@ -192,7 +179,7 @@ describe('agent session over mTLS', () => {
         },
       });
     const resyncs: { reason: string; fromSeq: number }[] = [];
-    const agent = newAgent(pki, port, 'alpha', {
+    const agent = newAgent(loopback.pki, port, 'alpha', {
       interceptors: [loseFirstDelta],
       observer: { onResyncRequest: (reason, fromSeq) => resyncs.push({ reason, fromSeq }) },
     });
@@ -216,10 +203,10 @@ describe('agent session over mTLS', () => {
   });
 
   it('reconnects with backoff after an operator restart and resends what was never acked', async () => {
-    const first = await startServer(pki, { pingPolicy: testPingPolicy });
+    const first = await startServer(loopback.pki, { pingPolicy: testPingPolicy });
     const port = first.port;
     const delays: number[] = [];
-    const agent = newAgent(pki, port, 'alpha', { observer: { onRetryScheduled: (ms) => delays.push(ms) } });
+    const agent = newAgent(loopback.pki, port, 'alpha', { observer: { onRetryScheduled: (ms) => delays.push(ms) } });
     track(agent);
     agent.start();
     await eventually(() => first.handler.of('snapshot').length === 1 && agent.pending === 0, { timeoutMs: 5000, what: 'first session settled' });
@@ -231,7 +218,7 @@ describe('agent session over mTLS', () => {
     const lostEventSeq = agent.sendHealthEvent({ eventId: 'while-down', code: 'nvidia.xid.79', severity: 'SEVERITY_FATAL' });
     await eventually(() => delays.length >= 4, { timeoutMs: 3000, what: 'several failed attempts' });
 
-    const second = await startServer(pki, { port, pingPolicy: testPingPolicy });
+    const second = await startServer(loopback.pki, { port, pingPolicy: testPingPolicy });
     track(second.server);
     const ev = await eventually(() => second.handler.of('healthEvent')[0] ?? false, { timeoutMs: 5000, what: 'resent health event' });
     expect(ev.event.eventId).toBe('while-down');

@@ -3,6 +3,7 @@
  * logger that keeps its lines, and small waiting utilities. Test-only; nothing in the product imports this file.
  */
 import * as grpc from '@grpc/grpc-js';
+import { afterEach, beforeAll } from 'vitest';
 import { pino, type Logger } from 'pino';
 import { createCa, issueServerCertificate, issueSiteCertificate, type CertificateAuthority, type PemPair } from './certs.ts';
 import { systemClock } from '../runtime/clock.ts';
@@ -264,4 +265,36 @@ export class RawClients {
 /** within resolves to `p`'s value, or to `undefined` when it has not settled after `ms`. */
 export function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, sleep(ms).then(() => undefined)]);
+}
+
+/** TEST_PING_POLICY lets loopback tests' agents ping often without the server answering "too many pings". */
+export const TEST_PING_POLICY: OperatorPingPolicy = { minPingIntervalMs: 100, permitWithoutCalls: true, timeMs: 60_000, timeoutMs: 20_000 };
+
+/** LoopbackSessions is a test file's certificates and the servers and agents to stop after each test. */
+export interface LoopbackSessions {
+  /** pki is minted in beforeAll; read it inside a test. */
+  readonly pki: LabPki;
+  /** track stops `x` after the current test (the last tracked first). */
+  track(x: { stop(graceMs: number): Promise<void> }): void;
+}
+
+/** useLoopbackSessions registers the hooks: certificates for `siteNames` once, and every tracked x stopped after each test. */
+export function useLoopbackSessions(siteNames: readonly string[]): LoopbackSessions {
+  let pki: LabPki | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    pki = await mintPki(siteNames);
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  return {
+    get pki(): LabPki {
+      if (pki === undefined) throw new Error('the loopback certificates are minted in beforeAll; read pki inside a test');
+      return pki;
+    },
+    track(x) {
+      cleanups.push(() => x.stop(0));
+    },
+  };
 }
