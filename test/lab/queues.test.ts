@@ -133,16 +133,26 @@ describe('queues', () => {
         .status?.nodePools?.find((p) => p.name === 'h100');
       expect(Number(pool?.allocated?.['nvidia.com/gpu'] ?? 0)).toBe(0);
     }, { timeoutMs: 120_000, intervalMs: 1000 });
+    // A blocker holds all 16 while the contending jobs arrive: the first cycles would otherwise run while only part of
+    // the batch has reached the hub, and a queue with nothing waiting yet rightly leaves its slot to the other (work
+    // conserving, not contention). Once every job waits, the blocker finishes and the queues contend from the start.
+    const blocking = queue('blocking', '  weight: 1\n');
+    applyYaml(hub, job('blocker', blocking, 8).replace('workers: 1', 'workers: 2'), ns);
+    await waitFor('blocker', (tj) => expect(tj.status?.phase).toBe('Running'));
+    await keepRunning(t, 'shanghai', 'blocker');
     const lights = Array.from({ length: 7 }, (_, i) => `light-${i + 1}`);
     const heavies = Array.from({ length: 14 }, (_, i) => `heavy-${i + 1}`);
-    // Interleaved, so neither queue's jobs reach the hub all before the other's.
     const docs = heavies.flatMap((n, i) => [job(n, heavy, 4), ...(i < lights.length ? [job(lights[i] as string, light, 4)] : [])]);
     applyYaml(hub, docs.join('---\n'), ns);
     await eventually(() => {
+      for (const n of [...lights, ...heavies]) expect(conditionOf(getTrainingJob(hub, ns, n), 'Admitted')?.status).toBe('False');
+    }, { timeoutMs: 60_000, intervalMs: 1000 });
+    kubectl(lab.kubeconfig('shanghai'), ['annotate', 'pods', '-n', ns, '-l', 'suanwang.io/workload=blocker', `${POD_COMPLETE_DELAY_ANNOTATION}=1s`, '--overwrite']);
+    await eventually(() => {
       for (const n of heavies) expect(getTrainingJob(hub, ns, n).status?.attempts?.length ?? 0).toBeGreaterThan(0);
     }, { timeoutMs: 240_000, intervalMs: 1000 });
-    // Both queues contend from the moment each has started something (the first cycles may run while only part of the
-    // batch has reached the hub) until the first queue has nothing left to start: its last attempt's start.
+    // Both queues contend from the moment each has started something until the first queue has nothing left to start:
+    // its last attempt's start.
     const lightAttempts = attemptsOf(lights);
     const heavyAttempts = attemptsOf(heavies);
     const from = Math.max(Math.min(...lightAttempts.map((a) => a.start)), Math.min(...heavyAttempts.map((a) => a.start)));
@@ -152,6 +162,10 @@ describe('queues', () => {
     const l = deviceSeconds(lightAttempts);
     const h = deviceSeconds(heavyAttempts);
     const ratio = l / h;
+    // The timeline, so that a ratio out of bounds can be read: each attempt's start and end relative to the window.
+    for (const [q, list] of [['light', lightAttempts], ['heavy', heavyAttempts]] as const) {
+      console.log(`${q}: ${[...list].sort((a, b) => a.start - b.start).map((a) => `${a.name} ${((a.start - from) / 1000).toFixed(1)}..${((a.end - from) / 1000).toFixed(1)}`).join(', ')}`);
+    }
     console.log(`fair share: light ${l.toFixed(0)} device-s, heavy ${h.toFixed(0)} device-s over ${((until - from) / 1000).toFixed(0)} s; light/heavy ${ratio.toFixed(3)} (weights 1/3 = 0.333)`);
     expect(until - from).toBeGreaterThan(20_000);
     expect(ratio).toBeGreaterThan((1 / 3) * 0.8);
