@@ -8,6 +8,30 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { MemberKey, MemberRefusal } from './site-member-port.ts';
 
+/**
+ * OBSERVED_KINDS are what the agent reports beside the members for the hub to read and nothing more: the unfinished
+ * pods of the federation's member Jobs and the Nodes those pods run on, trimmed to what the controllers decide on
+ * (a pod's labels, node, phase and PodScheduled; a node's AcceleratorHealthy). Never sent, applied or deleted, never
+ * part of the desired set; a full report replaces them like the members.
+ */
+export const OBSERVED_KINDS = ['Pod', 'Node'] as const;
+export type ObservedKind = (typeof OBSERVED_KINDS)[number];
+
+/** ObservedKey names a pod (namespace and name) or a node (namespace ''). */
+export interface ObservedKey {
+  readonly kind: ObservedKind;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** ReportedKey is anything a report names: a member, or an observed pod or node. */
+export type ReportedKey = MemberKey | ObservedKey;
+
+/** isObservedKey tells an observed pod or node from a member. */
+export function isObservedKey(key: ReportedKey): key is ObservedKey {
+  return (OBSERVED_KINDS as readonly string[]).includes(key.kind);
+}
+
 /** DesiredMember is one member object the operator wants at the site, as rendered for push mode. */
 export interface DesiredMember {
   readonly key: MemberKey;
@@ -40,14 +64,14 @@ export interface MemberSync {
 export type SendMemberSync = (site: string, sync: MemberSync) => boolean;
 
 /**
- * ReportedMember is the agent's word on one member key. `object` is the object as the site holds it (absent: the site
- * does not hold it, e.g. a refused create); `appliedHash` is the DesiredMember.hash the agent last applied to it;
- * `refusal` is why the agent refused the current desired content (the site's policy). While a refusal stands the
- * agent repeats it in every state it reports for the key; a state with an appliedHash and no refusal clears it.
- * A state with neither object nor refusal reads as gone.
+ * ReportedMember is the agent's word on one key. `object` is the object as the site holds it (absent: the site does
+ * not hold it, e.g. a refused create, or the agent does not say while it refuses); `appliedHash` is the
+ * DesiredMember.hash the agent last applied to it, or, with `refusal`, the hash of the content it refused (the site's
+ * policy). The agent repeats a refusal in every state it reports for the key while that content stays in its desired
+ * set. A state with neither object nor refusal reads as gone. An observed pod or node comes with `object` only.
  */
 export interface ReportedMember {
-  readonly key: MemberKey;
+  readonly key: ReportedKey;
   readonly object?: KubernetesObject;
   readonly appliedHash?: string;
   readonly refusal?: MemberRefusal;
@@ -55,10 +79,11 @@ export interface ReportedMember {
 
 /**
  * MemberReport is what the agent sends back. full=true: `states` is everything the site holds of the operator's
- * members, and any key absent from it is gone. full=false: `states` changed, `gone` are gone (a key in both is gone).
+ * members (and every pod and node it observes for them), and any key absent from it is gone. full=false: `states`
+ * changed, `gone` are gone (a key in both is gone).
  */
 export interface MemberReport {
   readonly full: boolean;
   readonly states: readonly ReportedMember[];
-  readonly gone: readonly MemberKey[];
+  readonly gone: readonly ReportedKey[];
 }

@@ -2,7 +2,7 @@
  * The controllers' SiteMemberPort for a pull-mode site: a thin view of one site in PullSiteMembers, which holds the
  * desired set, the agent's reports and the rules (pull-site-members.ts). Nothing here dials the site.
  */
-import type { KubernetesObject, V1Namespace } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { PullSiteMembers } from './pull-site-members.ts';
 import type { MemberKey, MemberKind, MemberRefusal, SiteMemberPort } from './site-member-port.ts';
 
@@ -39,4 +39,10 @@ export class PullMemberPort implements SiteMemberPort {
   refusal(key: MemberKey): MemberRefusal | undefined {
     return this.#members.refusal(this.site, key);
   }
+
+  // Fields, not methods, as in push mode: callers test them for presence and may call them detached. Both answer from
+  // what the agent reports (the member Jobs' unfinished pods, the Nodes under them), trimmed to what decisions use.
+  readonly pods = async (namespace: string, labelSelector: string): Promise<V1Pod[]> => this.#members.pods(this.site, namespace, labelSelector);
+
+  readonly node = async (name: string): Promise<V1Node | undefined> => this.#members.node(this.site, name);
 }

@@ -1,13 +1,13 @@
-import type { KubernetesObject, V1Job, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Job, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_OWNER_UID, LABEL_WORKLOAD } from '../api/names.ts';
+import { LABEL_EPOCH, LABEL_NAMESPACE, LABEL_OWNER_UID, LABEL_WORKLOAD, NODE_CONDITION_ACCELERATORS } from '../api/names.ts';
 import { FakeClock } from '../runtime/clock.ts';
 import { ApiError } from '../runtime/errors.ts';
 import { desiredMemberOf } from './pull-desired-member.ts';
-import type { MemberReport, MemberSync, ReportedMember } from './pull-member-messages.ts';
+import type { MemberReport, MemberSync, ReportedKey, ReportedMember } from './pull-member-messages.ts';
 import { PullSiteMembers } from './pull-site-members.ts';
 import { isSiteNotReporting } from './pull-site-not-reporting.ts';
-import { memberKeyOf, type MemberKey, type SiteMemberPort } from './site-member-port.ts';
+import { memberKeyOf, type SiteMemberPort } from './site-member-port.ts';
 
 const SITE = 'shanghai';
 const REFUSAL = { reason: 'ImageNotAllowed', message: 'image evil:1 is not on the site allow-list' };
@@ -49,11 +49,35 @@ function applied(obj: KubernetesObject, extra: { status?: unknown; deleting?: bo
   return { key: memberKeyOf(obj), object: asHeld(obj, extra), appliedHash: desiredMemberOf(obj).hash };
 }
 
+/** observedPod is a worker pod of workload `a` as the agent reports it; unbound when `node` is undefined. */
+function observedPod(name: string, node: string | undefined, opts: { namespace?: string } = {}): ReportedMember {
+  const namespace = opts.namespace ?? 'team-a';
+  const pod: V1Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels: { [LABEL_WORKLOAD]: 'a', [LABEL_NAMESPACE]: namespace, [LABEL_EPOCH]: '1' } },
+    spec: { containers: [], ...(node !== undefined && { nodeName: node }) },
+    status: { phase: node === undefined ? 'Pending' : 'Running' },
+  };
+  return { key: { kind: 'Pod', namespace, name }, object: pod };
+}
+
+/** observedNode is a Node as the agent reports it: its name and AcceleratorHealthy. */
+function observedNode(name: string, healthy: 'True' | 'False'): ReportedMember {
+  const node: V1Node = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name },
+    status: { conditions: [{ type: NODE_CONDITION_ACCELERATORS, status: healthy, ...(healthy === 'False' && { message: 'XID 79' }) }] },
+  };
+  return { key: { kind: 'Node', namespace: '', name }, object: node };
+}
+
 function full(...states: ReportedMember[]): MemberReport {
   return { full: true, states, gone: [] };
 }
 
-function changed(states: ReportedMember[], gone: MemberKey[] = []): MemberReport {
+function changed(states: ReportedMember[], gone: ReportedKey[] = []): MemberReport {
   return { full: false, states, gone };
 }
 
@@ -298,6 +322,106 @@ describe('PullSiteMembers: reports', () => {
   });
 });
 
+describe('PullSiteMembers: refusals', () => {
+  /** refusedState is the agent's word that it refused `obj` as the operator sent it. */
+  const refusedState = (obj: KubernetesObject): ReportedMember => ({ key: memberKeyOf(obj), appliedHash: desiredMemberOf(obj).hash, refusal: REFUSAL });
+
+  it('takes a member refused with the content it wants out of the desired set: the next full sync leaves it out', async () => {
+    const h = Harness.connected();
+    const bad = job('a', { image: 'evil:1' });
+    await h.port.apply(bad);
+    await h.port.apply(service('a'));
+    h.members.report(SITE, changed([refusedState(bad)]));
+    h.sent.length = 0;
+
+    h.members.sessionOpened(SITE);
+    expect(h.sent).toEqual([{ full: true, apply: [desiredMemberOf(service('a'))], remove: [] }]);
+    expect(h.members.stats(SITE)).toMatchObject({ desired: 1, refused: 1 });
+  });
+
+  it('keeps saying why after the agent forgets the refusal, until the key is applied anew or deleted', async () => {
+    const h = Harness.connected();
+    const bad = job('a', { image: 'evil:1' });
+    const key = memberKeyOf(bad);
+    await h.port.apply(bad);
+    h.members.report(SITE, changed([refusedState(bad)]));
+    // Told the member is no longer wanted, the agent drops its refusal and names the key gone.
+    h.members.sessionOpened(SITE);
+    h.members.report(SITE, changed([], [key]));
+    h.members.report(SITE, full());
+    expect(h.port.refusal(key)).toEqual(REFUSAL);
+    expect(await h.port.read(key)).toBeUndefined();
+
+    // The very content refused, applied again, is not sent again: the site answered it.
+    h.sent.length = 0;
+    expect(await h.port.apply(bad)).toEqual(bad);
+    expect(h.sent).toEqual([]);
+    expect(h.port.refusal(key)).toEqual(REFUSAL);
+
+    // Other content is applied anew.
+    await h.port.apply(job('a'));
+    expect(h.port.refusal(key)).toBeUndefined();
+    expect(h.sent).toEqual([{ full: false, apply: [desiredMemberOf(job('a'))], remove: [] }]);
+
+    // Refused again, then deleted: the refusal goes with the delete.
+    h.members.report(SITE, changed([refusedState(job('a'))]));
+    expect(h.port.refusal(key)).toEqual(REFUSAL);
+    await h.port.delete(key);
+    expect(h.port.refusal(key)).toBeUndefined();
+    expect(h.members.stats(SITE)).toMatchObject({ desired: 0, refused: 0, removing: 1 });
+  });
+
+  it('keeps an older copy the site still holds readable beside the refusal of the new content', async () => {
+    const h = Harness.connected();
+    const old = job('a');
+    const bad = job('a', { image: 'evil:1' });
+    const key = memberKeyOf(old);
+    h.members.report(SITE, full(applied(old, { status: { active: 1 } })));
+    await h.port.apply(bad);
+    h.members.report(SITE, changed([refusedState(bad)]));
+    h.members.sessionOpened(SITE);
+    h.members.report(SITE, full(applied(old, { status: { active: 1 } }))); // the agent no longer refuses anything
+    expect(h.port.refusal(key)).toEqual(REFUSAL);
+    expect(await h.port.read(key)).toEqual(asHeld(old, { status: { active: 1 } }));
+    expect(h.sent.at(-1)).toEqual({ full: true, apply: [], remove: [] });
+  });
+
+  it('drops the refusal once the site reports the refused content applied after all', async () => {
+    const h = Harness.connected();
+    const bad = job('a', { image: 'evil:1' });
+    await h.port.apply(bad);
+    h.members.report(SITE, changed([refusedState(bad)]));
+    h.members.report(SITE, changed([applied(bad)]));
+    expect(h.port.refusal(memberKeyOf(bad))).toBeUndefined();
+    expect(await h.port.read(memberKeyOf(bad))).toEqual(asHeld(bad));
+  });
+
+  it('ignores a refusal of content it no longer wants, and of a member it is removing', async () => {
+    const h = Harness.connected();
+    const bad = job('a', { image: 'evil:1' });
+    await h.port.apply(bad);
+    await h.port.apply(job('a')); // fixed before the agent answered
+    h.members.report(SITE, changed([refusedState(bad)]));
+    expect(h.port.refusal(memberKeyOf(bad))).toBeUndefined();
+    expect(h.members.stats(SITE).desired).toBe(1);
+
+    await h.port.apply(job('b', { image: 'evil:1' }));
+    await h.port.delete(memberKeyOf(job('b')));
+    h.members.report(SITE, changed([refusedState(job('b', { image: 'evil:1' }))]));
+    expect(h.port.refusal(memberKeyOf(job('b')))).toBeUndefined();
+  });
+
+  it('keeps a refusal of a member it has not asked for yet (an earlier operator did), until it is applied anew', async () => {
+    const h = Harness.connected();
+    const bad = job('a', { image: 'evil:1' });
+    h.members.report(SITE, full(refusedState(bad)));
+    expect(h.port.refusal(memberKeyOf(bad))).toEqual(REFUSAL);
+    h.sent.length = 0;
+    await h.port.apply(bad);
+    expect(h.sent).toEqual([]);
+  });
+});
+
 describe('PullSiteMembers: change notification', () => {
   it('tells listeners of each reported change, with the labels to find the owner, and not of repeats', async () => {
     const h = Harness.connected();
@@ -351,8 +475,10 @@ describe('PullSiteMembers: stats and sites', () => {
     await h.port.delete(memberKeyOf(job('old')));
     h.clock.advance(5_000);
     h.members.report(SITE, changed([]));
-    expect(h.members.stats(SITE)).toEqual({ desired: 2, reported: 2, refused: 1, removing: 1, reporting: true, lastReportAt: 6_000, fullSyncPending: false });
-    expect(h.members.stats('beijing')).toEqual({ desired: 0, reported: 0, refused: 0, removing: 0, reporting: false, lastReportAt: undefined, fullSyncPending: true });
+    h.members.report(SITE, changed([observedPod('w-0', 'node-a'), observedNode('node-a', 'True')]));
+    // The refused member b is no longer desired.
+    expect(h.members.stats(SITE)).toEqual({ desired: 1, reported: 2, refused: 1, observed: 2, removing: 1, reporting: true, lastReportAt: 6_000, fullSyncPending: false });
+    expect(h.members.stats('beijing')).toEqual({ desired: 0, reported: 0, refused: 0, observed: 0, removing: 0, reporting: false, lastReportAt: undefined, fullSyncPending: true });
     expect(h.members.sites()).toEqual([SITE]);
 
     h.members.forgetSite(SITE);
@@ -361,12 +487,65 @@ describe('PullSiteMembers: stats and sites', () => {
   });
 });
 
+describe('PullSiteMembers: observed pods and nodes', () => {
+  it('shows the reported pods by namespace and labels, and the reported nodes by name, as copies', async () => {
+    const h = Harness.connected();
+    h.members.report(SITE, full(observedPod('w-0', 'node-a'), observedPod('w-1', undefined), observedPod('w-0', 'node-b', { namespace: 'team-b' }), observedNode('node-a', 'False')));
+    const names = async (namespace: string, selector: string): Promise<string[]> =>
+      (await h.port.pods!(namespace, selector)).map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`).sort();
+    expect(await names('team-a', `${LABEL_WORKLOAD}=a,${LABEL_EPOCH}=1`)).toEqual(['team-a/w-0', 'team-a/w-1']);
+    expect(await names('', `${LABEL_WORKLOAD}=a`)).toEqual(['team-a/w-0', 'team-a/w-1', 'team-b/w-0']);
+    expect(await names('team-a', `${LABEL_WORKLOAD}=b`)).toEqual([]);
+    expect((await h.port.node!('node-a'))?.status?.conditions).toEqual([{ type: NODE_CONDITION_ACCELERATORS, status: 'False', message: 'XID 79' }]);
+    expect(await h.port.node!('node-b')).toBeUndefined(); // not reported: the agent reports nodes under its pods only
+
+    const read = await h.port.node!('node-a');
+    read!.status!.conditions![0]!.status = 'True';
+    expect((await h.port.node!('node-a'))?.status?.conditions?.[0]?.status).toBe('False');
+  });
+
+  it('changes them with each report: a full report replaces them, a change report names what changed or went', async () => {
+    const h = Harness.connected();
+    h.members.report(SITE, full(observedPod('w-0', undefined), observedPod('w-1', 'node-a'), observedNode('node-a', 'True')));
+    h.members.report(SITE, changed([observedPod('w-0', 'node-b'), observedNode('node-b', 'False')], [{ kind: 'Pod', namespace: 'team-a', name: 'w-1' }, { kind: 'Node', namespace: '', name: 'node-a' }]));
+    expect((await h.port.pods!('team-a', '')).map((p) => `${p.metadata?.name}@${p.spec?.nodeName}`)).toEqual(['w-0@node-b']);
+    expect(await h.port.node!('node-a')).toBeUndefined();
+    expect(await h.port.node!('node-b')).toBeDefined();
+
+    h.members.report(SITE, full(applied(job('a'))));
+    expect(await h.port.pods!('team-a', '')).toEqual([]);
+    expect(await h.port.node!('node-b')).toBeUndefined();
+    expect(h.members.stats(SITE)).toMatchObject({ observed: 0, reported: 1 });
+  });
+
+  it('keeps them out of the members: not listed, not read, never sent, and no listener hears of them', async () => {
+    const h = Harness.connected();
+    const heard: string[] = [];
+    h.members.onChange((_site, key) => heard.push(key.kind));
+    h.members.report(SITE, full(observedPod('a-1', 'node-a'), observedNode('node-a', 'False')));
+    h.members.report(SITE, changed([], [{ kind: 'Pod', namespace: 'team-a', name: 'a-1' }]));
+    expect(heard).toEqual([]);
+    expect(await h.port.list('Job', '', '')).toEqual([]);
+    expect(await h.port.read({ kind: 'Job', namespace: 'team-a', name: 'a-1' })).toBeUndefined();
+    h.members.sessionOpened(SITE);
+    expect(h.sent).toEqual([{ full: true, apply: [], remove: [] }]);
+  });
+
+  it('refuses to show them before the first full report, as reads', async () => {
+    const h = new Harness();
+    h.members.sessionOpened(SITE);
+    h.members.report(SITE, changed([observedPod('w-0', 'node-a')]));
+    expect(isSiteNotReporting(await rejection(h.port.pods!('team-a', '')))).toBe(true);
+    expect(isSiteNotReporting(await rejection(h.port.node!('node-a')))).toBe(true);
+  });
+});
+
 describe('PullMemberPort', () => {
-  it('is a pull-mode port without pods or nodes, whose ensureNamespace sends nothing', async () => {
+  it('is a pull-mode port that shows pods and nodes, whose ensureNamespace sends nothing', async () => {
     const h = Harness.connected();
     expect(h.port).toMatchObject({ site: SITE, mode: 'Pull' });
-    expect(h.port.pods).toBeUndefined();
-    expect(h.port.node).toBeUndefined();
+    expect(h.port.pods).toBeTypeOf('function');
+    expect(h.port.node).toBeTypeOf('function');
     await h.port.ensureNamespace({ metadata: { name: 'team-a' } });
     expect(h.sent).toEqual([]);
   });

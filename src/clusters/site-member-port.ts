@@ -48,9 +48,11 @@ export interface SiteMemberPort {
   /** ensureNamespace makes sure the members' namespace exists at the site. */
   ensureNamespace(namespace: V1Namespace): Promise<void>;
   /**
-   * pods and node sharpen decisions (a failed device, a stuck gang); a port that cannot show them (pull mode today)
-   * leaves them undefined, and the controllers decide without them. pods lists the pods in `namespace` matching
-   * `labelSelector`; node reads a Node, undefined when there is none; both throw when the site cannot say.
+   * pods and node sharpen decisions (a failed device, a stuck gang); a port that cannot show them leaves them
+   * undefined, and the controllers decide without them. pods lists the pods in `namespace` matching `labelSelector`;
+   * node reads a Node, undefined when there is none; both throw when the site cannot say. In pull mode they show what
+   * the agent reports: only the unfinished pods of member Jobs, and only the Nodes under them, each trimmed to the
+   * fields the controllers decide on (pod labels, node, phase and PodScheduled; the node's AcceleratorHealthy).
    */
   readonly pods?: (namespace: string, labelSelector: string) => Promise<V1Pod[]>;
   readonly node?: (name: string) => Promise<V1Node | undefined>;

@@ -4,16 +4,17 @@
  * reports back exactly what its site holds. Pure.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { MemberReport, MemberSync, ReportedMember } from '../clusters/pull-member-messages.ts';
+import { OBSERVED_KINDS, type MemberReport, type MemberSync, type ReportedKey, type ReportedMember } from '../clusters/pull-member-messages.ts';
 import type { MemberKey, MemberKind } from '../clusters/site-member-port.ts';
 import type { MemberRefOut, MemberReportOut, MemberSync as WireMemberSync } from '../wire/messages.ts';
 
-/** PullWireError: an agent's report that cannot be read (an object that is not JSON, a member of no known kind). */
+/** PullWireError: an agent's report that cannot be read (an object that is not JSON, a state of no known kind). */
 export class PullWireError extends Error {
   override readonly name = 'PullWireError';
 }
 
-const KINDS: ReadonlySet<string> = new Set<MemberKind>(['Job', 'Service', 'Deployment']);
+/** KINDS are the kinds a report may name: the members, and the pods and nodes the agent observes beside them. */
+const KINDS: ReadonlySet<string> = new Set<string>([...(['Job', 'Service', 'Deployment'] satisfies MemberKind[]), ...OBSERVED_KINDS]);
 
 /** toWireSync turns the store's sync into the wire's, numbered `generation`. */
 export function toWireSync(sync: MemberSync, generation: number): WireMemberSync {
@@ -57,7 +58,7 @@ export function fromWireReport(report: MemberReportOut): { readonly report: Memb
       ...(reason !== '' && { refusal: { reason, message: s.refusalMessage ?? '' } }),
     });
   }
-  const gone: MemberKey[] = [];
+  const gone: ReportedKey[] = [];
   for (const r of report.gone ?? []) {
     const key = keyOf(r);
     if (key === undefined) problems.push(`a gone member with no readable ref (${JSON.stringify(r)})`);
@@ -70,9 +71,9 @@ function refOf(key: MemberKey): { kind: string; namespace: string; name: string 
   return { kind: key.kind, namespace: key.namespace, name: key.name };
 }
 
-function keyOf(ref: MemberRefOut | undefined): MemberKey | undefined {
+function keyOf(ref: MemberRefOut | undefined): ReportedKey | undefined {
   const kind = ref?.kind ?? '';
   const name = ref?.name ?? '';
   if (!KINDS.has(kind) || name === '') return undefined;
-  return { kind: kind as MemberKind, namespace: ref?.namespace ?? '', name };
+  return { kind: kind as ReportedKey['kind'], namespace: ref?.namespace ?? '', name };
 }

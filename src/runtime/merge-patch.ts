@@ -41,3 +41,18 @@ export function mergePatchDiff(from: JsonObject, to: JsonObject): Record<string,
   }
   return Object.keys(patch).length === 0 ? undefined : patch;
 }
+
+/**
+ * applyMergePatch returns `target` with `patch` applied as RFC 7386 says: null removes a key, an object merges into
+ * an object key by key, anything else replaces. Neither argument is changed. The inverse of mergePatchDiff: what a
+ * hub apiserver does with the patches the hub writers send, for code that keeps objects in memory.
+ */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = applyMergePatch(out[k], v);
+  }
+  return out;
+}

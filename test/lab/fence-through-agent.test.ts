@@ -7,7 +7,7 @@ import { load, dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { siteKubeconfigSecretName, SYSTEM_NAMESPACE } from '../../src/api/names.ts';
 import { freePort } from '../../src/lab/ports.ts';
-import { applyYaml, getTrainingJob } from './support/hub.ts';
+import { applyYaml, cordoned, getTrainingJob } from './support/hub.ts';
 import { eventually, kubectl, kubectlJson } from './support/shared-lab.ts';
 import { keepRunning, portableJob, useWorkloadNamespace } from './support/workload-namespace.ts';
 
@@ -26,15 +26,20 @@ function memberEpochs(site: string, name: string): string[] {
 describe('fencing through the site agent', () => {
   it('deletes the old copy at a site the hub cannot reach once the job has moved', async () => {
     const name = 'unreachable';
-    applyYaml(t.hub, portableJob(name), t.ns);
-    const placed = await eventually(
-      () => {
-        const tj = getTrainingJob(t.hub, t.ns, name);
-        expect(tj.status?.phase).toBe('Running');
-        return tj.status?.site ?? '';
-      },
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
+    // At shanghai, a push site: only a push site has a kubeconfig Secret on the hub to break (guizhou, the other site
+    // that fits, is a pull site and is cordoned until then).
+    const placed = await cordoned(t.hub, 'guizhou', async () => {
+      applyYaml(t.hub, portableJob(name), t.ns);
+      return eventually(
+        () => {
+          const tj = getTrainingJob(t.hub, t.ns, name);
+          expect(tj.status?.phase).toBe('Running');
+          return tj.status?.site ?? '';
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+    });
+    expect(placed).toBe('shanghai');
     await keepRunning(t, placed, name);
 
     // Cut the hub off the site's apiserver (its agent stays connected): the Secret now names a port nobody serves.

@@ -1,37 +1,27 @@
 /**
- * Pull mode end to end, on a lab of its own (examples/lab/pull.yaml: shanghai push, guizhou pull): the hub holds no
+ * Pull mode end to end, on the shared lab (examples/lab/default.yaml: shanghai push, guizhou pull): the hub holds no
  * credential for guizhou and its operator never calls guizhou's apiserver (the site's audit log says who did); a
  * training job and an inference service run there, applied by the site's agent; a job whose image the site's policy
  * refuses is refused there with the reason on the job and runs at shanghai; a job fails over from guizhou when its
  * agent is cut off, and exactly one copy is left once the agent is back; deleting a job removes its members there.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { expect, describe, it } from 'vitest';
 import type { V1Job } from '@kubernetes/client-node';
-import { controlComponent, startLab, stopLab } from '../../src/lab/lab.ts';
-import type { LabState } from '../../src/lab/state.ts';
-import { REPO_ROOT } from '../../src/lab/binaries.ts';
-import { applyYaml, conditionOf, getSite, getTrainingJob } from './support/hub.ts';
+import { controlComponent } from '../../src/lab/lab.ts';
+import { readState } from '../../src/lab/state.ts';
+import { applyYaml, conditionOf, cordoned as cordonedAt, getSite, getTrainingJob } from './support/hub.ts';
 import { eventually, kubectl, kubectlJson } from './support/shared-lab.ts';
-import { TEST_POD_COMPLETE_DELAY_MS, TEST_TIMING } from './support/timing.ts';
-import { keepPodsRunning } from './support/workload-namespace.ts';
+import { TEST_TIMING } from './support/timing.ts';
+import { keepRunning as keepPodsRunningAt, portableJob, useWorkloadNamespace } from './support/workload-namespace.ts';
 
 const PULL = 'guizhou';
 const PUSH = 'shanghai';
-const NS = 'pull-test';
 
-let dir = '';
-let state: LabState | undefined;
-
-function kubeconfigOf(cluster: string): string {
-  const c = state?.clusters.find((x) => (cluster === 'hub' ? x.role === 'hub' : x.name === cluster));
-  if (c === undefined) throw new Error(`no cluster ${cluster} in the pull lab`);
-  return c.kubeconfig;
-}
-
-const hub = (): string => kubeconfigOf('hub');
+const t = useWorkloadNamespace('pull-mode');
+const NS = t.ns;
+const kubeconfigOf = (cluster: string): string => t.lab.kubeconfig(cluster);
+const hub = (): string => t.hub;
 
 /** memberJobs lists the member Jobs of a workload at a site, read with the lab's own admin credentials. */
 function memberJobs(site: string, name: string): V1Job[] {
@@ -41,61 +31,12 @@ function memberJobs(site: string, name: string): V1Job[] {
 const running = (jobs: readonly V1Job[]): V1Job[] =>
   jobs.filter((j) => j.metadata?.deletionTimestamp === undefined && !(j.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True'));
 
-/** keepRunning gives a job's pods at a site a long run (support/workload-namespace.ts keepPodsRunning). */
-const keepRunning = (site: string, name: string): Promise<void> => keepPodsRunning(kubeconfigOf(site), NS, name);
+/** keepRunning gives a job's pods at a site a long run (support/workload-namespace.ts). */
+const keepRunning = (site: string, name: string): Promise<void> => keepPodsRunningAt(t, site, name);
+const cordoned = (site: string, fn: () => Promise<void>): Promise<void> => cordonedAt(hub(), site, fn);
 
-/** cordoned runs `fn` with `site` taking no new work (spec.cordon), so a portable job lands where the test wants. */
-async function cordoned(site: string, fn: () => Promise<void>): Promise<void> {
-  const cordon = (on: boolean): void => {
-    expect(kubectl(hub(), ['patch', 'site', site, '--type=merge', '-p', JSON.stringify({ spec: { cordon: on } })]).code).toBe(0);
-  };
-  cordon(true);
-  try {
-    await fn();
-  } finally {
-    cordon(false);
-  }
-}
-
-function trainingJob(name: string, o: { image?: string; portable?: boolean } = {}): string {
-  const image = o.image ?? 'registry.example.com/train:1.0';
-  const h100 = o.portable === true ? `\n    - name: h100\n      accelerator: { vendor: nvidia, model: H100, count: 8 }\n      image: ${image}` : '';
-  return `apiVersion: suanwang.io/v1alpha1
-kind: TrainingJob
-metadata: { name: ${name} }
-spec:
-  workers: 1
-  resources: { cpu: "16", memory: 64Gi }
-  checkpoint: { path: "s3://ckpt/${name}/" }
-  failurePolicy: { maxSiteFailovers: 1 }
-  variants:
-    - name: ascend
-      accelerator: { vendor: huawei, model: Ascend910B, count: 8 }
-      architecture: arm64
-      image: ${image}${h100}
-`;
-}
 
 describe('pull mode', () => {
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'suanwang-pull-lab-'));
-    state = await startLab({
-      topologyFile: join(REPO_ROOT, 'examples/lab/pull.yaml'),
-      dir,
-      ownerPid: process.pid,
-      federation: true,
-      timing: TEST_TIMING,
-      podCompleteDelayMs: TEST_POD_COMPLETE_DELAY_MS,
-      onProgress: (l) => process.stderr.write(`[pull-lab] ${l}\n`),
-    });
-    expect(kubectl(hub(), ['create', 'namespace', NS]).code).toBe(0);
-  });
-
-  afterAll(async () => {
-    if (state !== undefined) await stopLab(dir);
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it('holds no credential for the pull site, which is Ready with its connection accepted in pull mode', async () => {
     const site = getSite(hub(), PULL);
     expect(site.spec.connection.mode).toBe('Pull');
@@ -111,7 +52,7 @@ describe('pull mode', () => {
   });
 
   it('refuses an image the site does not allow, says why on the job, and runs it at the push site', async () => {
-    applyYaml(hub(), trainingJob('refused', { image: 'images.example.org/miner:1', portable: true }), NS);
+    applyYaml(hub(), portableJob('refused', 'images.example.org/miner:1'), NS);
     const moved = await eventually(() => {
       const tj = getTrainingJob(hub(), NS, 'refused');
       expect(tj.status?.site).toBe(PUSH);
@@ -134,7 +75,7 @@ describe('pull mode', () => {
 
     it('runs a training job, its members applied by the right field manager', async () => {
       await cordoned(other, async () => {
-        applyYaml(hub(), trainingJob(job, { portable: true }), NS);
+        applyYaml(hub(), portableJob(job), NS);
         await eventually(() => expect(getTrainingJob(hub(), NS, job).status?.site).toBe(site), { timeoutMs: 90_000, intervalMs: 500 });
       });
       await eventually(() => expect(getTrainingJob(hub(), NS, job).status?.phase).toBe('Succeeded'), { timeoutMs: 90_000, intervalMs: 500 });
@@ -151,12 +92,12 @@ describe('pull mode', () => {
     it('fails over when the site’s agent is cut off, and leaves exactly one copy once it is back', async () => {
       const name = `move-${mode}`;
       await cordoned(other, async () => {
-        applyYaml(hub(), trainingJob(name, { portable: true }), NS);
+        applyYaml(hub(), portableJob(name), NS);
         await eventually(() => expect(getTrainingJob(hub(), NS, name).status?.site).toBe(site), { timeoutMs: 90_000, intervalMs: 500 });
         await keepRunning(site, name);
         await eventually(() => expect(getTrainingJob(hub(), NS, name).status?.phase).toBe('Running'), { timeoutMs: 60_000, intervalMs: 500 });
       });
-      await controlComponent(dir, 'stop', 'agent', site);
+      await controlComponent(t.lab.dir, 'stop', 'agent', site);
       try {
         await eventually(() => expect(getTrainingJob(hub(), NS, name).status).toMatchObject({ site: other, placement: { epoch: 2 } }), {
           timeoutMs: TEST_TIMING.leaseMs + TEST_TIMING.siteLostGraceMs + 60_000,
@@ -164,7 +105,7 @@ describe('pull mode', () => {
         });
         await keepRunning(other, name);
       } finally {
-        await controlComponent(dir, 'start', 'agent', site);
+        await controlComponent(t.lab.dir, 'start', 'agent', site);
       }
       // A push site's old copy goes while its agent is down (the hub reaches its apiserver); a pull site's once its
       // agent is back and reports it. Either way exactly one copy is left, of the new epoch.
@@ -208,14 +149,14 @@ spec:
           expect(status()?.sites?.map((s) => s.site)).toEqual([site]);
         }, { timeoutMs: 90_000, intervalMs: 500 });
       });
-      await controlComponent(dir, 'stop', 'agent', site);
+      await controlComponent(t.lab.dir, 'stop', 'agent', site);
       try {
         await eventually(() => {
           expect(status()?.sites?.map((s) => s.site)).toEqual([other]);
           expect(status()?.readyReplicas).toBe(1);
         }, { timeoutMs: TEST_TIMING.leaseMs + TEST_TIMING.siteLostGraceMs + 60_000, intervalMs: 500 });
       } finally {
-        await controlComponent(dir, 'start', 'agent', site);
+        await controlComponent(t.lab.dir, 'start', 'agent', site);
       }
       // Back: exactly the one replica, at the other site; the old Deployment is gone from the site that returned.
       await eventually(() => {
@@ -227,6 +168,7 @@ spec:
   });
 
   it('was never called by the operator at the pull site: its audit log names only the site agent among Suanwang', () => {
+    const state = readState(t.lab.dir);
     const pull = state?.clusters.find((c) => c.name === PULL);
     const push = state?.clusters.find((c) => c.name === PUSH);
     expect(pull?.auditLog).toBeDefined();

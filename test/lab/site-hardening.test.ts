@@ -154,8 +154,12 @@ spec:
         return c;
       }, { timeoutMs: 30_000, intervalMs: 300 });
       expect(elsewhere?.message).toMatch(/namespace kube-system is not allowed/);
-      // The real sites' kubeconfigs are inline credentials for https servers: accepted.
-      for (const s of t.lab.sites) expect(conditionOf(getSite(hub, s), 'ConnectionAccepted'), s).toMatchObject({ status: 'True', reason: 'KubeconfigAccepted' });
+      // The real push sites' kubeconfigs are inline credentials for https servers: accepted (a pull site has none).
+      for (const s of t.lab.sites) {
+        const site = getSite(hub, s);
+        const reason = site.spec.connection.mode === 'Pull' ? 'PullMode' : 'KubeconfigAccepted';
+        expect(conditionOf(site, 'ConnectionAccepted'), s).toMatchObject({ status: 'True', reason });
+      }
 
       // Every part of the operator that reaches sites has had its turn (member informers start at once, the status
       // pass ran): give it a few heartbeats more, then the marker must still be absent.

@@ -1,16 +1,16 @@
 /**
  * A TrainingJob's life past its first attempt, end to end: an 8-GPU worker waits while free GPUs are split over
- * nodes and is placed once a whole node is free; an XID 79 under a running worker restarts the job from its
- * checkpoint on healthy devices with never two copies running; a gang its site leaves Pending is withdrawn and runs
- * elsewhere; a finished job with ttlSecondsAfterFinished is deleted, with its member objects, once the TTL has passed.
+ * nodes and is placed once a whole node is free; a device fault under a running worker (an XID 79 at the push site
+ * shanghai, an Ascend Critical at the pull site guizhou) restarts the job from its checkpoint on healthy devices with
+ * never two copies running; a gang its site leaves Pending is withdrawn and runs elsewhere (at both sites); a finished job with ttlSecondsAfterFinished is deleted, with its member objects, once the TTL has passed.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrainingJob } from '../../src/api/generated/types.ts';
-import { clearFaults, injectFault } from '../../src/lab/faults.ts';
-import { applyYaml, conditionOf, getTrainingJob } from './support/hub.ts';
+import { clearFaults, injectFault, type FaultSpec } from '../../src/lab/faults.ts';
+import { applyYaml, conditionOf, cordoned, getTrainingJob } from './support/hub.ts';
 import { eventually, kubectl, kubectlJson, type SharedLab } from './support/shared-lab.ts';
 import { TEST_TIMING } from './support/timing.ts';
-import { h100Job, keepRunning, useWorkloadNamespace } from './support/workload-namespace.ts';
+import { h100Job, keepRunning, portableJob, useWorkloadNamespace } from './support/workload-namespace.ts';
 
 const t = useWorkloadNamespace('lifecycle');
 let lab: SharedLab;
@@ -31,97 +31,111 @@ function pods(site: string, name: string): PodLite[] {
   return kubectlJson<{ items: PodLite[] }>(lab.kubeconfig(site), ['get', 'pods', '-n', ns, '-l', `suanwang.io/workload=${name}`]).items;
 }
 
+/** ascendJob is one worker on 8 Ascend 910Bs (only guizhou has them in the default lab). */
+function ascendJob(name: string): string {
+  return h100Job(name, 1).replace('name: h100', 'name: ascend').replace('accelerator: { vendor: nvidia, model: H100, count: 8 }', 'accelerator: { vendor: huawei, model: Ascend910B, count: 8 }\n      architecture: arm64');
+}
+
+/** nvidiaJob is one worker on 8 NVIDIA devices of any model (shanghai's H100s or beijing's A100s). */
+function nvidiaJob(name: string): string {
+  return h100Job(name, 1).replace('name: h100', 'name: nvidia').replace('model: H100, ', '');
+}
+
 async function waitFor<T>(name: string, check: (tj: TrainingJob) => T, timeoutMs = 90_000): Promise<T> {
   return eventually(() => check(getTrainingJob(hub, ns, name)), { timeoutMs, intervalMs: 250 });
 }
 
 describe('training job lifecycle', () => {
-  it('restarts a job from its checkpoint on healthy devices after an XID 79 under a running worker, never two copies at once', async () => {
-    const name = 'xid-victim';
-    applyYaml(hub, `${h100Job(name, 1)}  checkpoint: { path: "s3://ckpt/${name}/" }\n`, ns);
-    await waitFor(name, (tj) => expect(tj.status?.phase).toBe('Running'));
-    await keepRunning(t, 'shanghai', name);
-    const node = pods('shanghai', name)[0]?.spec.nodeName;
-    expect(node).toBeDefined();
-    // Sample the sites while the job restarts: pods of two epochs running at once would be two copies.
-    let worst = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const running = lab.sites.flatMap((site) => pods(site, name).filter((p) => p.status.phase === 'Running'));
-        worst = Math.max(worst, new Set(running.map((p) => p.metadata.labels?.['suanwang.io/epoch'])).size);
-        await new Promise((r) => setTimeout(r, 250));
+  // The same scenarios at a push site (shanghai: the hub reads its pods and nodes) and at a pull site (guizhou: its
+  // agent reports them), the hub deciding from what the member port shows either way.
+  describe.each([
+    {
+      mode: 'push',
+      site: 'shanghai',
+      job: (name: string) => h100Job(name, 1),
+      fault: (node: string): FaultSpec => ({ kind: 'xid', node, device: 3, xid: 79 }),
+      stuck: { nodes: ['shanghai-h100-0', 'shanghai-h100-1'], elsewhere: 'beijing', job: nvidiaJob },
+    },
+    {
+      mode: 'pull',
+      site: 'guizhou',
+      job: (name: string) => ascendJob(name),
+      fault: (node: string): FaultSpec => ({ kind: 'ascend-critical', node, device: 2 }),
+      stuck: { nodes: ['guizhou-ascend910b-0', 'guizhou-ascend910b-1'], elsewhere: 'shanghai', job: (name: string) => portableJob(name) },
+    },
+  ])('at the $mode site ($site)', ({ mode, site, job, fault, stuck }) => {
+    it('restarts a job from its checkpoint on healthy devices after a device fault under a running worker, never two copies at once', async () => {
+      const name = `device-victim-${mode}`;
+      applyYaml(hub, `${job(name)}  checkpoint: { path: "s3://ckpt/${name}/" }\n`, ns);
+      await waitFor(name, (tj) => expect(tj.status?.phase).toBe('Running'));
+      expect(getTrainingJob(hub, ns, name).status?.site).toBe(site);
+      await keepRunning(t, site, name);
+      const node = pods(site, name)[0]?.spec.nodeName;
+      expect(node).toBeDefined();
+      // Sample the sites while the job restarts: pods of two epochs running at once would be two copies.
+      let worst = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const running = lab.sites.flatMap((s) => pods(s, name).filter((p) => p.status.phase === 'Running'));
+          worst = Math.max(worst, new Set(running.map((p) => p.metadata.labels?.['suanwang.io/epoch'])).size);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      })();
+      const faultAt = Date.now();
+      try {
+        await injectFault(lab.dir, site, fault(node as string));
+        const restarted = await waitFor(name, (tj) => {
+          expect(tj.status?.placement?.epoch).toBe(2);
+          expect(['Running', 'Succeeded']).toContain(tj.status?.phase);
+          return tj;
+        }, 90_000);
+        const after = (Date.now() - faultAt) / 1000;
+        console.log(`${fault(node as string).kind} on ${node} (${mode}): running again (epoch 2) ${after.toFixed(1)} s after the fault; at most ${worst} copy running at any sample`);
+        expect(after).toBeLessThan(60);
+        const first = restarted.status?.attempts?.[0];
+        expect(first?.outcome).toBe('DeviceFailure');
+        expect(first?.message).toContain(`${node} (`);
+        expect(first?.message).toContain('1 left after this');
+        expect(restarted.status?.failovers).toBe(1);
+        const now = pods(site, name).filter((p) => p.metadata.labels?.['suanwang.io/epoch'] === '2');
+        for (const p of now) {
+          expect(p.spec.nodeName).not.toBe(node);
+          expect(p.spec.containers[0]?.env).toContainEqual({ name: 'SUANWANG_RESUME_FROM', value: `s3://ckpt/${name}/` });
+        }
+      } finally {
+        sampling = false;
+        await sampler;
+        await clearFaults(lab.dir, site);
       }
-    })();
-    const faultAt = Date.now();
-    try {
-      await injectFault(lab.dir, 'shanghai', { kind: 'xid', node: node as string, device: 3, xid: 79 });
-      const restarted = await waitFor(name, (tj) => {
-        expect(tj.status?.placement?.epoch).toBe(2);
-        expect(['Running', 'Succeeded']).toContain(tj.status?.phase);
-        return tj;
-      }, 90_000);
-      const after = (Date.now() - faultAt) / 1000;
-      console.log(`XID 79 on ${node}: running again (epoch 2) ${after.toFixed(1)} s after the fault; at most ${worst} copy running at any sample`);
-      expect(after).toBeLessThan(60);
-      const first = restarted.status?.attempts?.[0];
-      expect(first?.outcome).toBe('DeviceFailure');
-      expect(first?.message).toContain(`${node} (`);
-      expect(first?.message).toContain('1 left after this');
-      expect(restarted.status?.failovers).toBe(1);
-      const now = pods('shanghai', name).filter((p) => p.metadata.labels?.['suanwang.io/epoch'] === '2');
-      for (const p of now) {
-        expect(p.spec.nodeName).not.toBe(node);
-        expect(p.spec.containers[0]?.env).toContainEqual({ name: 'SUANWANG_RESUME_FROM', value: `s3://ckpt/${name}/` });
-      }
-    } finally {
-      sampling = false;
-      await sampler;
-      await clearFaults(lab.dir, 'shanghai');
-    }
-    expect(worst).toBeLessThanOrEqual(1);
-  });
+      expect(worst).toBeLessThanOrEqual(1);
+    });
 
-  it("withdraws a gang its site leaves Pending past the start timeout, with the scheduler's message, and runs it elsewhere", async () => {
-    const name = 'stuck-gang';
-    const nodes = ['shanghai-h100-0', 'shanghai-h100-1'];
-    // Placement sees shanghai's H100s free; its scheduler will not bind there (a taint placement does not read), and
-    // beijing, the other NVIDIA site, is cordoned until the job has been placed at shanghai.
-    expect(kubectl(lab.kubeconfig('shanghai'), ['taint', 'nodes', ...nodes, 'example.com/maintenance=true:NoSchedule', '--overwrite']).code).toBe(0);
-    kubectl(hub, ['patch', 'site', 'beijing', '--type=merge', '-p', '{"spec":{"cordon":true}}']);
-    try {
-      applyYaml(
-        hub,
-        `apiVersion: suanwang.io/v1alpha1
-kind: TrainingJob
-metadata: { name: ${name} }
-spec:
-  workers: 1
-  resources: { cpu: "16", memory: 64Gi }
-  variants:
-    - name: nvidia
-      accelerator: { vendor: nvidia, count: 8 }
-      image: registry.example.com/train:1.0
-`,
-        ns,
-      );
-      await waitFor(name, (tj) => expect(tj.status?.site).toBe('shanghai'));
-      kubectl(hub, ['patch', 'site', 'beijing', '--type=merge', '-p', '{"spec":{"cordon":false}}']);
-      const moved = await waitFor(name, (tj) => {
-        expect(tj.status?.site).toBe('beijing');
-        return tj;
-      }, 30_000 + TEST_TIMING.gangStartTimeoutMs * 2);
-      const withdrawn = moved.status?.attempts?.[0];
-      expect(withdrawn).toMatchObject({ site: 'shanghai', outcome: 'StartTimeout' });
-      expect(withdrawn?.message).toContain("the site's scheduler says: Unschedulable");
-      expect(withdrawn?.message).toContain('untolerated taint');
-      expect(conditionOf(moved, 'Placed')?.reason).not.toBe('StartTimeout');
-      expect(pods('shanghai', name)).toHaveLength(0);
-      await waitFor(name, (tj) => expect(['Running', 'Succeeded']).toContain(tj.status?.phase), 60_000);
-    } finally {
-      kubectl(hub, ['patch', 'site', 'beijing', '--type=merge', '-p', '{"spec":{"cordon":false}}']);
-      kubectl(lab.kubeconfig('shanghai'), ['taint', 'nodes', ...nodes, 'example.com/maintenance-']);
-    }
+    it("withdraws a gang its site leaves Pending past the start timeout, with the scheduler's message, and runs it elsewhere", async () => {
+      const name = `stuck-gang-${mode}`;
+      // Placement sees the site's devices free; its scheduler will not bind there (a taint placement does not read),
+      // and the other site that fits is cordoned until the job has been placed.
+      expect(kubectl(lab.kubeconfig(site), ['taint', 'nodes', ...stuck.nodes, 'example.com/maintenance=true:NoSchedule', '--overwrite']).code).toBe(0);
+      try {
+        await cordoned(hub, stuck.elsewhere, async () => {
+          applyYaml(hub, stuck.job(name), ns);
+          await waitFor(name, (tj) => expect(tj.status?.site).toBe(site));
+        });
+        const moved = await waitFor(name, (tj) => {
+          expect(tj.status?.site).toBe(stuck.elsewhere);
+          return tj;
+        }, 30_000 + TEST_TIMING.gangStartTimeoutMs * 2);
+        const withdrawn = moved.status?.attempts?.[0];
+        expect(withdrawn).toMatchObject({ site, outcome: 'StartTimeout' });
+        expect(withdrawn?.message).toContain("the site's scheduler says: Unschedulable");
+        expect(withdrawn?.message).toContain('untolerated taint');
+        expect(conditionOf(moved, 'Placed')?.reason).not.toBe('StartTimeout');
+        await eventually(() => expect(pods(site, name)).toHaveLength(0), { timeoutMs: 30_000, intervalMs: 250 });
+        await waitFor(name, (tj) => expect(['Running', 'Succeeded']).toContain(tj.status?.phase), 60_000);
+      } finally {
+        kubectl(lab.kubeconfig(site), ['taint', 'nodes', ...stuck.nodes, 'example.com/maintenance-']);
+      }
+    });
   });
 
   it('does not place an 8-GPU worker where 8 free GPUs are split over two nodes, and places it once a whole node is free', async () => {

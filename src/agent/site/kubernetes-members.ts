@@ -3,13 +3,16 @@
  * - kubernetesMemberSite, the MemberSiteApi the applier writes through: read, server-side apply under
  *   `suanwang-agent`, delete (Jobs and Deployments in the foreground), and namespaces created when missing;
  * - memberCaches, the watches of the labelled Jobs, Services and Deployments in every namespace (InformerSupervisors
- *   over list+watch, like site-caches.ts), which the applier plans against and the member reports are built from.
+ *   over list+watch, like site-caches.ts), which the applier plans against and the member reports are built from;
+ * - workerPodCache, the watch of the unfinished pods of Suanwang's workloads, whose member Jobs' pods are reported
+ *   read-only beside the members (observed-projection.ts).
  *
  * RBAC: jobs (batch), deployments (apps) and services: get, list, watch, patch, create, delete, cluster-wide;
- * namespaces: get, create. The agent chart's admission policy should narrow patch and delete to objects labelled
- * app.kubernetes.io/managed-by=suanwang, as it does for the fence's Job deletes.
+ * namespaces: get, create; pods: list, watch (which the agent holds already). The agent chart's admission policy
+ * should narrow patch and delete to objects labelled app.kubernetes.io/managed-by=suanwang, as it does for the
+ * fence's Job deletes.
  */
-import { AppsV1Api, BatchV1Api, CoreV1Api, KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubernetesObjectApi, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../../api/names.ts';
 import { applyObjectWith } from '../../runtime/apply.ts';
@@ -20,6 +23,7 @@ import { listWatchInformerFactory } from '../../runtime/list-watch-informer.ts';
 import type { RunningObjectCache } from '../../runtime/object-cache.ts';
 import type { MemberSiteApi } from './member-applier.ts';
 import { AGENT_FIELD_MANAGER, MANAGED_SELECTOR, MEMBER_KINDS, type MemberKind } from './member-kinds.ts';
+import { WORKER_POD_FIELD_SELECTOR, WORKER_POD_SELECTOR } from './observed-projection.ts';
 
 /** MemberCaches are the watches of the site's labelled member objects, one per kind. */
 export type MemberCaches = Readonly<Record<MemberKind, RunningObjectCache<KubernetesObject>>>;
@@ -77,4 +81,24 @@ export function memberCaches(kc: KubeConfig, clock: Clock, logger: Logger, site:
       factory: listWatchInformerFactory<KubernetesObject>({ kubeConfig: kc, path: MEMBER_KINDS[kind].path, list: lists[kind], labelSelector, clock }),
     });
   return { Job: cache('Job'), Service: cache('Service'), Deployment: cache('Deployment') };
+}
+
+/** workerPodCache builds (does not start) the watch of the unfinished pods of Suanwang's workloads, in every namespace. */
+export function workerPodCache(kc: KubeConfig, clock: Clock, logger: Logger, site: string): RunningObjectCache<V1Pod> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const labelSelector = WORKER_POD_SELECTOR;
+  const fieldSelector = WORKER_POD_FIELD_SELECTOR;
+  return new InformerSupervisor<V1Pod>({
+    name: `WorkerPod@${site}`,
+    clock,
+    logger,
+    factory: listWatchInformerFactory<V1Pod>({
+      kubeConfig: kc,
+      path: '/api/v1/pods',
+      labelSelector,
+      fieldSelector,
+      clock,
+      list: () => core.listPodForAllNamespaces({ labelSelector, fieldSelector }),
+    }),
+  });
 }

@@ -1,7 +1,7 @@
 /**
- * The member objects of pull mode as the agent names them: the three kinds it applies, how a member is identified,
- * the label that marks an object as the federation's, and the annotation that remembers which desired content an
- * object was applied with. Pure.
+ * The member objects of pull mode as the agent names them: the three kinds it applies (and the two it only reports),
+ * how a member is identified, the label that marks an object as the federation's, and the annotation that remembers
+ * which desired content an object was applied with. Pure.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../../api/names.ts';
@@ -19,6 +19,18 @@ export const MEMBER_KIND_NAMES = Object.keys(MEMBER_KINDS) as MemberKind[];
 /** isMemberKind says whether `kind` is one the agent applies. */
 export function isMemberKind(kind: string): kind is MemberKind {
   return Object.hasOwn(MEMBER_KINDS, kind);
+}
+
+/**
+ * OBSERVED_KINDS are what the agent reports beside the members, read-only (observed-objects.ts): the unfinished pods of
+ * the member Jobs and the Nodes under them. Never applied nor deleted; a desired member of these kinds is refused.
+ */
+export const OBSERVED_KINDS = ['Pod', 'Node'] as const;
+export type ObservedKind = (typeof OBSERVED_KINDS)[number];
+
+/** isObservedKind says whether `kind` is one the agent reports read-only. */
+export function isObservedKind(kind: string): kind is ObservedKind {
+  return (OBSERVED_KINDS as readonly string[]).includes(kind);
 }
 
 /** AGENT_FIELD_MANAGER owns, in managedFields, every field the agent applies. */

@@ -2,7 +2,7 @@
  * Builders and a fake site apiserver for the pull-mode unit tests; not used by production code. The
  * objects are shaped like the renderers' (src/controllers/training/member-objects.ts), which agent tests may not import.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { DesiredMemberOut } from '../../wire/messages.ts';
 import type { MemberSiteApi } from './member-applier.ts';
 import { ANNOTATION_APPLIED_HASH, isManaged, MEMBER_KINDS, memberKey, type MemberId, type MemberKind } from './member-kinds.ts';
@@ -68,6 +68,68 @@ export function heldObject(kind: MemberKind, name: string, hash: string | undefi
       ...(hash === undefined ? {} : { annotations: { [ANNOTATION_APPLIED_HASH]: hash } }),
       managedFields: [{ manager: 'suanwang-agent', operation: 'Apply' }],
       ...(opts.deleting === true ? { deletionTimestamp: new Date('2026-01-01T00:00:00Z') } : {}),
+    },
+  };
+}
+
+/**
+ * workerPod is a pod of a training member Job as the site holds it (more than the agent reports of it): bound to `node`
+ * and Running, or, without one, Pending and Unschedulable.
+ */
+export function workerPod(
+  name: string,
+  opts: { node?: string; phase?: string; workload?: string; epoch?: number; deleting?: boolean; owner?: 'Job' | 'ReplicaSet' | 'none' } = {},
+): V1Pod {
+  const workload = opts.workload ?? 'train';
+  const bound = opts.node !== undefined;
+  const owner = opts.owner ?? 'Job';
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'ml',
+      uid: `uid-${name}`,
+      resourceVersion: '42',
+      labels: { ...workloadLabels(workload, opts.epoch ?? 1), 'suanwang.io/role': 'worker', 'batch.kubernetes.io/job-name': workload },
+      annotations: { 'batch.kubernetes.io/job-completion-index': '0' },
+      ...(owner === 'none' ? {} : { ownerReferences: [{ apiVersion: owner === 'Job' ? 'batch/v1' : 'apps/v1', kind: owner, name: workload, uid: `uid-${workload}`, controller: true }] }),
+      managedFields: [{ manager: 'kube-controller-manager', operation: 'Update' }],
+      ...(opts.deleting === true ? { deletionTimestamp: new Date('2026-01-01T00:00:00Z') } : {}),
+    },
+    spec: { containers: [{ name: 'worker', image: 'registry.example.com/llm/train:1.0' }], ...(bound && { nodeName: opts.node }) },
+    status: {
+      phase: opts.phase ?? (bound ? 'Running' : 'Pending'),
+      conditions: bound
+        ? [
+            { type: 'PodScheduled', status: 'True', lastTransitionTime: new Date('2026-01-01T00:00:01Z') },
+            { type: 'Ready', status: 'True', lastTransitionTime: new Date('2026-01-01T00:00:05Z') },
+          ]
+        : [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/4 nodes are available', lastTransitionTime: new Date('2026-01-01T00:00:01Z') }],
+      containerStatuses: [{ name: 'worker', image: 'train:1.0', imageID: '', ready: bound, restartCount: 0 }],
+    },
+  };
+}
+
+/** acceleratorNode is a Node with its Ready and AcceleratorHealthy conditions, and the rest a Node carries. */
+export function acceleratorNode(name: string, healthy: 'True' | 'False' | 'Unknown', heartbeat = '2026-01-01T00:00:00Z'): V1Node {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, uid: `uid-${name}`, labels: { 'kubernetes.io/hostname': name }, annotations: { 'suanwang.io/devices': '{"devices":[]}' } },
+    spec: { taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }] },
+    status: {
+      capacity: { 'nvidia.com/gpu': '8' },
+      conditions: [
+        { type: 'Ready', status: 'True', lastHeartbeatTime: new Date(heartbeat) },
+        {
+          type: 'AcceleratorHealthy',
+          status: healthy,
+          reason: healthy === 'True' ? 'AllDevicesHealthy' : 'DevicesUnhealthy',
+          message: healthy === 'True' ? '8 devices healthy' : 'GPU 3: XID 79',
+          lastHeartbeatTime: new Date(heartbeat),
+        },
+      ],
     },
   };
 }

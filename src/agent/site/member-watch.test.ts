@@ -1,4 +1,4 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../runtime/clock.ts';
@@ -7,8 +7,10 @@ import type { MemberReport } from '../../wire/messages.ts';
 import { memberKey, type MemberId } from './member-kinds.ts';
 import { APPLY_REJECTED, type MemberRefusal } from './member-plan.ts';
 import { objectJson } from './member-report.ts';
-import { heldObject } from './member-testing.ts';
+import { acceleratorNode, heldObject, workerPod } from './member-testing.ts';
 import { MemberWatch } from './member-watch.ts';
+import { ObservedObjects } from './observed-objects.ts';
+import { nodeProjection, podProjection } from './observed-projection.ts';
 import { RefusalReason } from './site-policy.ts';
 
 function setup() {
@@ -16,9 +18,12 @@ function setup() {
   const caches = { Job: new MemoryCache<KubernetesObject>(), Service: new MemoryCache<KubernetesObject>(), Deployment: new MemoryCache<KubernetesObject>() };
   const refusals = new Map<string, MemberRefusal>();
   const gone: string[] = [];
+  const pods = new MemoryCache<V1Pod>();
+  const nodes = new MemoryCache<V1Node>();
   let generation = 0;
   const watch = new MemberWatch({
     caches,
+    observed: new ObservedObjects({ pods, nodes }),
     refusals: () => refusals,
     appliedGeneration: () => generation,
     gone: (id) => gone.push(memberKey(id)),
@@ -29,8 +34,11 @@ function setup() {
   const sent: MemberReport[] = [];
   watch.start();
   watch.attach((r) => sent.push(r));
-  return { clock, caches, refusals, gone, watch, sent, setGeneration: (g: number) => void (generation = g) };
+  return { clock, caches, pods, nodes, refusals, gone, watch, sent, setGeneration: (g: number) => void (generation = g) };
 }
+
+const podState = (pod: V1Pod) => ({ ref: { kind: 'Pod', namespace: 'ml', name: pod.metadata?.name }, objectJson: JSON.stringify(podProjection(pod)) });
+const nodeState = (node: V1Node) => ({ ref: { kind: 'Node', namespace: '', name: node.metadata?.name }, objectJson: JSON.stringify(nodeProjection(node)) });
 
 const withStatus = (obj: KubernetesObject, status: unknown): KubernetesObject => Object.assign(obj, { status });
 const refusal = (id: MemberId, hash: string): MemberRefusal => ({ id, hash, reason: RefusalReason.ImageNotAllowed, message: `${id.kind} ${id.namespace}/${id.name}: no` });
@@ -106,6 +114,54 @@ describe('MemberWatch', () => {
     watch.changed([id]);
     clock.advance(500);
     expect(sent[2]).toEqual({ full: false, states: [], gone: [id], appliedGeneration: 2 });
+  });
+
+  it('reports in full, after the members, the member Jobs\' unfinished pods and the nodes their live ones are on, trimmed', () => {
+    const { caches, pods, nodes, watch } = setup();
+    caches.Job.set(heldObject('Job', 'train', 'h'));
+    const bound = workerPod('w-0', { node: 'n-1' });
+    const pending = workerPod('w-1');
+    const leaving = workerPod('w-3', { node: 'n-3', deleting: true });
+    for (const p of [bound, pending, leaving, workerPod('w-2', { node: 'n-2', phase: 'Failed' }), workerPod('r-0', { node: 'n-4', owner: 'ReplicaSet' })]) pods.set(p);
+    for (const n of ['n-1', 'n-2', 'n-3', 'n-4', 'n-5']) nodes.set(acceleratorNode(n, n === 'n-1' ? 'False' : 'True'));
+    const states = watch.fullReport().states;
+    expect(states?.map((st) => `${st.ref?.kind} ${st.ref?.name}`)).toEqual(['Job train', 'Pod w-0', 'Pod w-1', 'Pod w-3', 'Node n-1']);
+    expect(states?.slice(1)).toEqual([podState(bound), podState(pending), podState(leaving), nodeState(acceleratorNode('n-1', 'False'))]);
+  });
+
+  it('re-reports only the pod that changed in what the hub reads, and a node with the pods on it', () => {
+    const { clock, pods, nodes, watch, sent } = setup();
+    pods.set(workerPod('w-0', { node: 'n-1' }));
+    pods.set(workerPod('w-1'));
+    nodes.set(acceleratorNode('n-1', 'True'));
+    nodes.set(acceleratorNode('n-2', 'True'));
+    watch.fullReport();
+
+    // w-1 binds to n-2: the pod and, now in use, its node.
+    pods.set(workerPod('w-1', { node: 'n-2' }));
+    clock.advance(500);
+    expect(sent.at(-1)?.states).toEqual([podState(workerPod('w-1', { node: 'n-2' })), nodeState(acceleratorNode('n-2', 'True'))]);
+
+    // What the hub does not read changes: nothing is sent.
+    const restarted = workerPod('w-0', { node: 'n-1' });
+    restarted.status!.containerStatuses![0]!.restartCount = 1;
+    restarted.metadata!.resourceVersion = '99';
+    pods.set(restarted);
+    nodes.set(acceleratorNode('n-1', 'True', '2026-01-01T00:05:00Z'));
+    nodes.set(acceleratorNode('n-9', 'False')); // no worker on it
+    clock.advance(500);
+    expect(sent).toHaveLength(1);
+
+    // A device fails under w-0: that node only.
+    nodes.set(acceleratorNode('n-1', 'False'));
+    clock.advance(500);
+    expect(sent.at(-1)?.states).toEqual([nodeState(acceleratorNode('n-1', 'False'))]);
+
+    // w-1 finishes (its watch drops it): the pod and its node are gone.
+    pods.remove('ml', 'w-1');
+    clock.advance(500);
+    expect(sent.at(-1)).toMatchObject({ states: [], gone: [{ kind: 'Pod', namespace: 'ml', name: 'w-1' }, { kind: 'Node', namespace: '', name: 'n-2' }] });
+    expect(sent).toHaveLength(3);
   });
 
   it('sends nothing before it has a session, and nothing after stop', () => {

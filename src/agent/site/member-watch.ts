@@ -1,6 +1,7 @@
 /**
  * MemberWatch turns what happens to the site's member objects into member reports (pull mode). It listens to the
- * watches of the labelled Jobs, Services and Deployments and to the applier (refusals, the processed generation),
+ * watches of the labelled Jobs, Services and Deployments, to the worker pods and their nodes (observed-objects.ts,
+ * reported read-only beside the members), and to the applier (refusals, the processed generation),
  * gathers the members that changed for a short while (the first change starts the wait; later ones do not extend it,
  * as in site-agent.ts), and sends one report of the states that differ from the last ones sent, and of the members
  * that are gone. The full report the session sends after every snapshot comes from `fullReport()`, which also resets
@@ -11,9 +12,10 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Cancel, Clock } from '../../runtime/clock.ts';
 import type { MemberReport, MemberRef, MemberState } from '../../wire/messages.ts';
-import { isMemberKind, MEMBER_KIND_NAMES, memberIdOfObject, memberKey, type MemberId, type MemberKind } from './member-kinds.ts';
+import { isMemberKind, isObservedKind, MEMBER_KIND_NAMES, memberIdOf, memberIdOfObject, memberKey, type MemberId, type MemberKind } from './member-kinds.ts';
 import type { MemberRefusal } from './member-plan.ts';
 import { memberRef, memberState, type MemberCacheView } from './member-report.ts';
+import type { ObservedObjects, ObservedReader } from './observed-objects.ts';
 
 /** DEFAULT_REPORT_DEBOUNCE_MS is how long changes are gathered into one report. */
 export const DEFAULT_REPORT_DEBOUNCE_MS = 500;
@@ -26,6 +28,8 @@ export interface MemberWatchOptions {
   readonly appliedGeneration: () => number;
   /** gone is told when a held object disappears (the applier applies what waited for it). */
   readonly gone?: (id: MemberId) => void;
+  /** observed are the worker pods and their nodes, reported read-only; without them the reports hold members only. */
+  readonly observed?: ObservedObjects;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly debounceMs?: number;
@@ -53,6 +57,7 @@ export class MemberWatch {
       const cache = this.#o.caches[kind];
       this.#unsubscribe.push(cache.onChange((obj) => this.#cacheChanged(kind, obj)));
     }
+    if (this.#o.observed !== undefined) this.#unsubscribe.push(this.#o.observed.subscribe((ids) => this.changed(ids)));
   }
 
   /** attach gives the watch its way to the operator: the session's sendMemberReport. */
@@ -66,7 +71,7 @@ export class MemberWatch {
     this.#schedule();
   }
 
-  /** fullReport is every member the agent holds or refused (for the session to send after a snapshot). */
+  /** fullReport is every member the agent holds or refused and every observed object (the session sends it after a snapshot). */
   fullReport(): Omit<MemberReport, 'full'> {
     const refusals = this.#o.refusals();
     const states: MemberState[] = [];
@@ -85,6 +90,7 @@ export class MemberWatch {
       }
     }
     for (const [key, r] of refusals) add(key, memberState(r.id, undefined, r));
+    for (const state of this.#o.observed?.reader().all() ?? []) add(memberKey(memberIdOf(state.ref ?? undefined)), state);
     this.#toldGeneration = this.#o.appliedGeneration();
     return { states, gone: [], appliedGeneration: this.#toldGeneration };
   }
@@ -117,9 +123,17 @@ export class MemberWatch {
     const refusals = this.#o.refusals();
     const states: MemberState[] = [];
     const gone: MemberRef[] = [];
+    let observed: ObservedReader | undefined;
     for (const [key, id] of this.#dirty) {
-      const held = isMemberKind(id.kind) ? this.#o.caches[id.kind].get(id.namespace, id.name) : undefined;
-      const state = memberState(id, held, refusals.get(key));
+      const refusal = refusals.get(key);
+      let state: MemberState | undefined;
+      if (refusal === undefined && isObservedKind(id.kind)) {
+        observed ??= this.#o.observed?.reader();
+        state = observed?.state(id);
+      } else {
+        const held = isMemberKind(id.kind) ? this.#o.caches[id.kind].get(id.namespace, id.name) : undefined;
+        state = memberState(id, held, refusal);
+      }
       if (state === undefined) {
         if (this.#told.delete(key)) gone.push(memberRef(id));
         continue;

@@ -1,17 +1,21 @@
 /**
  * PullMembers is pull mode at the agent: the operator's member syncs applied at the site (member-applier.ts) and the
  * site's member objects reported back (member-watch.ts), over the watches of the labelled Jobs, Services and
- * Deployments. SiteAgent runs it when `--apply-members` is on: it starts the watches with its own, waits for them
- * before it opens the session, and hands the session `sessionSources()`, so the session sends a full member report
- * after every snapshot and passes every member sync here.
+ * Deployments, with the member Jobs' pods and the Nodes under them beside them, read-only (observed-objects.ts).
+ * SiteAgent runs it when `--apply-members` is on: it starts the watches with its own, waits for them before it opens
+ * the session, and hands the session `sessionSources()`, so the session sends a full member report after every
+ * snapshot and passes every member sync here.
  */
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Clock, Random } from '../../runtime/clock.ts';
+import type { ObjectCache, RunningObjectCache } from '../../runtime/object-cache.ts';
 import type { MemberReport, MemberSyncOut } from '../../wire/messages.ts';
 import { MemberApplier, type MemberSiteApi } from './member-applier.ts';
 import { MEMBER_KIND_NAMES } from './member-kinds.ts';
 import { heldMembers } from './member-report.ts';
 import { MemberWatch } from './member-watch.ts';
+import { ObservedObjects } from './observed-objects.ts';
 import type { MemberCaches } from './kubernetes-members.ts';
 import type { CheckContext, SitePolicy } from './site-policy.ts';
 
@@ -26,6 +30,10 @@ export interface MemberSessionSources {
 /** PullMembersOptions configures PullMembers. */
 export interface PullMembersOptions {
   readonly caches: MemberCaches;
+  /** workerPods: the watch of the member Jobs' pods (kubernetes-members.ts workerPodCache); PullMembers runs it. */
+  readonly workerPods: RunningObjectCache<V1Pod>;
+  /** nodes: the agent's watch of every Node, which SiteAgent runs; the nodes under the worker pods are reported. */
+  readonly nodes: ObjectCache<V1Node>;
   readonly api: MemberSiteApi;
   readonly policy: SitePolicy;
   /** context: the agent's own namespace, which the policy never allows. */
@@ -52,6 +60,7 @@ export class PullMembers {
       refusals: () => this.applier.refusals,
       appliedGeneration: () => this.applier.appliedGeneration,
       gone: (id) => this.applier.heldGone(id),
+      observed: new ObservedObjects({ pods: options.workerPods, nodes: options.nodes }),
       clock: options.clock,
       logger,
       ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
@@ -69,15 +78,16 @@ export class PullMembers {
     });
   }
 
-  /** start starts the watches of the member objects. */
+  /** start starts the watches of the member objects and of the worker pods. */
   start(): void {
     this.watch.start();
     for (const kind of MEMBER_KIND_NAMES) this.#o.caches[kind].start();
+    this.#o.workerPods.start();
   }
 
   /** waitForSync resolves once every watch has listed once: before that, a full report would say members are gone. */
   async waitForSync(signal?: AbortSignal): Promise<void> {
-    await Promise.all(MEMBER_KIND_NAMES.map((kind) => this.#o.caches[kind].waitForSync(signal)));
+    await Promise.all([...MEMBER_KIND_NAMES.map((kind) => this.#o.caches[kind].waitForSync(signal)), this.#o.workerPods.waitForSync(signal)]);
   }
 
   /** attach gives the member reports their way out: the session's sendMemberReport. */
@@ -93,6 +103,6 @@ export class PullMembers {
   async stop(): Promise<void> {
     this.applier.stop();
     this.watch.stop();
-    await Promise.all(MEMBER_KIND_NAMES.map((kind) => this.#o.caches[kind].stop()));
+    await Promise.all([...MEMBER_KIND_NAMES.map((kind) => this.#o.caches[kind].stop()), this.#o.workerPods.stop()]);
   }
 }

@@ -9,7 +9,7 @@ import { MemoryCache } from '../../runtime/memory-cache.ts';
 import { SiteAgent, type AgentSession, type SessionSources } from './site-agent.ts';
 import { H100, makeNode, makePod, simReport, T0 } from './testing.ts';
 import { DEFAULT_RELEASE_GRACE_MS } from './release-grace.ts';
-import { desired, FakeMemberSite, heldObject, jobManifest } from './member-testing.ts';
+import { acceleratorNode, desired, FakeMemberSite, heldObject, jobManifest, workerPod } from './member-testing.ts';
 import { PullMembers } from './pull-members.ts';
 import { DEFAULT_SITE_POLICY } from './site-policy.ts';
 
@@ -247,9 +247,10 @@ describe('SiteAgent in pull mode', () => {
     nodes.synced.resolve();
     pods.synced.resolve();
     const caches = { Job: new FakeCache<KubernetesObject>(), Service: new FakeCache<KubernetesObject>(), Deployment: new FakeCache<KubernetesObject>() };
+    const workerPods = new FakeCache<V1Pod>();
     const site = new FakeMemberSite();
     const logger = pino({ level: 'silent' });
-    const members = new PullMembers({ caches, api: site, policy: DEFAULT_SITE_POLICY, clock, random: () => 0.5, logger, debounceMs: 500 });
+    const members = new PullMembers({ caches, workerPods, nodes, api: site, policy: DEFAULT_SITE_POLICY, clock, random: () => 0.5, logger, debounceMs: 500 });
     const sessions: FakeSession[] = [];
     const agent = new SiteAgent({
       site: 'shanghai',
@@ -266,18 +267,20 @@ describe('SiteAgent in pull mode', () => {
       },
     });
     const started = agent.start();
-    return { clock, caches, site, sessions, agent, started };
+    return { clock, caches, workerPods, nodes, site, sessions, agent, started };
   }
 
   it('opens the session once the member watches listed, applies the syncs it passes on, and reports what the watches see', async () => {
-    const { clock, caches, site, sessions, started } = await pullSetup();
+    const { clock, caches, workerPods, site, sessions, started } = await pullSetup();
     caches.Job.set(heldObject('Job', 'running', 'h0'));
     caches.Job.synced.resolve();
-    await flush();
-    expect(sessions).toHaveLength(0);
     caches.Service.synced.resolve();
     caches.Deployment.synced.resolve();
+    await flush();
+    expect(sessions).toHaveLength(0); // the worker pods' watch has not listed yet
+    workerPods.synced.resolve();
     await started;
+    expect(workerPods.started).toBe(true);
     expect(caches.Job.started && caches.Service.started && caches.Deployment.started).toBe(true);
     const session = sessions[0]!;
     const members = session.sources.members;
@@ -300,11 +303,27 @@ describe('SiteAgent in pull mode', () => {
     ]);
   });
 
+  it('reports the member Jobs\' pods and the nodes under them, from the worker pod watch and its own node watch', async () => {
+    const { clock, caches, workerPods, nodes, sessions, started } = await pullSetup();
+    for (const c of [caches.Job, caches.Service, caches.Deployment, workerPods]) c.synced.resolve();
+    workerPods.set(workerPod('w-0', { node: 'n-1' }));
+    nodes.set(acceleratorNode('n-1', 'True'));
+    await started;
+    const report = sessions[0]?.sources.members?.fullReport();
+    expect(report?.states?.map((st) => `${st.ref?.kind} ${st.ref?.name}`)).toEqual(['Pod w-0', 'Node n-1']);
+
+    nodes.set(acceleratorNode('n-1', 'False'));
+    await settle(clock);
+    expect(sessions[0]?.memberReports.at(-1)?.states?.map((st) => JSON.parse(st.objectJson ?? '{}').status)).toEqual([
+      { conditions: [{ type: 'AcceleratorHealthy', status: 'False', reason: 'DevicesUnhealthy', message: 'GPU 3: XID 79' }] },
+    ]);
+  });
+
   it('stops the member watches with its own', async () => {
-    const { clock, caches, agent, started } = await pullSetup();
+    const { clock, caches, workerPods, agent, started } = await pullSetup();
     await agent.stop();
     await started;
-    expect(caches.Job.stopped && caches.Service.stopped && caches.Deployment.stopped).toBe(true);
+    expect(caches.Job.stopped && caches.Service.stopped && caches.Deployment.stopped && workerPods.stopped).toBe(true);
     expect(clock.pending()).toBe(0);
   });
 });

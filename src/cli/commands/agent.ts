@@ -22,7 +22,7 @@ import { kubernetesMemberJobs } from '../../agent/site/kubernetes-member-jobs.ts
 import { parseSiteFlag } from '../site-flag.ts';
 import { metricsListenFlag, startMetricsEndpoint } from '../metrics-endpoint.ts';
 import { ConfigError } from '../../api/yaml-source.ts';
-import { kubernetesMemberSite, memberCaches } from '../../agent/site/kubernetes-members.ts';
+import { kubernetesMemberSite, memberCaches, workerPodCache } from '../../agent/site/kubernetes-members.ts';
 import { PullMembers } from '../../agent/site/pull-members.ts';
 import { parseSitePolicy } from '../../agent/site/site-policy-file.ts';
 import { DEFAULT_SITE_POLICY, type SitePolicy } from '../../agent/site/site-policy.ts';
@@ -173,6 +173,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
       ? undefined
       : new PullMembers({
           caches: memberCaches(kc, systemClock, log, site),
+          workerPods: workerPodCache(kc, systemClock, log, site),
+          nodes: caches.nodes,
           api: kubernetesMemberSite(kc),
           policy,
           ...(agentNamespace === undefined ? {} : { context: { agentNamespace } }),

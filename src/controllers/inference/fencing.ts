@@ -20,6 +20,7 @@
  */
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { LABEL_POOL } from '../../api/names.ts';
+import type { MemberRefusal } from '../../clusters/site-member-port.ts';
 import type { Assignment } from '../../placement/distribute.ts';
 import { isForeignMember, isStaleMember, memberEpoch } from '../framework/fencing.ts';
 import { LABEL_VARIANT } from '../framework/member-labels.ts';
@@ -31,8 +32,18 @@ export interface SiteMembers {
   readonly services: readonly V1Service[];
 }
 
-/** SiteRead is the outcome of reading a site: its members, or why it could not be read (never "none there"). */
-export type SiteRead = { readonly ok: true; readonly members: SiteMembers } | { readonly ok: false; readonly error: string };
+/** RefusedMembers says which of the service's members a site refused by its own policy, and why. */
+export interface RefusedMembers extends MemberRefusal {
+  readonly kinds: readonly MemberRef['kind'][];
+}
+
+/**
+ * SiteRead is the outcome of reading a site: its members, or why it could not be read (never "none there"). A site
+ * that answered may have refused members by its policy (a pull site's agent): `refused` says which and why.
+ */
+export type SiteRead =
+  | { readonly ok: true; readonly members: SiteMembers; readonly refused?: RefusedMembers }
+  | { readonly ok: false; readonly error: string };
 
 /** MemberRef names one object to delete at a site. */
 export interface MemberRef {
@@ -40,6 +51,8 @@ export interface MemberRef {
   readonly name: string;
   /** Its epoch label, for logs. */
   readonly epoch: number | undefined;
+  /** True for a member the site refused, so never created: deleting it withdraws it from the site's port. */
+  readonly withdrawn?: boolean;
 }
 
 /** SitePlan is what to do at one site that was read. */
@@ -127,10 +140,15 @@ export function planSites(
       }
     }
     const apply = bySite.get(site);
-    const deletes = objects
+    const deletes: MemberRef[] = objects
       .filter(({ obj }) => apply === undefined || obj.metadata?.name !== name)
       .filter(({ obj }) => obj.metadata?.deletionTimestamp === undefined)
       .map(({ kind, obj }) => ({ kind, name: obj.metadata?.name ?? '', epoch: memberEpoch(obj) }));
+    // What the site refused was never created, but its port holds the refusal (and may still want the member):
+    // withdrawn, as the TrainingJob controller does, so that the site forgets it (refused-sites.ts remembers).
+    for (const kind of apply === undefined ? (read.refused?.kinds ?? []) : []) {
+      if (!deletes.some((d) => d.kind === kind && d.name === name)) deletes.push({ kind, name, epoch: undefined, withdrawn: true });
+    }
     if (apply !== undefined || deletes.length > 0) sites.push({ site, apply, deletes });
   }
   return { kind: 'Act', sites };

@@ -72,12 +72,12 @@ describe('placeInferenceService', () => {
     expect(summary(again)).toEqual(summary(first));
   });
 
-  it('keeps the share of a site Unknown within the grace, and moves it once the grace is over', () => {
+  it('keeps the share of a site Unknown within the grace (replacements serve beside it), and moves it once the grace is over', () => {
     const { svc, first } = placedChat();
     const timeout: SiteRead = { ok: false, error: 'Timeout: site beijing did not answer' };
     const within = decide(svc, lab((s) => (s.beijing = withReady(s.beijing, 'Unknown', 'LeaseExpired', ago(30)))), running(svc, first, { beijing: timeout }));
-    expect(within.changed).toBe(false);
-    expect(summary(within)).toEqual(['beijing=2(gpu)', 'shanghai=1(gpu)']);
+    // beijing's 2 stay planned, not moved; replacements.test.ts covers the 2 replacements beside them.
+    expect(summary(within).filter((a) => a.startsWith('beijing'))).toEqual(['beijing=2(gpu)']);
     expect(within.moves).toEqual([]);
 
     const beyond = decide(svc, lab((s) => (s.beijing = withReady(s.beijing, 'Unknown', 'LeaseExpired', ago(90)))), running(svc, first, { beijing: timeout }));

@@ -3,10 +3,12 @@
  * and what was read at each site, it computes the assignment to record, its epoch and its explanation. Pure.
  *
  * Pipeline: 1. rebalance (what may stay: rebalance.ts); 2. fence (which sites may not take new replicas now:
- * fencing.ts); 3. distribute over the other sites, keeping what stays; 4. compare with the recorded decision: the
- * epoch moves only when the assignment changed, so a pass that changes nothing writes nothing.
+ * fencing.ts, and the sites that refused the members: refused-sites.ts); 3. distribute over the other sites,
+ * keeping what stays; while some sites' leases are expired, over the sites that answer, as if the silent ones were
+ * gone, whose replicas stay planned beside (replacements.ts); 4. compare with the recorded decision: the epoch moves
+ * only when the assignment changed, so a pass that changes nothing writes nothing.
  */
-import type { InferenceService, PlacementCandidate, PlacementRecord, Site } from '../../api/generated/types.ts';
+import type { InferenceService, InferenceSiteStatus, PlacementCandidate, PlacementRecord, Site } from '../../api/generated/types.ts';
 import { CandidateVerdict } from '../../api/names.ts';
 import { neverSpread } from '../../placement/as-built.ts';
 import type { PlacementConfig } from '../../placement/config.ts';
@@ -20,6 +22,8 @@ import { deepEqual } from '../../runtime/merge-patch.ts';
 import { joinBlocks, runningPool, type SiteRead } from './fencing.ts';
 import { inferenceMemberName, type MemberAssignment } from './member-objects.ts';
 import { planRebalance, type Move } from './rebalance.ts';
+import { refusalText, type SiteRefusal } from './refused-sites.ts';
+import { leaseExpired, replacementNote, replacementsOf, trimReplacements, type Replacements, type SiteReplicas } from './replacements.ts';
 import { isForeignMember, memberEpoch } from '../framework/fencing.ts';
 
 /** PlacingInput is everything a decision is made from. */
@@ -36,6 +40,10 @@ export interface PlacingInput {
   readonly now: Date;
   /** Since when each Ready site the hub could not read has not answered (reconciler.ts keeps it). */
   readonly unreachableSince?: ReadonlyMap<string, number>;
+  /** The refusals that stand (refused-sites.ts): those sites take none of the service's replicas. */
+  readonly refused?: readonly SiteRefusal[];
+  /** The replacements of the recorded decision, as remembered (replacements.ts); undefined when none or unknown. */
+  readonly replacements?: Replacements | undefined;
 }
 
 /** InferencePlacement is the decision of one pass. */
@@ -63,6 +71,14 @@ export interface InferencePlacement {
    * so that waiting will not make the service Ready; undefined when it could, or when the minimum is placed now.
    */
   readonly neverFits: string | undefined;
+  /** The refusals that stand, in site order (for status and events). */
+  readonly refused: readonly SiteRefusal[];
+  /** The replacement replicas in `assignments` while some sites' leases are expired; undefined when none is. */
+  readonly replacements: Replacements | undefined;
+  /** What this decision explains about the replacements (replacementNote); undefined when no lease is expired. */
+  readonly replacing: string | undefined;
+  /** Replacements taken off because they are no longer needed (the silent site answers again). */
+  readonly scaledBack: readonly SiteReplicas[];
 }
 
 /** placeInferenceService decides where the service's replicas run. */
@@ -81,6 +97,8 @@ export function placeInferenceService(input: PlacingInput): InferencePlacement {
     if (r !== undefined && r.variant === s.variant) pools.set(s.site, r.pool);
   }
 
+  const nowMs = input.now.getTime();
+  const refused = input.refused ?? [];
   // 1. What may stay.
   const rebalance = planRebalance({
     recorded,
@@ -88,22 +106,46 @@ export function placeInferenceService(input: PlacingInput): InferencePlacement {
     workload,
     pools,
     graceMs: input.graceMs,
-    nowMs: input.now.getTime(),
+    nowMs,
     ...(input.unreachableSince !== undefined && { unreachableSince: input.unreachableSince }),
+    ...(refused.length > 0 && { refused: new Map(refused.map((r) => [r.site, refusalText(r)])) }),
   });
   // 2. Which sites may not take new replicas in this pass.
   const previous = svc.status?.placement;
   const blocks = joinBlocks(reads, rebalance.current, previous?.epoch ?? 0, svc.metadata.uid);
-  // 3. Distribute over the rest.
+  for (const r of refused) blocks.set(r.site, refusalText(r));
+  // 3. Distribute over the rest. Replicas at sites whose lease is expired stay planned beside the decision, which is
+  // made over the sites that answer for the whole replica count: what it adds there are the replacements.
+  const byName = new Map(input.sites.map((s) => [s.metadata.name ?? '', s]));
+  const silent = rebalance.current.filter((a) => leaseExpired(byName.get(a.site), input.graceMs, nowMs));
+  const expired = new Set(silent.map((a) => a.site));
+  const answering = rebalance.current.filter((a) => !expired.has(a.site));
+  const trim = trimReplacements(answering, input.replacements, total(answering) - workload.units);
   const snapshot = buildSnapshot(
-    input.sites.filter((s) => !blocks.has(s.metadata.name ?? '')),
+    input.sites.filter((s) => !blocks.has(s.metadata.name ?? '') && !expired.has(s.metadata.name ?? '')),
     input.promised,
   );
-  const decision = distribute(workload, snapshot, input.config, rebalance.current);
+  const decision = distribute(workload, snapshot, input.config, trim.current);
+  const replacements = expired.size === 0 ? undefined : replacementsOf(decision.assignments, trim.current, trim.left, [...expired]);
+  const replacing = replacements === undefined ? undefined : replacementNote(replacements, total(silent));
+  const whole = [
+    ...decision.assignments.map((a) => withPool(a, running.get(a.site), snapshot)),
+    ...silent.map((a) => heldAssignment(a, running.get(a.site), recorded, input.sites)),
+  ].sort((a, b) => compareStrings(a.site, b.site));
+
   const blocked: PlacementCandidate[] = [...blocks].map(([site, reason]) => ({ site, verdict: CandidateVerdict.Rejected, reasons: [reason] }));
+  const held: PlacementCandidate[] = silent.map((a) => ({
+    site: a.site,
+    verdict: CandidateVerdict.Selected,
+    variant: a.variant,
+    replicas: a.replicas,
+    reasons: ['lease expired: its replicas stay planned until the grace ends'],
+  }));
+  const notes = [...refused.map(refusalText), ...(replacing === undefined ? [] : [replacing])];
   const record: PlacementRecord = {
     ...decision.record,
-    candidates: [...(decision.record.candidates ?? []), ...blocked].sort((a, b) => compareStrings(a.site, b.site)),
+    message: [decision.record.message, ...notes].join('; '),
+    candidates: [...(decision.record.candidates ?? []), ...blocked, ...held].sort((a, b) => compareStrings(a.site, b.site)),
   };
 
   // 4. Compare with what is recorded. The epoch never goes back: members stamped with a newer one than the status
@@ -111,7 +153,7 @@ export function placeInferenceService(input: PlacingInput): InferencePlacement {
   // them instead of waiting forever for a cache that will never catch up. A pass on a merely stale cache makes the
   // same decision, and its write fails on the resourceVersion precondition.
   const seen = newestEpoch(reads, svc.metadata.uid);
-  const changed = previous?.epoch === undefined || seen > previous.epoch || !sameAssignments(recorded ?? [], decision.assignments);
+  const changed = previous?.epoch === undefined || seen > previous.epoch || !sameAssignments(recorded ?? [], whole);
   const epoch = changed ? Math.max(previous?.epoch ?? 0, seen) + 1 : (previous?.epoch ?? 0);
   // The same assignment re-evaluated is not a new decision: the record is replaced only when what it says changed
   // (a verdict, a reason, the summary). Scores move with free capacity and are not worth a write each pass.
@@ -119,24 +161,55 @@ export function placeInferenceService(input: PlacingInput): InferencePlacement {
   const placement: PlacementRecord = keep ? previous : { ...record, epoch, decisionTime: formatTime(input.now) };
   // Not now, or never? Asked only while the minimum is not placed; every site counts, fenced ones too.
   const min = svc.spec.replicas?.min ?? 1;
-  const placedNow = decision.assignments.reduce((n, a) => n + a.replicas, 0);
+  const placedNow = total(whole);
   const neverFits = placedNow >= min ? undefined : neverSpread(workload, buildSnapshot(input.sites), min, input.config);
 
   return {
-    assignments: decision.assignments.map((a) => withPool(a, running.get(a.site), snapshot)),
+    assignments: whole,
     placement,
     epoch,
     changed,
-    short: decision.short,
-    sitesShort: decision.sitesShort,
+    // Counted over the whole plan, the silent sites' replicas included, as while they were the only ones there.
+    short: Math.max(0, workload.units - placedNow),
+    sitesShort: Math.max(0, workload.minSites - whole.filter((a) => a.replicas > 0).length),
     moves: rebalance.moves,
-    promised: promisedForDistribution(decision, rebalance.current),
+    promised: promisedForDistribution(decision, trim.current),
     recheckInMs: rebalance.recheckInMs,
     unreachable: [...(input.unreachableSince?.keys() ?? [])].sort().map((site) => {
       const read = reads.get(site);
       return { site, error: read !== undefined && !read.ok ? read.error : 'Unknown' };
     }),
     neverFits,
+    refused,
+    replacements,
+    replacing,
+    scaledBack: trim.trimmed,
+  };
+}
+
+function total(list: readonly { readonly replicas: number }[]): number {
+  return list.reduce((n, a) => n + a.replicas, 0);
+}
+
+/**
+ * heldAssignment is what is rendered for replicas kept at a site whose lease is expired: the pool they run in (as
+ * the site's Deployment says when it could be read, else as recorded), and its accelerator resource when known.
+ */
+function heldAssignment(
+  a: Assignment,
+  running: { variant: string; pool: string } | undefined,
+  recorded: readonly InferenceSiteStatus[] | undefined,
+  sites: readonly Site[],
+): MemberAssignment {
+  const pool = running?.variant === a.variant ? running.pool : recorded?.find((s) => s.site === a.site && s.variant === a.variant)?.pool;
+  const info = buildSnapshot(sites.filter((s) => s.metadata.name === a.site)).sites[0];
+  const resource = info?.pools.find((p) => p.name === pool)?.accelerator?.resourceName;
+  return {
+    site: a.site,
+    variant: a.variant,
+    replicas: a.replicas,
+    ...(pool !== undefined && { pool }),
+    ...(resource !== undefined && { acceleratorResource: resource }),
   };
 }
 

@@ -10,6 +10,8 @@
  *   grace), measured from the Ready condition's lastTransitionTime to now (site/site-liveness.ts), or is marked
  *   SiteLost outright. Within
  *   the grace the replicas stay: a site that misses a few heartbeats should not cost a restart of everything on it;
+ * - its Site refused the members by its own policy (a pull site's agent; refused-sites.ts says for how long): at once,
+ *   as the site is fine and will not hold them however long one waits;
  * - its pool lost health: the healthy devices (Site status counts only those as allocatable) or Ready nodes of the
  *   pool no longer hold that many replicas. Only the part that no longer fits moves.
  * distribute() itself also drops replicas whose variant no longer fits the site at all, or that the rules now
@@ -32,6 +34,7 @@ export const MoveReason = {
   /** The site is Ready but the hub cannot reach it (credentials revoked, apiserver down behind a live agent). */
   SiteUnreachable: Reason.SiteUnreachable,
   DeviceUnhealthy: Reason.DeviceUnhealthy,
+  RefusedBySite: Reason.RefusedBySite,
 } as const;
 /** MoveReasonName is one of MoveReason's values. */
 export type MoveReasonName = (typeof MoveReason)[keyof typeof MoveReason];
@@ -57,6 +60,8 @@ export interface RebalanceInput {
   readonly nowMs: number;
   /** Since when each Ready site that the hub cannot read has not answered (sites that answer are absent). */
   readonly unreachableSince?: ReadonlyMap<string, number>;
+  /** Sites that refused the members by their policy, with what to say (refused-sites.ts refusalText). */
+  readonly refused?: ReadonlyMap<string, string>;
 }
 
 /** RebalancePlan is what stays (`current`, for distribute), what moves, and when to look again. */
@@ -85,6 +90,11 @@ export function planRebalance(input: RebalanceInput): RebalancePlan {
     const info = infos.get(entry.site);
     if (site === undefined || info === undefined) {
       moves.push({ ...here, reason: MoveReason.SiteRemoved, message: `site ${entry.site} was removed from the federation` });
+      continue;
+    }
+    const refusal = input.refused?.get(entry.site);
+    if (refusal !== undefined) {
+      moves.push({ ...here, reason: MoveReason.RefusedBySite, message: refusal });
       continue;
     }
     const lost = siteLost(site, input.graceMs, input.nowMs);

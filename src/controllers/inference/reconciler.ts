@@ -1,7 +1,8 @@
 /**
  * The InferenceService reconciler: spreads a service's replicas over sites, keeps a Deployment and a Service at each
- * chosen site, mirrors their readiness and addresses into status, moves a lost site's share elsewhere, and cleans
- * up on delete. Level-triggered, in the numbered steps of STYLE.md "Read group → decide → act":
+ * chosen site, mirrors their readiness and addresses into status, moves a lost site's share elsewhere (and a
+ * refusing site's at once), serves from replacements while a site's lease is expired, and cleans up on delete.
+ * Level-triggered, in the numbered steps of STYLE.md "Read group → decide → act":
  * 1. read the hub object (informer cache); 2. read the member objects at every Ready site and every site in
  * status.sites (a failed read is never "none there"); 3. decide (placing.ts, fencing.ts: pure); 4. act: write the
  * decision to status first, then apply and delete at the sites, then write what was observed.
@@ -23,10 +24,13 @@ import { SilentSites } from '../framework/silent-sites.ts';
 import { WorkloadReconciler, type CleanUpOutcome, type WorkloadOptions, type WorkloadPass } from '../framework/workload-reconciler.ts';
 import { PromisedCapacityTracker } from '../framework/promised-capacity.ts';
 import { InferenceEventReason } from './event-reasons.ts';
-import { planSites, type SitePlan } from './fencing.ts';
+import { planSites, type MemberRef, type SitePlan } from './fencing.ts';
 import { HubInferenceServiceWriter } from './hub-writer.ts';
 import { inferenceMemberName, renderInferenceMembers, type InferenceMembers } from './member-objects.ts';
 import { placeInferenceService, type InferencePlacement } from './placing.ts';
+import { RefusedSites, refusalText } from './refused-sites.ts';
+import { replacementCount, scaledBackNote, type Replacements } from './replacements.ts';
+import type { MemberRefusal } from '../../clusters/site-member-port.ts';
 import { DEFAULT_SITE_LOST_GRACE_MS, siteLost } from '../framework/site-liveness.ts';
 import { actAt, cleanUpAt, errorText, observationsOf, readSites, type SiteFailure } from './site-actions.ts';
 import { invalidSpecStatus, nextInferenceStatus, type SiteObservation } from './status.ts';
@@ -58,6 +62,10 @@ export class InferenceServiceReconciler implements Reconciler {
   readonly #pollMs: number;
   /** Per service key: the Ready sites it could not read, and since when. */
   readonly #silent = new SilentSites();
+  /** Per service key: the sites that refused its members, and for which spec. */
+  readonly #refused = new RefusedSites();
+  /** Per service key: the replacement replicas of its recorded decision (replacements.ts: why in memory). */
+  readonly #replacements = new Map<string, Replacements>();
 
   constructor(options: InferenceServiceReconcilerOptions) {
     this.#o = options;
@@ -72,7 +80,11 @@ export class InferenceServiceReconciler implements Reconciler {
         read: options.inferenceServices,
         converge: (pass, svc) => this.#converge(pass, svc),
         cleanUp: (pass, svc) => this.#cleanUp(pass, svc),
-        forget: (key) => this.#silent.forget(key),
+        forget: (key) => {
+          this.#silent.forget(key);
+          this.#refused.forget(key);
+          this.#replacements.delete(key);
+        },
       },
       writer: this.#writer,
       events: options.events ?? noopEventRecorder,
@@ -122,6 +134,15 @@ export class InferenceServiceReconciler implements Reconciler {
     // Sites that are not Ready are the lease's business (site-liveness.ts); this is about Ready ones that do not answer.
     const silent = sites.filter((s) => isReady(s) && reads.get(s.metadata.name ?? '')?.ok === false).map((s) => s.metadata.name ?? '');
     const unreachableSince = this.#silent.observe(key, silent, this.#o.clock.now());
+    const reported = new Map<string, MemberRefusal>();
+    for (const [site, read] of reads) if (read.ok && read.refused !== undefined) reported.set(site, read.refused);
+    const refused = this.#refused.observe(key, svc.metadata.generation ?? 0, reported);
+    for (const r of refused) {
+      if (!r.fresh) continue;
+      pass.log.info({ site: r.site, reason: r.reason }, 'the site refused the members; placing elsewhere');
+      this.#event(svc, 'Warning', InferenceEventReason.RefusedBySite, refusalText(r));
+    }
+    const replaced = this.#replacements.get(key);
 
     // 3. Decide.
     const placed = this.#o.placementTimer?.();
@@ -135,6 +156,8 @@ export class InferenceServiceReconciler implements Reconciler {
       graceMs: this.#graceMs,
       now: this.#now(),
       unreachableSince,
+      refused,
+      replacements: replaced,
     });
     placed?.();
     const fence = planSites(inferenceMemberName(svc), decision.assignments, decision.epoch, reads, svc.metadata.uid);
@@ -155,8 +178,11 @@ export class InferenceServiceReconciler implements Reconciler {
         undoHold(); // not release: see PromisedCapacityTracker.hold
         throw err;
       }
-      this.#announceDecision(pass, svc, decision);
+      this.#announceDecision(pass, svc, decision, replaced);
     }
+    // Remembered once recorded: the next pass reads them against the status this decision wrote.
+    if (decision.replacements === undefined) this.#replacements.delete(key);
+    else this.#replacements.set(key, decision.replacements);
     const failures = await this.#act(pass, svc, fence.sites, decision.epoch, observed);
     const written = await this.#writer.writeStatus(svc, withReplicaIntervals(svc, nextInferenceStatus(svc, decision, observed, this.#now()), sites, this.#now()));
     if (allReady(written.status)) this.#promised.releaseWhenSettled(key, this.#o.clock.now());
@@ -195,10 +221,12 @@ export class InferenceServiceReconciler implements Reconciler {
       if (out.observed !== undefined) observed.set(out.site, out.observed);
       if (out.failure !== undefined) failures.push(out.failure);
       if (out.deleted > 0 && plan !== undefined) {
-        const epochs = plan.deletes.map((d) => `${d.kind} ${d.name} (epoch ${d.epoch ?? '?'})`).join(', ');
-        pass.log.info({ site: out.site, deleted: epochs }, 'deleted member objects');
-        if (plan.apply === undefined) {
-          this.#event(svc, 'Normal', InferenceEventReason.Fenced, `deleted member objects at ${out.site}, which is no longer assigned: ${epochs}`);
+        const said = (refs: readonly MemberRef[]): string => refs.map((d) => `${d.kind} ${d.name} (epoch ${d.epoch ?? '?'})`).join(', ');
+        const fenced = plan.deletes.filter((d) => d.withdrawn !== true);
+        const withdrawn = plan.deletes.filter((d) => d.withdrawn === true);
+        pass.log.info({ site: out.site, deleted: said(fenced), withdrawn: withdrawn.map((d) => `${d.kind} ${d.name}`) }, 'deleted member objects');
+        if (plan.apply === undefined && fenced.length > 0) {
+          this.#event(svc, 'Normal', InferenceEventReason.Fenced, `deleted member objects at ${out.site}, which is no longer assigned: ${said(fenced)}`);
         }
       }
     }
@@ -233,11 +261,19 @@ export class InferenceServiceReconciler implements Reconciler {
     return { done: true, message: 'member objects deleted at every site' };
   }
 
-  #announceDecision(pass: Pass, svc: InferenceService, d: InferencePlacement): void {
+  #announceDecision(pass: Pass, svc: InferenceService, d: InferencePlacement, replacedBefore: Replacements | undefined): void {
     const message = d.placement.message ?? '';
     for (const m of d.moves) {
       pass.log.info({ site: m.site, replicas: m.replicas, reason: m.reason }, 'moving replicas');
       this.#event(svc, 'Warning', InferenceEventReason.ReplicasMoved, `${m.message}: moving ${m.replicas} replica${m.replicas === 1 ? '' : 's'}`);
+    }
+    if (d.scaledBack.length > 0) {
+      pass.log.info({ scaledBack: d.scaledBack }, 'scaling back replacement replicas');
+      this.#event(svc, 'Normal', InferenceEventReason.ReplacementsScaledBack, scaledBackNote(d.scaledBack, replacedBefore?.expired ?? []));
+    }
+    if (d.replacing !== undefined && replacementCount(d.replacements) > replacementCount(replacedBefore)) {
+      pass.log.info({ replacements: d.replacements }, 'placing replacement replicas while a lease is expired');
+      this.#event(svc, 'Warning', InferenceEventReason.ReplacementsPlaced, d.replacing);
     }
     pass.log.info({ epoch: d.epoch, assignments: d.assignments.map((a) => `${a.site}=${a.replicas}(${a.variant})`) }, 'placed');
     if (d.assignments.length === 0) this.#event(svc, 'Warning', InferenceEventReason.Unschedulable, message);

@@ -9,7 +9,7 @@ import type { InferenceService, Site } from '../../api/generated/types.ts';
 import type { SiteMemberPort } from '../../clusters/site-member-port.ts';
 import type { SiteMemberPorts } from '../../clusters/site-member-ports.ts';
 import { errorClass } from '../../runtime/errors.ts';
-import { isEmpty, type SitePlan, type SiteRead } from './fencing.ts';
+import { isEmpty, type RefusedMembers, type SitePlan, type SiteRead } from './fencing.ts';
 import { ANNOTATION_RENDERED, inferenceMemberName, type InferenceMembers } from './member-objects.ts';
 import { applyDeployment, applyService, deleteMember, listMembers } from './site-members.ts';
 import type { SiteObservation } from './status.ts';
@@ -39,12 +39,10 @@ export async function readSites(
       try {
         const port = ports.forSite(site);
         const members = await listMembers(port, namespace, name);
-        // A pull site that refused the service's members by its policy is read as a site that cannot hold them: its
-        // replicas move after the grace, as from a site that does not answer (the refusal's class names why).
-        const member = inferenceMemberName(svc);
-        const refusal = port.refusal({ kind: 'Deployment', namespace, name: member }) ?? port.refusal({ kind: 'Service', namespace, name: member });
-        if (refusal !== undefined) return [siteName, { ok: false, error: `RefusedBySite: ${refusal.reason}` }];
-        return [siteName, { ok: true, members }];
+        // A pull site may refuse the members by its policy: it answered, and says it will not hold them (placing.ts
+        // moves its replicas at once, refused-sites.ts says for how long the site stays out).
+        const refused = refusedMembers(port, namespace, inferenceMemberName(svc));
+        return [siteName, { ok: true, members, ...(refused !== undefined && { refused }) }];
       } catch (err: unknown) {
         // The class only: the text may quote a kubeconfig or what the site sent, and it reaches status and events.
         return [siteName, { ok: false, error: errorClass(err) }];
@@ -52,6 +50,14 @@ export async function readSites(
     }),
   );
   return new Map(entries);
+}
+
+/** refusedMembers says which of the members named `name` the site refused, with the first refusal's words. */
+function refusedMembers(port: SiteMemberPort, namespace: string, name: string): RefusedMembers | undefined {
+  const kinds = (['Deployment', 'Service'] as const).map((kind) => ({ kind, refusal: port.refusal({ kind, namespace, name }) }));
+  const refused = kinds.filter((k) => k.refusal !== undefined);
+  const first = refused[0]?.refusal;
+  return first === undefined ? undefined : { reason: first.reason, message: first.message, kinds: refused.map((k) => k.kind) };
 }
 
 /** observationsOf picks, at every site read, the Deployment and Service of the deterministic name. */

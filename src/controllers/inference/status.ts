@@ -2,8 +2,9 @@
  * The status of an InferenceService as a pure function of the recorded decision, what was read at the sites and
  * the time. Status is the user interface (DESIGN.md): where the replicas are, how many serve, at which addresses,
  * and two conditions: Ready (at least replicas.min serve) and Degraded (serving with fewer replicas or sites than
- * asked for); Reconciling or Stalled follow from Ready for GitOps tools (health.ts). Everything is sorted and times move only on transitions, so recomputing an unchanged state yields
- * an equal status and no write.
+ * asked for, or from replacements while a site's lease is expired); Reconciling or Stalled follow from Ready for
+ * GitOps tools (health.ts). Everything is sorted and times move only on transitions, so recomputing an unchanged
+ * state yields an equal status and no write.
  */
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type {
@@ -20,6 +21,7 @@ import { deepEqual } from '../../runtime/merge-patch.ts';
 import { withProgress } from '../framework/gitops-health.ts';
 import { inferenceProgress } from './health.ts';
 import { PORT_NAME, type MemberAssignment } from './member-objects.ts';
+import { refusalText } from './refused-sites.ts';
 
 /** SiteObservation is the service's Deployment and Service as read at one site (undefined: not there). */
 export interface SiteObservation {
@@ -39,6 +41,10 @@ export interface RecordedDecision {
   readonly unreachable?: readonly { readonly site: string; readonly error: string }[];
   /** Why even the federation as built could not hold replicas.min (placing.ts); undefined when it could. */
   readonly neverFits?: string | undefined;
+  /** Sites that refused the members by their policy, while the refusal stands (refused-sites.ts). */
+  readonly refused?: readonly { readonly site: string; readonly reason: string; readonly message: string }[];
+  /** The replacements while some sites' leases are expired, explained (replacements.ts); undefined when none is. */
+  readonly replacing?: string | undefined;
 }
 
 /** minReplicas is spec.replicas.min with its documented default. */
@@ -172,12 +178,16 @@ function degradedCondition(
     const minSites = svc.spec.placement?.minSites ?? 1;
     note(Reason.FewerSitesThanRequested, `replicas on ${sites.length} of ${minSites} sites (placement.minSites)`);
   }
+  if (decision.replacing !== undefined) note(Reason.LeaseExpired, decision.replacing);
   for (const u of decision.unreachable ?? []) note(Reason.SiteUnreachable, `site ${u.site} cannot be reached from the hub (${u.error})`);
   if (decision.short > 0) note(Reason.ReplicasBelowDesired, `${placed}/${placed + decision.short} replicas placed`);
   const short = sites.filter((s) => (s.readyReplicas ?? 0) < (s.replicas ?? 0));
   if (short.length > 0) {
     note(Reason.ReplicasNotReady, `not ready at ${short.map((s) => `${s.site} (${s.readyReplicas ?? 0}/${s.replicas ?? 0})`).join(', ')}`);
   }
+  // A refusal alone does not degrade a service served in full elsewhere (a site may keep a namespace out on purpose);
+  // when fewer replicas or sites serve, it says why.
+  if (reason !== undefined) for (const r of decision.refused ?? []) parts.push(refusalText(r));
   if (reason === undefined) {
     const n = sites.length;
     return {

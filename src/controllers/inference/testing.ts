@@ -16,6 +16,7 @@ import {
 import { LABEL_VARIANT } from '../framework/member-labels.ts';
 import { ANNOTATION_RENDERED, inferenceMemberName, memberLabels, selectorLabels } from './member-objects.ts';
 
+import { labSites, variant } from '../../placement/testing.ts';
 export { labSites, makeSite, variant, cpuPool, gpuPool } from '../../placement/testing.ts';
 
 /** ServiceBuilder adds what the controller reads beyond placement: metadata, port, status. */
@@ -172,4 +173,26 @@ export function siteReady(status: Condition['status'], reason: string, since: st
 /** withReady returns `site` with its Ready condition replaced. */
 export function withReady(site: Site, status: Condition['status'], reason: string, since: string): Site {
   return { ...site, status: { ...site.status, conditions: [siteReady(status, reason, since)] } };
+}
+
+/** chatService is 3 replicas over at least 2 sites, at most 2 per site, GPU or CPU; the lab places beijing=2, shanghai=1. */
+export function chatService(): InferenceService {
+  return makeService('chat')
+    .replicas(3)
+    .minSites(2)
+    .maxPerSite(2)
+    .variant(variant('gpu').nvidia(undefined, 1))
+    .variant(variant('cpu').cpuOnly('48Gi').resources({ cpu: '32', memory: '64Gi' }))
+    .obj();
+}
+
+/** LabSiteObjects are the lab's three sites by name, as Site objects. */
+export type LabSiteObjects = Record<'shanghai' | 'guizhou' | 'beijing', Site>;
+
+/** labSiteObjects are the lab's sites as Site objects (beijing, guizhou, shanghai), after `edit` changed any of them. */
+export function labSiteObjects(edit: (s: LabSiteObjects) => void = () => {}): Site[] {
+  const b = labSites();
+  const s = { beijing: b.beijing.obj(), guizhou: b.guizhou.obj(), shanghai: b.shanghai.obj() };
+  edit(s);
+  return Object.values(s);
 }

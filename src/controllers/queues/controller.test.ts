@@ -12,6 +12,7 @@ import { METERING_FINALIZER } from '../../queueing/retired-usage.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import { ApiError } from '../../runtime/errors.ts';
 import { meteredWorkloadKey, QueueReconciler, queueKey } from './controller.ts';
+import { applyMergePatch } from '../../runtime/merge-patch.ts';
 
 const NOW = Date.UTC(2026, 2, 2, 12, 0, 0);
 const hoursAgo = (h: number): string => new Date(NOW - h * 3_600_000).toISOString().replace('.000Z', 'Z');
@@ -46,7 +47,7 @@ class FakeHub {
         const q = this.queues.get(p.name);
         check(q, p.body);
         this.writes++;
-        return this.put({ ...q!, status: mergePatch({ ...q!.status }, p.body.status) as NonNullable<Queue['status']> });
+        return this.put({ ...q!, status: applyMergePatch({ ...q!.status }, p.body.status) as NonNullable<Queue['status']> });
       },
       patchNamespacedCustomObject: async (p: { namespace: string; name: string; body: { metadata: { finalizers: string[]; resourceVersion?: string } } }) => {
         const key = `${p.namespace}/${p.name}`;
@@ -61,17 +62,6 @@ class FakeHub {
       },
     } as unknown as HubPatcher;
   }
-}
-
-function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...target };
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else if (typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' && out[k] !== null && !Array.isArray(out[k])) {
-      out[k] = mergePatch(out[k] as Record<string, unknown>, v as Record<string, unknown>);
-    } else out[k] = v;
-  }
-  return out;
 }
 
 const LEDGER = {

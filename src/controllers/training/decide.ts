@@ -560,8 +560,9 @@ function withdraw(input: TrainingInput, siteName: string, workers: WorkerHealth,
 
 /**
  * refused plans the pass that finds a pull site's agent refused the members by its site policy: the attempt ends
- * (Refused) with the site's reason, the members are withdrawn there (they were never created, but the site's port
- * holds them as wanted), and the next placement leaves that site out. Not a failover: the site is fine.
+ * (Refused) with the site's reason, the members are withdrawn there (they were never created; deleting them by name
+ * clears the standing refusal, so a later attempt at that site does not read as refused before anything is sent), and
+ * the next placement leaves that site out. Not a failover: the site is fine.
  */
 function refused(siteName: string, refusal: MemberRefusal, tj: TrainingJob, next: (base: TrainingJob, u: StatusUpdate) => TrainingJobStatus): TrainingPlan {
   const message = `site ${siteName} refused the members (${refusal.reason}): ${refusal.message}`;

@@ -16,6 +16,7 @@ import { LABEL_OWNER_UID } from '../framework/member-labels.ts';
 import { deleteMembers } from './site-members.ts';
 import { TrainingJobReconciler } from './reconciler.ts';
 import { makeTrainingJob, variant } from './testing.ts';
+import { applyMergePatch } from '../../runtime/merge-patch.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 const GRACE = 60_000;
@@ -133,17 +134,6 @@ class FakeSite {
   }
 }
 
-/** mergePatch applies an RFC 7386 merge patch (null removes). */
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
-
 /** World is a hub holding one TrainingJob, the Sites and their apiservers, and a reconciler over them. */
 class World {
   tj: TrainingJob;
@@ -163,7 +153,7 @@ class World {
     const write = async (p: { body: Record<string, unknown> }): Promise<unknown> => {
       const { metadata, ...rest } = p.body as { metadata?: Record<string, unknown> };
       const { resourceVersion: _rv, ...meta } = metadata ?? {};
-      const next = mergePatch(this.tj, { ...rest, metadata: meta }) as TrainingJob;
+      const next = applyMergePatch(this.tj, { ...rest, metadata: meta }) as TrainingJob;
       next.metadata.resourceVersion = String(Number(this.tj.metadata.resourceVersion ?? '0') + 1);
       this.tj = next;
       return structuredClone(next);

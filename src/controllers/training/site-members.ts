@@ -65,7 +65,9 @@ export async function deleteMembers(port: SiteMemberPort, namespace: string, nam
   const ours = (o: V1Job | V1Service | undefined): boolean =>
     o !== undefined && o.metadata?.labels?.[LABEL_WORKLOAD] === workload && o.metadata.labels[LABEL_NAMESPACE] === namespace;
   const before = await readMembers(port, namespace, name);
-  // A refused member never came to be, but a pull site's port still holds it as wanted: it is withdrawn too.
+  // A refused member never came to be, but a pull site's port keeps its refusal until the key is deleted or applied
+  // with other content: deleting it by name withdraws the refusal, so nothing later (another attempt at this site, a
+  // job of the same name) reads it as refused.
   const refused = (kind: 'Job' | 'Service'): boolean => port.refusal({ kind, namespace, name }) !== undefined;
   if (ours(before.job) || refused('Job')) await deleteJob(port, namespace, name);
   if (ours(before.service) || refused('Service')) await port.delete({ kind: 'Service', namespace, name });

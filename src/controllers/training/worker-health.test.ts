@@ -1,7 +1,9 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { NODE_CONDITION_ACCELERATORS } from '../../api/names.ts';
+import { PullSiteMembers } from '../../clusters/pull-site-members.ts';
 import type { SiteMemberPort } from '../../clusters/site-member-port.ts';
+import { FakeClock } from '../../runtime/clock.ts';
 import { readWorkers } from './worker-health.ts';
 
 const PODS: V1Pod[] = [
@@ -56,5 +58,36 @@ describe('readWorkers', () => {
   it('judges no node unhealthy when the port shows pods but not nodes', async () => {
     const health = await readWorkers(port({ pods: async () => PODS }), 'default', 'train', 3);
     expect(health).toEqual({ pending: [{ pod: 'w-0', message: 'Unschedulable: 0/4 nodes are available' }], unhealthyNodes: [] });
+  });
+
+  it('reads a pull site’s worker pods and their nodes from what its agent reported', async () => {
+    const store = new PullSiteMembers({ send: () => true, clock: new FakeClock(0) });
+    const labels = { 'app.kubernetes.io/managed-by': 'suanwang', 'suanwang.io/workload': 'train', 'suanwang.io/namespace': 'default', 'suanwang.io/epoch': '3' };
+    // As the agent projects them: metadata, the node, the phase and PodScheduled; the node's AcceleratorHealthy only.
+    const running: V1Pod = { metadata: { name: 'train-1', namespace: 'default', labels }, spec: { containers: [], nodeName: 'node-a' }, status: { phase: 'Running' } };
+    const waiting: V1Pod = {
+      metadata: { name: 'train-0', namespace: 'default', labels },
+      spec: { containers: [] },
+      status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/4 nodes are available' }] },
+    };
+    const older: V1Pod = { metadata: { name: 'train-old', namespace: 'default', labels: { ...labels, 'suanwang.io/epoch': '2' } }, spec: { containers: [] }, status: { phase: 'Pending' } };
+    const pull = store.port('shanghai');
+    store.sessionOpened('shanghai');
+    await expect(readWorkers(pull, 'default', 'train', 3)).rejects.toMatchObject({ reason: 'SiteNotReporting' });
+
+    store.report('shanghai', {
+      full: true,
+      states: [
+        { key: { kind: 'Pod', namespace: 'default', name: 'train-1' }, object: { apiVersion: 'v1', kind: 'Pod', ...running } },
+        { key: { kind: 'Pod', namespace: 'default', name: 'train-0' }, object: { apiVersion: 'v1', kind: 'Pod', ...waiting } },
+        { key: { kind: 'Pod', namespace: 'default', name: 'train-old' }, object: { apiVersion: 'v1', kind: 'Pod', ...older } },
+        { key: { kind: 'Node', namespace: '', name: 'node-a' }, object: { apiVersion: 'v1', kind: 'Node', ...SICK } },
+      ],
+      gone: [],
+    });
+    expect(await readWorkers(pull, 'default', 'train', 3)).toEqual({
+      pending: [{ pod: 'train-0', message: 'Unschedulable: 0/4 nodes are available' }],
+      unhealthyNodes: [{ node: 'node-a', message: 'XID 79' }],
+    });
   });
 });

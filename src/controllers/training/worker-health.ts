@@ -6,8 +6,9 @@
  *
  * Reading pods and nodes costs calls at the site, so it happens only when it can change a decision
  * (`shouldReadWorkers`): the job's pool reports unhealthy devices, or the gang has not been running for longer than
- * the gang start timeout. A site whose member port cannot show pods (pull mode today) gives no worker health, and
- * the pass decides from the member Job alone.
+ * the gang start timeout. A push site's pods and nodes are read from its apiserver; a pull site's from what its agent
+ * last reported (the member Jobs' unfinished pods and the Nodes under them, trimmed to the fields read here). A port
+ * that cannot show pods gives no worker health, and the pass decides from the member Job alone.
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Site, TrainingJob } from '../../api/generated/types.ts';

@@ -31,3 +31,20 @@ export function applyYaml(kubeconfig: string, yaml: string, ns?: string): void {
   const r = kubectl(kubeconfig, ['apply', ...(ns ? ['-n', ns] : []), '-f', '-'], { input: yaml });
   if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`);
 }
+
+/**
+ * cordoned runs `fn` with `site` taking no new work (spec.cordon), and uncordons it after, so that a workload with a
+ * choice of sites lands where a test wants it.
+ */
+export async function cordoned<T>(hub: string, site: string, fn: () => Promise<T>): Promise<T> {
+  const cordon = (on: boolean): void => {
+    const r = kubectl(hub, ['patch', 'site', site, '--type=merge', '-p', JSON.stringify({ spec: { cordon: on } })]);
+    if (r.code !== 0) throw new Error(`cordon ${site}=${on}: ${r.stderr}`);
+  };
+  cordon(true);
+  try {
+    return await fn();
+  } finally {
+    cordon(false);
+  }
+}

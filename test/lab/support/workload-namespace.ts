@@ -56,8 +56,11 @@ spec:
 `;
 }
 
-/** portableJob runs on 8 H100s (shanghai) or 8 Ascend 910Bs (guizhou), whichever placement prefers. */
-export function portableJob(name: string): string {
+/**
+ * portableJob runs on 8 H100s (shanghai) or 8 Ascend 910Bs (guizhou), whichever placement prefers; `image`, when
+ * given, is both variants' image.
+ */
+export function portableJob(name: string, image?: string): string {
   return `apiVersion: suanwang.io/v1alpha1
 kind: TrainingJob
 metadata: { name: ${name} }
@@ -69,11 +72,11 @@ spec:
   variants:
     - name: h100
       accelerator: { vendor: nvidia, model: H100, count: 8 }
-      image: registry.example.com/train:1.0-cuda
+      image: ${image ?? 'registry.example.com/train:1.0-cuda'}
     - name: ascend910b
       accelerator: { vendor: huawei, model: Ascend910B, count: 8 }
       architecture: arm64
-      image: registry.example.com/train:1.0-cann
+      image: ${image ?? 'registry.example.com/train:1.0-cann'}
 `;
 }
 

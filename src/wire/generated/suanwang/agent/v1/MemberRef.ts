@@ -7,7 +7,10 @@
  */
 export interface MemberRef {
   /**
-   * kind is "Job", "Service" or "Deployment"; the API version is implied (batch/v1, v1, apps/v1).
+   * kind is "Job", "Service" or "Deployment"; the API version is implied (batch/v1, v1, apps/v1). In a MemberReport
+   * it may also be "Pod" or "Node" (v1): what the agent observes of the members' pods and of the nodes they run on,
+   * trimmed to what the hub decides on (a pod's node, phase and PodScheduled; a node's AcceleratorHealthy). Those are
+   * never applied, removed or part of a MemberSync.
    */
   'kind'?: (string);
   'namespace'?: (string);
@@ -19,7 +22,10 @@ export interface MemberRef {
  */
 export interface MemberRef__Output {
   /**
-   * kind is "Job", "Service" or "Deployment"; the API version is implied (batch/v1, v1, apps/v1).
+   * kind is "Job", "Service" or "Deployment"; the API version is implied (batch/v1, v1, apps/v1). In a MemberReport
+   * it may also be "Pod" or "Node" (v1): what the agent observes of the members' pods and of the nodes they run on,
+   * trimmed to what the hub decides on (a pod's node, phase and PodScheduled; a node's AcceleratorHealthy). Those are
+   * never applied, removed or part of a MemberSync.
    */
   'kind'?: (string);
   'namespace'?: (string);

@@ -12,8 +12,8 @@ import type { Long } from '@grpc/proto-loader';
  */
 export interface MemberReport {
   /**
-   * full: `states` is every managed member object the agent holds or refused; the operator replaces what it knew,
-   * and an object missing from it is gone. Not full: only the members that changed.
+   * full: `states` is every managed member object the agent holds or refused, and the observed pods and nodes; the
+   * operator replaces what it knew, and an object missing from it is gone. Not full: only the members that changed.
    */
   'full'?: (boolean);
   /**
@@ -44,8 +44,8 @@ export interface MemberReport {
  */
 export interface MemberReport__Output {
   /**
-   * full: `states` is every managed member object the agent holds or refused; the operator replaces what it knew,
-   * and an object missing from it is gone. Not full: only the members that changed.
+   * full: `states` is every managed member object the agent holds or refused, and the observed pods and nodes; the
+   * operator replaces what it knew, and an object missing from it is gone. Not full: only the members that changed.
    */
   'full'?: (boolean);
   /**
