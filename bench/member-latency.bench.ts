@@ -16,16 +16,13 @@
  * ../shared. Heavy: it runs a lab; run nothing else heavy beside it. Exits 1 when a member never appeared (the log
  * tails of the operator and the pull agent are printed, and the lab's logs kept) or a job landed at the wrong site.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Job } from '@kubernetes/client-node';
 import type { Site, TrainingJob } from '../src/api/generated/types.ts';
 import { GROUP, LABEL_EPOCH, LABEL_NAMESPACE, LABEL_WORKLOAD, Plural, VERSION } from '../src/api/names.ts';
 import { REPO_ROOT } from '../src/lab/binaries.ts';
-import { startLab, stopLab } from '../src/lab/lab.ts';
 import { tailOf } from '../src/lab/processes.ts';
 import type { LabState } from '../src/lab/state.ts';
 import { TEST_TIMING } from '../test/lab/support/timing.ts';
@@ -34,6 +31,8 @@ import { PROBE_SITES, probeJob, probeJobName, type ProbeSite } from './member-la
 import { headline, renderReport } from './member-latency/report.ts';
 import { ms } from './member-latency/stats.ts';
 import { Timelines, type Timeline } from './member-latency/timelines.ts';
+import { withBenchLab } from './support/lab.ts';
+import { gitCommit, machine } from './support/run-info.ts';
 
 const NAMESPACE = 'member-latency';
 const DEFAULT_ROUNDS = 30;
@@ -58,16 +57,6 @@ if (values.timing !== 'test' && values.timing !== 'product') throw new Error(`--
 const timing = values.timing;
 
 const log = (line: string): void => console.log(line);
-
-function gitCommit(): string {
-  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim();
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim() !== '';
-  return `${head || 'unknown'}${dirty ? ' (with uncommitted changes)' : ''}`;
-}
-
-function machine(): string {
-  return `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-}
 
 function kubeConfig(file: string): KubeConfig {
   const kc = new KubeConfig();
@@ -265,25 +254,19 @@ class Bench {
 
 const diff = (to: number | undefined, from: number | undefined): number | undefined => (to === undefined || from === undefined ? undefined : to - from);
 
-const labDir = mkdtempSync(join(tmpdir(), 'suanwang-bench-member-latency-'));
 let keepLogs = values.trace; // --trace keeps the lab's logs too, to read beside the events
-let stopping: Promise<unknown> | undefined;
-const stop = (): Promise<unknown> => (stopping ??= stopLab(labDir, { keepLogs }));
-process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
-let ok = false;
 log('Needs nothing from ../shared: the lab runs this checkout with the Kubernetes binaries tools/build-binaries.sh built.');
-try {
-  const started = performance.now();
-  const state = await startLab({
-    topologyFile: join(REPO_ROOT, 'examples/lab/pull.yaml'),
-    dir: labDir,
-    ownerPid: process.pid,
-    podCompleteDelayMs: podSeconds * 1000,
-    ...(timing === 'test' && { timing: TEST_TIMING }),
-    onProgress: (l) => log(`[lab] ${l}`),
-  });
-  const labStartSeconds = (performance.now() - started) / 1000;
-  log(`lab ready in ${labStartSeconds.toFixed(1)} s (${labDir}); ${timing} timing`);
+const labOptions = {
+  name: 'member-latency',
+  topology: 'examples/lab/pull.yaml',
+  podSeconds,
+  ...(timing === 'test' && { timing: TEST_TIMING }),
+  keepLogs: () => keepLogs,
+  log,
+};
+const ok = await withBenchLab(labOptions, async ({ state, dir: labDir, startSeconds: labStartSeconds }): Promise<boolean> => {
+  log(`${timing} timing`);
+  let ok = false;
   const bench = new Bench(state);
   try {
     await bench.prepare();
@@ -333,7 +316,6 @@ try {
   } finally {
     bench.stop();
   }
-} finally {
-  await stop();
-}
+  return ok;
+});
 process.exitCode = ok ? 0 : 1;

@@ -11,22 +11,23 @@
  * Heavy: it runs a whole lab on the machine; run nothing else heavy beside it. Exits 1 when a job failed, the run
  * timed out, or a violation was seen.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { Queue, TrainingJob } from '../src/api/generated/types.ts';
 import { GROUP, Plural, VERSION } from '../src/api/names.ts';
 import { REPO_ROOT } from '../src/lab/binaries.ts';
-import { startLab, stopLab } from '../src/lab/lab.ts';
 import type { LabState } from '../src/lab/state.ts';
 import { computeFigures } from './queues-lab/figures.ts';
 import { CpuMeter, cpuSeconds } from './queues-lab/process-cpu.ts';
 import { renderReport } from './queues-lab/report.ts';
 import { SAMPLED_TOTAL, SiteSampler } from './queues-lab/site-sampler.ts';
 import { generateJobs, jobYaml, QUEUES, queueYaml, type BenchJob } from './queues-lab/workload-mix.ts';
+import { withBenchLab } from './support/lab.ts';
+import { gitCommit, machine } from './support/run-info.ts';
 
 const NAMESPACE = 'bench';
 const DEFAULT_JOBS = 1000;
@@ -74,12 +75,6 @@ function describeMix(jobs: readonly BenchJob[]): string {
   const shapes = (['h100', 'a100-or-ascend', 'portable', 'cpu'] as const).map((s) => `${count((j) => j.shape === s)} ${s}`).join(', ');
   const devices = jobs.reduce((s, j) => s + j.workers * j.devicesPerWorker, 0);
   return `${shapes}; ${count((j) => j.workers === 2)} two-worker gangs; ${devices} devices asked in all; per queue ${QUEUES.map((q) => `${q.name} ${count((j) => j.queue === q.name)}`).join(', ')}`;
-}
-
-function gitCommit(): string {
-  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim();
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim() !== '';
-  return `${head || 'unknown'}${dirty ? ' (with uncommitted changes)' : ''}`;
 }
 
 async function listJobs(custom: CustomObjectsApi): Promise<TrainingJob[]> {
@@ -203,7 +198,7 @@ async function run(state: LabState, workDir: string): Promise<boolean> {
   const date = new Date(t0).toISOString().slice(0, 10);
   const report = renderReport({
     date,
-    machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    machine: machine(),
     commit: gitCommit(),
     jobs: jobs.length,
     seed,
@@ -224,24 +219,10 @@ async function run(state: LabState, workDir: string): Promise<boolean> {
   return figures.succeeded === jobs.length && sites.quotaViolations.length === 0 && sites.gangViolations.length === 0;
 }
 
-const labDir = mkdtempSync(join(tmpdir(), 'suanwang-bench-queues-'));
 const workDir = mkdtempSync(join(tmpdir(), 'suanwang-bench-queues-jobs-'));
-let stopping: Promise<unknown> | undefined;
-const stop = (): Promise<unknown> => (stopping ??= stopLab(labDir).finally(() => rmSync(workDir, { recursive: true, force: true })));
-process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
-let ok = false;
 try {
-  const t = performance.now();
-  const state = await startLab({
-    topologyFile: join(REPO_ROOT, 'examples/lab/default.yaml'),
-    dir: labDir,
-    ownerPid: process.pid,
-    podCompleteDelayMs: podSeconds * 1000,
-    onProgress: (l) => log(`[lab] ${l}`),
-  });
-  log(`lab ready in ${((performance.now() - t) / 1000).toFixed(1)} s (${labDir})`);
-  ok = await run(state, workDir);
+  const ok = await withBenchLab({ name: 'queues', topology: 'examples/lab/default.yaml', podSeconds, log }, ({ state }) => run(state, workDir));
+  process.exitCode = ok ? 0 : 1;
 } finally {
-  await stop();
+  rmSync(workDir, { recursive: true, force: true });
 }
-process.exitCode = ok ? 0 : 1;

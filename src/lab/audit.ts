@@ -1,8 +1,8 @@
 /**
- * Audit logs of the lab's sites, so a test can prove who called a site's apiserver: every site kube-apiserver writes
- * one JSON line per request (Metadata level: user, verb, resource, namespace, name, response code; no bodies) to
- * <dir>/logs/<site>-audit.log. Which user is which is in credentials.ts; `lab status --json` lists each site's log and
- * users (state.ts ClusterState).
+ * Audit logs of the lab's clusters, so a test can prove who called a site's apiserver and a benchmark can count the
+ * operator's requests to the hub: every kube-apiserver of the lab writes one JSON line per request (Metadata level:
+ * user, verb, resource, namespace, name, response code; no bodies) to <dir>/logs/<cluster>-audit.log. Which user is
+ * which is in credentials.ts; `lab status --json` lists each cluster's log and users (state.ts ClusterState).
  *
  * Left out as noise that names no one of interest: the apiserver's own loopback calls, health probes, and the lab
  * admin's Lease renewals and Node status reports (kwok heartbeats every Node; node reporters patch their annotation),
@@ -20,12 +20,12 @@ import { LAB_ADMIN_USER } from './credentials.ts';
 export const AUDIT_LOG_MAX_SIZE_MIB = 50;
 export const AUDIT_LOG_MAX_BACKUPS = 1;
 
-/** auditLogPath is where a site's apiserver writes its audit log. */
+/** auditLogPath is where a cluster's apiserver writes its audit log. */
 export function auditLogPath(labDir: string, cluster: string): string {
   return join(labDir, 'logs', `${cluster}-audit.log`);
 }
 
-/** auditPolicy is the audit Policy every site's apiserver runs (module comment). */
+/** auditPolicy is the audit Policy every lab apiserver runs (module comment). */
 export function auditPolicy(): Record<string, unknown> {
   return {
     apiVersion: 'audit.k8s.io/v1',
@@ -50,7 +50,7 @@ export function auditPolicy(): Record<string, unknown> {
 
 /** auditPolicyYaml renders auditPolicy as the apiserver's --audit-policy-file. */
 export function auditPolicyYaml(): string {
-  return `# Audit policy of the lab's site apiservers (src/lab/audit.ts).\n${dump(auditPolicy(), { lineWidth: -1 })}`;
+  return `# Audit policy of the lab's apiservers (src/lab/audit.ts).\n${dump(auditPolicy(), { lineWidth: -1 })}`;
 }
 
 /** AuditParams place one apiserver's audit policy and log. */

@@ -3,11 +3,12 @@
  * TokenRequest API work), static bearer tokens (--token-auth-file) and the kubeconfigs that use them.
  * The serving certificate is the one kube-apiserver self-signs in its --cert-dir; clients trust it as the CA.
  *
- * Identities, so a site's audit log tells who called it:
+ * Identities, so a cluster's audit log tells who called it:
  * - LAB_ADMIN_USER (system:masters): the lab's own clients, i.e. the controllers, kwok, node reporters, push sites'
  *   agents and tests (<dir>/<cluster>.kubeconfig);
- * - LAB_OPERATOR_USER (system:masters): only on push sites, only in the kubeconfig Secret the operator reads from the
- *   hub. A pull site has no such token: nothing on the hub can call it.
+ * - LAB_OPERATOR_USER (system:masters): the operator, on the hub (clusters/<hub>/operator.kubeconfig) and on push sites
+ *   (the kubeconfig Secret the operator reads from the hub). A pull site has no such token: nothing on the hub can
+ *   call it.
  * - a pull site's agent: a ServiceAccount token with exactly the agent's rights (pull-agent.ts).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -27,7 +28,7 @@ export function newToken(): string {
 
 /** LAB_ADMIN_USER is the user name of the lab's admin token (module comment). */
 export const LAB_ADMIN_USER = 'suanwang-lab-admin';
-/** LAB_OPERATOR_USER is the user name the operator calls a push site as (module comment). */
+/** LAB_OPERATOR_USER is the user name the operator calls the hub and push sites as (module comment). */
 export const LAB_OPERATOR_USER = 'suanwang-lab-operator';
 
 /** StaticToken is one line of a --token-auth-file: a bearer token, its user and the groups it is in. */

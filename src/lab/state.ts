@@ -30,11 +30,11 @@ export interface ClusterState {
   readonly pools?: ReadonlyArray<{ name: string; nodes: number; cpu: number; memory: number; accelerator?: string }>;
   /** connection is how the operator reaches a site (the topology's `connection`). */
   readonly connection?: 'push' | 'pull';
-  /** auditLog is the site apiserver's audit log: JSON lines, one per request, with user.username (audit.ts). */
+  /** auditLog is the cluster apiserver's audit log: JSON lines, one per request, with user.username (audit.ts). */
   readonly auditLog?: string;
   /**
-   * operatorUser is the user the operator calls a push site as (credentials.ts LAB_OPERATOR_USER). A pull site has no
-   * credential for it at all; it is listed there too, so a test can show the site's audit log never names it.
+   * operatorUser is the user the operator calls the hub and a push site as (credentials.ts LAB_OPERATOR_USER). A pull
+   * site has no credential for it at all; it is listed there too, so a test can show the site's audit log never names it.
    */
   readonly operatorUser?: string;
   /** agentUser is the user the site's agent calls the site as: the lab's admin on a push site, a ServiceAccount on a pull one. */

@@ -53,12 +53,15 @@ interface ClusterRuntime {
   readonly port: number;
   /** token is the lab admin's (LAB_ADMIN_USER), in <dir>/<name>.kubeconfig. */
   readonly token: string;
-  /** operatorToken is LAB_OPERATOR_USER's, on push sites only: the kubeconfig in the site's Secret on the hub. */
+  /**
+   * operatorToken is LAB_OPERATOR_USER's, on the hub (the operator's own kubeconfig) and on push sites (the kubeconfig in
+   * the site's Secret on the hub); none on pull sites.
+   */
   readonly operatorToken: string | undefined;
   readonly saKey: string;
   readonly kubeconfig: string;
-  /** audit: a site apiserver's audit policy file and log (audit.ts). */
-  readonly audit: { readonly policyFile: string; readonly logPath: string } | undefined;
+  /** audit: the apiserver's audit policy file and log (audit.ts); every cluster has one. */
+  readonly audit: { readonly policyFile: string; readonly logPath: string };
   /** sitePolicy is the pull agent's --site-policy file, when the topology gives a policy. */
   readonly sitePolicy: string | undefined;
 }
@@ -172,7 +175,7 @@ export class Supervisor {
     // 4. One kube-apiserver per cluster, started together.
     await Promise.all(
       clusters.map(async (c) => {
-        const args = apiserverArgs({ cluster: c.name, etcdUrl, port: c.port, dir: c.dir, saKey: c.saKey, tokenFile: join(c.dir, 'tokens.csv'), ...(c.audit && { audit: c.audit }) });
+        const args = apiserverArgs({ cluster: c.name, etcdUrl, port: c.port, dir: c.dir, saKey: c.saKey, tokenFile: join(c.dir, 'tokens.csv'), audit: c.audit });
         const proc = this.#spawn('kube-apiserver', c.name, bins.apiserver, args);
         const caFile = join(c.dir, 'pki', 'apiserver.crt');
         await this.#await(proc, `kube-apiserver (${c.name})`, async () => existsSync(caFile) && probe({ url: `https://127.0.0.1:${c.port}/readyz`, ca: readFileSync(caFile, 'utf8'), token: c.token }), 120_000);
@@ -235,7 +238,7 @@ export class Supervisor {
     const [port, ...metricsPorts] = await freePorts(2 + 2 * sitesRun.length);
     const operatorPort = port as number;
     const nextMetricsPort = (): number => metricsPorts.shift() as number;
-    const op = this.#spawn('operator', hub.name, process.execPath, operatorArgs({ kubeconfig: hub.kubeconfig, port: operatorPort, metricsPort: nextMetricsPort(), tlsDir, timing: o.timing }));
+    const op = this.#spawn('operator', hub.name, process.execPath, operatorArgs({ kubeconfig: operatorKubeconfigPath(hub), port: operatorPort, metricsPort: nextMetricsPort(), tlsDir, timing: o.timing }));
     this.#update({ operator: `127.0.0.1:${operatorPort}` });
     await this.#await(op, 'operator', () => tcpOpen(operatorPort));
     this.#progress(`operator ready, agents dial 127.0.0.1:${operatorPort} (mTLS, certificates in ${tlsDir})`);
@@ -292,18 +295,16 @@ export class Supervisor {
     mkdirSync(join(dir, 'pki'), { recursive: true });
     const site = topo.sites.find((s) => s.name === name);
     const token = newToken();
-    // Only a push site can be called from the hub, so only it has a token for the operator.
-    const operatorToken = site?.connection === 'push' ? newToken() : undefined;
+    // The operator calls the hub and push sites as its own user, so their audit logs tell its requests from the lab's;
+    // nothing on the hub can call a pull site, so that has no token for it.
+    const operatorToken = site === undefined || site.connection === 'push' ? newToken() : undefined;
     const saKey = join(dir, 'sa.key');
     writeServiceAccountKey(saKey);
     const tokens: StaticToken[] = [{ token, user: LAB_ADMIN_USER, groups: ['system:masters'] }];
     if (operatorToken !== undefined) tokens.push({ token: operatorToken, user: LAB_OPERATOR_USER, groups: ['system:masters'] });
     writeTokenFile(join(dir, 'tokens.csv'), tokens);
-    let audit: ClusterRuntime['audit'];
-    if (site) {
-      audit = { policyFile: join(dir, 'audit-policy.yaml'), logPath: auditLogPath(this.#o.dir, name) };
-      writeFileSync(audit.policyFile, auditPolicyYaml());
-    }
+    const audit = { policyFile: join(dir, 'audit-policy.yaml'), logPath: auditLogPath(this.#o.dir, name) };
+    writeFileSync(audit.policyFile, auditPolicyYaml());
     let sitePolicy: string | undefined;
     if (site?.sitePolicy !== undefined) {
       sitePolicy = join(dir, 'site-policy.yaml');
@@ -397,20 +398,18 @@ function componentState(p: Component): ComponentState {
   return { name: p.name, cluster: p.cluster, pid: p.pid, log: p.log, args: p.args, ...(metrics !== undefined && { metrics }) };
 }
 
-/** operatorKubeconfigPath is the kubeconfig of a push site's Secret on the hub (LAB_OPERATOR_USER's token). */
+/** operatorKubeconfigPath is LAB_OPERATOR_USER's kubeconfig of a cluster: the operator's on the hub, a push site's Secret's. */
 function operatorKubeconfigPath(c: ClusterRuntime): string {
   return join(c.dir, 'operator.kubeconfig');
 }
 
 function clusterState(c: ClusterRuntime): ClusterState {
-  const base = { name: c.name, role: c.role, server: `https://127.0.0.1:${c.port}`, kubeconfig: c.kubeconfig };
+  const base = { name: c.name, role: c.role, server: `https://127.0.0.1:${c.port}`, kubeconfig: c.kubeconfig, auditLog: c.audit.logPath, operatorUser: LAB_OPERATOR_USER };
   if (!c.site) return base;
   const pull = c.site.connection === 'pull';
   return {
     ...base,
     connection: c.site.connection,
-    ...(c.audit && { auditLog: c.audit.logPath }),
-    operatorUser: LAB_OPERATOR_USER,
     agentUser: pull ? pullAgentUser() : LAB_ADMIN_USER,
     ...(pull && { agentKubeconfig: pullAgentKubeconfigPath(c.dir) }),
     ...(c.sitePolicy !== undefined && { sitePolicy: c.sitePolicy }),

@@ -24,8 +24,8 @@
  * smaller than the takes before it reads as a smaller take: a guess about which nodes, where the totals stay exact.)
  */
 import type { FreeShapeBucket } from '../api/generated/types.ts';
-import { parseQuantity } from '../api/quantity.ts';
 import { PROMISED_UNITS } from './promised.ts';
+import { quantity } from './quantities.ts';
 import type { PoolInfo, ResourceAmounts } from './snapshot.ts';
 
 /** ShapeBucket is `nodes` nodes, each with at least `devices` free devices, `cpu` free cores and `memory` free bytes. */
@@ -65,21 +65,6 @@ export function parseBuckets(list: readonly FreeShapeBucket[]): ShapeBucket[] {
     buckets.push({ nodes: b.nodes, devices: Math.max(0, b.devices), cpu, memory });
   }
   return buckets;
-}
-
-/**
- * QUANTITIES remembers parsed quantity strings: a federation's buckets repeat a few values ("64", "512Gi") thousands
- * of times, and a snapshot is built for every decision. Bounded: cleared when full, so odd values cannot grow it.
- */
-const QUANTITIES = new Map<string | number, number | undefined>();
-const QUANTITIES_MAX = 4096;
-
-function quantity(q: string | number): number | undefined {
-  if (QUANTITIES.has(q)) return QUANTITIES.get(q);
-  if (QUANTITIES.size >= QUANTITIES_MAX) QUANTITIES.clear();
-  const n = parseQuantity(q);
-  QUANTITIES.set(q, n);
-  return n;
 }
 
 const CURRENT = new WeakMap<PoolInfo, readonly ShapeBucket[] | null>();

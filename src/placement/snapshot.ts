@@ -7,11 +7,11 @@
  */
 import type { NodePool, Quantity, Site } from '../api/generated/types.ts';
 import { ConditionStatus, ConditionType, DEFAULT_CURRENCY, type ARCHITECTURES, type PRECISIONS } from '../api/names.ts';
-import { parseQuantity } from '../api/quantity.ts';
 import { VENDOR_INFO, type Vendor } from '../api/vendors.ts';
 import type { ReportedShape } from './free-shape.ts';
 import { normaliseModel } from './model.ts';
 import { compareStrings } from './order.ts';
+import { quantity } from './quantities.ts';
 
 /** Architecture is a node pool's CPU architecture (`kubernetes.io/arch`). */
 export type Architecture = (typeof ARCHITECTURES)[number];
@@ -100,81 +100,97 @@ export function buildSnapshot(sites: readonly Site[], promised: PromisedCapacity
   for (const site of sites) {
     const name = site.metadata.name;
     if (name === undefined || name === '') continue;
-    infos.push(siteInfo(name, site, promised[name] ?? {}));
+    infos.push(siteInfo(name, site, promised[name] ?? NO_PROMISES));
   }
   infos.sort((a, b) => compareStrings(a.name, b.name));
   return { sites: infos };
 }
 
+/** Mutable builds a snapshot object field by field: conditional spreads allocate a temporary object per field. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** NOTHING_PROMISED and NO_PROMISES stand for no promise at a pool and a site, shared by the thousands of either. */
+const NOTHING_PROMISED: ResourceAmounts = Object.freeze({});
+const NO_PROMISES: Readonly<Record<string, ResourceAmounts>> = Object.freeze({});
+
 function siteInfo(name: string, site: Site, promised: Readonly<Record<string, ResourceAmounts>>): SiteInfo {
   const ready = site.status?.conditions?.find((c) => c.type === ConditionType.Ready);
   const isReady = ready?.status === ConditionStatus.True;
   const prices: Record<string, number> = {};
-  for (const p of site.spec.pricing?.accelerators ?? []) prices[normaliseModel(p.model)] = p.pricePerHour;
-  const pools = (site.status?.nodePools ?? [])
-    .map((p) => poolInfo(p, promised[p.name] ?? {}))
-    .sort((a, b) => compareStrings(a.name, b.name));
-  return {
-    name,
-    region: site.spec.region,
-    labels: { ...site.spec.labels },
-    cordoned: site.spec.cordon === true,
-    ready: isReady,
-    ...(isReady ? {} : { notReadyReason: ready === undefined ? NO_READY_CONDITION : ready.reason || ready.status }),
-    currency: site.spec.pricing?.currency ?? DEFAULT_CURRENCY,
-    prices,
-    pools,
-  };
+  for (const p of site.spec.pricing?.accelerators ?? []) prices[normalisedModel(p.model)] = p.pricePerHour;
+  const pools: PoolInfo[] = [];
+  for (const p of site.status?.nodePools ?? []) pools.push(poolInfo(p, promised[p.name]));
+  pools.sort((a, b) => compareStrings(a.name, b.name));
+  // Fields in the order the type lists them, optional ones only when present.
+  const info = { name, region: site.spec.region, labels: { ...site.spec.labels }, cordoned: site.spec.cordon === true, ready: isReady } as Mutable<SiteInfo>;
+  if (!isReady) info.notReadyReason = ready === undefined ? NO_READY_CONDITION : ready.reason || ready.status;
+  info.currency = site.spec.pricing?.currency ?? DEFAULT_CURRENCY;
+  info.prices = prices;
+  info.pools = pools;
+  return info;
 }
 
-function poolInfo(pool: NodePool, promised: ResourceAmounts): PoolInfo {
+function poolInfo(pool: NodePool, promised: ResourceAmounts | undefined): PoolInfo {
   const allocatable = amounts(pool.allocatable);
   const allocated = amounts(pool.allocated);
   const free: Record<string, number> = {};
   const reportedFree: Record<string, number> = {};
-  for (const [resource, total] of Object.entries(allocatable)) {
-    reportedFree[resource] = Math.max(0, total - (allocated[resource] ?? 0));
-    free[resource] = Math.max(0, total - (allocated[resource] ?? 0) - (promised[resource] ?? 0));
+  for (const resource in allocatable) {
+    const left = (allocatable[resource] as number) - (allocated[resource] ?? 0);
+    reportedFree[resource] = Math.max(0, left);
+    free[resource] = Math.max(0, left - (promised?.[resource] ?? 0));
   }
-  const shape: ReportedShape | undefined = pool.freeShape === undefined ? undefined : { buckets: [...pool.freeShape], free: reportedFree };
   // Absent node counts mean the agent reported nothing about nodes; zero keeps the pool out of placement rather
   // than dividing its totals by a guess.
   const nodes = pool.nodes ?? 0;
-  return {
-    name: pool.name,
-    ...(pool.architecture === undefined ? {} : { architecture: pool.architecture }),
-    ...(pool.accelerator === undefined ? {} : { accelerator: acceleratorInfo(pool.accelerator) }),
-    nodes,
-    readyNodes: pool.readyNodes ?? nodes,
-    allocatable,
-    allocated,
-    promised: { ...promised },
-    free,
-    healthyDevices: pool.healthyDevices ?? 0,
-    unhealthyDevices: pool.unhealthyDevices ?? 0,
-    ...(shape === undefined ? {} : { shape }),
-  };
+  const info = { name: pool.name } as Mutable<PoolInfo>;
+  if (pool.architecture !== undefined) info.architecture = pool.architecture;
+  if (pool.accelerator !== undefined) info.accelerator = acceleratorInfo(pool.accelerator);
+  info.nodes = nodes;
+  info.readyNodes = pool.readyNodes ?? nodes;
+  info.allocatable = allocatable;
+  info.allocated = allocated;
+  info.promised = promised === undefined ? NOTHING_PROMISED : { ...promised };
+  info.free = free;
+  info.healthyDevices = pool.healthyDevices ?? 0;
+  info.unhealthyDevices = pool.unhealthyDevices ?? 0;
+  if (pool.freeShape !== undefined) info.shape = { buckets: [...pool.freeShape], free: reportedFree };
+  return info;
 }
 
 function acceleratorInfo(a: NonNullable<NodePool['accelerator']>): AcceleratorInfo {
-  const memoryBytes = a.memory === undefined ? undefined : parseQuantity(a.memory);
-  return {
-    vendor: a.vendor,
-    model: a.model,
-    resourceName: a.resourceName ?? VENDOR_INFO[a.vendor].resourceName,
-    ...(memoryBytes === undefined ? {} : { memoryBytes }),
-    precisions: [...(a.precisions ?? [])],
-    ...(a.count === undefined ? {} : { perNode: a.count }),
-  };
+  const info = { vendor: a.vendor, model: a.model, resourceName: a.resourceName ?? VENDOR_INFO[a.vendor].resourceName } as Mutable<AcceleratorInfo>;
+  const memoryBytes = a.memory === undefined ? undefined : quantity(a.memory);
+  if (memoryBytes !== undefined) info.memoryBytes = memoryBytes;
+  info.precisions = a.precisions === undefined ? [] : [...a.precisions];
+  if (a.count !== undefined) info.perNode = a.count;
+  return info;
 }
 
 function amounts(list: Record<string, Quantity> | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [resource, q] of Object.entries(list ?? {})) {
-    const n = parseQuantity(q);
+  if (list === undefined) return out;
+  for (const resource in list) {
+    const n = quantity(list[resource] as Quantity);
     if (n !== undefined && n >= 0) out[resource] = n;
   }
   return out;
+}
+
+/**
+ * MODELS remembers normalised price model names: a federation prices the same few models at every site. Bounded like
+ * quantities.ts.
+ */
+const MODELS = new Map<string, string>();
+const MODELS_MAX = 1024;
+
+function normalisedModel(model: string): string {
+  let n = MODELS.get(model);
+  if (n !== undefined) return n;
+  if (MODELS.size >= MODELS_MAX) MODELS.clear();
+  n = normaliseModel(model);
+  MODELS.set(model, n);
+  return n;
 }
 
 /** priceOf returns a site's price for one device-hour of a model, or undefined when the site lists none. */

@@ -1,0 +1,72 @@
+/**
+ * When each TrainingJob of the run was first seen Placed (status.site set), Running and Succeeded (or Failed) on
+ * the hub, by the hub watch's arrival times (performance.now(), ms). A later phase seen without an earlier one (two
+ * writes between two events cannot happen on a watch, but one write may skip a phase) counts the earlier one then too.
+ */
+import type { TrainingJob } from '../../src/api/generated/types.ts';
+
+/** Phases is one job's moments; undefined until seen. */
+export interface Phases {
+  placedAt?: number;
+  runningAt?: number;
+  succeededAt?: number;
+  failedAt?: number;
+  /** lastMessage: the job's latest Placed or Running condition that is not True, for a report of what did not finish. */
+  lastMessage?: string;
+}
+
+/** JobPhases follows every job of the run by name. */
+export class JobPhases {
+  readonly #byName = new Map<string, Phases>();
+
+  /** observe records a watch event of a job (DELETED events are ignored: the run deletes nothing). */
+  observe(tj: TrainingJob, at: number): void {
+    const name = tj.metadata.name ?? '';
+    const p = this.#byName.get(name) ?? {};
+    this.#byName.set(name, p);
+    const status = tj.status;
+    const phase = status?.phase;
+    if (phase === 'Succeeded') p.succeededAt ??= at;
+    if (phase === 'Failed') p.failedAt ??= at;
+    if (phase === 'Running' || p.succeededAt !== undefined) p.runningAt ??= at;
+    if (status?.site !== undefined || p.runningAt !== undefined || p.failedAt !== undefined) p.placedAt ??= at;
+    const condition = status?.conditions?.find((c) => (c.type === 'Placed' || c.type === 'Running') && c.status !== 'True');
+    if (condition !== undefined) p.lastMessage = `${condition.type}=${condition.status} ${condition.reason}: ${condition.message}`;
+  }
+
+  /** counts says how many jobs reached each phase. */
+  counts(): { seen: number; placed: number; running: number; succeeded: number; failed: number } {
+    let placed = 0;
+    let running = 0;
+    let succeeded = 0;
+    let failed = 0;
+    for (const p of this.#byName.values()) {
+      if (p.placedAt !== undefined) placed += 1;
+      if (p.runningAt !== undefined) running += 1;
+      if (p.succeededAt !== undefined) succeeded += 1;
+      if (p.failedAt !== undefined) failed += 1;
+    }
+    return { seen: this.#byName.size, placed, running, succeeded, failed };
+  }
+
+  /** last is the latest moment of `phase` over all jobs, or undefined unless every one of `expected` jobs reached it. */
+  last(phase: 'placedAt' | 'runningAt' | 'succeededAt', expected: number): number | undefined {
+    let latest = -Infinity;
+    let n = 0;
+    for (const p of this.#byName.values()) {
+      const at = p[phase];
+      if (at === undefined) continue;
+      n += 1;
+      latest = Math.max(latest, at);
+    }
+    return n >= expected ? latest : undefined;
+  }
+
+  /** unfinished lists up to `limit` jobs not Succeeded or Failed, with what their conditions last said. */
+  unfinished(limit: number): string[] {
+    return [...this.#byName]
+      .filter(([, p]) => p.succeededAt === undefined && p.failedAt === undefined)
+      .slice(0, limit)
+      .map(([name, p]) => `${name}: ${p.lastMessage ?? 'no condition'}`);
+  }
+}
