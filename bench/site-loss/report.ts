@@ -60,7 +60,9 @@ export function renderSiteLossReport(r: SiteLossReport): string {
   const running = t.firsts.get('trainingRunningElsewhere');
   // The grace runs from the lease's expiry, which was itself sampled: allow two samples' slack.
   const afterGrace = expired === undefined ? '' : `the lease's expiry + grace (${(expired + grace).toFixed(1)} s)`;
-  const heldGrace = (at: number, e: number): boolean => at - e >= grace - (2 * r.sampleEveryMs) / 1000;
+  // The grace counts from the Ready condition's lastTransitionTime, a whole-second stamp (up to 1 s before the
+  // sampled moment), and both moments are sampled (up to one interval late each).
+  const heldGrace = (at: number, e: number): boolean => at - e >= grace - 1 - (2 * r.sampleEveryMs) / 1000;
   const copiesNote = t.maxMemberJobs <= 1 ? '0 duplicates' : `${t.maxMemberJobs - 1} duplicate(s) in ${t.duplicateSamples} samples (${t.duplicateSeconds.toFixed(1)} s), at ${where(t.maxMemberJobsAt)}`;
   const pullNote =
     r.connection === 'pull'
