@@ -139,6 +139,12 @@ describe('training job lifecycle', () => {
   });
 
   it('does not place an 8-GPU worker where 8 free GPUs are split over two nodes, and places it once a whole node is free', async () => {
+    // From an idle H100 pool: the stuck gang before this test may have ended up running at shanghai.
+    await eventually(() => {
+      const pool = kubectlJson<{ status?: { nodePools?: { name: string; allocated?: Record<string, string> }[] } }>(hub, ['get', 'site', 'shanghai'])
+        .status?.nodePools?.find((p) => p.name === 'h100');
+      expect(Number(pool?.allocated?.['nvidia.com/gpu'] ?? 0)).toBe(0);
+    }, { timeoutMs: 120_000, intervalMs: 1000 });
     // Two 4-GPU workers at shanghai, one per node (kube-scheduler spreads them): 8 H100s free in all, 4 + 4.
     const filler = (name: string): string => h100Job(name, 1).replace('count: 8', 'count: 4');
     applyYaml(hub, `${filler('half-a')}---\n${filler('half-b')}`, ns);
