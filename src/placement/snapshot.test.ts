@@ -92,3 +92,39 @@ describe('buildSnapshot', () => {
     expect(site.currency).toBe('CNY');
   });
 });
+
+describe('buildSnapshot reuses the parse of a Site object it has seen', () => {
+  const site = (): ReturnType<ReturnType<typeof makeSite>['obj']> => {
+    const s = makeSite('a').pool(gpuPool('h100').nvidia('NVIDIA-H100-80GB-HBM3', 8).nodes(2)).obj();
+    s.metadata.resourceVersion = '7';
+    return s;
+  };
+
+  it('gives the same SiteInfo for the same object and version, a fresh one for a new object', () => {
+    const s = site();
+    const first = buildSnapshot([s]).sites[0];
+    expect(buildSnapshot([s]).sites[0]).toBe(first);
+    const replaced = site();
+    expect(buildSnapshot([replaced]).sites[0]).not.toBe(first);
+    expect(buildSnapshot([replaced]).sites[0]).toEqual(first);
+  });
+
+  it('parses again when the object was edited in place under a new resourceVersion', () => {
+    const s = site();
+    const before = buildSnapshot([s]).sites[0];
+    s.status!.nodePools![0]!.allocated = { 'nvidia.com/gpu': '8' };
+    s.metadata.resourceVersion = '8';
+    const after = buildSnapshot([s]).sites[0];
+    expect(after).not.toBe(before);
+    expect(after?.pools[0]?.allocated['nvidia.com/gpu']).toBe(8);
+  });
+
+  it('does not keep a parse that has promises taken off, and the kept parse is untouched by them', () => {
+    const s = site();
+    const plain = buildSnapshot([s]).sites[0];
+    const promised = buildSnapshot([s], { a: { h100: { 'nvidia.com/gpu': 8 } } }).sites[0];
+    expect(promised).not.toBe(plain);
+    expect(promised?.pools[0]?.free['nvidia.com/gpu']).toBe((plain?.pools[0]?.free['nvidia.com/gpu'] ?? 0) - 8);
+    expect(buildSnapshot([s]).sites[0]).toBe(plain);
+  });
+});

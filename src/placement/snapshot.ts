@@ -100,10 +100,33 @@ export function buildSnapshot(sites: readonly Site[], promised: PromisedCapacity
   for (const site of sites) {
     const name = site.metadata.name;
     if (name === undefined || name === '') continue;
-    infos.push(siteInfo(name, site, promised[name] ?? NO_PROMISES));
+    const promises = promised[name];
+    infos.push(promises === undefined || isEmpty(promises) ? unpromisedSiteInfo(name, site) : siteInfo(name, site, promises));
   }
   infos.sort((a, b) => compareStrings(a.name, b.name));
   return { sites: infos };
+}
+
+/**
+ * PARSED keeps each Site object's SiteInfo (without promises) while the object lives. The controllers rebuild the
+ * snapshot for every decision from the informer's Site objects, which are replaced, never changed, when a Site
+ * changes; parsing only the changed ones keeps a decision at 1,000 sites from parsing 4,000 pools and from the
+ * collection pauses that garbage caused. The resourceVersion is compared too, so a caller that edits a Site in place
+ * and gives it a new version is not served the old parse. SiteInfo is never mutated (snapshot-edits copies).
+ */
+const PARSED = new WeakMap<Site, { readonly resourceVersion: string | undefined; readonly info: SiteInfo }>();
+
+function unpromisedSiteInfo(name: string, site: Site): SiteInfo {
+  const known = PARSED.get(site);
+  if (known !== undefined && known.resourceVersion === site.metadata.resourceVersion && known.info.name === name) return known.info;
+  const info = siteInfo(name, site, NO_PROMISES);
+  PARSED.set(site, { resourceVersion: site.metadata.resourceVersion, info });
+  return info;
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 /** Mutable builds a snapshot object field by field: conditional spreads allocate a temporary object per field. */

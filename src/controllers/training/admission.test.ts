@@ -103,7 +103,9 @@ describe('decideTraining with admission', () => {
     expect(plan.status?.attempts?.at(-1)).toMatchObject({ queue: 'research', charge: { 'nvidia.com/gpu': '8' }, outcome: 'Running' });
     expect(plan.status?.conditions?.find((c) => c.type === 'Admitted')).toMatchObject({ status: 'True', reason: 'QuotaReserved' });
     expect(plan.site).toMatchObject({ kind: 'Create', site: 'shanghai', mirror: false, decision: { epoch: 1, pool: 'h100' } });
-    expect(plan.events.map((e) => e.reason)).toEqual(['Admitted', 'Placed']);
+    // One event for the one decision (fewer hub requests per workload): the admission and where it was placed.
+    expect(plan.events.map((e) => e.reason)).toEqual(['Admitted']);
+    expect(plan.events[0]?.message).toMatch(/^admitted by queue research: .*; placed on shanghai/);
   });
 
   it('records what the attempt costs per hour at its site (devices × the price of the pool\'s model)', () => {

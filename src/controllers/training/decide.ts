@@ -478,11 +478,8 @@ function admit(
     status: nextStatus(base, { kind: 'Placed', decision, record: placed.record, admission: grant, ...(price !== undefined && { price }) }, at),
     ...(fence.length > 0 && { fenceSites: { sites: fence, epoch: decision.epoch } }),
     site: { kind: 'Create', site: decision.site, decision, mirror: false },
-    events: [
-      ...events,
-      { type: 'Normal', reason: EventReason.Admitted, message: admitted },
-      { type: 'Normal', reason: EventReason.Placed, message: placed.record.message ?? `placed on ${decision.site}` },
-    ],
+    // One event for the one decision: every event is a hub request, and admission and placement are one write here.
+    events: [...events, { type: 'Normal', reason: EventReason.Admitted, message: `${admitted}; ${placed.record.message ?? `placed on ${decision.site}`}` }],
     logs: [...logs, { msg: 'admitted and placed', fields: { queue: verdict.queue, site: decision.site, variant: decision.variant, pool: decision.pool, epoch: decision.epoch } }],
     result: { requeueAfter: input.pollMs },
   });
