@@ -1,9 +1,11 @@
 /**
- * `suanwang lab up|down|status|fault|component`: the embedded default federation on one machine.
+ * `suanwang lab up|down|status|fault|component|generate`: the embedded default federation on one machine.
  */
+import { readFileSync } from 'node:fs';
 import { formatBytes } from '../../api/quantity.ts';
 import { ConfigError } from '../../api/yaml-source.ts';
 import { MissingBinaryError } from '../../lab/binaries.ts';
+import { generateTopology, MAX_GENERATED_SITES } from '../../lab/generate-topology.ts';
 import { clearFaults, FaultError, injectFault, type FaultSpec } from '../../lab/faults.ts';
 import { DEFAULT_TIMING, type FederationTiming } from '../../lab/federation.ts';
 import { controlComponent, LabStartError, labStatus, startLab, stopLab } from '../../lab/lab.ts';
@@ -12,13 +14,13 @@ import { CliError, reportCliError } from '../cli-error.ts';
 import { usageText } from '../flag-usage.ts';
 import { defineCommand, parseCommandLine, type FlagValues } from '../flags.ts';
 
-const SUBCOMMANDS = ['up', 'down', 'status', 'fault', 'component'] as const;
+const SUBCOMMANDS = ['up', 'down', 'status', 'fault', 'component', 'generate'] as const;
 const FAULT = "'lab fault' (what to inject, or --clear):";
 const COMPONENT = "'lab component':";
 
 const LAB = defineCommand({
   name: 'lab',
-  usage: 'suanwang lab <up|down|status|fault|component> [flags]',
+  usage: 'suanwang lab <up|down|status|fault|component|generate> [flags]',
   description: `  up       start etcd, one kube-apiserver for the hub and one per site, and for each site a
            kube-controller-manager, a kube-scheduler and kwok with Nodes shaped like the topology's pools;
            writes <dir>/hub.kubeconfig and <dir>/<site>.kubeconfig and returns once every cluster is ready.
@@ -34,7 +36,9 @@ const LAB = defineCommand({
              lab fault --site S --node N --node-lost                the whole node disappears
              lab fault --site S [--node N] --clear                  remove faults, re-register lost nodes
   component  stop or start one component of a running lab, e.g.
-             lab component stop agent --cluster shanghai;  lab component start operator --cluster hub`,
+             lab component stop agent --cluster shanghai;  lab component start operator --cluster hub
+  generate print a topology of --sites K sites made from --topology's sites taken in turn (copies named <site>-2,
+           <site>-3, ...), e.g. lab generate --sites 12 > twelve.yaml && lab up --topology twelve.yaml`,
   positionals: true,
   flags: {
     dir: { type: 'string', value: 'DIR', default: '.lab', help: 'lab state directory' },
@@ -53,6 +57,7 @@ const LAB = defineCommand({
     'node-lost': { type: 'boolean', section: FAULT, help: 'the whole node disappears' },
     clear: { type: 'boolean', section: FAULT, help: 'remove faults, re-register lost nodes' },
     cluster: { type: 'string', value: 'CLUSTER', section: COMPONENT, help: "the component's cluster: hub or a site's name" },
+    sites: { type: 'int', section: "'lab generate':", help: `how many sites the printed topology has (1 to ${MAX_GENERATED_SITES})` },
   },
   footer: "Binaries come from $SUANWANG_BIN_DIR, $KUBEBUILDER_ASSETS, or the cache filled by 'make binaries'.",
 });
@@ -91,6 +96,8 @@ export async function labCommand(argv: string[]): Promise<number> {
         console.log(`${action === 'stop' ? 'Stopped' : 'Started'} ${name} (${values.cluster}), pid ${pid}.`);
         return 0;
       }
+      case 'generate':
+        return generate(values.topology, values.sites);
       case 'down':
         return await down(values.dir);
       case 'status':
@@ -103,6 +110,22 @@ export async function labCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+function generate(template: string, sites: number | undefined): number {
+  if (sites === undefined) throw new CliError('--sites is required', 2);
+  let text: string;
+  try {
+    text = readFileSync(template, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read the template topology ${template}: ${(err as Error).message}`, 1);
+  }
+  try {
+    process.stdout.write(generateTopology(text, sites, [`${sites} sites made by 'suanwang lab generate --sites ${sites} --topology ${template}'`]));
+  } catch (err) {
+    throw new CliError(`${template}: ${(err as Error).message}`, 2);
+  }
+  return 0;
 }
 
 async function fault(values: Values): Promise<number> {
