@@ -66,8 +66,9 @@ test: setup binaries typecheck image ## the whole suite: typecheck, image build,
 	node_modules/.bin/vitest run --project unit
 	node_modules/.bin/vitest run --project lab
 
-bench: setup binaries ## benchmarks under bench/ (print figures)
-	@for f in bench/*.bench.ts; do echo "== $$f"; node $$f; done
+bench: setup binaries ## build the peer Kueue (cached), then every benchmark one after another (~1 h), into one table bench/results/bench-<date>-<commit>.md; BENCH_ARGS="--quick" or "--only=a,b" (see node bench/run-all.ts --help)
+	@tools/build-kueue.sh >/dev/null || echo "make bench: Kueue could not be built (above); its rows will say 'not measured' with the reason"
+	node bench/run-all.ts $(BENCH_ARGS)
 
 image: ## build the container image without Docker into build/image/*.oci.tar (IMAGE_ARCHES="amd64 arm64" for both)
 	image/build.sh

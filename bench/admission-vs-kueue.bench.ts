@@ -54,6 +54,7 @@ import { countWorkloads, parseGeneratorConfig, scaleGeneratorConfig } from './pe
 import { findKueueBenchmark } from './peer-kueue/kueue-module.ts';
 import { KueueNotMeasuredError, runKueueSchedulerBaseline, type KueueSchedulerBaselineResult } from './peer-kueue/scheduler-baseline.ts';
 import { WORKLOAD_CLASSES, type WorkloadClass } from './peer-kueue/summary.ts';
+import { recordFigure } from './support/summary.ts';
 
 const { values } = parseArgs({
   options: { scale: { type: 'string', default: '0.1' }, kueue: { type: 'boolean', default: true }, out: { type: 'string' } },
@@ -497,14 +498,18 @@ const siteCount = new Set(scenario.map((q) => q.cohort)).size;
 
 const rows: string[] = [];
 const details: string[] = [];
+/** The table's Suanwang figure: FairShare, the mapping (the other rows say what each part does alone). */
+let fairShare: { readonly outcome: ReplayOutcome; readonly livelockWhy?: string } | undefined;
 for (const { policy, label } of POLICY_ROWS) {
   console.error(`Suanwang replay, ${policy}: ${expected} workloads in ${scenario.length} queues over ${siteCount} sites`);
   const outcome = replay(scenario, policy);
+  if (policy === PreemptionPolicy.FairShare) fairShare = { outcome };
   const name = `Suanwang admissionCycle, ${label}; virtual clock, no apiserver`;
   if (outcome.kind === 'Livelock') {
     const l = outcome.livelock;
     const why = `preemption livelock at t = ${sec(l.atMs / 1000)} (virtual): the cycles at that instant return to an earlier state every ${l.period} cycles (${l.preemptionsPerCycle.join(', ')} preemptions), ${pct(l.victimsOutsideCohort, l.victims)} of the victims at another site than their preemptor; ${l.admittedBefore} admissions in ${l.cyclesBefore} cycles before it`;
     console.error(`  ${why}`);
+    if (policy === PreemptionPolicy.FairShare) fairShare = { outcome, livelockWhy: why };
     rows.push(`| ${name} | not measured: ${why} | | | | | | |`);
     details.push(`- ${policy} livelock, one preemption of the loop: ${l.example}.`);
     continue;
@@ -576,3 +581,42 @@ const stamp = started.toISOString().slice(0, 16).replace(':', '');
 const file = join(outDir, `admission-vs-kueue-${stamp}-scale-${scale}.md`);
 await writeFile(file, `${text}\n`);
 console.error(`\nwritten to ${file}`);
+
+// The table's figures: Suanwang's FairShare row set against Kueue's from the same run, and Kueue's.
+const reproduce = `node bench/admission-vs-kueue.bench.ts ${process.argv.slice(2).join(' ')}`.trim();
+const detail = file.startsWith(`${REPO_ROOT}/`) ? file.slice(REPO_ROOT.length + 1) : file;
+const scenarioFigure = `Kueue's scheduler benchmark scenario (${siteCount} cohorts × ${scenario.length / siteCount} queues, ${expected.toLocaleString('en-US')} workloads, scale ${scale}), side by side in one run`;
+const kueueLine = (k: KueueSchedulerBaselineResult): string =>
+  `wall ${sec(k.wallSeconds)}, usage ${k.usagePercent.toFixed(1)} %, admission large / medium / small ${admission(k.averageTimeToAdmissionSeconds)} s, ${k.evictions} evictions, ${sec(k.cpuSeconds)} CPU`;
+if (fairShare !== undefined) {
+  const o = fairShare.outcome;
+  const f = o.kind === 'Completed' ? o.figures : undefined;
+  recordFigure({
+    bench: 'admission-vs-kueue',
+    system: "Suanwang admissionCycle, FairShare (virtual clock, no apiserver: the policy, not end to end)",
+    figure: scenarioFigure,
+    value:
+      f === undefined
+        ? `not measured: ${fairShare.livelockWhy ?? 'preemption livelock'}`
+        : `wall ${sec(f.wallSeconds)}, usage ${f.usagePercent.toFixed(1)} %, admission large / medium / small ${admission(f.averageTimeToAdmissionSeconds)} s, ${f.evictions} evictions, ${sec(f.cycleCpuSeconds, 2)} CPU in ${f.cycles} cycles`,
+    ...(f !== undefined && kueue !== undefined && {
+      limit: `Kueue in this run: wall ${sec(kueue.wallSeconds)} (${(f.wallSeconds / kueue.wallSeconds).toFixed(2)} × Kueue's), usage ${kueue.usagePercent.toFixed(1)} %`,
+    }),
+    reproduce,
+    detail,
+  });
+}
+recordFigure({
+  bench: 'admission-vs-kueue',
+  system: kueue === undefined ? 'Kueue (minimalkueue + kube-apiserver, real time)' : `Kueue ${kueue.kueueVersion} (minimalkueue + kube-apiserver + etcd, real time)`,
+  figure: scenarioFigure,
+  value: kueue === undefined ? `not measured: ${kueueNot}` : kueueLine(kueue),
+  ...(kueue !== undefined && {
+    limit:
+      scale === 1
+        ? `upstream's pass limits: wall ≤ ${kueue.upstreamLimits.maxWallSeconds} s, usage ≥ ${kueue.upstreamLimits.minUsagePercent} %, admission ≤ ${admission(kueue.upstreamLimits.maxAverageTimeToAdmissionSeconds)} s`
+        : "upstream's pass limits apply to the full run (--scale=1) only",
+  }),
+  reproduce,
+  detail,
+});

@@ -12,6 +12,7 @@ import { cpuPool, gpuPool, makeSite, makeTrainingJob, variant } from '../src/pla
 import { trainingWorkload } from '../src/placement/workload.ts';
 import { admissionCycle, type QueuedWorkload } from '../src/queueing/admission-cycle.ts';
 import { queueInfo, type QueueInfo } from '../src/queueing/queue-info.ts';
+import { recordFigure } from './support/summary.ts';
 
 const waiting = Number(process.argv[2] ?? 10_000);
 const queueCount = Number(process.argv[3] ?? 20);
@@ -103,3 +104,9 @@ console.log(
     `${cycles} cycles: ms p50 ${pct(50)} p99 ${pct(99)}; ${last.placements} placements per cycle; ` +
     `verdicts: ${kinds.Admit} admitted, ${kinds.Wait} waiting, ${kinds.Preempt} preempted; heap change ${heap >= 0 ? '+' : ''}${heap.toFixed(1)} MiB`,
 );
+recordFigure({
+  bench: 'admission',
+  figure: `admission cycle: ${waiting.toLocaleString('en-US')} waiting TrainingJobs (+${(workloads.length - waiting).toLocaleString('en-US')} running) in ${queueCount} queues over ${siteCount} sites × 4 pools`,
+  value: `p50 ${pct(50)} ms, p99 ${pct(99)} ms per cycle (${cycles} cycles; ${last.placements} placements, ${kinds.Admit} admitted per cycle)`,
+  reproduce: `node bench/admission.bench.ts ${process.argv.slice(2).join(' ')}`.trim(),
+});

@@ -15,6 +15,7 @@ import { gpuPool, cpuPool, makeSite } from '../src/placement/testing.ts';
 import { parseSamples } from '../src/runtime/metrics-exposition.ts';
 import { newMetricsRegistry } from '../src/runtime/metrics-registry.ts';
 import { MetricsServer } from '../src/runtime/metrics-server.ts';
+import { recordFigure } from './support/summary.ts';
 
 const siteCount = Number(process.argv[2] ?? 100);
 const workloadCount = Number(process.argv[3] ?? 10_000);
@@ -107,4 +108,20 @@ const big = await measure(workloadCount, scrapes);
 console.log(`operator /metrics over HTTP with ${siteCount} sites × 4 pools, ${QUEUES} queues (${scrapes} scrapes, Node ${process.version}):`);
 console.log(`  ${workloadCount} workloads: p50 ${pct(big.ms, 50).toFixed(1)} ms, p99 ${pct(big.ms, 99).toFixed(1)} ms; ${(big.bytes / 1024).toFixed(0)} KiB, ${big.samples} samples`);
 console.log(`  suanwang_ series: ${big.ours} with ${workloadCount} workloads, ${small.ours} with ${Math.round(workloadCount / 100)} (${small.ours === big.ours ? 'they do not grow' : 'THEY GROW'} with the workloads)`);
+const reproduce = `node bench/metrics-scrape.bench.ts ${process.argv.slice(2).join(' ')}`.trim();
+const setting = `${siteCount} sites × 4 pools, ${workloadCount.toLocaleString('en-US')} workloads, ${QUEUES} queues`;
+recordFigure({
+  bench: 'metrics-scrape',
+  figure: `operator /metrics scrape over HTTP, ${setting}`,
+  value: `p50 ${pct(big.ms, 50).toFixed(1)} ms, p99 ${pct(big.ms, 99).toFixed(1)} ms (${scrapes} scrapes); ${(big.bytes / 1024).toFixed(0)} KiB, ${big.samples.toLocaleString('en-US')} samples`,
+  reproduce,
+});
+recordFigure({
+  bench: 'metrics-scrape',
+  figure: `suanwang_ series in one scrape, ${setting}`,
+  value: big.ours.toLocaleString('en-US'),
+  // The series must not grow with the workloads: the same caches with a hundredth of them are the comparison.
+  limit: `${small.ours.toLocaleString('en-US')} with ${Math.max(1, Math.round(workloadCount / 100))} workloads: ${small.ours === big.ours ? 'they do not grow' : 'THEY GROW'} with the workloads`,
+  reproduce,
+});
 process.exitCode = small.ours === big.ours ? 0 : 1;

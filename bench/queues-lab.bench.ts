@@ -21,13 +21,14 @@ import type { Queue, TrainingJob } from '../src/api/generated/types.ts';
 import { GROUP, Plural, VERSION } from '../src/api/names.ts';
 import { REPO_ROOT } from '../src/lab/binaries.ts';
 import type { LabState } from '../src/lab/state.ts';
-import { computeFigures } from './queues-lab/figures.ts';
+import { computeFigures, type RunFigures } from './queues-lab/figures.ts';
 import { CpuMeter, cpuSeconds } from './queues-lab/process-cpu.ts';
 import { renderReport } from './queues-lab/report.ts';
-import { SAMPLED_TOTAL, SiteSampler } from './queues-lab/site-sampler.ts';
-import { generateJobs, jobYaml, QUEUES, queueYaml, type BenchJob } from './queues-lab/workload-mix.ts';
+import { GANG_WINDOW_MS, SAMPLED_TOTAL, SiteSampler, type SamplerFigures } from './queues-lab/site-sampler.ts';
+import { generateJobs, jobYaml, LAB_DEVICES, QUEUES, queueYaml, type BenchJob } from './queues-lab/workload-mix.ts';
 import { withBenchLab } from './support/lab.ts';
 import { gitCommit, machine } from './support/run-info.ts';
+import { recordFigure } from './support/summary.ts';
 
 const NAMESPACE = 'bench';
 const DEFAULT_JOBS = 1000;
@@ -216,7 +217,32 @@ async function run(state: LabState, workDir: string): Promise<boolean> {
   const file = join(resultsDir, `queues-lab-${date}${jobCount === DEFAULT_JOBS ? '' : `-${jobCount}-jobs`}.md`);
   writeFileSync(file, report);
   log(`written to ${file.replace(`${REPO_ROOT}/`, '')}`);
+  recordFigures(figures, sites, file.replace(`${REPO_ROOT}/`, ''));
   return figures.succeeded === jobs.length && sites.quotaViolations.length === 0 && sites.gangViolations.length === 0;
+}
+
+/** recordFigures hands the table the report's headline figures, each beside its bound where it has one. */
+function recordFigures(f: RunFigures, sites: SamplerFigures, detail: string): void {
+  const capacity = Object.values(LAB_DEVICES).reduce((s, x) => s + x, 0);
+  const reproduce = `node bench/queues-lab.bench.ts ${process.argv.slice(2).join(' ')}`.trim();
+  const setting = `${f.jobs.toLocaleString('en-US')} TrainingJobs (mixed gangs and variants, seed ${seed}) at once in ${QUEUES.length} queues, weights ${QUEUES.map((q) => q.weight).join(':')}, default lab, ${podSeconds} s pods`;
+  const row = (figure: string, value: string, limit?: string): void =>
+    recordFigure({ bench: 'queues-lab', figure: `${setting}: ${figure}`, value, ...(limit !== undefined && { limit }), reproduce, detail });
+  row(
+    'first apply → last Succeeded',
+    f.allFinished ? `${f.succeeded.toLocaleString('en-US')} Succeeded, ${f.failed} Failed in ${f.wallSeconds.toFixed(0)} s` : `not reached: ${f.succeeded} of ${f.jobs} Succeeded when the run stopped after ${f.wallSeconds.toFixed(0)} s`,
+  );
+  row('admissions per second', `${f.admissionsPerSecond.toFixed(2)} /s (peak ${f.peakAdmissionsPerSecond.toFixed(2)} /s over 30 s); time to admission mean ${f.meanSecondsToAdmission.toFixed(0)} s, max ${f.maxSecondsToAdmission.toFixed(0)} s`);
+  row('attempt placed → recorded end', `median ${f.medianAttemptSeconds.toFixed(0)} s, p90 ${f.p90AttemptSeconds.toFixed(0)} s`, `the pods run ${podSeconds} s`);
+  const mean = sites.meanDevices[SAMPLED_TOTAL] ?? 0;
+  row('devices in use at the sites, mean / peak', `${mean.toFixed(1)} / ${sites.peakDevices[SAMPLED_TOTAL] ?? 0}`, `of ${capacity} in the lab (mean ${((100 * mean) / capacity).toFixed(0)} %)`);
+  row('quota violations (queue × resource × sample over quota + borrowing)', String(sites.quotaViolations.length), '0');
+  row(`gang violations (part of a gang bound > ${GANG_WINDOW_MS / 1000} s)`, `${sites.gangViolations.length} (longest partial gang ${(sites.longestPartialMs / 1000).toFixed(1)} s)`, '0');
+  row(
+    `device-seconds while all four queues waited (${f.windowFromSeconds.toFixed(0)} → ${f.windowUntilSeconds.toFixed(0)} s), ${f.shares.map((s) => s.queue).join(' / ')}`,
+    f.shares.map((s) => `${(100 * s.share).toFixed(1)}`).join(' / ') + ' %',
+    `weight shares ${f.shares.map((s) => `${(100 * s.weightShare).toFixed(1)}`).join(' / ')} %`,
+  );
 }
 
 const workDir = mkdtempSync(join(tmpdir(), 'suanwang-bench-queues-jobs-'));

@@ -38,6 +38,7 @@ import { Timeline } from './site-loss/timeline.ts';
 import { BENCH_SITES, inferenceService, TRAINING_WORKERS, trainingJob } from './site-loss/workloads.ts';
 import { withBenchLab } from './support/lab.ts';
 import { gitCommit, machine } from './support/run-info.ts';
+import { recordFigure } from './support/summary.ts';
 
 const NAMESPACE = 'site-loss';
 const JOB = 'trainer';
@@ -192,7 +193,38 @@ async function run(state: LabState, labStartSeconds: number): Promise<boolean> {
   const file = join(resultsDir, `site-loss-${date}${lost === DEFAULT_SITE ? '' : `-${lost}`}.md`);
   writeFileSync(file, report);
   log(`written to ${file.replace(`${REPO_ROOT}/`, '')}`);
+  recordFigures(timeline, defaults, connection, file.replace(`${REPO_ROOT}/`, ''), agentBack, last?.job.site !== lost ? last?.job.site : undefined);
   return timeline.firsts.has('servingElsewhere') && timeline.firsts.has('trainingRunningElsewhere') && timeline.maxMemberJobs <= 1;
+}
+
+/** recordFigures hands the table the report's bold figures, each beside what the settings lead one to expect. */
+function recordFigures(t: Timeline, d: ReturnType<typeof labDefaults>, connection: 'push' | 'pull', detail: string, agentBack: number | undefined, movedTo: string | undefined): void {
+  const reproduce = `node bench/site-loss.bench.ts ${process.argv.slice(2).join(' ')}`.trim();
+  const setting =
+    `site loss (B5), ${lost} (${connection}) agent stopped with a training job and ${replicas} replicas there; ` +
+    `lease ${d.leaseMs / 1000} s, heartbeat ${d.heartbeatIntervalMs / 1000} s, grace ${d.siteLostGraceMs / 1000} s${d.productDefaults ? ' (product defaults)' : ' (NOT the product defaults)'}`;
+  const at = (x: number | undefined): string => (x === undefined ? 'not reached' : `${x.toFixed(1)} s after the stop`);
+  const expired = t.firsts.get('leaseExpired');
+  const serving = t.firsts.get('servingElsewhere');
+  // The grace counts from the Ready condition's whole-second stamp, up to 1 s before the sampled expiry (report.ts).
+  const afterGrace = `${expired === undefined ? 'lease expiry + grace' : `lease expiry + grace = ${(expired + d.siteLostGraceMs / 1000).toFixed(1)} s`} (up to 1 s earlier: the grace counts from a whole-second stamp)`;
+  const row = (figure: string, value: string, limit?: string): void => recordFigure({ bench: 'site-loss', figure: `${setting}: ${figure}`, value, ...(limit !== undefined && { limit }), reproduce, detail });
+  row('Site Ready=Unknown (LeaseExpired) on the hub', at(expired), `the lease after the last heartbeat: ${(d.leaseMs - d.heartbeatIntervalMs) / 1000}–${d.leaseMs / 1000} s`);
+  row(`inference serving elsewhere (${replicas} replicas ready at other sites)`, at(serving), serving === undefined ? 'aim: under 60 s' : `aim: under 60 s (${(serving / 60).toFixed(2)} × aim)`);
+  row(`${lost}'s replicas leave the service's plan`, at(t.firsts.get('shareLeftPlan')), afterGrace);
+  row(
+    `training job placed elsewhere / Running elsewhere${movedTo === undefined ? '' : ` (at ${movedTo})`}`,
+    `${at(t.firsts.get('trainingPlacedElsewhere'))} / ${at(t.firsts.get('trainingRunningElsewhere'))}`,
+    `at ${afterGrace}`,
+  );
+  row(
+    'training copies at once (unfinished member Jobs across the federation)',
+    t.maxMemberJobs <= 1 ? `${t.maxMemberJobs}: 0 duplicates (${t.samples} samples every ${sampleMs} ms)` : `${t.maxMemberJobs}: ${t.maxMemberJobs - 1} duplicate(s) in ${t.duplicateSamples} samples (${t.duplicateSeconds.toFixed(1)} s)`,
+    connection === 'pull' ? "1 (a stopped pull agent cannot stop its site's copy until it is back: docs/pull-mode.md)" : '1: no duplicate',
+  );
+  row(`inference replica pods running at once (most)`, String(t.maxReplicaPods), `${replicas} wanted; more while the lease is expired`);
+  const settled = t.returns.get('settled');
+  row('agent started again → settled (1 member Job elsewhere, the wanted replicas)', settled === undefined || agentBack === undefined ? 'not reached' : `${(settled - agentBack).toFixed(1)} s after the restart`);
 }
 
 const ok = await withBenchLab({ name: 'site-loss', topology: 'examples/lab/default.yaml', podSeconds, log }, (lab) => run(lab.state, lab.startSeconds));

@@ -8,7 +8,7 @@ import type { Timing } from './latency.ts';
 export const TARGET_P99_MS: Readonly<Record<number, number>> = { 100: 5, 1000: 50 };
 
 /** KARMADA is Karmada's published cluster_schedule latency at 100 member clusters (performance-anchors.md §1.2). */
-const KARMADA = { clusters: 100, p50: 12, p90: 15, p99: 32 };
+export const KARMADA = { clusters: 100, p50: 12, p90: 15, p99: 32 };
 
 /** SizeResult is every line measured on one federation size. */
 export interface SizeResult {
