@@ -7,27 +7,37 @@
  * by verb and resource, as the hub apiserver's audit log counts them for the operator's user (src/lab/audit.ts,
  * credentials.ts), less the operator's idle rate measured just before the run.
  *
- *   node bench/throughput.bench.ts [--n=1000] [--concurrency=32] [--pod-seconds=1] [--idle-seconds=30] [--timeout-minutes=20]
+ * Then, on the same lab, the same run through a real peer (--peer=kueue, the default when tools/build-kueue.sh has
+ * built the kueue binary): Kueue v0.17.0 with MultiKueue, a manager on the hub and a worker on every site, N batch
+ * Jobs of one pod (bench/peer-kueue/multikueue/), so both rows of the side-by-side table come from one machine and one
+ * hour. Where Kueue cannot run here, its row says "not measured: <reason>". --peer=none skips it.
+ *
+ *   node bench/throughput.bench.ts [--n=1000] [--concurrency=32] [--pod-seconds=1] [--idle-seconds=30] [--timeout-minutes=20] [--peer=kueue|none]
  *
  * The result goes to stdout and to bench/results/throughput-<date>.md (-<n>-workloads before .md when --n is not the
  * default). Heavy: it runs a whole lab; run nothing else heavy beside it. Exits 1 when a job failed or did not finish.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { TrainingJob } from '../src/api/generated/types.ts';
 import { GROUP, Plural, VERSION } from '../src/api/names.ts';
-import { REPO_ROOT } from '../src/lab/binaries.ts';
+import { cacheBinDir, pinnedVersions, REPO_ROOT } from '../src/lab/binaries.ts';
 import type { ClusterState, LabState } from '../src/lab/state.ts';
 import { ListWatch, type ListResult } from './member-latency/list-watch.ts';
 import { cpuSeconds } from './queues-lab/process-cpu.ts';
+import { KueueNotMeasuredError } from './peer-kueue/kueue-module.ts';
+import { runKueueThroughput, WORKER_CLIENT_QPS } from './peer-kueue/multikueue/throughput-run.ts';
 import { withBenchLab } from './support/lab.ts';
 import { gitCommit, machine } from './support/run-info.ts';
+import { recordFigure } from './support/summary.ts';
 import { countRequests, readAuditLog, total } from './throughput/audit-count.ts';
 import { createAll } from './throughput/create-all.ts';
 import { JobPhases } from './throughput/job-phases.ts';
-import { renderThroughputReport } from './throughput/report.ts';
+import { perWorkload } from './throughput/net-requests.ts';
+import { kueueSystemName, MULTIKUEUE_PUBLISHED, peerNetRequests, ratioToRaw, type PeerOutcome } from './throughput/peer-report.ts';
+import { operatorNetRequests, renderThroughputReport, TARGET_REQUESTS_PER_WORKLOAD } from './throughput/report.ts';
 import { plainObject, throughputJob } from './throughput/workload.ts';
 
 const NAMESPACE = 'throughput';
@@ -46,8 +56,12 @@ const { values } = parseArgs({
     'pod-seconds': { type: 'string', default: '1' },
     'idle-seconds': { type: 'string', default: '30' },
     'timeout-minutes': { type: 'string', default: '20' },
+    // The real peer runs by default where its binary was built; elsewhere it is left out unless asked for.
+    peer: { type: 'string', default: existsSync(join(cacheBinDir(process.env), 'kueue')) ? 'kueue' : 'none' },
   },
 });
+const peer = values.peer;
+if (peer !== 'kueue' && peer !== 'none') throw new Error(`--peer must be kueue or none, got '${peer}'`);
 const n = Number(values.n);
 const concurrency = Number(values.concurrency);
 const podSeconds = Number(values['pod-seconds']);
@@ -161,6 +175,24 @@ async function run(state: LabState, labStartSeconds: number): Promise<boolean> {
   const runRequests = countRequests(requests, hub.operatorUser, runFrom, runEnd);
   const idleRequests = total(countRequests(requests, hub.operatorUser, idleFrom, idleTo));
   const counts = phases.counts();
+
+  // 5. The same run through the real peer, on the same lab, now that Suanwang's jobs are all done.
+  let peerOutcome: PeerOutcome | undefined;
+  let peerOk = true;
+  if (peer === 'kueue') {
+    try {
+      peerOutcome = { measured: await runKueueThroughput(state, { n, concurrency, idleSeconds, timeoutMs, log }), workerClientQps: WORKER_CLIENT_QPS };
+      peerOk = peerOutcome.measured.succeeded === n;
+    } catch (err) {
+      if (!(err instanceof KueueNotMeasuredError)) {
+        peerOk = false;
+        log(`Kueue's run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      }
+      const reason = err instanceof KueueNotMeasuredError ? err.reason : `its run failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
+      peerOutcome = { notMeasured: reason };
+    }
+  }
+
   const date = new Date().toISOString().slice(0, 10);
   const report = renderThroughputReport({
     date,
@@ -188,14 +220,55 @@ async function run(state: LabState, labStartSeconds: number): Promise<boolean> {
     operatorCpuSeconds,
     operatorPeakRssMiB: peakRssMiB(operator.pid),
     unfinished: phases.unfinished(10),
+    ...(peerOutcome !== undefined && { peer: peerOutcome }),
   });
   log(`\n${report}`);
   const resultsDir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `throughput-${date}${n === DEFAULT_N ? '' : `-${n}-workloads`}.md`);
   writeFileSync(file, report);
-  log(`written to ${file.replace(`${REPO_ROOT}/`, '')}`);
-  return counts.succeeded === n;
+  const detail = file.replace(`${REPO_ROOT}/`, '');
+  log(`written to ${detail}`);
+
+  // The headline figures for `make bench`'s table: both systems, each with its ratio to the hub's raw limit.
+  const reproduce = `node bench/throughput.bench.ts --n=${n}${peer === 'none' ? ' --peer=none' : ''}`;
+  const rawHubRate = rawHub.count / rawHub.seconds;
+  const rawLimit = (seconds: number | undefined): string => `${ratioToRaw(n, seconds, rawHubRate)} of the ${rawHubRate.toFixed(1)} ConfigMaps/s the hub takes`;
+  const endToEnd = (seconds: number | undefined, succeeded: number): string =>
+    seconds === undefined ? `not all Succeeded (${succeeded} of ${n})` : `${seconds.toFixed(1)} s (${(n / seconds).toFixed(2)}/s)`;
+  recordFigure({ bench: 'throughput', figure: `${n} TrainingJobs of one CPU worker: all Succeeded`, value: endToEnd(toSucceeded, counts.succeeded), limit: rawLimit(toSucceeded), reproduce, detail });
+  recordFigure({
+    bench: 'throughput',
+    figure: `${n} TrainingJobs: operator's hub requests per workload, less idle`,
+    value: perWorkload(operatorNetRequests({ runRequests, runWindowSeconds: (runEnd - runFrom) / 1000, idleRequests, idleWindowSeconds: (idleTo - idleFrom) / 1000 }).net, n),
+    limit: `aim ≤ ${TARGET_REQUESTS_PER_WORKLOAD}; MultiKueue published ≈ ${MULTIKUEUE_PUBLISHED.requestsPerWorkload}`,
+    reproduce,
+    detail,
+  });
+  if (peerOutcome !== undefined) {
+    const p = 'measured' in peerOutcome ? peerOutcome.measured : undefined;
+    const system = kueueSystemName(p?.kueueVersion ?? `v${pinnedVersions()['KUEUE_VERSION'] ?? '?'}`);
+    const notMeasured = 'notMeasured' in peerOutcome ? `not measured: ${peerOutcome.notMeasured}` : undefined;
+    recordFigure({
+      bench: 'throughput',
+      system,
+      figure: `${n} batch Jobs of one pod, same lab and run: all Succeeded (worker clients at ${WORKER_CLIENT_QPS} QPS, v0.17.0's fixed default)`,
+      value: notMeasured ?? endToEnd(p?.toSucceeded, p?.succeeded ?? 0),
+      ...(p !== undefined && { limit: rawLimit(p.toSucceeded) }),
+      reproduce,
+      detail,
+    });
+    recordFigure({
+      bench: 'throughput',
+      system,
+      figure: `${n} batch Jobs: MultiKueue manager's hub requests per workload, less idle`,
+      value: notMeasured ?? perWorkload(p === undefined ? 0 : peerNetRequests(p).net, n),
+      limit: `published ≈ ${MULTIKUEUE_PUBLISHED.requestsPerWorkload}`,
+      reproduce,
+      detail,
+    });
+  }
+  return counts.succeeded === n && peerOk;
 }
 
 const ok = await withBenchLab({ name: 'throughput', topology: 'examples/lab/default.yaml', podSeconds, log }, (lab) => run(lab.state, lab.startSeconds));

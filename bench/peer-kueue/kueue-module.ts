@@ -71,6 +71,26 @@ function requireExecutable(dir: string, name: string, howToBuild: string): strin
   return p;
 }
 
+/** KueueInstallSetup is what installing the real Kueue on a lab needs: the binary and the module's manifests. */
+export interface KueueInstallSetup {
+  /** kueueVersion is the module version tools/kueue pins, e.g. "v0.17.0". */
+  readonly kueueVersion: string;
+  /** projectDir is the kueue module source (config/components/crd/bases, config/components/webhook). */
+  readonly projectDir: string;
+  /** binary is cmd/kueue as tools/build-kueue.sh built it. */
+  readonly binary: string;
+}
+
+/** findKueueInstall locates the Kueue binary and module source or throws KueueNotMeasuredError. */
+export async function findKueueInstall(env: NodeJS.ProcessEnv): Promise<KueueInstallSetup> {
+  const { version, dir } = await kueueModuleDir(env);
+  const pinned = pinnedVersions()['KUEUE_VERSION'];
+  if (`v${pinned}` !== version) {
+    throw new KueueNotMeasuredError(`tools/kueue pins sigs.k8s.io/kueue ${version} but tools/versions.env says KUEUE_VERSION=${pinned}`);
+  }
+  return { kueueVersion: version, projectDir: dir, binary: requireExecutable(cacheBinDir(env), 'kueue', 'tools/build-kueue.sh') };
+}
+
 /** findKueueBenchmark locates everything the benchmark needs or throws KueueNotMeasuredError. */
 export async function findKueueBenchmark(env: NodeJS.ProcessEnv): Promise<KueueBenchmarkSetup> {
   const { version, dir } = await kueueModuleDir(env);

@@ -4,6 +4,7 @@
  * writes between two events cannot happen on a watch, but one write may skip a phase) counts the earlier one then too.
  */
 import type { TrainingJob } from '../../src/api/generated/types.ts';
+import { latestMoment } from '../support/latest-moment.ts';
 
 /** Phases is one job's moments; undefined until seen. */
 export interface Phases {
@@ -51,15 +52,7 @@ export class JobPhases {
 
   /** last is the latest moment of `phase` over all jobs, or undefined unless every one of `expected` jobs reached it. */
   last(phase: 'placedAt' | 'runningAt' | 'succeededAt', expected: number): number | undefined {
-    let latest = -Infinity;
-    let n = 0;
-    for (const p of this.#byName.values()) {
-      const at = p[phase];
-      if (at === undefined) continue;
-      n += 1;
-      latest = Math.max(latest, at);
-    }
-    return n >= expected ? latest : undefined;
+    return latestMoment(this.#byName.values(), (p) => p[phase], expected);
   }
 
   /** unfinished lists up to `limit` jobs not Succeeded or Failed, with what their conditions last said. */

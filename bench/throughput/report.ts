@@ -4,9 +4,9 @@
  */
 import type { RequestCount } from './audit-count.ts';
 import type { Created } from './create-all.ts';
+import { netRequests, perWorkload } from './net-requests.ts';
+import { MULTIKUEUE_PUBLISHED, renderPeerSection, type PeerOutcome } from './peer-report.ts';
 
-/** MULTIKUEUE_REQUESTS_PER_WORKLOAD is MultiKueue's published hub cost (issue 18): published, not measured here. */
-export const MULTIKUEUE_REQUESTS_PER_WORKLOAD = 7.9;
 /** TARGET_REQUESTS_PER_WORKLOAD is what issue 18 aims for. */
 export const TARGET_REQUESTS_PER_WORKLOAD = 4;
 
@@ -39,11 +39,18 @@ export interface ThroughputReport {
   readonly operatorCpuSeconds: number;
   readonly operatorPeakRssMiB: number | undefined;
   readonly unfinished: readonly string[];
+  /** peer: the same run through a real peer on the same lab; undefined when skipped (--peer=none). */
+  readonly peer?: PeerOutcome;
 }
 
 const s = (x: number | undefined): string => (x === undefined ? 'not reached' : `${x.toFixed(1)} s`);
 const rate = (n: number, seconds: number | undefined): string => (seconds === undefined || seconds <= 0 ? '—' : `${(n / seconds).toFixed(1)} /s`);
-const per = (n: number, w: number): string => (n / w).toFixed(2);
+const per = perWorkload;
+
+/** operatorNetRequests is the operator's hub requests in the run less its idle rate. */
+export function operatorNetRequests(r: Pick<ThroughputReport, 'runRequests' | 'runWindowSeconds' | 'idleRequests' | 'idleWindowSeconds'>): ReturnType<typeof netRequests> {
+  return netRequests({ gross: r.runRequests.reduce((t, c) => t + c.count, 0), runSeconds: r.runWindowSeconds, idle: r.idleRequests, idleSeconds: r.idleWindowSeconds });
+}
 
 /** renderThroughputReport renders the Markdown report. */
 export function renderThroughputReport(r: ThroughputReport): string {
@@ -51,9 +58,7 @@ export function renderThroughputReport(r: ThroughputReport): string {
   const rawHubRate = r.rawHub.count / r.rawHub.seconds;
   const rawSiteRate = r.rawSite.count / r.rawSite.seconds;
   const ratio = (seconds: number | undefined): string => (seconds === undefined ? '—' : `${((100 * (n / seconds)) / rawHubRate).toFixed(1)} % of the hub's raw rate`);
-  const gross = r.runRequests.reduce((t, c) => t + c.count, 0);
-  const idleScaled = r.idleWindowSeconds > 0 ? (r.idleRequests * r.runWindowSeconds) / r.idleWindowSeconds : 0;
-  const net = Math.max(0, gross - idleScaled);
+  const { gross, idleScaled, net } = operatorNetRequests(r);
   const failed = (c: Created): string => (c.failed === 0 ? '' : `; ${c.failed} failed (${c.failures[0] ?? ''})`);
   const lines = [
     `# Throughput benchmark (B1) — ${r.date}`,
@@ -82,7 +87,7 @@ export function renderThroughputReport(r: ThroughputReport): string {
     `| In the run (first create → all finished + settle, ${r.runWindowSeconds.toFixed(0)} s) | ${gross} | ${per(gross, n)} |`,
     `| Idle, before the run (${r.idleWindowSeconds.toFixed(0)} s: leases, Site heartbeats), scaled to the run's length | ${idleScaled.toFixed(0)} | ${per(idleScaled, n)} |`,
     `| **The run less idle** | **${net.toFixed(0)}** | **${per(net, n)}** (aim ≤ ${TARGET_REQUESTS_PER_WORKLOAD}) |`,
-    `| MultiKueue, published, not measured here | | ≈ ${MULTIKUEUE_REQUESTS_PER_WORKLOAD} |`,
+    `| MultiKueue, published | | ≈ ${MULTIKUEUE_PUBLISHED.requestsPerWorkload} |`,
     '',
     'By verb and resource, in the run:',
     '',
@@ -91,5 +96,8 @@ export function renderThroughputReport(r: ThroughputReport): string {
     ...r.runRequests.map((c) => `| ${c.verb} | ${c.what} | ${c.count} | ${per(c.count, n)} |`),
   ];
   if (r.unfinished.length > 0) lines.push('', 'Not finished (first few):', '', ...r.unfinished.map((u) => `- ${u}`));
+  if (r.peer !== undefined) {
+    lines.push('', ...renderPeerSection(n, rawHubRate, { toSucceeded: r.toSucceeded, netRequests: net, aimRequestsPerWorkload: TARGET_REQUESTS_PER_WORKLOAD }, r.peer));
+  }
   return `${lines.join('\n')}\n`;
 }
