@@ -2,11 +2,22 @@
  * What the long-running commands (`operator`, `agent`, `node-reporter`) do the same way at the edge of the process:
  * wait for SIGTERM or SIGINT, find the cluster's kubeconfig and build the logger, with the flags they share for it.
  */
+import { createRequire } from 'node:module';
 import { delimiter } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { CliError } from './cli-error.ts';
 import { parseFlagValue, type EnumFlag, type StringFlag } from './flag-values.ts';
+
+/**
+ * clientNode loads @kubernetes/client-node when a command first needs a KubeConfig, not when this module loads: the
+ * site agent imports this module but reaches its cluster with its own small client (src/agent/kube) for the usual
+ * kubeconfigs, and client-node's load alone costs a process tens of MiB (bench/agent-footprint.bench.ts). Node 24's
+ * require() loads the ES module synchronously, into the same module cache `import` uses.
+ */
+function clientNode(): typeof import('@kubernetes/client-node') {
+  return createRequire(import.meta.url)('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
+}
 
 /** LOG_LEVELS are the levels --log-level accepts: pino's. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -77,6 +88,7 @@ export function untilSignal(log?: Logger): SignalWait {
  * (exit 1) naming the flag or file that could not be used.
  */
 export function loadKubeConfig(file: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): KubeConfig {
+  const { KubeConfig } = clientNode();
   const kc = new KubeConfig();
   const fromEnv = env['KUBECONFIG'] ?? '';
   let source = 'the kubeconfig';

@@ -4,6 +4,7 @@
  * the topology. Each serves /metrics on a loopback port of its own (`lab status` lists the URLs). Certificates for mTLS come from `writeLabCertificates` (the same code as `suanwang certs`).
  */
 import { join } from 'node:path';
+import { AGENT_NODE_OPTIONS } from '../agent/site/agent-node-options.ts';
 import { REPO_ROOT } from './binaries.ts';
 
 /** SUANWANG_BIN is the `suanwang` command of this checkout (run with the current Node). */
@@ -78,9 +79,10 @@ export interface AgentPull {
   readonly sitePolicy: string | undefined;
 }
 
-/** agentArgs is one site agent's command line (after the Node binary). */
+/** agentArgs is one site agent's command line (after the Node binary): the Node options the chart gives it too, first. */
 export function agentArgs(p: { site: string; kubeconfig: string; operatorPort: number; metricsPort: number; tlsDir: string; pull?: AgentPull }): string[] {
   return [
+    ...AGENT_NODE_OPTIONS,
     SUANWANG_BIN,
     'agent',
     `--site=${p.site}`,

@@ -115,3 +115,25 @@ describe('nodeDevices', () => {
     expect(nodeDevices(node, 'nvidia', freshness(MAX_AGE_MS + 1)).freshUntil).toBeUndefined();
   });
 });
+
+describe('nodeDevices on the same Node object again', () => {
+  it('returns the same result while the report stays fresh, a new one when it turns stale, and that one while stale', () => {
+    const node = gpuNode().devices(simReport('g', H100)).obj();
+    const fresh = nodeDevices(node, 'nvidia', freshness(1_000));
+    expect(nodeDevices(node, 'nvidia', freshness(60_000))).toBe(fresh);
+    const stale = nodeDevices(node, 'nvidia', freshness(MAX_AGE_MS + 1));
+    expect(stale).not.toBe(fresh);
+    expect(stale.counts?.unknown).toBe(8);
+    expect(nodeDevices(node, 'nvidia', freshness(MAX_AGE_MS + 60_000))).toBe(stale);
+    // A clock that comes back (the report is fresh again) gives the fresh result again, equal to the first.
+    expect(nodeDevices(node, 'nvidia', freshness(2_000))).toEqual(fresh);
+  });
+
+  it('computes anew for another max age or vendor, and for a replaced Node object', () => {
+    const node = gpuNode().devices(simReport('g', H100)).obj();
+    const first = nodeDevices(node, 'nvidia', freshness(1_000));
+    expect(nodeDevices(node, 'nvidia', { now: T0_MS + 1_000, maxAgeMs: MAX_AGE_MS * 2 })).not.toBe(first);
+    expect(nodeDevices(node, undefined, freshness(1_000)).allocatable.get('nvidia.com/gpu')).toBe(8);
+    expect(nodeDevices({ ...node }, 'nvidia', freshness(1_000))).not.toBe(first);
+  });
+});

@@ -287,3 +287,37 @@ describe('sanitizePoolName', () => {
     expect(sanitizePoolName(input)).toBe(want);
   });
 });
+
+describe('buildPools on cached objects', () => {
+  const at = { now: Date.parse(T0), maxAgeMs: DEFAULT_MAX_REPORT_AGE_MS };
+  it('reads a replaced Node or Pod anew, and the same object the same way every time', () => {
+    const node = makeNode('g-0').pool('h100').accelerators(H100).devices(simReport('g-0', H100)).obj();
+    const pod = makePod('p').on('g-0').requests({ 'nvidia.com/gpu': '2' }).obj();
+    const first = buildPools([node], [pod], at);
+    expect(buildPools([node], [pod], at)).toEqual(first);
+    const failed = makeNode('g-0').pool('h100').accelerators(H100).devices(simReport('g-0', H100, { xids: [{ device: 1, xid: 79 }] })).obj();
+    const bigger = makePod('p').on('g-0').requests({ 'nvidia.com/gpu': '5' }).obj();
+    const second = buildPools([failed], [bigger], at)[0];
+    expect(second?.deviceHealth?.unhealthy).toBe(1);
+    expect(second?.resources?.allocated?.['nvidia.com/gpu']).toBe('5');
+    expect(buildPools([node], [pod], at)).toEqual(first);
+  });
+});
+
+describe('buildSite on the same Node objects again', () => {
+  it('reuses what a node gives by itself, and recomputes what its pods and a stale report change', () => {
+    const nodes = [gpuNode('g-0').devices(simReport('g-0', H100)).obj()];
+    const first = buildSite(nodes, [], FRESH).pools[0]?.nodes?.[0];
+    const withPod = buildSite(nodes, [makePod('p').on('g-0').limits({ 'nvidia.com/gpu': '2' }).obj()], FRESH).pools[0]?.nodes?.[0];
+    expect(withPod?.labels).toBe(first?.labels);
+    expect(withPod?.resources?.capacity).toBe(first?.resources?.capacity);
+    expect(withPod?.resources?.allocated?.['nvidia.com/gpu']).toBe('2');
+    expect(first?.resources?.allocated?.['nvidia.com/gpu']).toBe('0');
+    const stale = buildSite(nodes, [], { ...FRESH, now: FRESH.now + DEFAULT_MAX_REPORT_AGE_MS + 1 }).pools[0]?.nodes?.[0];
+    expect(stale?.resources?.allocatable?.['nvidia.com/gpu']).toBe('0');
+    expect(first?.resources?.allocatable?.['nvidia.com/gpu']).toBe('8');
+    // A replaced Node object (any change at the apiserver) is read anew.
+    const relabelled = { ...nodes[0], metadata: { ...nodes[0]?.metadata, labels: { ...nodes[0]?.metadata?.labels, 'nvidia.com/gpu.product': 'NVIDIA-B200' } } };
+    expect(buildSite([relabelled], [], FRESH).pools[0]?.nodes?.[0]?.labels?.['nvidia.com/gpu.product']).toBe('NVIDIA-B200');
+  });
+});

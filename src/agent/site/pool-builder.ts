@@ -61,6 +61,15 @@ interface NodeShape {
   readonly model: string | undefined;
   /** devices are the node's devices and what they do to its allocatable (node-devices.ts). */
   readonly devices: NodeDevices;
+  /** capacity, and on the wire capacity and allocatable (after the allocatable rule), as the node reports them. */
+  readonly capacity: Units;
+  readonly capacityQuantities: Record<string, string>;
+  readonly allocatableQuantities: Record<string, string>;
+  /** ready is the Ready condition's verdict, undefined without one. */
+  readonly ready: boolean | undefined;
+  readonly unschedulable: boolean;
+  /** labels are the REPORTED_NODE_LABELS the node has, in name order. */
+  readonly labels: Record<string, string>;
 }
 
 /** sanitizePoolName turns any text into a DNS-1123 label (lower case, [a-z0-9-], at most 63 characters). */
@@ -87,15 +96,43 @@ export function nodeVendor(node: V1Node): Vendor | undefined {
   });
 }
 
+/**
+ * SHAPES remembers each Node object's NodeShape: its cached Nodes are replaced, never changed (node-devices.ts), and
+ * the agent rebuilds on every pod change, so a node's pool, devices and wire resources and labels are worked out once
+ * per Node object, and again only when its devices are (a report turning stale). What changes per build, the pods'
+ * allocation, is added in buildPool. Callers only read a shape.
+ */
+const SHAPES = new WeakMap<V1Node, NodeShape>();
+
 function classify(node: V1Node, freshness: ReportFreshness): NodeShape {
-  const labels = node.metadata?.labels ?? {};
   const vendor = nodeVendor(node);
+  const devices = nodeDevices(node, vendor, freshness);
+  const known = SHAPES.get(node);
+  if (known !== undefined && known.devices === devices) return known;
+  const labels = node.metadata?.labels ?? {};
   const product = vendor === undefined ? undefined : labels[VENDOR_INFO[vendor].productLabel];
   const model = product === undefined || product === '' ? undefined : product;
   const explicit = labels[LABEL_POOL];
   const arch = labels[LABEL_ARCH] ?? '';
   const pool = explicit !== undefined && explicit !== '' ? explicit : sanitizePoolName(`${arch === '' ? 'unknown' : arch}-${model ?? 'cpu'}`);
-  return { node, name: node.metadata?.name ?? '', pool, vendor, model, devices: nodeDevices(node, vendor, freshness) };
+  const capacity: Units = new Map();
+  addList(capacity, node.status?.capacity);
+  const shape: NodeShape = {
+    node,
+    name: node.metadata?.name ?? '',
+    pool,
+    vendor,
+    model,
+    devices,
+    capacity,
+    capacityQuantities: toQuantityMap(capacity),
+    allocatableQuantities: toQuantityMap(devices.allocatable),
+    ready: readyOf(node),
+    unschedulable: node.spec?.unschedulable === true,
+    labels: reportedLabels(node),
+  };
+  SHAPES.set(node, shape);
+  return shape;
 }
 
 function readyOf(node: V1Node): boolean | undefined {
@@ -103,14 +140,31 @@ function readyOf(node: V1Node): boolean | undefined {
   return c === undefined ? undefined : c.status === 'True';
 }
 
+const SORTED_REPORTED_LABELS: readonly string[] = [...REPORTED_NODE_LABELS].sort();
+
 function reportedLabels(node: V1Node): Record<string, string> {
   const labels = node.metadata?.labels ?? {};
   const out: Record<string, string> = {};
-  for (const key of [...REPORTED_NODE_LABELS].sort()) {
+  for (const key of SORTED_REPORTED_LABELS) {
     const v = labels[key];
     if (v !== undefined) out[key] = v;
   }
   return out;
+}
+
+/**
+ * REQUESTS remembers each Pod object's effective requests, for the same reason and on the same terms as node-devices.ts
+ * remembers decoded annotations: cached objects are replaced, never changed. Callers only read the returned units.
+ */
+const REQUESTS = new WeakMap<V1Pod, Units>();
+
+function requestsOf(pod: V1Pod): Units {
+  let units = REQUESTS.get(pod);
+  if (units === undefined) {
+    units = podRequests(pod);
+    REQUESTS.set(pod, units);
+  }
+  return units;
 }
 
 function byName<T>(key: (x: T) => string): (a: T, b: T) => number {
@@ -147,7 +201,7 @@ export function buildSite(nodes: readonly V1Node[], pods: readonly V1Pod[], fres
     if (!holdsResources(pod)) continue;
     const node = pod.spec?.nodeName ?? '';
     const units = allocatedByNode.get(node) ?? new Map<string, number>();
-    addUnits(units, podRequests(pod));
+    addUnits(units, requestsOf(pod));
     allocatedByNode.set(node, units);
   }
   // 4 (input). The earliest time a node's device report turns stale.
@@ -176,8 +230,7 @@ function buildPool(name: string, shapes: readonly NodeShape[], allocatedByNode: 
   for (const s of shapes) {
     // 4. Devices; 3. resources, with allocatable lowered for unusable devices.
     const d: NodeDevices = s.devices;
-    const nodeCapacity: Units = new Map();
-    addList(nodeCapacity, s.node.status?.capacity);
+    const nodeCapacity = s.capacity;
     // Every resource the node has is reported as allocated, 0 included: on the wire a missing key means "not reported".
     const nodeAllocated: Units = new Map([...nodeCapacity.keys()].map((r) => [r, 0]));
     addUnits(nodeAllocated, allocatedByNode.get(s.name) ?? new Map<string, number>());
@@ -193,16 +246,15 @@ function buildPool(name: string, shapes: readonly NodeShape[], allocatedByNode: 
       counts.unknown += d.counts.unknown;
       counts.lost += d.counts.lost;
     }
-    const ready = readyOf(s.node);
-    const unschedulable = s.node.spec?.unschedulable === true;
+    const { ready, unschedulable } = s;
     // 5. Free shape.
     if (ready === true && !unschedulable) free.push(nodeFree(d.allocatable, nodeAllocated, deviceResource));
     wireNodes.push({
       name: s.name,
       ...(ready === undefined ? {} : { ready }),
       unschedulable,
-      resources: { capacity: toQuantityMap(nodeCapacity), allocatable: toQuantityMap(d.allocatable), allocated: toQuantityMap(nodeAllocated) },
-      labels: reportedLabels(s.node),
+      resources: { capacity: s.capacityQuantities, allocatable: s.allocatableQuantities, allocated: toQuantityMap(nodeAllocated) },
+      labels: s.labels,
     });
   }
   const deviceHealth: DeviceHealthCounts | undefined = reported ? counts : undefined;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InjectedFaults } from '../devices/simulated.ts';
 import { DEFAULT_MAX_REPORT_AGE_MS } from './node-devices.ts';
 import { buildPools } from './pool-builder.ts';
-import { deviceBaseline, diffPools, healthChanges } from './pool-changes.ts';
+import { deviceBaseline, diffPools, diffPoolDigests, healthChanges, poolDigests } from './pool-changes.ts';
 import { H100, makeNode, simReport, T0 } from './testing.ts';
 
 const TWO_GPUS = { ...H100, count: 2 };
@@ -28,6 +28,18 @@ describe('diffPools', () => {
     expect(diffPools(before, after)?.removedPoolNames).toEqual([]);
     const cpuOnly = after.filter((p) => p.name === 'cpu');
     expect(diffPools(after, cpuOnly)).toEqual({ upsertedPools: [], removedPoolNames: ['h100'] });
+  });
+});
+
+describe('diffPoolDigests', () => {
+  it('compares against digests of the pools before, as diffPools does, and hands back those of the pools after', () => {
+    const before = site({});
+    const after = site({ xids: [{ device: 0, xid: 79 }] });
+    const { delta, digests } = diffPoolDigests(poolDigests(before), after);
+    expect(delta).toEqual(diffPools(before, after));
+    expect(digests).toEqual(poolDigests(after));
+    expect(diffPoolDigests(digests, after).delta).toBeUndefined();
+    expect(diffPoolDigests(digests, []).delta).toEqual({ upsertedPools: [], removedPoolNames: ['cpu', 'h100'] });
   });
 });
 
@@ -87,6 +99,19 @@ describe('healthChanges', () => {
     const back = healthChanges(still.baseline, site({}));
     expect(back.events.map((e) => e.code)).toEqual(['DeviceRecovered', 'DeviceRecovered']);
     expect(healthChanges(back.baseline, site({})).events).toEqual([]);
+  });
+
+  it('keeps the baseline entry of a device record that did not change, and makes one for a record that did', () => {
+    const healthy = site({}, {});
+    const baseline = deviceBaseline(healthy);
+    const again = healthChanges(baseline, healthy).baseline;
+    expect([...again.keys()]).toEqual([...baseline.keys()]);
+    for (const [key, state] of again) expect(state).toBe(baseline.get(key));
+    const unhealthy = site({ xids: [{ device: 1, xid: 79 }] }, {});
+    const next = healthChanges(baseline, unhealthy);
+    expect(next.events.map((e) => e.code)).toEqual(['DeviceUnhealthy']);
+    expect(next.baseline.get('g-0/sim-g-0-nvidia-1')?.state).toBe('Unhealthy');
+    expect(next.baseline.get('g-1/sim-g-1-nvidia-1')).toEqual(baseline.get('g-1/sim-g-1-nvidia-1'));
   });
 
   it('names the device and the reasons in the message', () => {

@@ -2,7 +2,8 @@
  * What the site agent sends when its pools change (pure): a delta of the pools that differ from the last sent, and a
  * health event per device whose usability changed.
  *
- * Pools are compared by their JSON: buildPools emits everything in a fixed order, so equal pools give equal JSON.
+ * Pools are compared by their JSON: buildPools emits everything in a fixed order, so equal pools give equal JSON. The
+ * agent keeps only a digest of each pool's JSON between builds (a 1,000-node pool's JSON is over a megabyte).
  *
  * Device health events track three states, Usable (Healthy or Degraded), Unhealthy and Unknown:
  *
@@ -19,6 +20,7 @@
  * A device on a node that left the site raises nothing and is forgotten — the pool delta says the node is gone.
  * The first build after start raises nothing either: the snapshot carries the state.
  */
+import { createHash } from 'node:crypto';
 import type { Device, HealthEvent, NodePool } from '../../wire/messages.ts';
 
 /** PoolDelta is the pool part of a SiteDelta. */
@@ -27,14 +29,29 @@ export interface PoolDelta {
   readonly removedPoolNames: string[];
 }
 
+/** PoolDigests is a digest (SHA-256) of each pool's JSON, by pool name: what pools are compared by. */
+export type PoolDigests = ReadonlyMap<string, string>;
+
+/** poolDigests digests the JSON of each pool, by name. */
+export function poolDigests(pools: readonly NodePool[]): PoolDigests {
+  return new Map(pools.map((p) => [p.name ?? '', createHash('sha256').update(JSON.stringify(p)).digest('base64')]));
+}
+
+/**
+ * diffPoolDigests is diffPools against the digests of the pools before (the agent keeps those of the last sent pools,
+ * so each rebuild serialises the site once, not twice); it also returns the digests of `after`.
+ */
+export function diffPoolDigests(before: PoolDigests, after: readonly NodePool[]): { readonly delta: PoolDelta | undefined; readonly digests: PoolDigests } {
+  const digests = poolDigests(after);
+  const upsertedPools = after.filter((p) => before.get(p.name ?? '') !== digests.get(p.name ?? ''));
+  const removedPoolNames = [...before.keys()].filter((n) => !digests.has(n)).sort();
+  const changed = upsertedPools.length > 0 || removedPoolNames.length > 0;
+  return { delta: changed ? { upsertedPools, removedPoolNames } : undefined, digests };
+}
+
 /** diffPools returns the pools to upsert and remove to turn `before` into `after`; undefined when nothing changed. */
 export function diffPools(before: readonly NodePool[], after: readonly NodePool[]): PoolDelta | undefined {
-  const old = new Map(before.map((p) => [p.name ?? '', JSON.stringify(p)]));
-  const names = new Set(after.map((p) => p.name ?? ''));
-  const upsertedPools = after.filter((p) => old.get(p.name ?? '') !== JSON.stringify(p));
-  const removedPoolNames = [...old.keys()].filter((n) => !names.has(n)).sort();
-  if (upsertedPools.length === 0 && removedPoolNames.length === 0) return undefined;
-  return { upsertedPools, removedPoolNames };
+  return diffPoolDigests(poolDigests(before), after).delta;
 }
 
 /** HealthEventCode holds the codes of device health events. */
@@ -70,13 +87,38 @@ function usability(d: Device): Usability {
 /** DeviceBaseline is the device states events are computed against; keep the one healthChanges returns. */
 export type DeviceBaseline = ReadonlyMap<string, DeviceState>;
 
-/** deviceBaseline indexes a build's devices by node and id: the baseline of the first build, which raises no events. */
-export function deviceBaseline(pools: readonly NodePool[]): DeviceBaseline {
+/**
+ * KEYS remembers each Device record's baseline key: nodeDevices (node-devices.ts) hands the same records to every
+ * build until their Node changes, so the key is made once, not on every rebuild.
+ */
+const KEYS = new WeakMap<Device, string>();
+
+function keyOf(d: Device): string {
+  let key = KEYS.get(d);
+  if (key === undefined) {
+    key = `${d.nodeName ?? ''}/${d.id ?? ''}`;
+    KEYS.set(d, key);
+  }
+  return key;
+}
+
+/** baselineOf indexes the pools' devices; a device record `previous` holds in the same pool keeps its entry there. */
+function baselineOf(pools: readonly NodePool[], previous?: DeviceBaseline): Map<string, DeviceState> {
   const out = new Map<string, DeviceState>();
   for (const p of pools) {
-    for (const d of p.devices ?? []) out.set(`${d.nodeName ?? ''}/${d.id ?? ''}`, { pool: p.name ?? '', device: d, state: usability(d) });
+    const pool = p.name ?? '';
+    for (const d of p.devices ?? []) {
+      const key = keyOf(d);
+      const was = previous?.get(key);
+      out.set(key, was !== undefined && was.device === d && was.pool === pool ? was : { pool, device: d, state: usability(d) });
+    }
   }
   return out;
+}
+
+/** deviceBaseline indexes a build's devices by node and id: the baseline of the first build, which raises no events. */
+export function deviceBaseline(pools: readonly NodePool[]): DeviceBaseline {
+  return baselineOf(pools);
 }
 
 function nodesOf(pools: readonly NodePool[]): Set<string> {
@@ -117,20 +159,19 @@ export interface HealthChanges {
  * raises DeviceRecovered when it is listed healthy again.
  */
 export function healthChanges(baseline: DeviceBaseline, after: readonly NodePool[]): HealthChanges {
-  const next = new Map(deviceBaseline(after));
+  const next = baselineOf(after, baseline);
   const liveNodes = nodesOf(after);
-  const events: HealthChange[] = [];
-  for (const key of [...new Set([...baseline.keys(), ...next.keys()])].sort()) {
-    const was = baseline.get(key);
-    const now = next.get(key);
-    if (now === undefined) {
-      if (was === undefined || !liveNodes.has(was.device.nodeName ?? '')) continue;
-      if (was.state !== 'Unknown') events.push(change(was, 'Unknown', "the node's reporter no longer lists it"));
-      next.set(key, { ...was, state: 'Unknown' });
-      continue;
-    }
-    const from = was?.state ?? 'Usable';
-    if (from !== now.state) events.push(change(now, now.state, reasonsOf(now.device)));
+  // Each key raises at most one event; they are ordered by key at the end (fewer keys than devices change).
+  const changed: { readonly key: string; readonly event: HealthChange }[] = [];
+  for (const [key, now] of next) {
+    const from = baseline.get(key)?.state ?? 'Usable';
+    if (from !== now.state) changed.push({ key, event: change(now, now.state, reasonsOf(now.device)) });
   }
-  return { events, baseline: next };
+  for (const [key, was] of baseline) {
+    if (next.has(key) || !liveNodes.has(was.device.nodeName ?? '')) continue;
+    if (was.state !== 'Unknown') changed.push({ key, event: change(was, 'Unknown', "the node's reporter no longer lists it") });
+    next.set(key, { ...was, state: 'Unknown' });
+  }
+  changed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { events: changed.map((c) => c.event), baseline: next };
 }

@@ -62,7 +62,10 @@ async function setup() {
   const nodes = new FakeCache<V1Node>();
   const pods = new FakeCache<V1Pod>();
   const sessions: FakeSession[] = [];
+  /** order records the onSynced calls and the sessions opened, in order. */
+  const order: string[] = [];
   const agent = new SiteAgent({
+    onSynced: () => order.push(`synced (sessions: ${sessions.length})`),
     site: 'shanghai',
     nodes,
     pods,
@@ -73,13 +76,14 @@ async function setup() {
     openSession: (sources) => {
       const s = new FakeSession(sources);
       sessions.push(s);
+      order.push('session');
       return s;
     },
   });
   nodes.set(gpu('g-0'));
   nodes.set(makeNode('c-0').pool('cpu').obj());
   const started = agent.start();
-  return { clock, nodes, pods, sessions, agent, started };
+  return { clock, nodes, pods, sessions, agent, started, order };
 }
 
 /** settle lets the debounce fire. */
@@ -102,6 +106,18 @@ describe('SiteAgent', () => {
     const snap = sessions[0]?.sources.snapshot();
     expect(snap?.nodePools?.map((p) => p.name)).toEqual(['cpu', 'h100']);
     expect(sessions[0]?.sources.heartbeat()).toEqual({ nodesTotal: 2, nodesReady: 2 });
+  });
+
+  it('calls onSynced once both caches synced and before the session opens, and never again', async () => {
+    const { clock, nodes, pods, started, order } = await setup();
+    nodes.synced.resolve();
+    await flush();
+    expect(order).toEqual([]);
+    pods.synced.resolve();
+    await started;
+    pods.set(makePod('a').on('g-0').limits({ 'nvidia.com/gpu': '1' }).obj());
+    await settle(clock);
+    expect(order).toEqual(['synced (sessions: 0)', 'session']);
   });
 
   it('gathers a burst of changes into one delta of the changed pools, after the debounce', async () => {

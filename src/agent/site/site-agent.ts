@@ -26,7 +26,7 @@ import type { Cancel, Clock } from '../../runtime/clock.ts';
 import type { RunningObjectCache } from '../../runtime/object-cache.ts';
 import type { DeltaContent, HeartbeatContent, SnapshotContent } from '../../wire/client-options.ts';
 import type { HealthEvent, MemberReport, NodePool } from '../../wire/messages.ts';
-import { deviceBaseline, diffPools, healthChanges, type DeviceBaseline } from './pool-changes.ts';
+import { deviceBaseline, diffPoolDigests, healthChanges, poolDigests, type DeviceBaseline, type PoolDigests } from './pool-changes.ts';
 import { DEFAULT_MAX_REPORT_AGE_MS } from './node-devices.ts';
 import { buildSite } from './pool-builder.ts';
 import { DEFAULT_RELEASE_GRACE_MS, ReleaseGrace } from './release-grace.ts';
@@ -72,6 +72,12 @@ export interface SiteAgentOptions {
   readonly members?: PullMembers;
   /** releaseGraceMs: a finished pod's resources are reported free this much later (release-grace.ts; default 3 s). */
   readonly releaseGraceMs?: number;
+  /**
+   * onSynced is called once, when the caches have synced and before the first build and the session: the moment the
+   * initial lists' garbage is greatest and nothing else is allocated yet (the composition root hands freed heap
+   * back then, heap-release.ts).
+   */
+  readonly onSynced?: () => void;
 }
 
 /** SiteAgent runs steps 1–3 of the module comment between start() and stop(). */
@@ -87,7 +93,8 @@ export class SiteAgent {
   /** staleTimer fires when the first fresh device report turns stale (step 4). */
   #staleTimer: Cancel | undefined;
   readonly #grace: ReleaseGrace;
-  #lastSent: NodePool[] = [];
+  /** lastSent digests the pools last sent (in a snapshot or a delta), what the next delta is computed against. */
+  #lastSent: PoolDigests = new Map();
   #baseline: DeviceBaseline = new Map();
   #events = 0;
   #ready = false;
@@ -125,9 +132,10 @@ export class SiteAgent {
       throw err;
     }
     if (this.#stopped) return;
+    this.#opts.onSynced?.();
     this.#ready = true;
     const pools = this.#build();
-    this.#lastSent = pools;
+    this.#lastSent = poolDigests(pools);
     this.#baseline = deviceBaseline(pools);
     const session = this.#opts.openSession({
       snapshot: () => this.#snapshot(),
@@ -186,7 +194,7 @@ export class SiteAgent {
   #snapshot(): SnapshotContent {
     const pools = this.#build();
     // The snapshot replaces what the operator knew, so later deltas are computed against it.
-    this.#lastSent = pools;
+    this.#lastSent = poolDigests(pools);
     return { nodePools: pools };
   }
 
@@ -201,10 +209,10 @@ export class SiteAgent {
     const session = this.#session;
     if (session === undefined) return;
     const pools = this.#build();
-    const delta = diffPools(this.#lastSent, pools);
+    const { delta, digests } = diffPoolDigests(this.#lastSent, pools);
     if (delta !== undefined) {
       session.sendDelta(delta);
-      this.#lastSent = pools;
+      this.#lastSent = digests;
       this.#log.info(
         { upserted: delta.upsertedPools.map((p) => p.name), removed: delta.removedPoolNames },
         'node pools changed; delta sent',

@@ -4,7 +4,7 @@
  * and runs until SIGTERM or SIGINT.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { DEFAULT_MAX_REPORT_AGE_MS } from '../../agent/site/node-devices.ts';
@@ -22,7 +22,6 @@ import { kubernetesMemberJobs } from '../../agent/site/kubernetes-member-jobs.ts
 import { parseSiteFlag } from '../site-flag.ts';
 import { metricsListenFlag, startMetricsEndpoint } from '../metrics-endpoint.ts';
 import { ConfigError } from '../../api/yaml-source.ts';
-import { kubernetesMemberSite, memberCaches, workerPodCache } from '../../agent/site/kubernetes-members.ts';
 import { PullMembers } from '../../agent/site/pull-members.ts';
 import { parseSitePolicy } from '../../agent/site/site-policy-file.ts';
 import { DEFAULT_SITE_POLICY, type SitePolicy } from '../../agent/site/site-policy.ts';
@@ -31,6 +30,10 @@ import { newMetricsRegistry } from '../../runtime/metrics-registry.ts';
 import { InformerMetrics } from '../../runtime/informer-metrics.ts';
 import { registerAgentMetrics } from '../../agent/site/agent-metrics.ts';
 import type { MetricsServer } from '../../runtime/metrics-server.ts';
+import { lookupEndpoint, type KubeconfigFiles } from '../../agent/kube/kubeconfig.ts';
+import { endpointAuthority, KubeApi, kubeConfigAuthority, type KubeAuthority } from '../../agent/kube/kube-api.ts';
+import { exposedGc, HeapRelease } from '../../agent/site/heap-release.ts';
+import { applyAgentV8Flags } from '../../agent/site/agent-node-options.ts';
 
 const AGENT = defineCommand({
   name: 'agent',
@@ -127,11 +130,14 @@ function packageVersion(): string {
   }
 }
 
+const FILES: KubeconfigFiles = { readFile: (path) => readFileSync(path, 'utf8'), exists: existsSync };
+
 /** agentCommand runs `suanwang agent`; resolves to the exit code once stopped. */
 export async function agentCommand(argv: string[]): Promise<number> {
   let flags;
   let root: Logger;
-  let kc: KubeConfig;
+  let kc: KubeConfig | undefined;
+  let authority: KubeAuthority;
   let policy: SitePolicy | undefined;
   try {
     const parsed = parseCommandLine(AGENT, argv);
@@ -140,10 +146,15 @@ export async function agentCommand(argv: string[]): Promise<number> {
       return 0;
     }
     flags = parsed.values;
+    applyAgentV8Flags();
     root = makeLogger(flags['log-level'], 'stdout');
     // Checked once now so a bad folder fails the start with one line; read again on every connection attempt below.
     readTls(flags['tls-dir'], flags.site);
-    kc = loadKubeConfig(flags.kubeconfig);
+    // The agent's Node, Pod and Job calls use its own small client (src/agent/kube); client-node is loaded only for a
+    // kubeconfig that client alone understands (exec plugins, auth providers, ...) and for pull mode's member objects.
+    const endpoint = lookupEndpoint(flags.kubeconfig, process.env, FILES);
+    if ('fallback' in endpoint || flags['apply-members']) kc = loadKubeConfig(flags.kubeconfig);
+    authority = 'endpoint' in endpoint ? endpointAuthority(endpoint.endpoint) : kubeConfigAuthority(kc as KubeConfig);
     if (flags['apply-members']) policy = readPolicy(flags['site-policy']);
   } catch (err: unknown) {
     if (!(err instanceof CliError)) throw err;
@@ -154,7 +165,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const operator = flags.operator.address;
   const log = root.child({ component: 'site-agent', site });
   const instanceId = randomUUID();
-  const caches = siteCaches(kc, systemClock, log, site);
+  const api = new KubeApi(authority);
+  const caches = siteCaches(api, systemClock, log, site);
   const registry = newMetricsRegistry();
   new InformerMetrics(registry).track(() => [caches.nodes, caches.pods]);
   registerAgentMetrics(registry, { nodes: () => caches.nodes.list(), now: () => systemClock.now() });
@@ -165,17 +177,19 @@ export async function agentCommand(argv: string[]): Promise<number> {
     if (!(err instanceof CliError)) throw err;
     return reportCliError(AGENT.name, err, (line) => process.stderr.write(`${line}\n`));
   }
-  const fence = new PartitionFence({ clock: systemClock, fenceAfterMs: flags['fence-after'], jobs: kubernetesMemberJobs(kc), logger: log });
+  const fence = new PartitionFence({ clock: systemClock, fenceAfterMs: flags['fence-after'], jobs: kubernetesMemberJobs(api), logger: log });
   const agentNamespace = process.env['POD_NAMESPACE'] || undefined;
   // Pull mode: nothing is applied while the fence holds, so a retry cannot bring back what the fence stopped.
+  // Loaded in pull mode only: the member objects' watches and applies go through client-node.
+  const kube = policy === undefined || kc === undefined ? undefined : { kc, ...(await import('../../agent/site/kubernetes-members.ts')) };
   const members =
-    policy === undefined
+    policy === undefined || kube === undefined
       ? undefined
       : new PullMembers({
-          caches: memberCaches(kc, systemClock, log, site),
-          workerPods: workerPodCache(kc, systemClock, log, site),
+          caches: kube.memberCaches(kube.kc, systemClock, log, site),
+          workerPods: kube.workerPodCache(kube.kc, systemClock, log, site),
           nodes: caches.nodes,
-          api: kubernetesMemberSite(kc),
+          api: kube.kubernetesMemberSite(kube.kc),
           policy,
           ...(agentNamespace === undefined ? {} : { context: { agentNamespace } }),
           paused: () => fence.fenced,
@@ -183,8 +197,11 @@ export async function agentCommand(argv: string[]): Promise<number> {
           random: systemRandom,
           logger: log,
         });
+  // Once synced, the initial lists' garbage is gone from the heap but not from the process (heap-release.ts).
+  const heap = new HeapRelease({ clock: systemClock, gc: exposedGc() });
   const agent = new SiteAgent({
     site,
+    onSynced: () => heap.start(),
     nodes: caches.nodes,
     pods: caches.pods,
     clock: systemClock,
@@ -220,7 +237,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
       }),
   });
   log.info(
-    { operator, cluster: kc.getCurrentCluster()?.server, instanceId, fenceAfterMs: flags['fence-after'], applyMembers: members !== undefined, sitePolicy: flags['site-policy'] },
+    { operator, cluster: authority.server, instanceId, fenceAfterMs: flags['fence-after'], applyMembers: members !== undefined, sitePolicy: flags['site-policy'] },
     'site agent starting',
   );
   fence.start();
@@ -236,6 +253,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     const why = await Promise.race([signals.signal, started.then((r) => r ?? new Promise<never>(() => {}))]);
     log.info({ why }, 'stopping');
     fence.stop();
+    heap.stop();
     await agent.stop();
     await metrics?.stop();
     log.info('stopped');

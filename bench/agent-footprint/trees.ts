@@ -1,0 +1,48 @@
+/**
+ * The source trees the benchmark runs the agent from: this checkout ("after"), and a baseline commit ("before"),
+ * extracted read-only with `git archive` (no worktree, no change to the repository) and sharing this checkout's
+ * node_modules. Each tree's agent is started the way that tree's own lab starts it (its src/lab/federation.ts
+ * agentArgs, node flags included), so the comparison is of what each version ships.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from '../../src/lab/binaries.ts';
+import type { AgentStart, AgentTree } from './agent-process.ts';
+
+/** currentTree is this checkout. */
+export function currentTree(): AgentTree {
+  return { label: 'after', root: REPO_ROOT, describe: 'this checkout' };
+}
+
+/** baselineTree extracts `ref`'s bin/, src/, proto/ and package.json into `dir`/tree; throws when git cannot. */
+export function baselineTree(ref: string, dir: string): AgentTree {
+  const root = join(dir, 'tree');
+  mkdirSync(root, { recursive: true });
+  const commit = spawnSync('git', ['rev-parse', '--short', `${ref}^{commit}`], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (commit.status !== 0) throw new Error(`--baseline ${ref}: not a commit here (${commit.stderr.trim()})`);
+  const archive = spawnSync('sh', ['-c', `git archive --format=tar "$0" bin src proto package.json | tar -x -C "$1"`, ref, root], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (archive.status !== 0) throw new Error(`--baseline ${ref}: git archive failed: ${archive.stderr.trim()}`);
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+  return { label: 'before', root, describe: `commit ${commit.stdout.trim()}` };
+}
+
+/** AgentStartParams are what every agent's command line needs. */
+export interface AgentStartParams {
+  readonly site: string;
+  readonly kubeconfig: string;
+  readonly operatorPort: number;
+  readonly metricsPort: number;
+  readonly tlsDir: string;
+}
+
+interface FederationModule {
+  agentArgs(p: AgentStartParams): string[];
+}
+
+/** agentStart asks the tree's own lab code for its agent's command line (node flags first, when it has any). */
+export async function agentStart(tree: AgentTree, p: AgentStartParams): Promise<AgentStart> {
+  const federation = (await import(pathToFileURL(join(tree.root, 'src/lab/federation.ts')).href)) as FederationModule;
+  return { args: federation.agentArgs(p), env: { ...process.env, ...tree.env } };
+}
