@@ -51,12 +51,12 @@ function report(full: boolean, ...objects: KubernetesObject[]): MemberReportOut 
 
 const META: MessageMeta = { sessionId: 's', agentInstanceId: 'a', seq: 1, receivedAt: 0 };
 
-function setup(o: { synced?: boolean; jobs?: TrainingJob[]; services?: InferenceService[] } = {}) {
+function setup(o: { synced?: boolean; jobs?: TrainingJob[]; services?: InferenceService[]; sites?: () => Site[] } = {}) {
   const clock = new FakeClock(1_000_000);
   const sent: { site: string; sync: MemberSync }[] = [];
   const woken: string[] = [];
   let synced = o.synced ?? true;
-  const inner = { onSessionOpened: () => {}, onMemberReport: () => {} } as unknown as SiteAgentHandler;
+  const inner = { onSessionOpened: () => {}, onMemberReport: () => {}, onDisconnect: () => {} } as unknown as SiteAgentHandler;
   const transport = new PullTransport({
     clock,
     logger: pino({ level: 'silent' }),
@@ -64,7 +64,7 @@ function setup(o: { synced?: boolean; jobs?: TrainingJob[]; services?: Inference
       synced: () => synced,
       trainingJob: (ns, name) => (o.jobs ?? []).find((j) => j.metadata.namespace === ns && j.metadata.name === name),
       inferenceService: (ns, name) => (o.services ?? []).find((s) => s.metadata.namespace === ns && s.metadata.name === name),
-      sites: () => [site(PULL, 'Pull'), site(PUSH, 'Push')],
+      sites: o.sites ?? (() => [site(PULL, 'Pull'), site(PUSH, 'Push')]),
     },
     wake: (kind, ns, name) => woken.push(`${kind} ${ns}/${name}`),
   });
@@ -76,6 +76,14 @@ function setup(o: { synced?: boolean; jobs?: TrainingJob[]; services?: Inference
   return { clock, sent, woken, transport, handler, setSynced: (v: boolean) => (synced = v) };
 }
 
+/** flush advances the fake clock in steps and lets the promise continuations its timers cause run. */
+async function flush(clock: FakeClock, ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 50) {
+    clock.advance(50);
+    await new Promise(setImmediate);
+  }
+}
+
 describe('PullTransport', () => {
   it('sends a pull site its desired set when its session opens, and nothing to a push site', () => {
     const { sent, transport, handler } = setup();
@@ -85,6 +93,31 @@ describe('PullTransport', () => {
     handler.onSessionOpened?.(PULL, { sessionId: 's', agentInstanceId: 'a', capabilities: ['member-sync'] });
     expect(sent.map((s) => [s.site, s.sync.full, s.sync.apply?.map((a) => a.ref?.name)])).toEqual([[PULL, true, ['train-m']]]);
     expect(JSON.parse(sent[0]?.sync.apply?.[0]?.manifestJson ?? '{}')).toMatchObject({ kind: 'Job', metadata: { name: 'train-m' } });
+  });
+
+  it('a session opened before the Site cache knows the site gets its full sync once the Site is known', async () => {
+    // The operator just started: its Site cache has not listed when the agent's session opens (seen 0.3 s apart).
+    let known: Site[] = [];
+    const { clock, sent, transport, handler } = setup({ sites: () => known });
+    transport.members.apply(PULL, member('Job', 'train', 'u1'));
+    handler.onSessionOpened?.(PULL, { sessionId: 's1', agentInstanceId: 'a', capabilities: ['member-sync'] });
+    handler.onSessionOpened?.(PUSH, { sessionId: 's2', agentInstanceId: 'a', capabilities: [] });
+    expect(sent).toEqual([]);
+    known = [site(PULL, 'Pull'), site(PUSH, 'Push')];
+    await flush(clock, 1_000);
+    expect(sent.map((s) => [s.site, s.sync.full])).toEqual([[PULL, true]]);
+  });
+
+  it('a session that ends before its Site is known gets nothing, and the next one is served', async () => {
+    let known: Site[] = [];
+    const { clock, sent, handler } = setup({ sites: () => known });
+    handler.onSessionOpened?.(PULL, { sessionId: 's1', agentInstanceId: 'a', capabilities: ['member-sync'] });
+    handler.onDisconnect(PULL, { sessionId: 's1', agentInstanceId: 'a', reason: 'gone' });
+    known = [site(PULL, 'Pull')];
+    await flush(clock, 1_000);
+    expect(sent).toEqual([]);
+    handler.onSessionOpened?.(PULL, { sessionId: 's2', agentInstanceId: 'a', capabilities: ['member-sync'] });
+    expect(sent.map((s) => s.site)).toEqual([PULL]);
   });
 
   it('on a full report removes what no workload on the hub owns (gone, or another uid), and keeps the rest', () => {

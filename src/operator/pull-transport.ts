@@ -26,6 +26,9 @@ import type { MemberSync as WireMemberSync } from '../wire/messages.ts';
 import type { SiteAgentHandler } from '../wire/site-agent-handler.ts';
 import { fromWireReport, toWireSync } from './pull-wire.ts';
 
+/** KNOWN_POLL_MS is how often a session opened for a site the Site cache does not know yet looks again. */
+const KNOWN_POLL_MS = 250;
+
 /** PullOwners tells the transport which workloads the hub holds (from the operator's synced caches). */
 export interface PullOwners {
   /** synced is true once the hub's caches have listed: before that, "not found" proves nothing. */
@@ -52,6 +55,8 @@ export class PullTransport {
   readonly #startedAt: number;
   #send: ((site: SiteName, sync: WireMemberSync) => boolean) | undefined;
   #generation = 0;
+  /** unknownSessions: site → the session that opened before the Site cache knew the site (openWhenKnown). */
+  readonly #unknownSessions = new Map<string, string>();
 
   constructor(options: PullTransportOptions) {
     this.#o = options;
@@ -85,13 +90,16 @@ export class PullTransport {
       onSnapshot: (s, x, m) => inner.onSnapshot(s, x, m),
       onDelta: (s, d, m) => inner.onDelta(s, d, m),
       onHealthEvent: (s, e, m) => inner.onHealthEvent(s, e, m),
-      onDisconnect: (s, i) => inner.onDisconnect(s, i),
+      onDisconnect: (s, i) => {
+        if (this.#unknownSessions.get(s) === i.sessionId) this.#unknownSessions.delete(s);
+        inner.onDisconnect(s, i);
+      },
       onRateLimited: (s, i) => inner.onRateLimited(s, i),
       onCertificateRefused: (s, i) => inner.onCertificateRefused(s, i),
       onSessionOpened: (site, info) => {
         inner.onSessionOpened?.(site, info);
-        if (!this.#isPull(site)) return;
-        this.members.sessionOpened(site);
+        if (this.#isPull(site)) this.members.sessionOpened(site);
+        else if (!this.#known(site)) void this.#openWhenKnown(site, info.sessionId);
       },
       onMemberReport: (site, wire, meta) => {
         inner.onMemberReport?.(site, wire, meta);
@@ -139,6 +147,34 @@ export class PullTransport {
       out.push({ site: siteName, synced: reporting || waited, members: members as LabelledObject[] });
     }
     return out;
+  }
+
+  /**
+   * openWhenKnown serves a session that opened before the Site cache knew its site (the operator had just started, or
+   * the Site was created after its agent): without this the pull site would get no full sync for the whole session,
+   * so nothing the hub places there would ever be applied. It looks again every KNOWN_POLL_MS until the Site is known,
+   * the session ends (onDisconnect) or MAX_LIST_WAIT_MS passes.
+   */
+  async #openWhenKnown(site: string, sessionId: string): Promise<void> {
+    this.#unknownSessions.set(site, sessionId);
+    const deadline = this.#o.clock.now() + MAX_LIST_WAIT_MS;
+    while (this.#unknownSessions.get(site) === sessionId) {
+      if (this.#known(site)) {
+        this.#unknownSessions.delete(site);
+        if (this.#isPull(site)) this.members.sessionOpened(site);
+        return;
+      }
+      if (this.#o.clock.now() >= deadline) {
+        this.#unknownSessions.delete(site);
+        this.#log.warn({ site, sessionId }, 'an agent session opened for a site the hub does not know; no members are sent in this session');
+        return;
+      }
+      await this.#o.clock.sleep(KNOWN_POLL_MS);
+    }
+  }
+
+  #known(site: string): boolean {
+    return this.#o.owners.sites().some((x) => x.metadata.name === site);
   }
 
   #isPull(site: string): boolean {

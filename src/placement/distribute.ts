@@ -19,6 +19,7 @@ import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from './config.ts';
 import { unitsThatFit } from './demand.ts';
 import { evaluateVariant, siteReasons, type Option } from './evaluate.ts';
 import {
+  boundedRecord,
   noSiteFitsMessage,
   rejectedCandidate,
   rejectionSummary,
@@ -160,10 +161,10 @@ export function distribute(
   const sitesShort = Math.max(0, workload.minSites - assignments.length);
   return {
     assignments,
-    record: {
+    record: boundedRecord({
       message: message(workload, sites.length, assignments, rejections, short, sitesShort),
       candidates: sortCandidates(candidates),
-    },
+    }),
     usedCpuFallback: hasAccelerator && assignments.some((a) => !isAccelerated(workload, a.variant)),
     short,
     sitesShort,

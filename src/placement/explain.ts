@@ -40,6 +40,64 @@ export function rejectedCandidate(r: Rejection): PlacementCandidate {
   return { site: r.site, verdict: CandidateVerdict.Rejected, reasons: [...r.reasons] };
 }
 
+/**
+ * MAX_RECORDED_CANDIDATES is how many candidates a record lists beside the selected ones. The status schema takes 256
+ * (and a status write over it is refused, so the workload could never be placed); a record of every site at 1,000
+ * sites would also make every status write large. The rest are counted in the message.
+ */
+export const MAX_RECORDED_CANDIDATES = 64;
+/** MAX_SELECTED_CANDIDATES is the schema's bound on the list (src/api/schema/placement-record.ts): selected sites are kept up to it. */
+export const MAX_SELECTED_CANDIDATES = 256;
+/** MAX_SUMMARY_SITES is how many rejected sites a one-line message names before it counts the rest. */
+export const MAX_SUMMARY_SITES = 8;
+/** MAX_RECORD_MESSAGE is the schema's maxLength of status.placement.message. */
+export const MAX_RECORD_MESSAGE = 4096;
+
+/**
+ * boundedRecord keeps a record within the status schema at any federation size: every selected site (up to the
+ * schema's bound), then the best-scored feasible sites, then one rejected site per distinct set of reasons, then more
+ * rejected sites, up to MAX_RECORDED_CANDIDATES in all; back in name order. The message says how many were left out,
+ * by verdict, and is cut to MAX_RECORD_MESSAGE characters. A record within the bounds comes back unchanged.
+ */
+export function boundedRecord<R extends { readonly message?: string; readonly candidates?: PlacementCandidate[] }>(record: R): R {
+  const all = record.candidates ?? [];
+  const message = record.message ?? '';
+  if (all.length <= MAX_RECORDED_CANDIDATES && message.length <= MAX_RECORD_MESSAGE) return record;
+  let candidates = all;
+  let omittedNote = '';
+  if (all.length > MAX_RECORDED_CANDIDATES) {
+    const selected = all.filter((c) => c.verdict === CandidateVerdict.Selected).slice(0, MAX_SELECTED_CANDIDATES);
+    const feasible = all.filter((c) => c.verdict === CandidateVerdict.Feasible).sort((a, b) => (b.score ?? 0) - (a.score ?? 0) || compareStrings(a.site, b.site));
+    const rejected = all.filter((c) => c.verdict === CandidateVerdict.Rejected);
+    const seen = new Set<string>();
+    const firstOfReasons: PlacementCandidate[] = [];
+    const others: PlacementCandidate[] = [];
+    for (const c of rejected) {
+      const key = (c.reasons ?? []).join('\n');
+      (seen.has(key) ? others : firstOfReasons).push(c);
+      seen.add(key);
+    }
+    const room = Math.max(0, MAX_RECORDED_CANDIDATES - selected.length);
+    const kept = [...selected, ...[...feasible, ...firstOfReasons, ...others].slice(0, room)];
+    const keptSet = new Set(kept);
+    const left = all.filter((c) => !keptSet.has(c));
+    const count = (v: string): number => left.filter((c) => c.verdict === v).length;
+    const parts = [
+      [count(CandidateVerdict.Selected), 'selected'],
+      [count(CandidateVerdict.Feasible), 'feasible'],
+      [count(CandidateVerdict.Rejected), 'rejected'],
+    ].filter(([n]) => (n as number) > 0).map(([n, what]) => `${n} ${what}`);
+    candidates = sortCandidates(kept);
+    omittedNote = `; ${left.length} more sites not listed (${parts.join(', ')})`;
+  }
+  return { ...record, candidates, message: clip(message + omittedNote, MAX_RECORD_MESSAGE) };
+}
+
+/** clip cuts `s` to at most `max` characters, ending with an ellipsis when cut. */
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
 /** sortCandidates puts candidates in site name order, as the API documents. */
 export function sortCandidates(candidates: PlacementCandidate[]): PlacementCandidate[] {
   return candidates.sort((a, b) => compareStrings(a.site, b.site));
@@ -52,13 +110,17 @@ export function sortCandidates(candidates: PlacementCandidate[]): PlacementCandi
  */
 export function rejectionSummary(workload: Workload, rejections: readonly Rejection[]): string {
   const only = workload.variants.length === 1 ? `variant ${workload.variants[0]?.name}: ` : undefined;
-  return [...rejections]
-    .sort((a, b) => compareStrings(a.site, b.site))
+  const sorted = [...rejections].sort((a, b) => compareStrings(a.site, b.site));
+  const named = sorted
+    .slice(0, MAX_SUMMARY_SITES)
     .map((r) => {
       const reasons = r.reasons.map((x) => (only !== undefined && x.startsWith(only) ? x.slice(only.length) : x));
       return `${r.site}: ${reasons.join(' and ')}`;
     })
     .join('; ');
+  // A federation of hundreds of sites: name a few, count the rest (the record's candidates give more).
+  const more = sorted.length - MAX_SUMMARY_SITES;
+  return more > 0 ? `${named}; and ${more} more sites` : named;
 }
 
 /** noSiteFitsMessage is the message when nothing could be placed: `0/3 sites fit: beijing: ...; ...`. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from './config.ts';
+import { MAX_RECORDED_CANDIDATES } from './explain.ts';
 import { place, type Decision } from './place.ts';
 import { mergePromised, PROMISED_UNITS, promisedFor } from './promised.ts';
 import { buildSnapshot, type PromisedCapacity } from './snapshot.ts';
@@ -231,5 +232,31 @@ describe('place: determinism', () => {
     const c = JSON.stringify(place(w, { sites: [...snapshotOf([beijing, shanghai, guizhou]).sites].reverse() }));
     expect(b).toBe(a);
     expect(c).toBe(a);
+  });
+});
+
+describe('place: the record stays within what the status schema takes, at any federation size', () => {
+  // The schema caps status.placement.candidates at 256 and its message at 4,096 characters: a status write over
+  // either is refused (HTTP 422), so the job could never be placed or explained. Seen with 1,000 sites.
+  const many = (n: number, gpus: number): SiteBuilder[] =>
+    Array.from({ length: n }, (_, i) => makeSite(`site-${String(i).padStart(4, '0')}`).pool(gpuPool('h100').nvidia('NVIDIA-H100-80GB-HBM3', gpus).nodes(1)));
+  const job = makeTrainingJob('big').workers(1).variant(variant('h100').nvidia('H100', 8));
+
+  it('placed among 1,000 sites: the winner and the best others are listed, and the message says how many are not', () => {
+    const d = place(job.workload(), snapshotOf(many(1000, 8)), DEFAULT_PLACEMENT_CONFIG);
+    expect(d.kind).toBe('Placed');
+    const candidates = d.record.candidates ?? [];
+    expect(candidates.length).toBe(MAX_RECORDED_CANDIDATES);
+    expect(candidates.filter((c) => c.verdict === 'Selected')).toHaveLength(1);
+    expect(candidates.map((c) => c.site)).toEqual([...candidates.map((c) => c.site)].sort());
+    expect(d.record.message).toMatch(new RegExp(`; ${1000 - MAX_RECORDED_CANDIDATES} more sites not listed \\(${1000 - MAX_RECORDED_CANDIDATES} feasible\\)$`));
+  });
+
+  it('no site fits among 1,000: the message names a few sites, counts the rest, and stays under 4,096 characters', () => {
+    const d = place(job.workload(), snapshotOf(many(1000, 4)), DEFAULT_PLACEMENT_CONFIG);
+    expect(d.kind).toBe('Unschedulable');
+    expect(d.record.candidates?.length).toBe(MAX_RECORDED_CANDIDATES);
+    expect(d.record.message?.length).toBeLessThanOrEqual(4096);
+    expect(d.record.message).toMatch(/^0\/1000 sites fit: site-0000: .*; and \d+ more sites\b/);
   });
 });

@@ -7,6 +7,7 @@ import { DEFAULT_PLACEMENT_CONFIG, type PlacementConfig } from './config.ts';
 import { evaluateSite, POOL_FILTERS, rejectionReasons } from './evaluate.ts';
 import type { PoolFilter } from './filters/filter.ts';
 import {
+  boundedRecord,
   noSiteFitsMessage,
   rejectedCandidate,
   scoredCandidate,
@@ -83,7 +84,7 @@ export function place(
   ]);
   if (winner === undefined) {
     const message = noSiteFitsMessage(workload, sites.length, rejections);
-    return { kind: 'Unschedulable', record: { message, candidates } };
+    return { kind: 'Unschedulable', record: boundedRecord({ message, candidates }) };
   }
   return {
     kind: 'Placed',
@@ -92,9 +93,9 @@ export function place(
     pool: winner.pool.name,
     score: winner.score,
     perUnit: winner.demand,
-    record: {
+    record: boundedRecord({
       message: `placed on ${winner.site.name} (variant ${winner.variant.name}, score ${winner.score})`,
       candidates,
-    },
+    }),
   };
 }

@@ -13,6 +13,7 @@ import { CandidateVerdict } from '../../api/names.ts';
 import { neverSpread } from '../../placement/as-built.ts';
 import type { PlacementConfig } from '../../placement/config.ts';
 import { distribute, type Assignment, type PlacedAssignment } from '../../placement/distribute.ts';
+import { boundedRecord } from '../../placement/explain.ts';
 import { compareStrings } from '../../placement/order.ts';
 import { promisedForDistribution } from '../../placement/promised.ts';
 import { buildSnapshot, type PromisedCapacity, type Snapshot } from '../../placement/snapshot.ts';
@@ -142,11 +143,11 @@ export function placeInferenceService(input: PlacingInput): InferencePlacement {
     reasons: ['lease expired: its replicas stay planned until the grace ends'],
   }));
   const notes = [...refused.map(refusalText), ...(replacing === undefined ? [] : [replacing])];
-  const record: PlacementRecord = {
+  const record: PlacementRecord = boundedRecord({
     ...decision.record,
     message: [decision.record.message, ...notes].join('; '),
     candidates: [...(decision.record.candidates ?? []), ...blocked, ...held].sort((a, b) => compareStrings(a.site, b.site)),
-  };
+  });
 
   // 4. Compare with what is recorded. The epoch never goes back: members stamped with a newer one than the status
   // records mean the status was lost (or restored from a backup); the new epoch goes above them, so fencing deletes
