@@ -15,7 +15,7 @@
  * from the result files of earlier runs and the benchmarks' own notes: placement 3 min (both sizes), admission,
  * metrics-scrape and simulate under a minute each, admission-vs-kueue at scale 0.1 about 2 min (Kueue's run about a
  * minute, bench/peer-kueue/README.md), lab start-up 2.5 + 1 min (3 runs with and without the federation), lab scale 5 min (3 and 12 sites), member
- * latency 3 min (30 rounds), agent footprint 5 min (its header), many sites 5 and 8 min at 100 and 1,000 sites (a
+ * latency 3 min (30 rounds), agent footprint 5 min (its header), many sites 4 and 6 min at 100 and 1,000 sites with 1,000 jobs (a
  * guess: not run here yet), site loss 3.5 min per site (lease 40 s + grace 60 s + the move and return; shanghai and
  * guizhou, both quoted), queues-lab 8.5 min (1,000 jobs took 425 s, plus the lab), throughput about 16 min (1,000
  * workloads plus the Kueue peer at ~1.3/s): about 68 minutes. So every benchmark runs at the size the README quotes;

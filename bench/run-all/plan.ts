@@ -45,9 +45,11 @@ export const PLAN: readonly BenchEntry[] = [
   { name: 'lab-scale', file: 'bench/lab-scale.bench.ts', args: ['--sites=3,12'], quickArgs: ['--sites=3', '--idle-seconds=5'], estimateMinutes: 5, quickEstimateMinutes: 1.5, timeoutMinutes: 15, quickTimeoutMinutes: 5 },
   { name: 'member-latency', file: 'bench/member-latency.bench.ts', args: [], quickArgs: ['--rounds=3'], estimateMinutes: 3, quickEstimateMinutes: 1, timeoutMinutes: 10, quickTimeoutMinutes: 4 },
   { name: 'agent-footprint', file: 'bench/agent-footprint.bench.ts', args: [], quickArgs: ['--nodes=100', '--pods=1000', '--steady-seconds=10'], estimateMinutes: 5, quickEstimateMinutes: 1, timeoutMinutes: 12, quickTimeoutMinutes: 4 },
-  // Many sites: K simulated pull sites against the real operator and hub, 10,000 jobs (its default); 100 and 1,000 sites.
-  { name: 'many-sites', file: 'bench/many-sites.bench.ts', args: ['--sites=100', '--timeout-minutes=12'], quickArgs: ['--sites=20', '--workloads=200', '--run-seconds=5', '--idle-seconds=5', '--timeout-minutes=4'], estimateMinutes: 5, quickEstimateMinutes: 2, timeoutMinutes: 15, quickTimeoutMinutes: 6 },
-  { name: 'many-sites-1000', file: 'bench/many-sites.bench.ts', args: ['--sites=1000', '--timeout-minutes=16'], quickArgs: null, estimateMinutes: 8, quickEstimateMinutes: 8, timeoutMinutes: 20, quickTimeoutMinutes: 20 },
+  // Many sites: K simulated pull sites against the real operator and hub; 100 and 1,000 sites with 1,000 jobs each. The
+  // benchmark's default 10,000 jobs does not finish within a make bench run: the operator's TrainingJob queue admits
+  // about 5 jobs a second at that backlog (README, Known limits), so 10,000 is run on its own.
+  { name: 'many-sites', file: 'bench/many-sites.bench.ts', args: ['--sites=100', '--workloads=1000', '--timeout-minutes=10'], quickArgs: ['--sites=20', '--workloads=200', '--run-seconds=5', '--idle-seconds=5', '--timeout-minutes=4'], estimateMinutes: 4, quickEstimateMinutes: 2, timeoutMinutes: 13, quickTimeoutMinutes: 6 },
+  { name: 'many-sites-1000', file: 'bench/many-sites.bench.ts', args: ['--sites=1000', '--workloads=1000', '--timeout-minutes=12'], quickArgs: null, estimateMinutes: 6, quickEstimateMinutes: 6, timeoutMinutes: 15, quickTimeoutMinutes: 15 },
   // Site loss waits out the product's lease and grace (40 s + 60 s): no smaller run exists, so quick runs one site.
   { name: 'site-loss', file: 'bench/site-loss.bench.ts', args: [], quickArgs: [], estimateMinutes: 3.5, quickEstimateMinutes: 3.5, timeoutMinutes: 10, quickTimeoutMinutes: 10 },
   { name: 'site-loss-guizhou', file: 'bench/site-loss.bench.ts', args: ['--site=guizhou'], quickArgs: null, estimateMinutes: 3.5, quickEstimateMinutes: 3.5, timeoutMinutes: 10, quickTimeoutMinutes: 10 },
