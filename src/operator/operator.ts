@@ -362,7 +362,7 @@ export class Operator {
       wake: (key) => {
         const training = key.startsWith(`${Kind.TrainingJob}/`);
         // The ledger wakes a workload exactly when its verdict changed: that is one decision.
-        const verdict = ledger.verdict(key);
+        const verdict = ledger.peek(key);
         if (verdict !== undefined) this.#metrics.admission.decided(training ? Kind.TrainingJob : Kind.InferenceService, verdict);
         if (training) wakeTraining(key);
         else wakeInference(key);

@@ -60,11 +60,31 @@ describe('AdmissionLedger', () => {
     expect(ledger.queueUsage('q')).toMatchObject({ admitted: 1, pending: 1 });
   });
 
-  it('withdraws an admission its reconciler never recorded, and gives its capacity back when the job is gone', () => {
+  it('keeps an admission its reconciler has not looked at yet past the TTL: a deep work queue is not a lost admission', () => {
+    // 10,000 jobs at once: a job's reconcile may come minutes after its admission. Withdrawing it then re-placed
+    // every job again and again (24 placements per job), and the cycles starved the reconciles further.
+    const jobs = [tj('a')];
+    const { clock, promised, ledger, woken } = setup(jobs);
+    ledger.runCycle();
+    expect(ledger.peek('TrainingJob/default/a')?.kind).toBe('Admit'); // the operator's metrics read it so: not a reconcile
+    clock.advance(IN_FLIGHT_TTL_MS * 10);
+    woken.length = 0;
+    ledger.runCycle();
+    expect(promised.holds('TrainingJob/default/a')).toBe(true);
+    expect(woken).toEqual([]);
+    // Its reconciler looks now; the TTL counts from here.
+    expect(ledger.verdict('TrainingJob/default/a')?.kind).toBe('Admit');
+    clock.advance(IN_FLIGHT_TTL_MS - 1);
+    ledger.runCycle();
+    expect(woken).toEqual([]);
+  });
+
+  it('withdraws an admission its reconciler looked at but never recorded, and gives its capacity back when the job is gone', () => {
     const jobs = [tj('a')];
     const { clock, promised, ledger } = setup(jobs);
     ledger.runCycle();
     expect(promised.holds('TrainingJob/default/a')).toBe(true);
+    expect(ledger.verdict('TrainingJob/default/a')?.kind).toBe('Admit');
     clock.advance(IN_FLIGHT_TTL_MS + 1);
     ledger.runCycle();
     // Withdrawn, and admitted afresh in the same cycle (it still waits and still fits).
@@ -110,6 +130,30 @@ describe('AdmissionLedger', () => {
     clock.advance(60);
     expect(woken).toEqual(['TrainingJob/default/a']);
     expect(ledger.lastCycle()).toMatchObject({ admitted: 1 });
+  });
+
+  it('spaces requested cycles by twice the last cycle\'s duration, so a slow cycle leaves the reconciles room', () => {
+    const jobs = [tj('a')];
+    const clock = new FakeClock();
+    let cost = 0;
+    const ledger = new AdmissionLedger({
+      // The cycle's reading of the workloads "takes" `cost` ms of the clock.
+      sources: { queues: () => [queue], trainingJobs: () => (clock.advance(cost), jobs), inferenceServices: () => [], sites: () => [site] },
+      promised: new PromisedCapacityTracker(),
+      config: DEFAULT_PLACEMENT_CONFIG,
+      clock,
+      logger: pino({ level: 'silent' }),
+      wake: () => {},
+    });
+    cost = 400;
+    ledger.runCycle();
+    expect(ledger.lastCycle()?.durationMs).toBe(400);
+    cost = 0;
+    ledger.request();
+    clock.advance(60);
+    expect(ledger.lastCycle()?.durationMs).toBe(400); // not yet: 800 ms after the request
+    clock.advance(800 - 60);
+    expect(ledger.lastCycle()?.durationMs).toBe(0);
   });
 
   it('counts a job placed before queues existed as holding what it runs, and never admits it again', () => {

@@ -30,9 +30,11 @@ import type { PromisedCapacityTracker } from './promised-capacity.ts';
 
 /** DEFAULT_DEBOUNCE_MS coalesces the changes of one burst (a batch of applies) into one cycle. */
 export const DEFAULT_DEBOUNCE_MS = 50;
+/** CYCLE_SPACING: a requested cycle waits at least this many times as long as the last cycle took (request). */
+export const CYCLE_SPACING = 2;
 /** DEFAULT_PERIOD_MS: the longest time between two cycles. */
 export const DEFAULT_PERIOD_MS = 10_000;
-/** IN_FLIGHT_TTL_MS: how long an admission may wait for its reconciler to record it before it is withdrawn. */
+/** IN_FLIGHT_TTL_MS: how long an admission its reconciler has read may wait to be recorded before it is withdrawn. */
 export const IN_FLIGHT_TTL_MS = 30_000;
 
 /** LedgerSources are the informer views a cycle reads. */
@@ -68,6 +70,11 @@ export interface AdmissionLedgerOptions {
 interface InFlight {
   readonly admit: Admit;
   readonly since: number;
+  /**
+   * seenAt: when its reconciler first read the verdict. The TTL counts from here, not from the admission: a job's
+   * reconcile may come minutes later behind a deep work queue, and withdrawing it then only places it again.
+   */
+  seenAt?: number;
   readonly site?: string;
   readonly pool?: string;
 }
@@ -106,7 +113,11 @@ export class AdmissionLedger {
   /** request asks for a cycle soon (coalesced). */
   request(): void {
     if (this.#stopped || this.#scheduled !== undefined) return;
-    this.#scheduled = this.#o.clock.after(this.#o.debounceMs ?? DEFAULT_DEBOUNCE_MS, () => {
+    // A cycle reads every workload: with thousands waiting it takes a while, and cycles back to back would leave the
+    // single event loop little time for the reconciles that carry their verdicts out. So a cycle waits at least
+    // CYCLE_SPACING times as long as the last one took.
+    const spacing = (this.#last?.durationMs ?? 0) * CYCLE_SPACING;
+    this.#scheduled = this.#o.clock.after(Math.max(this.#o.debounceMs ?? DEFAULT_DEBOUNCE_MS, spacing), () => {
       this.#scheduled = undefined;
       this.runCycle();
     });
@@ -139,7 +150,14 @@ export class AdmissionLedger {
   verdict(key: string): Verdict | undefined {
     const v = this.#preempting.get(key) ?? this.#verdicts.get(key);
     if (v === undefined && !this.#cycled) this.request();
+    const f = this.#inFlight.get(key);
+    if (f !== undefined && f.seenAt === undefined) f.seenAt = this.#o.clock.now();
     return v;
+  }
+
+  /** peek is the latest verdict for `key`, read without counting as its reconciler's read (metrics, logs). */
+  peek(key: string): Verdict | undefined {
+    return this.#preempting.get(key) ?? this.#verdicts.get(key);
   }
 
   /**
@@ -172,7 +190,7 @@ export class AdmissionLedger {
     this.#queueInfos = queues;
     // Admissions not taken up in time are withdrawn first, so the workload is looked at afresh in this very cycle.
     for (const [key, f] of this.#inFlight) {
-      if (now - f.since > IN_FLIGHT_TTL_MS) this.#withdraw(key, f);
+      if (f.seenAt !== undefined && now - f.seenAt > IN_FLIGHT_TTL_MS) this.#withdraw(key, f);
     }
     const workloads: QueuedWorkload[] = [];
     const live = new Set<string>();
