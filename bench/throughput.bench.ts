@@ -15,7 +15,7 @@
  *   node bench/throughput.bench.ts [--n=1000] [--concurrency=32] [--pod-seconds=1] [--idle-seconds=30] [--timeout-minutes=20] [--peer=kueue|none]
  *
  * The result goes to stdout and to bench/results/throughput-<date>.md (-<n>-workloads before .md when --n is not the
- * default). Heavy: it runs a whole lab; run nothing else heavy beside it. Exits 1 when a job failed or did not finish.
+ * default). Heavy: it runs a whole lab; run nothing else heavy beside it. Exits 1 when a TrainingJob failed or did not finish, or the peer's run broke; a peer that has not finished when --timeout-minutes ends is reported as far as it got.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -181,8 +181,8 @@ async function run(state: LabState, labStartSeconds: number): Promise<boolean> {
   let peerOk = true;
   if (peer === 'kueue') {
     try {
+      // A peer that has not finished when --timeout-minutes ends is a measurement (how far it got), not a failure.
       peerOutcome = { measured: await runKueueThroughput(state, { n, concurrency, idleSeconds, timeoutMs, log }), workerClientQps: WORKER_CLIENT_QPS };
-      peerOk = peerOutcome.measured.succeeded === n;
     } catch (err) {
       if (!(err instanceof KueueNotMeasuredError)) {
         peerOk = false;
