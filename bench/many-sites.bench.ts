@@ -39,7 +39,7 @@ import { applyObject } from '../src/runtime/apply.ts';
 import { parseSamples, type Sample } from '../src/runtime/metrics-exposition.ts';
 import { startFleet, type Fleet } from './many-sites/agent-fleet.ts';
 import { startHub, type Hub } from './many-sites/hub.ts';
-import { JobTimelines } from './many-sites/job-timelines.ts';
+import { JobPhases } from './throughput/job-phases.ts';
 import { ProcessSampler } from './many-sites/process-sampler.ts';
 import { histogramBuckets, sumOf } from './many-sites/prometheus-text.ts';
 import { renderManySitesReport, type ManySitesResult, type MetricsWindow } from './many-sites/report.ts';
@@ -193,7 +193,7 @@ async function run(hub: Hub, dir: string): Promise<ManySitesResult> {
 
   // 3. The run.
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NAMESPACE } } });
-  const timelines = new JobTimelines();
+  const timelines = new JobPhases();
   const watch = new ListWatch(
     {
       label: 'TrainingJobs on the hub',

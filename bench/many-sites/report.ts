@@ -5,7 +5,7 @@
  */
 import type { FederationTiming } from '../../src/lab/federation.ts';
 import type { Created } from '../throughput/create-all.ts';
-import type { PhaseCounts } from './job-timelines.ts';
+import type { PhaseCounts } from '../throughput/job-phases.ts';
 import type { MemoryFigures } from './process-sampler.ts';
 import type { SessionCounters } from './simulated-agent.ts';
 import type { SiteCounters } from './simulated-site.ts';

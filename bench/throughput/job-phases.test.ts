@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { TrainingJob } from '../../src/api/generated/types.ts';
-import { JobTimelines } from './job-timelines.ts';
+import { JobPhases } from './job-phases.ts';
 
 function job(name: string, status: TrainingJob['status']): TrainingJob {
   return { apiVersion: 'suanwang.io/v1alpha1', kind: 'TrainingJob', metadata: { name }, spec: { resources: { cpu: '1', memory: '1Gi' }, variants: [{ name: 'cpu', cpuOnly: true, image: 'x' }] }, ...(status && { status }) };
 }
 
-describe('JobTimelines', () => {
+describe('JobPhases', () => {
   it('measures each phase from the job\'s apply', () => {
-    const t = new JobTimelines();
+    const t = new JobPhases();
     t.applied('a', 100);
     t.observe(job('a', {}), 110);
     t.observe(job('a', { phase: 'Placed', site: 's1' }), 300);
@@ -22,7 +22,7 @@ describe('JobTimelines', () => {
   });
 
   it('counts a skipped phase when a later one is seen, and keeps the first moment', () => {
-    const t = new JobTimelines();
+    const t = new JobPhases();
     t.applied('b', 0);
     t.observe(job('b', { phase: 'Succeeded', site: 's2' }), 500);
     t.observe(job('b', { phase: 'Succeeded', site: 's2' }), 900);
@@ -31,7 +31,7 @@ describe('JobTimelines', () => {
   });
 
   it('says when the last job reached a phase only once all expected did, and lists the unfinished', () => {
-    const t = new JobTimelines();
+    const t = new JobPhases();
     t.applied('a', 0);
     t.applied('b', 0);
     t.observe(job('a', { phase: 'Succeeded' }), 40);
