@@ -2,6 +2,7 @@ import { PROMISED_UNITS } from './promised.ts';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PLACEMENT_CONFIG } from './config.ts';
 import { currentReplicas, distribute, type Assignment, type InferenceDecision } from './distribute.ts';
+import { MAX_RECORDED_CANDIDATES } from './explain.ts';
 import { promisedForDistribution } from './promised.ts';
 import {
   gpuPool,
@@ -360,5 +361,18 @@ describe('distribute', () => {
       distribute(chat().workload(5), snapshotOf([s.beijing, s.guizhou, s.shanghai]), DEFAULT_PLACEMENT_CONFIG, [...current].reverse()),
     );
     expect(b).toBe(a);
+  });
+
+  it('bounds its record at more than MAX_RECORDED_CANDIDATES sites, unless asked for the complete record', () => {
+    const count = MAX_RECORDED_CANDIDATES + 6;
+    const sites = Array.from({ length: count }, (_, i) => makeSite(`s${String(i).padStart(3, '0')}`).pool(gpuPool('g').nvidia('L40S', 2)));
+    const svc = makeInferenceService().replicas(2).variant(variant('gpu').nvidia('L40S', 1));
+    const bounded = distribute(svc.workload(), snapshotOf(sites));
+    expect(bounded.record.candidates).toHaveLength(MAX_RECORDED_CANDIDATES);
+    expect(bounded.record.message).toMatch(/; 6 more sites not listed \(6 feasible\)$/);
+    const complete = distribute(svc.workload(), snapshotOf(sites), DEFAULT_PLACEMENT_CONFIG, [], { completeRecord: true });
+    expect(complete.record.candidates).toHaveLength(count);
+    expect(complete.record.message).not.toMatch(/not listed/);
+    expect(complete.assignments).toEqual(bounded.assignments);
   });
 });

@@ -80,12 +80,23 @@ export function currentReplicas(sites: readonly InferenceSiteStatus[] | undefine
     .map((s) => ({ site: s.site, variant: s.variant ?? '', replicas: s.replicas ?? 0 }));
 }
 
+/** DistributeOptions tunes what distribute returns. */
+export interface DistributeOptions {
+  /**
+   * completeRecord: the record lists every site, unbounded, for a caller that adds candidates of its own and then
+   * bounds the whole record once (boundedRecord). Bounding twice would cut the list again and note the left-out sites
+   * twice, the second count missing the sites the first cut dropped. Otherwise the record comes back bounded.
+   */
+  readonly completeRecord?: boolean;
+}
+
 /** distribute spreads workload.units replicas over the snapshot's sites, keeping `current` where it may stay. */
 export function distribute(
   workload: Workload,
   snapshot: Snapshot,
   config: PlacementConfig = DEFAULT_PLACEMENT_CONFIG,
   current: readonly Assignment[] = [],
+  options: DistributeOptions = {},
 ): InferenceDecision {
   // 1. Candidates: every site, in name order, with what runs there now (the first entry per site counts).
   const sites = [...snapshot.sites].sort((a, b) => compareStrings(a.name, b.name));
@@ -159,12 +170,13 @@ export function distribute(
   const placed = assignments.reduce((n, a) => n + a.replicas, 0);
   const short = Math.max(0, workload.units - placed);
   const sitesShort = Math.max(0, workload.minSites - assignments.length);
+  const record = {
+    message: message(workload, sites.length, assignments, rejections, short, sitesShort),
+    candidates: sortCandidates(candidates),
+  };
   return {
     assignments,
-    record: boundedRecord({
-      message: message(workload, sites.length, assignments, rejections, short, sitesShort),
-      candidates: sortCandidates(candidates),
-    }),
+    record: options.completeRecord === true ? record : boundedRecord(record),
     usedCpuFallback: hasAccelerator && assignments.some((a) => !isAccelerated(workload, a.variant)),
     short,
     sitesShort,

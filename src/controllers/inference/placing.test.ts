@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { InferenceService, Site } from '../../api/generated/types.ts';
 import { DEFAULT_PLACEMENT_CONFIG } from '../../placement/config.ts';
+import { MAX_RECORDED_CANDIDATES } from '../../placement/explain.ts';
 import { inferenceWorkload } from '../../placement/workload.ts';
 import { planSites, type SiteRead } from './fencing.ts';
 import { inferenceMemberName, renderInferenceMembers, type MemberAssignment } from './member-objects.ts';
 import { placeInferenceService, type InferencePlacement } from './placing.ts';
 import { nextInferenceStatus } from './status.ts';
-import { gpuPool, labSites, makeService, makeSite, memberDeployment, variant, withReady } from './testing.ts';
+import { cpuPool, gpuPool, labSites, makeService, makeSite, memberDeployment, variant, withReady } from './testing.ts';
 
 const NOW = new Date(Date.UTC(2026, 3, 1, 12, 0, 0));
 const ago = (s: number) => new Date(NOW.getTime() - s * 1000).toISOString().replace('.000Z', 'Z');
@@ -185,5 +186,42 @@ describe('placeInferenceService', () => {
     };
     expect(decide(placed, sites, runs('gpu')).assignments[0]?.pool).toBe('b');
     expect(decide(placed, sites, runs('old')).assignments[0]?.pool).toBe('a');
+  });
+
+  it('bounds the record once at a federation of 100 sites: one note whose counts add up, the blocked and held sites listed', () => {
+    // 30 sites fit, 68 lack a GPU, `blocked` refused the members, `held` holds a replica while its lease is expired.
+    const name = (i: number) => `s${String(i).padStart(3, '0')}`;
+    const gpu = (n: string) => makeSite(n).pool(gpuPool('h100').nvidia('NVIDIA H100 80GB HBM3', 8)).obj();
+    const sites: Site[] = [];
+    for (let i = 0; i < 30; i++) sites.push(gpu(name(i)));
+    for (let i = 30; i < 98; i++) sites.push(makeSite(name(i)).pool(cpuPool('cpu')).obj());
+    sites.push(gpu('blocked'), withReady(gpu('held'), 'Unknown', 'LeaseExpired', ago(30)));
+    const svc = makeService('chat').replicas(3).variant(variant('gpu').nvidia(undefined, 1)).running('held', 'gpu', 1).obj();
+    const workload = inferenceWorkload(svc);
+    if (!workload.ok) throw new Error(workload.errors.join('; '));
+    const reads = new Map<string, SiteRead>(sites.map((s) => [s.metadata.name ?? '', none]));
+    reads.set('held', { ok: false, error: 'Timeout' });
+    const d = placeInferenceService({
+      svc,
+      workload: workload.value,
+      sites,
+      reads,
+      promised: {},
+      config: DEFAULT_PLACEMENT_CONFIG,
+      graceMs: 60_000,
+      now: NOW,
+      refused: [{ site: 'blocked', reason: 'ImageNotAllowed', message: 'not on the allow list', fresh: true }],
+    });
+
+    const message = d.placement.message ?? '';
+    const notes = [...message.matchAll(/(\d+) more sites not listed \(([^)]*)\)/g)];
+    expect(notes.map((n) => n[0]), message).toHaveLength(1);
+    const [, left = '0', parts = ''] = notes[0] ?? [];
+    const candidates = d.placement.candidates ?? [];
+    expect(candidates).toHaveLength(MAX_RECORDED_CANDIDATES);
+    expect(candidates.length + Number(left)).toBe(sites.length);
+    expect(parts.split(', ').reduce((n, p) => n + Number(p.split(' ')[0]), 0)).toBe(Number(left));
+    expect(candidates.find((c) => c.site === 'held')).toMatchObject({ verdict: 'Selected', replicas: 1 });
+    expect(candidates.find((c) => c.site === 'blocked')).toMatchObject({ verdict: 'Rejected', reasons: [message.match(/site blocked refused[^;]*/)?.[0]] });
   });
 });

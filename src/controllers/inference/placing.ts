@@ -126,7 +126,8 @@ export function placeInferenceService(input: PlacingInput): InferencePlacement {
     input.sites.filter((s) => !blocks.has(s.metadata.name ?? '') && !expired.has(s.metadata.name ?? '')),
     input.promised,
   );
-  const decision = distribute(workload, snapshot, input.config, trim.current);
+  // The complete record: the blocked and held sites join it below, and the whole is bounded once.
+  const decision = distribute(workload, snapshot, input.config, trim.current, { completeRecord: true });
   const replacements = expired.size === 0 ? undefined : replacementsOf(decision.assignments, trim.current, trim.left, [...expired]);
   const replacing = replacements === undefined ? undefined : replacementNote(replacements, total(silent));
   const whole = [
