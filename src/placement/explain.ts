@@ -42,10 +42,15 @@ export function rejectedCandidate(r: Rejection): PlacementCandidate {
 
 /**
  * MAX_RECORDED_CANDIDATES is how many candidates a record lists beside the selected ones. The status schema takes 256
- * (and a status write over it is refused, so the workload could never be placed); a record of every site at 1,000
- * sites would also make every status write large. The rest are counted in the message.
+ * (and a status write over it is refused, so the workload could never be placed); and the record is most of what a
+ * workload's status weighs, written again at every phase: with 64 candidates at 100 sites a TrainingJob weighed
+ * 28 KB on the hub (its status 11 KB, and the field ownership the apiserver keeps for it 15 KB), and every write of
+ * it cost the hub apiserver that much to merge and track. Sixteen name the winner, the best alternatives and an
+ * example of each reason the others were turned down; the rest are counted in the message.
  */
-export const MAX_RECORDED_CANDIDATES = 64;
+export const MAX_RECORDED_CANDIDATES = 16;
+/** MAX_BEST_FEASIBLE is how many of the best-scored feasible sites a bounded record lists before it explains each rejection. */
+export const MAX_BEST_FEASIBLE = 4;
 /** MAX_SELECTED_CANDIDATES is the schema's bound on the list (src/api/schema/placement-record.ts): selected sites are kept up to it. */
 export const MAX_SELECTED_CANDIDATES = 256;
 /** MAX_SUMMARY_SITES is how many rejected sites a one-line message names before it counts the rest. */
@@ -55,8 +60,9 @@ export const MAX_RECORD_MESSAGE = 4096;
 
 /**
  * boundedRecord keeps a record within the status schema at any federation size: every selected site (up to the
- * schema's bound), then the best-scored feasible sites, then one rejected site per distinct set of reasons, then more
- * rejected sites, up to MAX_RECORDED_CANDIDATES in all; back in name order. The message says how many were left out,
+ * schema's bound), then the MAX_BEST_FEASIBLE best-scored feasible sites, then one rejected site per distinct set of
+ * reasons, then the next best feasible sites, then more rejected sites, up to MAX_RECORDED_CANDIDATES in all; back in
+ * name order. The message says how many were left out,
  * by verdict, and is cut to MAX_RECORD_MESSAGE characters. A record within the bounds comes back unchanged.
  */
 export function boundedRecord<R extends { readonly message?: string; readonly candidates?: PlacementCandidate[] }>(record: R): R {
@@ -78,7 +84,8 @@ export function boundedRecord<R extends { readonly message?: string; readonly ca
       seen.add(key);
     }
     const room = Math.max(0, MAX_RECORDED_CANDIDATES - selected.length);
-    const kept = [...selected, ...[...feasible, ...firstOfReasons, ...others].slice(0, room)];
+    const best = feasible.slice(0, MAX_BEST_FEASIBLE);
+    const kept = [...selected, ...[...best, ...firstOfReasons, ...feasible.slice(best.length), ...others].slice(0, room)];
     const keptSet = new Set(kept);
     const left = all.filter((c) => !keptSet.has(c));
     const count = (v: string): number => left.filter((c) => c.verdict === v).length;
