@@ -153,18 +153,51 @@ function reportedLabels(node: V1Node): Record<string, string> {
 }
 
 /**
- * REQUESTS remembers each Pod object's effective requests, for the same reason and on the same terms as node-devices.ts
- * remembers decoded annotations: cached objects are replaced, never changed. Callers only read the returned units.
+ * REQUESTS remembers effective requests, for the same reason and on the same terms as node-devices.ts remembers
+ * decoded annotations: cached objects are replaced, never changed. Callers only read the returned units. A pod with
+ * containers only (the usual case) is remembered by its containers list, which the agent's cache shares between pods
+ * of one template (site-objects.ts), so 10,000 such pods hold a few sets of units, not 10,000.
  */
-const REQUESTS = new WeakMap<V1Pod, Units>();
+const REQUESTS = new WeakMap<object, Units>();
 
 function requestsOf(pod: V1Pod): Units {
-  let units = REQUESTS.get(pod);
+  const spec = pod.spec;
+  const containersOnly = spec !== undefined && spec.initContainers === undefined && spec.overhead === undefined && Array.isArray(spec.containers);
+  const key: object = containersOnly ? spec.containers : pod;
+  let units = REQUESTS.get(key);
   if (units === undefined) {
     units = podRequests(pod);
-    REQUESTS.set(pod, units);
+    REQUESTS.set(key, units);
   }
   return units;
+}
+
+/**
+ * WIRE_NODES remembers the wire Node last built for each NodeShape, with the allocation it was built with. Most
+ * rebuilds change a few nodes' allocation (a pod started or ended), so the other nodes' records are handed out again,
+ * the same objects: no garbage per unchanged node, and pool-changes.ts digests each record once (its digest is
+ * remembered per object too). A node's record is rebuilt when its Node object, its devices or its allocation change.
+ */
+const WIRE_NODES = new WeakMap<NodeShape, { readonly allocated: Units; readonly wire: WireNode }>();
+
+function sameUnits(a: Units, b: Units): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, units] of a) if (b.get(name) !== units) return false;
+  return true;
+}
+
+function wireNode(s: NodeShape, allocated: Units): WireNode {
+  const known = WIRE_NODES.get(s);
+  if (known !== undefined && sameUnits(known.allocated, allocated)) return known.wire;
+  const wire: WireNode = {
+    name: s.name,
+    ...(s.ready === undefined ? {} : { ready: s.ready }),
+    unschedulable: s.unschedulable,
+    resources: { capacity: s.capacityQuantities, allocatable: s.allocatableQuantities, allocated: toQuantityMap(allocated) },
+    labels: s.labels,
+  };
+  WIRE_NODES.set(s, { allocated, wire });
+  return wire;
 }
 
 function byName<T>(key: (x: T) => string): (a: T, b: T) => number {
@@ -249,13 +282,7 @@ function buildPool(name: string, shapes: readonly NodeShape[], allocatedByNode: 
     const { ready, unschedulable } = s;
     // 5. Free shape.
     if (ready === true && !unschedulable) free.push(nodeFree(d.allocatable, nodeAllocated, deviceResource));
-    wireNodes.push({
-      name: s.name,
-      ...(ready === undefined ? {} : { ready }),
-      unschedulable,
-      resources: { capacity: s.capacityQuantities, allocatable: s.allocatableQuantities, allocated: toQuantityMap(nodeAllocated) },
-      labels: s.labels,
-    });
+    wireNodes.push(wireNode(s, nodeAllocated));
   }
   const deviceHealth: DeviceHealthCounts | undefined = reported ? counts : undefined;
   return {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InjectedFaults } from '../devices/simulated.ts';
 import { DEFAULT_MAX_REPORT_AGE_MS } from './node-devices.ts';
 import { buildPools } from './pool-builder.ts';
-import { deviceBaseline, diffPools, diffPoolDigests, healthChanges, poolDigests } from './pool-changes.ts';
+import { deviceBaseline, diffPools, diffPoolDigests, healthChanges, poolDigest, poolDigests } from './pool-changes.ts';
 import { H100, makeNode, simReport, T0 } from './testing.ts';
 
 const TWO_GPUS = { ...H100, count: 2 };
@@ -40,6 +40,24 @@ describe('diffPoolDigests', () => {
     expect(digests).toEqual(poolDigests(after));
     expect(diffPoolDigests(digests, after).delta).toBeUndefined();
     expect(diffPoolDigests(digests, []).delta).toEqual({ upsertedPools: [], removedPoolNames: ['cpu', 'h100'] });
+  });
+});
+
+describe('poolDigest', () => {
+  it('is equal for equal pools, whether their records are the same objects or copies, and differs when any part does', () => {
+    const [h100] = site({}).filter((p) => p.name === 'h100');
+    if (h100 === undefined) throw new Error('no h100 pool');
+    const copy = structuredClone(h100);
+    expect(poolDigest(copy)).toBe(poolDigest(h100));
+    const node = copy.nodes?.[0];
+    if (node === undefined) throw new Error('no node');
+    const allocatedOne = { ...copy, nodes: [{ ...node, resources: { ...node.resources, allocated: { ...node.resources?.allocated, 'nvidia.com/gpu': '1' } } }, ...(copy.nodes ?? []).slice(1)] };
+    expect(poolDigest(allocatedOne)).not.toBe(poolDigest(h100));
+    const unhealthy = site({ xids: [{ device: 0, xid: 79 }] }).find((p) => p.name === 'h100');
+    if (unhealthy === undefined) throw new Error('no h100 pool');
+    expect(poolDigest(unhealthy)).not.toBe(poolDigest(h100));
+    expect(poolDigest({ ...h100, freeShape: { buckets: [] } })).not.toBe(poolDigest(h100));
+    expect(poolDigest({ ...h100, devices: (h100.devices ?? []).slice(1) })).not.toBe(poolDigest(h100));
   });
 });
 

@@ -2,8 +2,8 @@
  * What the site agent sends when its pools change (pure): a delta of the pools that differ from the last sent, and a
  * health event per device whose usability changed.
  *
- * Pools are compared by their JSON: buildPools emits everything in a fixed order, so equal pools give equal JSON. The
- * agent keeps only a digest of each pool's JSON between builds (a 1,000-node pool's JSON is over a megabyte).
+ * Pools are compared by their content: buildPools emits everything in a fixed order, so equal pools give equal JSON.
+ * The agent keeps only a digest of each pool between builds (poolDigest), made from the digests of its records.
  *
  * Device health events track three states, Usable (Healthy or Degraded), Unhealthy and Unknown:
  *
@@ -32,9 +32,41 @@ export interface PoolDelta {
 /** PoolDigests is a digest (SHA-256) of each pool's JSON, by pool name: what pools are compared by. */
 export type PoolDigests = ReadonlyMap<string, string>;
 
-/** poolDigests digests the JSON of each pool, by name. */
+/**
+ * RECORD_DIGESTS remembers the digest of each wire Node and Device record's JSON. Builds hand out the same records
+ * again while they do not change (pool-builder.ts WIRE_NODES, node-devices.ts), so a pool is digested from its few
+ * fields and one remembered digest per node and device, instead of serialising the whole pool on every rebuild: a
+ * 1,000-node pool's JSON is over 2 MB, made and dropped every time a pod starts or ends.
+ */
+const RECORD_DIGESTS = new WeakMap<object, string>();
+
+function recordDigest(record: object): string {
+  let digest = RECORD_DIGESTS.get(record);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(JSON.stringify(record)).digest('base64');
+    RECORD_DIGESTS.set(record, digest);
+  }
+  return digest;
+}
+
+/**
+ * poolDigest digests a pool: its own fields' JSON, then each node's and each device's record digest in order (a
+ * base64 digest holds no newline, and neither does JSON.stringify's output, so the pieces cannot run together).
+ * Equal pools give equal digests, as their JSON would.
+ */
+export function poolDigest(pool: NodePool): string {
+  const { nodes, devices, ...fields } = pool;
+  const hash = createHash('sha256').update(JSON.stringify(fields));
+  hash.update('\nnodes');
+  for (const n of nodes ?? []) hash.update('\n').update(recordDigest(n));
+  hash.update('\ndevices');
+  for (const d of devices ?? []) hash.update('\n').update(recordDigest(d));
+  return hash.digest('base64');
+}
+
+/** poolDigests digests each pool, by name. */
 export function poolDigests(pools: readonly NodePool[]): PoolDigests {
-  return new Map(pools.map((p) => [p.name ?? '', createHash('sha256').update(JSON.stringify(p)).digest('base64')]));
+  return new Map(pools.map((p) => [p.name ?? '', poolDigest(p)]));
 }
 
 /**

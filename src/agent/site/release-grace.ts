@@ -18,11 +18,22 @@ interface Ended {
   readonly endedAt: number;
 }
 
+/** Held is a pod that held resources at the last look, and the look it was last seen at. */
+interface Held {
+  pod: V1Pod;
+  seenAt: number;
+}
+
 /** ReleaseGrace tracks pods that held resources at the last look and hold none now. */
 export class ReleaseGrace {
   readonly #graceMs: number;
-  #active = new Map<string, V1Pod>();
+  /**
+   * active is updated in place, look by look: the agent looks at every rebuild (a few a second under churn at
+   * 10,000 pods), and a new map of every pod per look was most of the garbage a rebuild left.
+   */
+  readonly #active = new Map<string, Held>();
   readonly #ended = new Map<string, Ended>();
+  #looks = 0;
 
   constructor(graceMs: number = DEFAULT_RELEASE_GRACE_MS) {
     if (!(graceMs >= 0)) throw new RangeError(`release grace must be at least 0 ms, got ${graceMs}`);
@@ -34,12 +45,30 @@ export class ReleaseGrace {
    * earlier look and ended less than the grace ago (as they were last seen holding). A pod is known by its uid.
    */
   counted(pods: readonly V1Pod[], now: number): V1Pod[] {
-    const active = new Map<string, V1Pod>();
-    for (const pod of pods) if (holdsResources(pod)) active.set(key(pod), pod);
-    for (const [id, pod] of this.#active) if (!active.has(id) && !this.#ended.has(id)) this.#ended.set(id, { pod, endedAt: now });
-    for (const [id, e] of this.#ended) if (active.has(id) || now - e.endedAt >= this.#graceMs) this.#ended.delete(id);
-    this.#active = active;
-    return [...active.values(), ...[...this.#ended.values()].map((e) => e.pod)];
+    const look = ++this.#looks;
+    const out: V1Pod[] = [];
+    for (const pod of pods) {
+      if (!holdsResources(pod)) continue;
+      const id = key(pod);
+      const held = this.#active.get(id);
+      if (held === undefined) this.#active.set(id, { pod, seenAt: look });
+      else {
+        held.pod = pod;
+        held.seenAt = look;
+      }
+      this.#ended.delete(id);
+      out.push(pod);
+    }
+    for (const [id, held] of this.#active) {
+      if (held.seenAt === look) continue;
+      this.#active.delete(id);
+      if (!this.#ended.has(id)) this.#ended.set(id, { pod: held.pod, endedAt: now });
+    }
+    for (const [id, e] of this.#ended) {
+      if (now - e.endedAt >= this.#graceMs) this.#ended.delete(id);
+      else out.push(e.pod);
+    }
+    return out;
   }
 
   /** nextExpiry is when the first pod still held by the grace stops being counted; undefined when none is. */

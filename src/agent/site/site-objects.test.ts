@@ -129,6 +129,23 @@ describe('what the agent keeps of a Node and a Pod', () => {
     expect(JSON.stringify(sitePod(pods[0])).length).toBeLessThan(JSON.stringify(pods[0]).length / 3);
   });
 
+  it('keeps one copy of what pods of one template and their nodes repeat, and the same values as before', () => {
+    const template = (name: string, node: string): unknown => ({
+      metadata: { name, namespace: 'team-a', uid: `uid-${name}`, resourceVersion: '5' },
+      spec: { nodeName: node, containers: [{ name: 'main', image: 'x', resources: { requests: { cpu: '1', 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } } }] },
+      status: { phase: 'Running' },
+    });
+    // Parsed from text, as the watch delivers them: equal values, no shared objects or strings to begin with.
+    const [a, b] = [sitePod(JSON.parse(JSON.stringify(template('a', 'gpu-0')))), sitePod(JSON.parse(JSON.stringify(template('b', 'gpu-0'))))];
+    expect(b.spec?.containers).toBe(a.spec?.containers);
+    expect(a.spec?.containers).toEqual([{ name: 'main', resources: { requests: { cpu: '1', 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } } }]);
+    const other = sitePod(JSON.parse(JSON.stringify({ ...(template('c', 'gpu-1') as object), spec: { nodeName: 'gpu-1', containers: [{ name: 'main', resources: { requests: { cpu: '2' } } }] } })));
+    expect(other.spec?.containers).not.toBe(a.spec?.containers);
+    expect(other.spec?.containers).toEqual([{ name: 'main', resources: { requests: { cpu: '2' } } }]);
+    expect([a.metadata?.name, b.metadata?.name, a.metadata?.uid, b.metadata?.uid]).toEqual(['a', 'b', 'uid-a', 'uid-b']);
+    expect(podRequests(b)).toEqual(new Map([['cpu', 1000], ['nvidia.com/gpu', 1]]));
+  });
+
   it('reads anything, malformed included, without throwing', () => {
     for (const raw of [undefined, null, 7, 'x', [], {}, { metadata: 3, spec: [], status: 'x' }, { spec: { containers: [null, 4] } }]) {
       expect(() => siteNode(raw)).not.toThrow();
