@@ -433,7 +433,12 @@ function admit(
   logs: readonly PlannedLog[],
 ): TrainingPlan {
   const at = new Date(input.now);
-  if (verdict === undefined || verdict.kind === 'Preempt') {
+  if (verdict === undefined) {
+    // The ledger wakes the job when a cycle decides for it; the retry is only a safety net. Thousands of jobs created
+    // at once each polling every second kept the work queue as deep as all of them (many-sites benchmark).
+    return plan({ logs: [...logs, { msg: 'waiting for an admission cycle', fields: {} }], result: { requeueAfter: input.pendingMs } });
+  }
+  if (verdict.kind === 'Preempt') {
     return plan({ logs: [...logs, { msg: 'waiting for an admission cycle', fields: {} }], result: { requeueAfter: SHORT_WAIT_MS } });
   }
   if (verdict.kind === 'Wait') {

@@ -36,6 +36,7 @@ import { renderMembers, type MemberDecision, type MemberObjects } from './member
 import { applyService, createMembers, deleteJob, deleteMembers, fenceMembers, readMembers } from './site-members.ts';
 import { currentEpoch, nextStatus } from './status.ts';
 import { DEFAULT_GANG_START_TIMEOUT_MS, readWorkers, shouldReadWorkers } from './worker-health.ts';
+import { waitingRetryMs } from './waiting-retry.ts';
 
 /** TrainingJobReconcilerOptions configures a TrainingJobReconciler. */
 export interface TrainingJobReconcilerOptions extends WorkloadOptions {
@@ -134,7 +135,7 @@ export class TrainingJobReconciler implements Reconciler {
       config: this.#config,
       graceMs: this.#graceMs,
       pollMs: this.#pollMs,
-      pendingMs: this.#pendingMs,
+      pendingMs: waitingRetryMs(this.#pendingMs, this.#o.admission?.lastCycle()?.waiting ?? 0),
       now: this.#o.clock.now(),
       startTimeoutMs: this.#startTimeoutMs,
       ...(this.#o.admission !== undefined && { admission: { verdict: this.#o.admission.verdict(pass.key), requota: (q, held) => this.#o.admission?.requota(q, held) } }),
