@@ -12,7 +12,7 @@ import type { LoopMetrics } from '../../runtime/loop-metrics.ts';
 import { makeKey } from '../../runtime/key.ts';
 import { watchSource, type SourceInformerView, type WatchSource } from '../../runtime/source.ts';
 import { memberSource } from '../framework/member-source.ts';
-import { siteChangeSource } from '../framework/site-change-source.ts';
+import { siteChangeSource, type SiteChange } from '../framework/site-change-source.ts';
 import { HubEventRecorder, type EventRecorder } from '../framework/events.ts';
 import { TrainingJobReconciler, type TrainingJobReconcilerOptions } from './reconciler.ts';
 import { isTerminal } from './status.ts';
@@ -62,9 +62,13 @@ export function trainingJobKey(namespace: string | undefined, name: string): str
  * wakes exactly the jobs whose verdict changed. Waking every waiting job on every pod start or end at any site kept
  * the work queue about a thousand deep with a thousand queued jobs, and running jobs' member changes waited behind.
  */
-export function waitsForSite(tj: TrainingJob, site: string, byLedger = false): boolean {
+export function waitsForSite(tj: TrainingJob, site: string, byLedger = false, change: SiteChange = 'State'): boolean {
   const s = tj.status;
   const attempts = s?.attempts ?? [];
+  // Free capacity moving (a pod started or ended there) concerns only jobs waiting for room. A placed job is concerned
+  // by its site's state (lost, back, cordoned, deleted, devices failing), not by its neighbours: waking each of a
+  // site's placed jobs on every pod start or end there kept the work queue 10,000 deep at 10,000 jobs.
+  if (change === 'Capacity') return tj.metadata.deletionTimestamp === undefined && s?.site === undefined && waitsForRoom(tj, byLedger);
   if (tj.metadata.deletionTimestamp !== undefined) return s?.site === site || attempts.some((a) => a.site === site);
   // A site the job was lost at may hold stale members: when it comes back they are deleted (failover.ts).
   if (attempts.some((a) => a.site === site && a.site !== s?.site && a.outcome === AttemptOutcome.SiteLost)) return true;
@@ -72,6 +76,12 @@ export function waitsForSite(tj: TrainingJob, site: string, byLedger = false): b
   // Waking every finished job of a site on each pod start or end there filled the work queue with hundreds of keys.
   if (isTerminal(s?.phase)) return false;
   if (s?.site !== undefined) return s.site === site;
+  return waitsForRoom(tj, byLedger);
+}
+
+/** waitsForRoom says whether an unplaced job is looking for a site itself (with a ledger: once it is admitted). */
+function waitsForRoom(tj: TrainingJob, byLedger: boolean): boolean {
+  const s = tj.status;
   if (byLedger && s?.admission === undefined) return false;
   return !isTerminal(s?.phase) && tj.spec.suspend !== true && s?.phase !== TrainingJobPhase.Suspended;
 }
@@ -88,10 +98,10 @@ export function newTrainingController(options: TrainingControllerOptions): Contr
   });
   const sources: WatchSource[] = [
     watchSource(trainingJobs, (tj) => [trainingJobKey(tj.metadata.namespace, tj.metadata.name ?? '')]),
-    siteChangeSource(sites, (site) =>
+    siteChangeSource(sites, (site, change) =>
       trainingJobs
         .list()
-        .filter((tj) => waitsForSite(tj, site, options.admission !== undefined))
+        .filter((tj) => waitsForSite(tj, site, options.admission !== undefined, change))
         .map((tj) => trainingJobKey(tj.metadata.namespace, tj.metadata.name ?? '')),
     ),
     ...(options.informers.memberJobs === undefined ? [] : [memberSource(options.informers.memberJobs, trainingJobKey)]),

@@ -136,6 +136,19 @@ describe('waitsForSite', () => {
     expect(waitsForSite(tj, site)).toBe(want);
   });
 
+  it('wakes no placed job for a change of free capacity alone, only jobs that wait for a site without a ledger', () => {
+    const placed = base().status({ phase: 'Running', site: 'guizhou' }).obj();
+    expect(waitsForSite(placed, 'guizhou', false, 'Capacity')).toBe(false);
+    expect(waitsForSite(placed, 'guizhou', false, 'State')).toBe(true);
+    const deleting = base().status({ phase: 'Running', site: 'guizhou' }).obj();
+    deleting.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    expect(waitsForSite(deleting, 'guizhou', false, 'Capacity')).toBe(false);
+    expect(waitsForSite(base().status({ phase: 'Pending' }).obj(), 'guizhou', false, 'Capacity')).toBe(true);
+    const admitted = base().status({ phase: 'Pending', admission: { queue: 'q', admittedTime: '2026-01-01T00:00:00Z', charge: {} } }).obj();
+    expect(waitsForSite(admitted, 'guizhou', true, 'Capacity')).toBe(true);
+    expect(waitsForSite(base().status({ phase: 'Pending' }).obj(), 'guizhou', true, 'Capacity')).toBe(false);
+  });
+
   it('leaves a job waiting for admission to the ledger, but not one admitted and unplaced, nor a placed one', () => {
     expect(waitsForSite(base().status({ phase: 'Pending' }).obj(), 'guizhou', true)).toBe(false);
     const admitted = base().status({ phase: 'Pending', admission: { queue: 'q', admittedTime: '2026-01-01T00:00:00Z', charge: {} } }).obj();
