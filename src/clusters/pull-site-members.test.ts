@@ -322,6 +322,28 @@ describe('PullSiteMembers: reports', () => {
   });
 });
 
+describe('PullSiteMembers: listing one workload', () => {
+  it('follows applies, reports, deletes and refusals', async () => {
+    const h = Harness.connected();
+    const names = async (): Promise<string[]> => (await h.port.list('Job', '', `${LABEL_WORKLOAD}=a,${LABEL_NAMESPACE}=team-a`)).map((o) => o.metadata?.name ?? '').sort();
+    await h.port.apply(job('a', { epoch: 1 }));
+    expect(await names()).toEqual(['a-1']);
+    h.members.report(SITE, full(applied(job('a', { epoch: 1 })), applied(job('a', { epoch: 2 })), applied(job('b'))));
+    expect(await names()).toEqual(['a-1', 'a-2']);
+    await h.port.delete(memberKeyOf(job('a', { epoch: 2 })));
+    expect(await names()).toEqual(['a-1', 'a-2']); // readable, marked deleted, until the agent reports it gone
+    h.members.report(SITE, changed([], [memberKeyOf(job('a', { epoch: 2 }))]));
+    expect(await names()).toEqual(['a-1']);
+    await h.port.apply(job('a', { epoch: 3, image: 'evil:1' }));
+    h.members.report(SITE, changed([{ key: memberKeyOf(job('a', { epoch: 3 })), refusal: REFUSAL }]));
+    expect(await names()).toEqual(['a-1']);
+    h.members.report(SITE, full(applied(job('b'))));
+    expect(await names()).toEqual(['a-1']); // still desired: as applied, without status
+    await h.port.delete(memberKeyOf(job('a', { epoch: 1 })));
+    expect(await names()).toEqual([]);
+  });
+});
+
 describe('PullSiteMembers: refusals', () => {
   /** refusedState is the agent's word that it refused `obj` as the operator sent it. */
   const refusedState = (obj: KubernetesObject): ReportedMember => ({ key: memberKeyOf(obj), appliedHash: desiredMemberOf(obj).hash, refusal: REFUSAL });

@@ -20,10 +20,12 @@
 import type { KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../runtime/clock.ts';
 import { canonicalHash, desiredMemberOf } from './pull-desired-member.ts';
+import { LABEL_WORKLOAD } from '../api/names.ts';
 import { matchesLabels, parseEqualityLabelSelector } from './pull-label-selector.ts';
 import { PullMemberPort } from './pull-member-port.ts';
 import { isObservedKey, type DesiredMember, type MemberReport, type MemberSync, type ReportedKey, type SendMemberSync } from './pull-member-messages.ts';
 import { siteNotReporting } from './pull-site-not-reporting.ts';
+import { WorkloadIndex } from './workload-index.ts';
 import type { MemberKey, MemberKind, MemberRefusal, SiteMemberPort } from './site-member-port.ts';
 
 /**
@@ -90,6 +92,8 @@ interface SiteState {
   lastReportAt: number | undefined;
   /** A fresh store has sent nothing, so its first sync must be full as well. */
   fullSyncPending: boolean;
+  /** byWorkload indexes desired and reported ids by their LABEL_WORKLOAD (workload-index.ts). */
+  readonly byWorkload: WorkloadIndex;
 }
 
 /** ReportedChange is one member whose reported object or refusal changed within a report, with its owner's labels. */
@@ -139,7 +143,12 @@ export class PullSiteMembers {
     const selector = parseEqualityLabelSelector(labelSelector);
     const state = this.#reportingState(site);
     const out: KubernetesObject[] = [];
-    for (const id of new Set([...state.reported.keys(), ...state.desired.keys()])) {
+    // A selector naming a workload reads that workload's ids only: training's rediscovery lists one workload's members
+    // at every pull site before each placement, and a scan of every member there took a fifth of the operator's CPU
+    // at 10,000 jobs over 100 sites.
+    const workload = selector.find(([key]) => key === LABEL_WORKLOAD)?.[1];
+    const ids = workload === undefined ? new Set([...state.reported.keys(), ...state.desired.keys()]) : state.byWorkload.ids(workload);
+    for (const id of ids) {
       const object = visible(state, id);
       if (object === undefined || object.kind !== kind) continue;
       if (namespace !== '' && object.metadata?.namespace !== namespace) continue;
@@ -164,6 +173,7 @@ export class PullSiteMembers {
     state.refused.delete(id); // applied anew: the site has not answered this content yet
     const changed = state.desired.get(id)?.hash !== member.hash;
     state.desired.set(id, member);
+    state.byWorkload.add(id, member.object);
     state.removing.delete(id); // wanted again: the desired content, sent below, supersedes the remove
     if (changed) this.#sync(site, state, { full: false, apply: [member], remove: [] });
     return structuredClone(current);
@@ -177,6 +187,7 @@ export class PullSiteMembers {
     const state = this.#state(site);
     const id = memberId(key);
     state.desired.delete(id);
+    state.byWorkload.dropUnless(id, state.reported.has(id));
     state.refused.delete(id);
     if (state.removing.has(id)) return;
     state.removing.set(id, { kind: key.kind, namespace: key.namespace, name: key.name });
@@ -253,6 +264,7 @@ export class PullSiteMembers {
       const before = state.reported.get(id);
       const after = entryOf(key, member.object, member.appliedHash);
       state.reported.set(id, after);
+      state.byWorkload.add(id, after.object);
       // The refused content at the site after all (another sync of its workload applied it): nothing to refuse now.
       const refused = state.refused.get(id);
       if (refused !== undefined && refused.hash !== undefined && refused.hash === member.appliedHash) state.refused.delete(id);
@@ -269,6 +281,7 @@ export class PullSiteMembers {
     for (const [id, key] of gone) {
       const before = state.reported.get(id);
       state.reported.delete(id);
+      state.byWorkload.dropUnless(id, state.desired.has(id));
       state.removing.delete(id);
       if (before !== undefined) changes.push({ key, object: undefined, labels: before.object.metadata?.labels ?? state.refused.get(id)?.labels ?? NO_LABELS });
     }
@@ -315,7 +328,7 @@ export class PullSiteMembers {
   #state(site: string): SiteState {
     let state = this.#sites.get(site);
     if (state === undefined) {
-      state = { desired: new Map(), removing: new Map(), reported: new Map(), refused: new Map(), observed: new Map(), reporting: false, lastReportAt: undefined, fullSyncPending: true };
+      state = { desired: new Map(), removing: new Map(), reported: new Map(), refused: new Map(), observed: new Map(), reporting: false, lastReportAt: undefined, fullSyncPending: true, byWorkload: new WorkloadIndex() };
       this.#sites.set(site, state);
     }
     return state;
@@ -355,6 +368,7 @@ export class PullSiteMembers {
       labels: wanted?.object.metadata?.labels ?? before?.labels ?? object?.metadata?.labels ?? NO_LABELS,
     };
     state.desired.delete(id);
+    state.byWorkload.dropUnless(id, state.reported.has(id));
     state.refused.set(id, after);
     const same = before !== undefined && before.hash === after.hash && before.refusal.reason === after.refusal.reason && before.refusal.message === after.refusal.message;
     return same ? undefined : { key, object, labels: after.labels };

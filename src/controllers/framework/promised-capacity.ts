@@ -3,7 +3,6 @@
  * at least one agent report; without this, two jobs placed between two reports would both be given the same free
  * devices. In memory only: after a restart the sites' reports have caught up with everything decided before.
  */
-import { mergePromised } from '../../placement/promised.ts';
 import type { PromisedCapacity } from '../../placement/snapshot.ts';
 
 /**
@@ -14,11 +13,48 @@ import type { PromisedCapacity } from '../../placement/snapshot.ts';
  */
 export const DEFAULT_SETTLE_MS = 5_000;
 
-/** PromisedCapacityTracker holds, per workload key, the capacity its placement was promised. */
+type Sum = Map<string, Map<string, Map<string, number>>>;
+
+/** addInto adds `sign` × `promise` into `sum`, dropping resources (and then pools and sites) that come back to 0. */
+function addInto(sum: Sum, promise: PromisedCapacity, sign: 1 | -1): void {
+  for (const [site, pools] of Object.entries(promise)) {
+    let sitePools = sum.get(site);
+    if (sitePools === undefined) sum.set(site, (sitePools = new Map()));
+    for (const [pool, amounts] of Object.entries(pools)) {
+      let poolSum = sitePools.get(pool);
+      if (poolSum === undefined) sitePools.set(pool, (poolSum = new Map()));
+      for (const [resource, amount] of Object.entries(amounts)) {
+        const next = (poolSum.get(resource) ?? 0) + sign * amount;
+        if (sign < 0 && next === 0) poolSum.delete(resource);
+        else poolSum.set(resource, next);
+      }
+      if (poolSum.size === 0) sitePools.delete(pool);
+    }
+    if (sitePools.size === 0) sum.delete(site);
+  }
+}
+
+function frozen(sum: Sum): PromisedCapacity {
+  const out: Record<string, Record<string, Record<string, number>>> = {};
+  for (const [site, pools] of sum) {
+    const o: Record<string, Record<string, number>> = (out[site] = {});
+    for (const [pool, amounts] of pools) o[pool] = Object.fromEntries(amounts);
+  }
+  return out;
+}
+
+/**
+ * PromisedCapacityTracker holds, per workload key, the capacity its placement was promised. The sum of every promise
+ * is kept as promises come and go, not added up on every read: every reconcile and every admission cycle reads it,
+ * and at 10,000 jobs, thousands of promises summed on each read took a seventh of the operator's CPU.
+ */
 export class PromisedCapacityTracker {
   readonly #held = new Map<string, PromisedCapacity>();
   readonly #visibleSince = new Map<string, number>();
   readonly #settleMs: number;
+  readonly #sum: Sum = new Map();
+  /** #total is #sum as handed out (callers keep what they read), made again after a change. */
+  #total: PromisedCapacity | undefined;
 
   constructor(options: { settleMs?: number } = {}) {
     this.#settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
@@ -37,11 +73,10 @@ export class PromisedCapacityTracker {
   hold(key: string, promised: PromisedCapacity): () => void {
     const before = this.#held.get(key);
     const since = this.#visibleSince.get(key);
-    this.#held.set(key, promised);
+    this.#set(key, promised);
     this.#visibleSince.delete(key);
     return () => {
-      if (before === undefined) this.#held.delete(key);
-      else this.#held.set(key, before);
+      this.#set(key, before);
       if (since === undefined) this.#visibleSince.delete(key);
       else this.#visibleSince.set(key, since);
     };
@@ -50,7 +85,21 @@ export class PromisedCapacityTracker {
   /** release drops what `key` held: it no longer needs the capacity (finished, suspended, deleted, re-placed). */
   release(key: string): boolean {
     this.#visibleSince.delete(key);
-    return this.#held.delete(key);
+    return this.#set(key, undefined);
+  }
+
+  /** #set makes `promised` what `key` holds (undefined: nothing), keeping the sum; says whether it held anything. */
+  #set(key: string, promised: PromisedCapacity | undefined): boolean {
+    const before = this.#held.get(key);
+    if (before === promised) return before !== undefined;
+    if (before !== undefined) addInto(this.#sum, before, -1);
+    if (promised === undefined) this.#held.delete(key);
+    else {
+      this.#held.set(key, promised);
+      addInto(this.#sum, promised, 1);
+    }
+    this.#total = undefined;
+    return before !== undefined;
   }
 
   /**
@@ -86,6 +135,19 @@ export class PromisedCapacityTracker {
 
   /** total sums every promise, leaving out `except` (a workload being re-placed must not compete with itself). */
   total(except?: string): PromisedCapacity {
-    return mergePromised(...[...this.#held].filter(([key]) => key !== except).map(([, promised]) => promised));
+    this.#total ??= frozen(this.#sum);
+    const own = except === undefined ? undefined : this.#held.get(except);
+    if (own === undefined) return this.#total;
+    // Only the sites and pools `except` holds differ from the whole sum.
+    const sum: Sum = new Map();
+    for (const site of Object.keys(own)) {
+      const sitePools = new Map<string, Map<string, number>>();
+      for (const [pool, amounts] of Object.entries(this.#total[site] ?? {})) sitePools.set(pool, new Map(Object.entries(amounts)));
+      sum.set(site, sitePools);
+    }
+    addInto(sum, own, -1);
+    const out: Record<string, Readonly<Record<string, Readonly<Record<string, number>>>>> = { ...this.#total };
+    for (const site of Object.keys(own)) delete out[site];
+    return { ...out, ...frozen(sum) };
   }
 }
