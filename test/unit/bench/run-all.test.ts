@@ -50,8 +50,8 @@ describe('the plan', () => {
     }
   });
 
-  it('fits the full run in about 70 minutes, and the quick one in well under half', () => {
-    expect(PLAN.reduce((s, e) => s + e.estimateMinutes, 0)).toBeLessThanOrEqual(75);
+  it('fits the full run in about 100 minutes, and the quick one in well under a third', () => {
+    expect(PLAN.reduce((s, e) => s + e.estimateMinutes, 0)).toBeLessThanOrEqual(100);
     expect(PLAN.filter((e) => e.quickArgs !== null).reduce((s, e) => s + e.quickEstimateMinutes, 0)).toBeLessThanOrEqual(25);
   });
 
