@@ -70,7 +70,7 @@ bench: setup binaries ## build the peer Kueue (cached), then every benchmark one
 	@tools/build-kueue.sh >/dev/null || echo "make bench: Kueue could not be built (above); its rows will say 'not measured' with the reason"
 	node bench/run-all.ts $(BENCH_ARGS)
 
-image: ## build the container image without Docker into build/image/*.oci.tar (IMAGE_ARCHES="amd64 arm64" for both)
+image: setup ## build the container image (src/ compiled to JavaScript by tsconfig.build.json) without Docker into build/image/*.oci.tar (IMAGE_ARCHES="amd64 arm64" for both)
 	image/build.sh
 
 test-image: setup binaries image ## build the image, then run it: every --help inside it, the operator from it against a lab hub

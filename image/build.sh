@@ -7,8 +7,9 @@
 #
 # Inputs: the Debian packages in image/debian-packages.lock (image/rootfs.sh), the Node.js binary that
 # scripts/setup-node.sh pins (for another architecture, the npm `node-linux-<arch>` package of the same version), the
-# production dependencies of package-lock.json, and the checkout's files as the repository's .dockerignore selects
-# them. image/Containerfile is the recipe; buildah runs it with chroot isolation and a throw-away storage folder, so
+# production dependencies of package-lock.json, src/ compiled to JavaScript by tsconfig.build.json (with the
+# TypeScript the lock pins; the image holds no .ts file, so no process in it loads Node's type stripper), and the
+# checkout's files as the repository's .dockerignore selects them. image/Containerfile is the recipe; buildah runs it with chroot isolation and a throw-away storage folder, so
 # nothing is left behind but the archives and the caches in ${SUANWANG_CACHE:-~/.cache/suanwang}/image.
 #
 # Reproducible: every file and the image's creation time carry SOURCE_DATE_EPOCH (default: the last commit's time),
@@ -37,7 +38,7 @@ NODE_VERSION=$(node --version)
 VERSION=$(node -p 'require("./package.json").version')
 REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 # The image holds the working tree, not the commit: say so when they differ in anything it copies.
-if [ "$REVISION" != unknown ] && [ -n "$(git status --porcelain -- package.json package-lock.json bin src proto crds)" ]; then
+if [ "$REVISION" != unknown ] && [ -n "$(git status --porcelain -- package.json package-lock.json tsconfig.json tsconfig.build.json bin src proto crds)" ]; then
   REVISION="$REVISION-dirty"
 fi
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
@@ -64,6 +65,21 @@ production_deps() {
   echo "$dir"
 }
 
+# compile prints the folder holding src/ compiled to JavaScript, as the Dockerfile's build stage makes it: `tsc -p
+# tsconfig.build.json` into build/dist (the same for every architecture), with the checkout's TypeScript, which must
+# be the version package-lock.json pins so that the same commit compiles to the same files. bin/suanwang.mjs never
+# runs build/dist in the checkout (it runs src/ wherever src/ is); only the image, which holds no src/, runs it.
+compile() {
+  local want have
+  want=$(node -p 'require("./package-lock.json").packages["node_modules/typescript"]?.version ?? ""')
+  have=$(node -p 'require("./node_modules/typescript/package.json").version' 2>/dev/null || echo none)
+  [ -n "$want" ] && [ "$have" = "$want" ] || die "node_modules holds TypeScript $have, package-lock.json pins ${want:-none}: run npm ci"
+  rm -rf build/dist
+  node_modules/.bin/tsc -p tsconfig.build.json >&2 || die "tsc -p tsconfig.build.json failed (above)"
+  [ -f build/dist/cli/main.js ] || die "tsc -p tsconfig.build.json wrote no build/dist/cli/main.js"
+  echo build/dist
+}
+
 # node_package ARCH prints the folder of the npm package holding bin/node and LICENSE for that architecture: the
 # pinned binary of scripts/setup-node.sh itself for the machine's own, else node-linux-<arch> of the same version.
 node_package() {
@@ -87,7 +103,7 @@ node_package() {
   echo "$dir"
 }
 
-# stage_context ARCH ROOTFS NODE_PACKAGE DEPS fills build/image/context with the inputs image/Containerfile copies
+# stage_context ARCH ROOTFS NODE_PACKAGE DEPS DIST fills build/image/context with the inputs image/Containerfile copies
 # that the checkout does not hold. Hard links where the file system allows: the node binary alone is 120 MB.
 stage_context() {
   local ctx="$OUT/context"
@@ -96,6 +112,7 @@ stage_context() {
   cp --link "$3/bin/node" "$ctx/node/bin/node" 2>/dev/null || cp -p "$3/bin/node" "$ctx/node/bin/node"
   cp "$3/LICENSE" "$ctx/node/share/doc/node/LICENSE"
   cp -a --link "$4/node_modules" "$ctx/node_modules" 2>/dev/null || cp -a "$4/node_modules" "$ctx/node_modules"
+  cp -a --link "$5" "$ctx/dist" 2>/dev/null || cp -a "$5" "$ctx/dist"
 }
 
 mkdir -p "$OUT"
@@ -125,11 +142,12 @@ if [ "$driver" = overlay ]; then
 fi
 
 t=$(now_ms); deps_dir=$(production_deps); took deps "$t"
+t=$(now_ms); dist_dir=$(compile); took compile "$t"
 archives=()
 for arch in "${ARCHES[@]}"; do
   t=$(now_ms); rootfs=$(image/rootfs.sh "$arch"); took rootfs "$t"
   t=$(now_ms); node_pkg=$(node_package "$arch"); took node "$t"
-  t=$(now_ms); stage_context "$arch" "$rootfs" "$node_pkg" "$deps_dir"; took stage "$t"
+  t=$(now_ms); stage_context "$arch" "$rootfs" "$node_pkg" "$deps_dir" "$dist_dir"; took stage "$t"
   variant=(); [ "$arch" = arm64 ] && variant=(--variant v8)
   say "building suanwang:$VERSION for linux/$arch ..."
   # --layers: one layer per COPY (the storage is thrown away afterwards, so nothing is reused between builds);
@@ -157,5 +175,5 @@ if [ ${#ARCHES[@]} -gt 1 ]; then
 fi
 
 elapsed_ms=$(( $(now_ms) - started ))
-steps=$(for s in tools deps rootfs node stage build write; do printf '%s=%s ' "$s" "${STEP_MS[$s]:-0}"; done)
+steps=$(for s in tools deps compile rootfs node stage build write; do printf '%s=%s ' "$s" "${STEP_MS[$s]:-0}"; done)
 node image/report.mjs --elapsed-ms "$elapsed_ms" --steps "$steps" --node "$NODE_VERSION" "${archives[@]}" | tee "$OUT/report.txt"

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { commandLineMentions, isAlive, killGroup, killPid, tailOf } from './processes.ts';
 import { callControl } from './control-server.ts';
 import type { FederationTiming } from './federation.ts';
@@ -33,7 +33,8 @@ export class LabStartError extends Error {
   readonly code = 'LabStartFailed';
 }
 
-const SUPERVISOR = join(import.meta.dirname, 'supervisor-main.ts');
+// supervisor-main.ts in the checkout, supervisor-main.js where this module was compiled (tsconfig.build.json).
+const SUPERVISOR = join(import.meta.dirname, `supervisor-main${extname(import.meta.filename)}`);
 
 /** startLab starts a lab in dir and resolves with its state once every cluster is ready. */
 export async function startLab(o: StartLabOptions): Promise<LabState> {

@@ -1,8 +1,9 @@
 /**
  * The image the charts run, without a container engine (this machine has none): the Dockerfile's instructions (base,
  * user, entrypoint, what it copies), the claims it rests on (production dependencies install without scripts and are
- * the same on every platform), and the file set it copies — after .dockerignore, with the production dependencies
- * only — running every subcommand's --help from a folder outside the checkout.
+ * the same on every platform), and the file set it copies — after .dockerignore, src/ compiled by tsconfig.build.json
+ * as its build stage does, with the production dependencies only — running every subcommand's --help from a folder
+ * outside the checkout, with Node's type stripping switched off (the image holds no TypeScript).
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -93,7 +94,7 @@ describe('Dockerfile', () => {
   it('builds on node:24-slim in every stage', () => {
     expect(parsed.globalArgs.get('NODE_IMAGE')).toBe('node:24-slim');
     const froms = parsed.stages.map((s) => s[0]?.args ?? '');
-    expect(froms).toEqual(['--platform=$BUILDPLATFORM ${NODE_IMAGE} AS deps', '${NODE_IMAGE}']);
+    expect(froms).toEqual(['--platform=$BUILDPLATFORM ${NODE_IMAGE} AS deps', '--platform=$BUILDPLATFORM ${NODE_IMAGE} AS build', '${NODE_IMAGE}']);
   });
 
   it('runs as the non-root node user with the CLI as entrypoint', () => {
@@ -104,14 +105,14 @@ describe('Dockerfile', () => {
     expect(finalStage.slice(userAt).filter((i) => i.op === 'RUN' || i.op === 'COPY')).toEqual([]);
   });
 
-  it('installs production dependencies only, and copies exactly the sources the program runs from', () => {
+  it('installs production dependencies only, and copies exactly the files the program runs from: compiled, no TypeScript', () => {
     const deps = parsed.stages[0] ?? [];
     expect(deps.filter((i) => i.op === 'RUN').map((i) => i.args)).toEqual(['npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force']);
     expect(finalStage.filter((i) => i.op === 'COPY').map((i) => i.args)).toEqual([
       '--from=deps /app/node_modules ./node_modules',
       'package.json package-lock.json ./',
       'bin ./bin',
-      'src ./src',
+      '--from=build /app/build/dist ./dist',
       'proto ./proto',
       'crds ./crds',
     ]);
@@ -140,7 +141,7 @@ describe('the file set the image holds', () => {
   beforeAll(() => {
     stage = mkdtempSync(join(tmpdir(), 'suanwang-image-'));
     const rules = parseDockerignore(readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8'));
-    for (const top of ['package.json', 'package-lock.json', 'bin', 'src', 'proto', 'crds']) {
+    for (const top of ['package.json', 'package-lock.json', 'bin', 'proto', 'crds']) {
       const files = statSync(join(REPO_ROOT, top)).isDirectory() ? walk(REPO_ROOT, top) : [top];
       for (const f of files) {
         if (ignored(rules, f)) continue;
@@ -148,6 +149,10 @@ describe('the file set the image holds', () => {
         cpSync(join(REPO_ROOT, f), join(stage, f));
       }
     }
+    // What the build stage makes: src/ compiled to JavaScript (the checkout's src/; the context's lacks only tests,
+    // which tsconfig.build.json leaves out too).
+    const tsc = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/.bin/tsc'), '-p', join(REPO_ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], { encoding: 'utf8' });
+    if (tsc.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed: ${tsc.stdout}${tsc.stderr}`);
     // What `npm ci --omit=dev` installs: the production dependency tree, nothing from devDependencies.
     const ls = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: REPO_ROOT, encoding: 'utf8' });
     if (ls.status !== 0) throw new Error(`npm ls failed: ${ls.stderr}`);
@@ -166,13 +171,20 @@ describe('the file set the image holds', () => {
     expect(ignored(rules, 'charts/suanwang/values.yaml')).toBe(true);
     expect(ignored(rules, '.lab/hub.kubeconfig')).toBe(true);
     expect(ignored(rules, 'bin/suanwang.mjs')).toBe(false);
-    expect(walk(stage, 'src').filter((f) => f.endsWith('.test.ts'))).toEqual([]);
-    expect(readdirSync(stage).sort()).toEqual(['bin', 'crds', 'node_modules', 'package-lock.json', 'package.json', 'proto', 'src']);
+    expect(readdirSync(stage).sort()).toEqual(['bin', 'crds', 'dist', 'node_modules', 'package-lock.json', 'package.json', 'proto']);
+    // Compiled file for file, tests and their helpers left out; nothing Node would need its type stripper for.
+    const compiled = walk(stage, 'dist');
+    expect(compiled).toContain('dist/cli/main.js');
+    expect(compiled).toContain('dist/lab/supervisor-main.js');
+    expect(compiled.filter((f) => !f.endsWith('.js'))).toEqual([]);
+    expect(compiled.filter((f) => /\.test\.js$|\/(testing|test-helpers|test-fixtures)\.js$/.test(f))).toEqual([]);
+    expect(walk(stage, '').filter((f) => !f.startsWith('node_modules/') && /\.[cm]?ts$/.test(f))).toEqual([]);
   });
 
   it('runs the CLI and every subcommand\'s --help from the copied files alone', () => {
     const run = (args: string[]): { code: number; out: string } => {
-      const r = spawnSync(process.execPath, [join(stage, 'bin/suanwang.mjs'), ...args], {
+      // Type stripping off: a .ts file the program tried to load would fail it, not cost it the stripper.
+      const r = spawnSync(process.execPath, ['--no-experimental-strip-types', join(stage, 'bin/suanwang.mjs'), ...args], {
         cwd: '/',
         encoding: 'utf8',
         timeout: 60_000,

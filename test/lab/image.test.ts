@@ -1,6 +1,7 @@
 /**
- * The image `make image` built (build/image/suanwang-amd64.oci.tar), tested by running it: every subcommand's --help
- * inside the image, then the operator from the image against the lab hub as the hub chart's pod would run there.
+ * The image `make image` built (build/image/suanwang-amd64.oci.tar), tested by reading its layers (the program is
+ * src/ compiled to JavaScript, no TypeScript) and by running it: every subcommand's --help inside the image with
+ * Node's type stripping switched off, then the operator from the image against the lab hub as the hub chart's pod would run there.
  * image/run-in-image.sh does what a kubelet does with an image (umoci derives the runtime configuration from the
  * image's entrypoint, user and environment; runc runs it with a read-only root and no capabilities). The pod comes
  * from the apiserver itself: the chart is installed, and its Deployment's container args, env and volumes are
@@ -40,9 +41,12 @@ function skopeoInspect<T>(...args: string[]): T {
   return JSON.parse(r.stdout) as T;
 }
 
-/** runInImage runs the image's entrypoint with args to completion. */
+/**
+ * runInImage runs the image's entrypoint with args to completion, with type stripping off: a .ts file the program
+ * tried to load would fail it (the image has none to load, and no process in it should pay for the stripper).
+ */
 function runInImage(args: string[]): { code: number; out: string } {
-  const r = spawnSync(RUN_IN_IMAGE, ['--', ...args], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(RUN_IN_IMAGE, ['--env', 'NODE_OPTIONS=--no-experimental-strip-types', '--', ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status ?? -1, out: (r.stdout ?? '') + (r.stderr ?? '') };
 }
 
@@ -60,6 +64,27 @@ describe('the image', () => {
     expect(revision, `revision label ${labels['org.opencontainers.image.revision']}`).not.toBeNull();
     expect(spawnSync('git', ['cat-file', '-t', revision?.[1] ?? ''], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim()).toBe('commit');
     expect(labels['org.opencontainers.image.source']).toBeTruthy();
+  });
+
+  it('holds the program as src/ compiled to JavaScript in /app/dist, and no TypeScript', () => {
+    const work = mkdtempSync(join(tmpdir(), 'suanwang-image-layers-'));
+    try {
+      const x = spawnSync('tar', ['-xf', ARCHIVE, '-C', work, 'blobs', 'index.json'], { encoding: 'utf8' });
+      expect(x.status, x.stderr).toBe(0);
+      const blob = (digest: string) => join(work, 'blobs', digest.replace(':', '/'));
+      const index = JSON.parse(readFileSync(join(work, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+      const manifest = JSON.parse(readFileSync(blob(index.manifests[0]?.digest ?? ''), 'utf8')) as { layers: Array<{ digest: string }> };
+      const files = manifest.layers.flatMap((l) => {
+        const t = spawnSync('tar', ['-tzf', blob(l.digest)], { encoding: 'utf8', maxBuffer: 256 << 20 });
+        if (t.status !== 0) throw new Error(`tar -tzf ${l.digest} failed: ${t.stderr}`);
+        return t.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^\.?\//, ''));
+      });
+      expect(files).toEqual(expect.arrayContaining(['app/bin/suanwang.mjs', 'app/dist/cli/main.js', 'app/dist/wire/load.js', 'app/proto/']));
+      expect(files.filter((f) => f.startsWith('app/src/'))).toEqual([]);
+      expect(files.filter((f) => f.startsWith('app/') && !f.startsWith('app/node_modules/') && /\.[cm]?ts$/.test(f))).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('runs the CLI and every subcommand\'s --help inside the image', () => {

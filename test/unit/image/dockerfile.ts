@@ -111,6 +111,15 @@ export function finalImage(text: string): FinalImage {
 }
 
 /**
+ * contextCopies lists what every stage copies from the build context (not from another stage), each path once: the
+ * checkout files an image depends on, whether they land in it or only feed a stage that builds something for it.
+ */
+export function contextCopies(text: string): string[] {
+  const copies = parseStages(text).flatMap((s) => s.instructions.filter((i) => i.op === 'COPY' || i.op === 'ADD').map((i) => parseCopy(i.args)));
+  return [...new Set(copies.filter((c) => c.fromStage === undefined).flatMap((c) => c.sources))];
+}
+
+/**
  * appCopies lists the copies into the working directory (the program's files). What one recipe builds in an earlier
  * stage (`--from=deps`) the other may stage in a folder of its build context (`staged`): the same thing lands at the
  * same path either way, so such a copy is named `produced:<name>`.

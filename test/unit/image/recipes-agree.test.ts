@@ -1,11 +1,13 @@
 // The repository's Dockerfile (for users with a registry) and image/Containerfile (`make image`, built here without
 // one) make the same image as far as anyone running it can tell: user, entrypoint, command, working directory,
 // environment, labels and the program's files. And image/build.sh feeds the Containerfile what the Dockerfile makes
-// itself: the same production dependencies, the same .dockerignore'd sources, a user with the USER's ids.
+// itself: the same production dependencies, src/ compiled the same way (the image holds JavaScript, no TypeScript),
+// the same .dockerignore'd sources, a user with the USER's ids.
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { disagreements, finalImage, parseStages } from './dockerfile.ts';
+import { contextCopies, disagreements, finalImage, parseStages } from './dockerfile.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
@@ -56,6 +58,44 @@ describe('Dockerfile and image/Containerfile', () => {
     expect(containerfile.copies.length).toBeGreaterThan(5);
   });
 
+  it('hold compiled JavaScript in /app/dist and no TypeScript: neither copies src/ or a .ts file into the image', () => {
+    for (const image of [dockerfile, containerfile]) {
+      const sources = image.copies.flatMap((c) => c.sources);
+      expect(sources.filter((s) => s === 'src' || s.startsWith('src/') || s.endsWith('.ts'))).toEqual([]);
+      expect(image.copies.filter((c) => c.dest === './dist').map((c) => c.sources)).toHaveLength(1);
+    }
+  });
+
+  it('compile src/ the same way: tsconfig.build.json into build/dist, which both copy to /app/dist at src/\'s depth', () => {
+    // The configuration as tsc resolves it (extends and all), so a change to tsconfig.json counts too.
+    const parsed = ts.getParsedCommandLineOfConfigFile(join(REPO, 'tsconfig.build.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
+    if (parsed === undefined) throw new Error('tsconfig.build.json could not be read');
+    expect(parsed.errors).toEqual([]);
+    const o = parsed.options;
+    expect(o.noEmit ?? false).toBe(false);
+    expect(relative(REPO, o.rootDir ?? '')).toBe('src');
+    expect(relative(REPO, o.outDir ?? '')).toBe('build/dist');
+    // Imports name .ts files; the emitted ones must name .js, or the image's Node would look for TypeScript.
+    expect(o.rewriteRelativeImportExtensions).toBe(true);
+    const files = parsed.fileNames.map((f) => relative(REPO, f));
+    expect(files).toContain('src/cli/main.ts');
+    expect(files.filter((f) => !f.startsWith('src/') || f.endsWith('.test.ts') || /\/(testing|test-helpers|test-fixtures)\.ts$/.test(f))).toEqual([]);
+
+    // The Dockerfile's build stage runs it with the lock's TypeScript and the final stage copies its outDir.
+    const buildStage = parseStages(read('Dockerfile')).find((s) => s.name === 'build');
+    expect(buildStage?.instructions.filter((i) => i.op === 'RUN').map((i) => i.args)).toEqual(['npm ci --ignore-scripts --no-audit --no-fund', 'node_modules/.bin/tsc -p tsconfig.build.json']);
+    const workdir = buildStage?.instructions.findLast((i) => i.op === 'WORKDIR')?.args ?? '';
+    const fromBuild = dockerfile.copies.find((c) => c.fromStage === 'build');
+    expect(fromBuild?.sources).toEqual([join(workdir, 'build/dist')]);
+    // build.sh runs the same command with the checkout's TypeScript, checked against the lock, and stages its outDir.
+    expect(build).toContain('node_modules/.bin/tsc -p tsconfig.build.json');
+    expect(build).toMatch(/packages\["node_modules\/typescript"\]/);
+    expect(build).toContain('echo build/dist');
+    expect(containerfile.copies.find((c) => c.dest === './dist')?.sources).toEqual([`${STAGED}/dist`]);
+    // /app/dist/<x> sits where /app/src/<x> would, so paths like ../../proto (src/wire/load.ts) resolve alike.
+    expect(fromBuild?.dest).toBe('./dist');
+  });
+
   it('build on nothing from a registry: image/Containerfile starts from scratch', () => {
     expect(parseStages(read('image/Containerfile')).map((s) => s.from)).toEqual(['scratch']);
   });
@@ -69,10 +109,12 @@ describe('Dockerfile and image/Containerfile', () => {
     expect(buildNpm.split(' ')).toEqual(expect.arrayContaining(dockerNpm.split(' ')));
   });
 
-  it('take the sources through the same .dockerignore, and build.sh calls the image dirty by the copied sources', () => {
+  it('take the sources through the same .dockerignore, and build.sh calls the image dirty by the sources it is made of', () => {
     expect(build).toMatch(/\{ cat \.dockerignore; echo '!build\/image\/context\/\*\*'; \} > "\$OUT\/containerignore"/);
     expect(build).toContain('--ignorefile "$OUT/containerignore"');
-    const copied = dockerfile.copies.filter((c) => c.fromStage === undefined).flatMap((c) => c.sources);
+    // Every checkout path any stage copies: what lands in the image and what the build stage compiles into it.
+    const copied = contextCopies(read('Dockerfile'));
+    expect(copied).toEqual(expect.arrayContaining(['src', 'tsconfig.build.json', 'bin']));
     const dirtyPaths = /git status --porcelain -- ([^)]*)\)/.exec(build)?.[1]?.split(' ') ?? [];
     expect(dirtyPaths.sort()).toEqual(copied.sort());
   });
