@@ -94,6 +94,33 @@ describe('MemberInformers', () => {
     expect(w.running('guizhou', 'Job')).toHaveLength(0);
   });
 
+  it('asks no client of a pull site, however often Sites change: the agent’s stream carries its members', () => {
+    const w = world();
+    const asked: string[] = [];
+    const pull = { ...site('far'), spec: { connection: { mode: 'Pull' } } } as unknown as Site;
+    w.sites.set(pull);
+    const members = new MemberInformers({
+      sites: w.sites,
+      secrets: w.secrets,
+      siteClients: {
+        forSite: (s) => {
+          asked.push(s.metadata.name ?? '');
+          const c = w.clients.get(s.metadata.name ?? '');
+          if (c === undefined) throw new Error('Secret not found');
+          return c;
+        },
+      },
+      labelSelector: 'app.kubernetes.io/managed-by=suanwang',
+      clock: new FakeClock(),
+      logger: pino({ level: 'silent' }),
+      factory: () => new MemoryCache<Member>(),
+    });
+    members.start();
+    for (let i = 0; i < 3; i++) w.sites.set({ ...pull, status: { lastHeartbeatTime: String(i) } } as unknown as Site);
+    expect(asked.filter((n) => n === 'far')).toEqual([]);
+    expect(members.sites()).toEqual(['guizhou', 'shanghai']);
+  });
+
   it('watches nothing at a site without usable credentials, and starts once they come', () => {
     const w = world();
     w.clients.set('guizhou', undefined);

@@ -88,7 +88,7 @@ export class SiteClient {
 
 /** isPullSite says whether the hub reaches `site` through its agent (spec.connection.mode Pull), never by dialling it. */
 export function isPullSite(site: Site): boolean {
-  return site.spec.connection.mode === ConnectionMode.Pull;
+  return site.spec.connection?.mode === ConnectionMode.Pull;
 }
 
 /** ConnectionVerdict is whether a Site's connection can be used, as the Site's ConnectionAccepted shows it. */
