@@ -4,7 +4,8 @@
  * running at once against the same site.
  *
  *   node bench/agent-footprint.bench.ts [--nodes=1000] [--pods=10000] [--steady-seconds=60] [--churn=5]
- *        [--baseline=REF | --no-baseline] [--extra-tree=DIR] [--compile-cache] [--no-reporter] [--heap-snapshots]
+ *        [--baseline=REF | --no-baseline] [--extra-tree=DIR] [--compile-cache] [--no-compiled] [--no-reporter]
+ *        [--heap-snapshots]
  *
  * Each figure of this checkout's agents also goes to `make bench`'s table (recordFigure, bench/support/summary.ts),
  * against the 100 MiB target and the baseline's figure at the same moment.
@@ -28,7 +29,9 @@
  * source tree (bin/, src/, proto/, node_modules/), to measure a change before it is made here. --compile-cache runs one
  * more agent from this checkout ("after-cc") with NODE_COMPILE_CACHE set to a cache warmed first by
  * `suanwang agent --help`: Node then reuses the TypeScript it stripped before and never loads its type stripper (about
- * 15 MiB resident of its own), as an agent would whose image or restarts keep such a cache. --heap-snapshots starts
+ * 15 MiB resident of its own), as an agent would whose image or restarts keep such a cache. Unless --no-compiled, one
+ * more agent ("after-js") runs this checkout compiled to JavaScript (tsconfig.build.json) without its sources, as the
+ * image runs it (docs/image.md): no type stripper either, and the figure an installed agent holds. --heap-snapshots starts
  * every agent with --heapsnapshot-signal and writes a snapshot of each at the end into the temporary directory (kept, path printed).
  * The table goes to stdout and to bench/results/agent-footprint-<date>.md. Heavy: it runs a lab and a large site; run
  * nothing else heavy beside it.
@@ -49,7 +52,7 @@ import { addNodes, Churn, countPods, createNamespace, createPods, podSlots, stal
 import { OperatorStub } from './agent-footprint/operator-stub.ts';
 import { renderReport, table, type Reading } from './agent-footprint/report.ts';
 import { largeTopology, SEED_NODES, SITE, smallTopology } from './agent-footprint/topology.ts';
-import { agentStart, baselineTree, currentTree } from './agent-footprint/trees.ts';
+import { agentStart, baselineTree, compiledTree, currentTree } from './agent-footprint/trees.ts';
 import { gitCommit, machine } from './support/run-info.ts';
 import { recordFigure } from './support/summary.ts';
 
@@ -73,6 +76,7 @@ const { values } = parseArgs({
     'extra-tree': { type: 'string' },
     'heap-snapshots': { type: 'boolean', default: false },
     'compile-cache': { type: 'boolean', default: false },
+    'no-compiled': { type: 'boolean', default: false },
   },
 });
 const nodes = Number(values.nodes);
@@ -95,6 +99,7 @@ mkdirSync(logDir);
 const trees: AgentTree[] = [currentTree()];
 if (!values['no-baseline']) trees.unshift(baselineTree(values.baseline, join(work, 'baseline')));
 if (values['extra-tree'] !== undefined) trees.push({ label: 'extra', root: resolve(values['extra-tree']), describe: values['extra-tree'] });
+if (!values['no-compiled']) trees.push(compiledTree(join(work, 'compiled')));
 if (values['compile-cache']) trees.push({ ...currentTree(), label: 'after-cc', describe: 'this checkout, warm compile cache', env: { NODE_COMPILE_CACHE: join(work, 'compile-cache') } });
 const siteOf = (tree: AgentTree): string => `fp-${tree.label}`;
 const operator = new OperatorStub(join(work, 'certs'));

@@ -5,7 +5,7 @@
  * agentArgs, node flags included), so the comparison is of what each version ships.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from '../../src/lab/binaries.ts';
@@ -28,6 +28,23 @@ export function baselineTree(ref: string, dir: string): AgentTree {
   return { label: 'before', root, describe: `commit ${commit.stdout.trim()}` };
 }
 
+/**
+ * compiledTree compiles this checkout's src/ to JavaScript (tsconfig.build.json, as `make image` does) into
+ * `dir`/tree/dist, beside bin/, proto/ and package.json and without src/: the tree the image runs, where
+ * bin/suanwang.mjs finds no sources and runs dist/, and Node never loads its TypeScript stripper.
+ */
+export function compiledTree(dir: string): AgentTree {
+  const root = join(dir, 'tree');
+  mkdirSync(root, { recursive: true });
+  const tsc = spawnSync(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', join(REPO_ROOT, 'tsconfig.build.json'), '--outDir', join(root, 'dist')], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (tsc.status !== 0) throw new Error(`compiling src/ (tsconfig.build.json) failed: ${tsc.stdout}${tsc.stderr}`);
+  cpSync(join(REPO_ROOT, 'bin'), join(root, 'bin'), { recursive: true });
+  cpSync(join(REPO_ROOT, 'package.json'), join(root, 'package.json'));
+  symlinkSync(join(REPO_ROOT, 'proto'), join(root, 'proto'), 'dir');
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+  return { label: 'after-js', root, describe: 'this checkout compiled to JavaScript, as the image runs it' };
+}
+
 /** AgentStartParams are what every agent's command line needs. */
 export interface AgentStartParams {
   readonly site: string;
@@ -41,8 +58,12 @@ interface FederationModule {
   agentArgs(p: AgentStartParams): string[];
 }
 
-/** agentStart asks the tree's own lab code for its agent's command line (node flags first, when it has any). */
+/**
+ * agentStart asks the tree's own lab code for its agent's command line (node flags first, when it has any): its
+ * sources', or a compiled tree's dist/.
+ */
 export async function agentStart(tree: AgentTree, p: AgentStartParams): Promise<AgentStart> {
-  const federation = (await import(pathToFileURL(join(tree.root, 'src/lab/federation.ts')).href)) as FederationModule;
+  const source = join(tree.root, 'src/lab/federation.ts');
+  const federation = (await import(pathToFileURL(existsSync(source) ? source : join(tree.root, 'dist/lab/federation.js')).href)) as FederationModule;
   return { args: federation.agentArgs(p), env: { ...process.env, ...tree.env } };
 }
