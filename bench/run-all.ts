@@ -16,10 +16,10 @@
  * from the result files of earlier runs and the benchmarks' own notes: placement 3 min (both sizes), admission,
  * metrics-scrape and simulate under a minute each, admission-vs-kueue at scale 0.1 about 2 min (Kueue's run about a
  * minute, bench/peer-kueue/README.md), lab start-up 2.5 + 1 min (3 runs with and without the federation), lab scale 5 min (3 and 12 sites), member
- * latency 3 min (30 rounds), agent footprint 5 min (its header), many sites 15 and 18 min at 100 and 1,000 sites with
- * 10,000 jobs each, site loss 3.5 min per site (lease 40 s + grace 60 s + the move and return; shanghai and
+ * latency 3 min (30 rounds), agent footprint 5 min (its header), many sites 12 and 13 min at 100 and 1,000 sites with
+ * 10,000 jobs each (11.5 and 12.5 in the partial run of 7e5d5e6), site loss 3.5 min per site (lease 40 s + grace 60 s + the move and return; shanghai and
  * guizhou, both quoted), queues-lab 8.5 min (1,000 jobs took 425 s, plus the lab), throughput about 24 min (1,000
- * workloads, then the Kueue peer's 1,000 at about 1/s): about 95 minutes. So every benchmark runs at the size the README quotes;
+ * workloads, then the Kueue peer's 1,000 at about 1/s): about 87 minutes. So every benchmark runs at the size the README quotes;
  * sizes with no README figure of their own (placement's --decisions, site-loss's --replicas, the 300-job queues run)
  * stay at their defaults or are not run. Each timeout is two to three estimates, and above the benchmark's own
  * --timeout-minutes where it has one, so a slow run still
