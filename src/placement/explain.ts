@@ -41,7 +41,8 @@ export function rejectedCandidate(r: Rejection): PlacementCandidate {
 }
 
 /**
- * MAX_RECORDED_CANDIDATES is how many candidates a record lists beside the selected ones. The status schema takes 256
+ * MAX_RECORDED_CANDIDATES is how many candidates a record lists in all (more only when more sites are selected, each
+ * of which is always listed, up to MAX_SELECTED_CANDIDATES). The status schema takes 256
  * (and a status write over it is refused, so the workload could never be placed); and the record is most of what a
  * workload's status weighs, written again at every phase: with 64 candidates at 100 sites a TrainingJob weighed
  * 28 KB on the hub (its status 11 KB, and the field ownership the apiserver keeps for it 15 KB), and every write of
@@ -62,8 +63,8 @@ export const MAX_RECORD_MESSAGE = 4096;
  * boundedRecord keeps a record within the status schema at any federation size: every selected site (up to the
  * schema's bound), then the MAX_BEST_FEASIBLE best-scored feasible sites, then one rejected site per distinct set of
  * reasons, then the next best feasible sites, then more rejected sites, up to MAX_RECORDED_CANDIDATES in all; back in
- * name order. The message says how many were left out,
- * by verdict, and is cut to MAX_RECORD_MESSAGE characters. A record within the bounds comes back unchanged.
+ * name order. The message says how many were left out, by verdict, and is cut to MAX_RECORD_MESSAGE characters. A
+ * record within the bounds comes back unchanged.
  */
 export function boundedRecord<R extends { readonly message?: string; readonly candidates?: PlacementCandidate[] }>(record: R): R {
   const all = record.candidates ?? [];
