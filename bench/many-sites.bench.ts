@@ -29,7 +29,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import type { Site, TrainingJob } from '../src/api/generated/types.ts';
+import type { Site } from '../src/api/generated/types.ts';
 import { GROUP, Plural, VERSION } from '../src/api/names.ts';
 import { REPO_ROOT } from '../src/lab/binaries.ts';
 import { DEFAULT_TIMING } from '../src/lab/federation.ts';
@@ -39,7 +39,7 @@ import { applyObject } from '../src/runtime/apply.ts';
 import { parseSamples, type Sample } from '../src/runtime/metrics-exposition.ts';
 import { startFleet, type Fleet } from './many-sites/agent-fleet.ts';
 import { startHub, type Hub } from './many-sites/hub.ts';
-import { JobPhases } from './throughput/job-phases.ts';
+import { followTrainingJobs, JobPhases } from './throughput/job-phases.ts';
 import { ProcessSampler } from './many-sites/process-sampler.ts';
 import { histogramBuckets, sumOf } from './many-sites/prometheus-text.ts';
 import { renderManySitesReport, type ManySitesResult, type MetricsWindow } from './many-sites/report.ts';
@@ -47,7 +47,6 @@ import { generateSites } from './many-sites/sites.ts';
 import { histogramQuantile, subtractBuckets, summarise } from './many-sites/stats.ts';
 import { statusWrites } from './many-sites/status-writes.ts';
 import { manySitesJob, jobName } from './many-sites/workloads.ts';
-import { ListWatch, type ListResult } from './member-latency/list-watch.ts';
 import { cpuSeconds } from './queues-lab/process-cpu.ts';
 import { recordFigure } from './support/summary.ts';
 import { gitCommit, machine } from './support/run-info.ts';
@@ -194,17 +193,7 @@ async function run(hub: Hub, dir: string): Promise<ManySitesResult> {
   // 3. The run.
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NAMESPACE } } });
   const timelines = new JobPhases();
-  const watch = new ListWatch(
-    {
-      label: 'TrainingJobs on the hub',
-      kubeconfig: hub.kubeconfig,
-      path: `/apis/${GROUP}/${VERSION}/namespaces/${NAMESPACE}/${Plural.TrainingJob}`,
-      list: (k) => k.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: Plural.TrainingJob }) as Promise<ListResult>,
-    },
-    (type, obj, at) => {
-      if (type !== 'DELETED') timelines.observe(obj as TrainingJob, at);
-    },
-  );
+  const watch = followTrainingJobs(hub.kubeconfig, NAMESPACE, timelines);
   await watch.start();
   const runScrape0 = await scrape(hub);
   const runCpu0 = operator.cpuSinceStart();

@@ -21,11 +21,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import type { TrainingJob } from '../src/api/generated/types.ts';
 import { GROUP, Plural, VERSION } from '../src/api/names.ts';
 import { cacheBinDir, pinnedVersions, REPO_ROOT } from '../src/lab/binaries.ts';
 import type { ClusterState, LabState } from '../src/lab/state.ts';
-import { ListWatch, type ListResult } from './member-latency/list-watch.ts';
 import { cpuSeconds } from './queues-lab/process-cpu.ts';
 import { KueueNotMeasuredError } from './peer-kueue/kueue-module.ts';
 import { runKueueThroughput, WORKER_CLIENT_QPS } from './peer-kueue/multikueue/throughput-run.ts';
@@ -34,7 +32,7 @@ import { gitCommit, machine } from './support/run-info.ts';
 import { recordFigure } from './support/summary.ts';
 import { countRequests, readAuditLog, total } from './throughput/audit-count.ts';
 import { createAll } from './throughput/create-all.ts';
-import { JobPhases } from './throughput/job-phases.ts';
+import { followTrainingJobs, JobPhases } from './throughput/job-phases.ts';
 import { perWorkload } from './throughput/net-requests.ts';
 import { kueueSystemName, MULTIKUEUE_PUBLISHED, peerNetRequests, ratioToRaw, type PeerOutcome } from './throughput/peer-report.ts';
 import { operatorNetRequests, renderThroughputReport, TARGET_REQUESTS_PER_WORKLOAD } from './throughput/report.ts';
@@ -122,15 +120,7 @@ async function run(state: LabState, labStartSeconds: number): Promise<boolean> {
 
   // 3. The run: every job created at once, followed on the hub by a watch.
   const phases = new JobPhases();
-  const watch = new ListWatch(
-    {
-      label: 'TrainingJobs on the hub',
-      kubeconfig: hub.kubeconfig,
-      path: `/apis/${GROUP}/${VERSION}/namespaces/${NAMESPACE}/${Plural.TrainingJob}`,
-      list: (kc) => kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: Plural.TrainingJob }) as Promise<ListResult>,
-    },
-    (_type, obj, at) => phases.observe(obj as TrainingJob, at),
-  );
+  const watch = followTrainingJobs(hub.kubeconfig, NAMESPACE, phases);
   await watch.start();
   const cpu0 = cpuSeconds(operator.pid);
   const runFrom = Date.now();

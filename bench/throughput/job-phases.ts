@@ -4,7 +4,10 @@
  * was sent (so each phase can be measured from the job's own apply: bench/many-sites.bench.ts). A later phase seen without an earlier one (two
  * writes between two events cannot happen on a watch, but one write may skip a phase) counts the earlier one then too.
  */
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { TrainingJob } from '../../src/api/generated/types.ts';
+import { GROUP, Plural, VERSION } from '../../src/api/names.ts';
+import { ListWatch, type ListResult } from '../member-latency/list-watch.ts';
 import { latestMoment } from '../support/latest-moment.ts';
 
 /** Phases is one job's moments; undefined until seen. */
@@ -97,4 +100,22 @@ export class JobPhases {
       .slice(0, limit)
       .map(([name, p]) => `${name}: ${p.lastMessage ?? 'no condition'}`);
   }
+}
+
+/**
+ * followTrainingJobs builds (does not start) the hub watch of `namespace`'s TrainingJobs that feeds `phases`, as
+ * throughput and many-sites both follow their runs. DELETED events are left out: the runs delete nothing.
+ */
+export function followTrainingJobs(kubeconfig: string, namespace: string, phases: JobPhases): ListWatch {
+  return new ListWatch(
+    {
+      label: 'TrainingJobs on the hub',
+      kubeconfig,
+      path: `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${Plural.TrainingJob}`,
+      list: (kc) => kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: Plural.TrainingJob }) as Promise<ListResult>,
+    },
+    (type, obj, at) => {
+      if (type !== 'DELETED') phases.observe(obj as TrainingJob, at);
+    },
+  );
 }
