@@ -4,7 +4,7 @@
  * running at once against the same site.
  *
  *   node bench/agent-footprint.bench.ts [--nodes=1000] [--pods=10000] [--steady-seconds=60] [--churn=5]
- *        [--baseline=REF | --no-baseline] [--extra-tree=DIR] [--compile-cache] [--no-compiled] [--no-reporter]
+ *        [--baseline=REF | --no-baseline] [--extra-tree=DIR ...] [--compile-cache] [--no-compiled] [--no-reporter]
  *        [--heap-snapshots]
  *
  * Each figure of this checkout's agents also goes to `make bench`'s table (recordFigure, bench/support/summary.ts),
@@ -25,8 +25,9 @@
  *    replaces --churn pods a second for --steady-seconds, and reads it again ("steady").
  *
  * --baseline is the commit whose agent is "before" (default 7c5eabc: the agent before the footprint work); its tree
- * is extracted with `git archive` into the temporary directory. --extra-tree runs a third agent ("extra") from another
- * source tree (bin/, src/, proto/, node_modules/), to measure a change before it is made here. --compile-cache runs one
+ * is extracted with `git archive` into the temporary directory. Each --extra-tree (repeatable) runs one more agent
+ * ("extra-<folder>") from another source tree (bin/, src/ or dist/, proto/, node_modules/), started as that tree's own
+ * lab starts its agents, to measure a change before it is made here. --compile-cache runs one
  * more agent from this checkout ("after-cc") with NODE_COMPILE_CACHE set to a cache warmed first by
  * `suanwang agent --help`: Node then reuses the TypeScript it stripped before and never loads its type stripper (about
  * 15 MiB resident of its own), as an agent would whose image or restarts keep such a cache. Unless --no-compiled, one
@@ -39,9 +40,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import { DEFAULT_MAX_REPORT_AGE_MS } from '../src/agent/site/node-devices.ts';
 import { REPO_ROOT } from '../src/lab/binaries.ts';
 import { DEFAULT_TIMING, nodeReporterArgs } from '../src/lab/federation.ts';
 import { startLab, stopLab } from '../src/lab/lab.ts';
@@ -52,7 +54,7 @@ import { addNodes, Churn, countPods, createNamespace, createPods, podSlots, stal
 import { OperatorStub } from './agent-footprint/operator-stub.ts';
 import { renderReport, table, type Reading } from './agent-footprint/report.ts';
 import { largeTopology, SEED_NODES, SITE, smallTopology } from './agent-footprint/topology.ts';
-import { agentStart, baselineTree, compiledTree, currentTree } from './agent-footprint/trees.ts';
+import { agentStart, baselineTree, compiledTree, currentTree, extraTree } from './agent-footprint/trees.ts';
 import { gitCommit, machine } from './support/run-info.ts';
 import { recordFigure } from './support/summary.ts';
 
@@ -73,7 +75,7 @@ const { values } = parseArgs({
     baseline: { type: 'string', default: DEFAULT_BASELINE },
     'no-baseline': { type: 'boolean', default: false },
     'no-reporter': { type: 'boolean', default: false },
-    'extra-tree': { type: 'string' },
+    'extra-tree': { type: 'string', multiple: true },
     'heap-snapshots': { type: 'boolean', default: false },
     'compile-cache': { type: 'boolean', default: false },
     'no-compiled': { type: 'boolean', default: false },
@@ -98,7 +100,7 @@ mkdirSync(logDir);
 
 const trees: AgentTree[] = [currentTree()];
 if (!values['no-baseline']) trees.unshift(baselineTree(values.baseline, join(work, 'baseline')));
-if (values['extra-tree'] !== undefined) trees.push({ label: 'extra', root: resolve(values['extra-tree']), describe: values['extra-tree'] });
+for (const dir of values['extra-tree'] ?? []) trees.push(extraTree(dir, trees));
 if (!values['no-compiled']) trees.push(compiledTree(join(work, 'compiled')));
 if (values['compile-cache']) trees.push({ ...currentTree(), label: 'after-cc', describe: 'this checkout, warm compile cache', env: { NODE_COMPILE_CACHE: join(work, 'compile-cache') } });
 const siteOf = (tree: AgentTree): string => `fp-${tree.label}`;
@@ -139,7 +141,7 @@ async function read(moment: string, synced?: Map<AgentProcess, number>): Promise
   for (const a of agents) {
     const t = operator.traffic(a.site);
     const sync = synced?.get(a);
-    readings.push({ agent: a.tree.label, tree: a.tree.describe, moment, memory: await a.memory(), snapshots: t.snapshots, deltas: t.deltas, ...(sync !== undefined && { syncSeconds: sync }) });
+    readings.push({ agent: a.tree.label, tree: a.tree.describe, moment, memory: await a.memory(), snapshots: t.snapshots, deltas: t.deltas, healthEvents: t.healthEvents, ...(sync !== undefined && { syncSeconds: sync }) });
     const m = readings.at(-1)?.memory;
     log(`${a.tree.label}: ${moment}: RSS ${m?.rss.toFixed(1)} MiB (peak ${m?.peak.toFixed(1)}), heap ${m?.heapUsed.toFixed(1)} / ${m?.heapTotal.toFixed(1)} MiB`);
   }
@@ -160,6 +162,7 @@ async function stopAgents(): Promise<void> {
 let labStartSeconds = 0;
 let loadSeconds = 0;
 let churned = 0;
+let steadyReports: { stale: number; of: number } | undefined;
 try {
   const port = await operator.start(trees.map(siteOf));
   const smallFile = join(work, 'small.yaml');
@@ -205,7 +208,7 @@ try {
   }
   if (!values['no-reporter']) {
     for (const deadline = performance.now() + REPORTS_FRESH_TIMEOUT_MS; ; ) {
-      const stale = await staleReports(kc, 'nvidia.com/gpu', REPORTER_INTERVAL_MS * 2);
+      const { stale } = await staleReports(kc, 'nvidia.com/gpu', REPORTER_INTERVAL_MS * 2);
       if (stale === 0) break;
       if (performance.now() > deadline) throw new Error(`${stale} nodes still without a fresh device report after ${REPORTS_FRESH_TIMEOUT_MS / 1000} s`);
       await sleep(5000);
@@ -224,6 +227,10 @@ try {
   churn.stop();
   churned = churn.replaced;
   await read(`${nodes} nodes, ${pods} pods: after ${steadyMs / 1000} s steady`);
+  if (!values['no-reporter']) {
+    steadyReports = await staleReports(kc, 'nvidia.com/gpu', DEFAULT_MAX_REPORT_AGE_MS);
+    log(`device reports older than the agent's max age at the steady reading: ${steadyReports.stale} of ${steadyReports.of} accelerator nodes`);
+  }
   if (values['heap-snapshots']) {
     for (const a of agents) a.signal('SIGUSR2');
     await sleep(20_000);
@@ -244,7 +251,7 @@ try {
 /** recordFigures hands the headline figures to `make bench`'s table: each of this checkout's agents, every moment. */
 function recordFigures(detail: string): void {
   const reproduce = `node bench/agent-footprint.bench.ts ${process.argv.slice(2).join(' ')}`.trim();
-  for (const r of readings.filter((x) => x.agent !== 'before' && x.agent !== 'extra')) {
+  for (const r of readings.filter((x) => x.agent !== 'before' && !x.agent.startsWith('extra'))) {
     const before = readings.find((x) => x.agent === 'before' && x.moment === r.moment)?.memory.rss;
     recordFigure({
       bench: 'agent-footprint',
@@ -273,6 +280,9 @@ const report = renderReport({
   loadSeconds,
   totalSeconds: (performance.now() - started) / 1000,
   readings,
+  staleAtSteady: steadyReports?.stale,
+  staleOf: steadyReports?.of,
+  maxReportAgeSeconds: DEFAULT_MAX_REPORT_AGE_MS / 1000,
 });
 log(`\n${table(readings)}`);
 if (process.exitCode !== 1) {

@@ -111,24 +111,26 @@ export async function countPods(kc: KubeConfig, running: boolean): Promise<numbe
 }
 
 /**
- * staleReports counts the accelerator nodes (those with `resource` in their capacity) whose device report is missing or
+ * staleReports counts the accelerator nodes (of: all of them) (those with `resource` in their capacity) whose device report is missing or
  * older than `maxAgeMs`: the agents are started once there are none, so the first build does not see a lagging
  * simulated reporter's backlog and then raise thousands of health events as it catches up.
  */
-export async function staleReports(kc: KubeConfig, resource: string, maxAgeMs: number): Promise<number> {
+export async function staleReports(kc: KubeConfig, resource: string, maxAgeMs: number): Promise<{ stale: number; of: number }> {
   const core = kc.makeApiClient(CoreV1Api);
   let stale = 0;
+  let of = 0;
   let next: string | undefined;
   do {
     const page = await core.listNode({ limit: 500, ...(next !== undefined && { _continue: next }) });
     for (const node of page.items) {
       if (node.status?.capacity?.[resource] === undefined) continue;
+      of += 1;
       const report = decodeDeviceAnnotation(node.metadata?.annotations?.[ANNOTATION_DEVICES]);
       if (report === undefined || Date.now() - Date.parse(lastSampleTime(report)) > maxAgeMs) stale += 1;
     }
     next = page.metadata?._continue || undefined;
   } while (next !== undefined);
-  return stale;
+  return { stale, of };
 }
 
 /** Churn replaces pods while it runs: each tick deletes the oldest `perTick` load pods and creates as many new ones. */

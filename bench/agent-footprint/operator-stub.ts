@@ -16,6 +16,8 @@ export interface SiteTraffic {
   snapshots: number;
   deltas: number;
   heartbeats: number;
+  /** healthEvents counts device health events (one per device whose health changed). */
+  healthEvents: number;
   /** lastSnapshotAt is performance.now() at the last snapshot; undefined before the first. */
   lastSnapshotAt: number | undefined;
 }
@@ -36,7 +38,7 @@ export class OperatorStub {
     const traffic = (site: string): SiteTraffic => {
       let t = this.#traffic.get(site);
       if (t === undefined) {
-        t = { snapshots: 0, deltas: 0, heartbeats: 0, lastSnapshotAt: undefined };
+        t = { snapshots: 0, deltas: 0, heartbeats: 0, healthEvents: 0, lastSnapshotAt: undefined };
         this.#traffic.set(site, t);
       }
       return t;
@@ -50,7 +52,7 @@ export class OperatorStub {
         t.lastSnapshotAt = performance.now();
       },
       onDelta: (site) => void (traffic(site).deltas += 1),
-      onHealthEvent: () => {},
+      onHealthEvent: (site) => void (traffic(site).healthEvents += 1),
       onDisconnect: () => {},
       onRateLimited: () => {},
       onCertificateRefused: () => {},
@@ -67,7 +69,7 @@ export class OperatorStub {
 
   /** traffic is what `site` sent so far. */
   traffic(site: string): SiteTraffic {
-    return this.#traffic.get(site) ?? { snapshots: 0, deltas: 0, heartbeats: 0, lastSnapshotAt: undefined };
+    return this.#traffic.get(site) ?? { snapshots: 0, deltas: 0, heartbeats: 0, healthEvents: 0, lastSnapshotAt: undefined };
   }
 
   async stop(): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from '../../src/lab/binaries.ts';
 import type { AgentStart, AgentTree } from './agent-process.ts';
@@ -14,6 +14,17 @@ import type { AgentStart, AgentTree } from './agent-process.ts';
 /** currentTree is this checkout. */
 export function currentTree(): AgentTree {
   return { label: 'after', root: REPO_ROOT, describe: 'this checkout' };
+}
+
+/**
+ * extraTree is another source tree given with --extra-tree (a change measured before it is made here), labelled
+ * "extra-<folder name>" (a DNS label: it names the agent's site), unique among `others`.
+ */
+export function extraTree(dir: string, others: readonly AgentTree[]): AgentTree {
+  const name = basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 30);
+  let label = `extra-${name === '' ? 'tree' : name}`;
+  for (let n = 2; others.some((t) => t.label === label); n++) label = `extra-${name}-${n}`;
+  return { label, root: resolve(dir), describe: dir };
 }
 
 /** baselineTree extracts `ref`'s bin/, src/, proto/ and package.json into `dir`/tree; throws when git cannot. */

@@ -3,12 +3,16 @@
  * endpoint for agents), and per site an agent and a node reporter that simulates the site's accelerator nodes from
  * the topology. Each serves /metrics on a loopback port of its own (`lab status` lists the URLs). Certificates for mTLS come from `writeLabCertificates` (the same code as `suanwang certs`).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_NODE_OPTIONS } from '../agent/site/agent-node-options.ts';
+import { agentNodeOptions } from '../agent/site/agent-node-options.ts';
 import { REPO_ROOT } from './binaries.ts';
 
 /** SUANWANG_BIN is the `suanwang` command of this checkout (run with the current Node). */
 export const SUANWANG_BIN = join(REPO_ROOT, 'bin', 'suanwang.mjs');
+
+/** RUNS_SOURCES: SUANWANG_BIN runs src/ where it is there, else the compiled dist/ (bin/suanwang.mjs's own rule). */
+const RUNS_SOURCES = existsSync(join(REPO_ROOT, 'src', 'cli', 'main.ts'));
 
 /** FederationTiming sets how fast agents report and how soon a silent site turns Unknown. */
 export interface FederationTiming {
@@ -82,7 +86,7 @@ export interface AgentPull {
 /** agentArgs is one site agent's command line (after the Node binary): the Node options the chart gives it too, first. */
 export function agentArgs(p: { site: string; kubeconfig: string; operatorPort: number; metricsPort: number; tlsDir: string; pull?: AgentPull }): string[] {
   return [
-    ...AGENT_NODE_OPTIONS,
+    ...agentNodeOptions(RUNS_SOURCES),
     SUANWANG_BIN,
     'agent',
     `--site=${p.site}`,

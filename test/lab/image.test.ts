@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_NODE_OPTIONS } from '../../src/agent/site/agent-node-options.ts';
 import { REPO_ROOT } from '../../src/lab/binaries.ts';
 import { controlComponent } from '../../src/lab/lab.ts';
 import { freePort } from '../../src/lab/ports.ts';
@@ -45,8 +46,9 @@ function skopeoInspect<T>(...args: string[]): T {
  * runInImage runs the image's entrypoint with args to completion, with type stripping off: a .ts file the program
  * tried to load would fail it (the image has none to load, and no process in it should pay for the stripper).
  */
-function runInImage(args: string[]): { code: number; out: string } {
-  const r = spawnSync(RUN_IN_IMAGE, ['--env', 'NODE_OPTIONS=--no-experimental-strip-types', '--', ...args], { encoding: 'utf8', timeout: 120_000 });
+function runInImage(args: string[], nodeOptions: readonly string[] = []): { code: number; out: string } {
+  const env = `NODE_OPTIONS=${['--no-experimental-strip-types', ...nodeOptions].join(' ')}`;
+  const r = spawnSync(RUN_IN_IMAGE, ['--env', env, '--', ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status ?? -1, out: (r.stdout ?? '') + (r.stderr ?? '') };
 }
 
@@ -85,6 +87,12 @@ describe('the image', () => {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  });
+
+  it("loads the agent inside the image under the chart's Node options (--jitless: no WebAssembly, no JIT)", () => {
+    const r = runInImage(['agent', '--help'], AGENT_NODE_OPTIONS);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/Usage:\s+suanwang agent/);
   });
 
   it('runs the CLI and every subcommand\'s --help inside the image', () => {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AGENT_NODE_OPTIONS, AGENT_V8_FLAGS, applyAgentV8Flags } from './agent-node-options.ts';
+import { AGENT_NODE_OPTIONS, AGENT_V8_FLAGS, agentNodeOptions, applyAgentV8Flags } from './agent-node-options.ts';
 
 const CHART_DEPLOYMENT = new URL('../../../charts/suanwang-agent/templates/deployment.yaml', import.meta.url);
 const allowed = (process as unknown as { allowedNodeEnvironmentFlags: ReadonlySet<string> }).allowedNodeEnvironmentFlags;
@@ -17,6 +17,26 @@ describe("the agent's Node.js options", () => {
 
   it('are options Node accepts in NODE_OPTIONS (V8 flags in general are refused there)', () => {
     for (const option of AGENT_NODE_OPTIONS) expect(allowed.has(flagName(option)), option).toBe(true);
+  });
+});
+
+describe('an agent run from the TypeScript sources (the lab)', () => {
+  const script = new URL('./interner.ts', import.meta.url).pathname;
+  const run = (options: readonly string[]) => spawnSync(process.execPath, [...options, script], { encoding: 'utf8' });
+
+  it('takes every option but --jitless, and Node strips its types under them', () => {
+    expect(agentNodeOptions(false)).toEqual(AGENT_NODE_OPTIONS);
+    expect(agentNodeOptions(true)).toEqual(AGENT_NODE_OPTIONS.filter((o) => o !== '--jitless'));
+    const r = run(agentNodeOptions(true));
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('could not take --jitless: the stripper is WebAssembly, which --jitless turns off', () => {
+    expect(AGENT_NODE_OPTIONS).toContain('--jitless');
+    const r = run(AGENT_NODE_OPTIONS);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('ERR_WEBASSEMBLY_NOT_SUPPORTED');
   });
 });
 
