@@ -64,8 +64,9 @@ export function staleNote(r: Pick<ReportInput, 'staleAtSteady' | 'staleOf' | 'ma
   if (r.staleAtSteady === 0) return `\nAt the steady reading every accelerator node's device report was fresh (under the agent's ${r.maxReportAgeSeconds} s max age).\n`;
   return (
     `\nAt the steady reading ${r.staleAtSteady} of ${r.staleOf} accelerator nodes' device reports were older than the agent's ${r.maxReportAgeSeconds} s max age ` +
-    '(the one simulated reporter for the whole site fell behind), so their devices counted as Unknown and each agent sent a health ' +
-    'event per device (last column): the steady figures include holding that burst until the operator acknowledged it.\n'
+    '(the one simulated reporter for the whole site fell behind): from its next pool rebuild each agent counts their devices Unknown ' +
+    'and sends a health event per device (last column: those sent by the reading), which it holds until the operator acknowledges ' +
+    'them, so the steady figures may include such a burst.\n'
   );
 }
 
