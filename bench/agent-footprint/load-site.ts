@@ -111,7 +111,7 @@ export async function countPods(kc: KubeConfig, running: boolean): Promise<numbe
 }
 
 /**
- * staleReports counts the accelerator nodes (of: all of them) (those with `resource` in their capacity) whose device report is missing or
+ * staleReports counts the accelerator nodes (those with `resource` in their capacity: `of`) whose device report is missing or
  * older than `maxAgeMs`: the agents are started once there are none, so the first build does not see a lagging
  * simulated reporter's backlog and then raise thousands of health events as it catches up.
  */

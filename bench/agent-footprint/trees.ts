@@ -21,9 +21,9 @@ export function currentTree(): AgentTree {
  * "extra-<folder name>" (a DNS label: it names the agent's site), unique among `others`.
  */
 export function extraTree(dir: string, others: readonly AgentTree[]): AgentTree {
-  const name = basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 30);
-  let label = `extra-${name === '' ? 'tree' : name}`;
-  for (let n = 2; others.some((t) => t.label === label); n++) label = `extra-${name}-${n}`;
+  const base = `extra-${basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 30) || 'tree'}`;
+  let label = base;
+  for (let n = 2; others.some((t) => t.label === label); n++) label = `${base}-${n}`;
   return { label, root: resolve(dir), describe: dir };
 }
 
